@@ -1,0 +1,269 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The one place where Warden's settings, their defaults and their validation live.
+ *
+ * Settings come from environment variables; structured settings (owners, admins, SLAs, routing)
+ * come from the policy file named by WARDEN_POLICY_FILE. AWS settings are deliberately absent:
+ * the SDK reads its own standard variables (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).
+ */
+
+/** Variables whose values are secret: they are never printed, logged or echoed in an error. */
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const DEFAULTS = {
+  WARDEN_DATA_DIR: './.warden',
+  PORT: 3000,
+  LOG_LEVEL: 'info' as LogLevel,
+  SLA_DAYS: { critical: 7, high: 30, medium: 90, low: 180, informational: 365 } satisfies Record<
+    Severity,
+    number
+  >,
+  SUPPRESSION_MAX_DAYS: 90,
+  OWNER_TAG_KEYS: ['owner', 'warden:owner'],
+};
+
+/** A Slack user id (U…/W…) or an email address: how owners, admins and managers are named. */
+const principal = z
+  .string()
+  .trim()
+  .refine((v) => /^[UW][A-Z0-9]{2,}$/.test(v) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v), {
+    message: 'must be a Slack user id (U…) or an email address',
+  });
+
+const accountId = z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' });
+const channel = z.string().regex(/^(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,})$/, {
+  message: 'must be a channel name (#security) or a channel id (C…)',
+});
+const days = z.number().int().positive();
+
+const policySchema = z
+  .object({
+    admins: z.array(principal).default([]),
+    approvers: z.array(principal).default([]),
+    managers: z.array(principal).default([]),
+    /** Account id → its owners, in addition to the owners named by the account's tags. */
+    owners: z.record(accountId, z.array(principal)).default({}),
+    ownerTagKeys: z.array(z.string().min(1)).default(DEFAULTS.OWNER_TAG_KEYS),
+    slaDays: z
+      .object({
+        critical: days.default(DEFAULTS.SLA_DAYS.critical),
+        high: days.default(DEFAULTS.SLA_DAYS.high),
+        medium: days.default(DEFAULTS.SLA_DAYS.medium),
+        low: days.default(DEFAULTS.SLA_DAYS.low),
+        informational: days.default(DEFAULTS.SLA_DAYS.informational),
+      })
+      .strict()
+      .default(DEFAULTS.SLA_DAYS),
+    routing: z
+      .object({
+        /** Where digests go when nothing more specific matches. */
+        defaultChannel: channel.optional(),
+        /** OU id or OU path (Root/Workloads/Prod) → channel for that OU's digests. */
+        ous: z.record(z.string().min(1), channel).default({}),
+      })
+      .strict()
+      .default({ ous: {} }),
+    suppression: z
+      .object({ maxDays: days.default(DEFAULTS.SUPPRESSION_MAX_DAYS) })
+      .strict()
+      .default({ maxDays: DEFAULTS.SUPPRESSION_MAX_DAYS }),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+  ),
+  WARDEN_DATA_DIR: optionalText.transform((v) => v ?? DEFAULTS.WARDEN_DATA_DIR),
+  WARDEN_POLICY_FILE: optionalText,
+  SLACK_BOT_TOKEN: optionalText.pipe(
+    z.string().startsWith('xoxb-', { message: 'must be a bot token (starts with xoxb-)' }).optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{32,}$/i, { message: 'must be the app’s signing secret (hexadecimal)' })
+      .optional(),
+  ),
+  SLACK_APP_TOKEN: optionalText.pipe(
+    z.string().startsWith('xapp-', { message: 'must be an app-level token (starts with xapp-)' }).optional(),
+  ),
+  SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
+  PORT: optionalText.pipe(
+    z.coerce
+      .number<string | undefined>({ message: 'must be a port number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be between 1 and 65535' })
+      .max(65535, { message: 'must be between 1 and 65535' })
+      .default(DEFAULTS.PORT),
+  ),
+  LOG_LEVEL: optionalText.pipe(
+    z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default(DEFAULTS.LOG_LEVEL),
+  ),
+});
+
+export interface SlackConfig {
+  botToken: string;
+  /** Required in HTTP mode; Socket Mode (appToken set) does not sign requests. */
+  signingSecret: string | undefined;
+  appToken: string | undefined;
+  apiUrl: string | undefined;
+}
+
+export interface Config {
+  database: { url: string | undefined; dataDir: string };
+  slack: SlackConfig | undefined;
+  port: number;
+  logLevel: LogLevel;
+  policyFile: string | undefined;
+  policy: Policy;
+}
+
+export interface LoadConfigOptions {
+  /** Commands that talk to Slack (serve) need its settings; the others run without them. */
+  requireSlack?: boolean;
+  /** Base for relative paths (the policy file); defaults to the process's working directory. */
+  cwd?: string;
+}
+
+/** Thrown when the configuration is invalid. Its message lists every problem, by variable name. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment (and the policy file it names). Throws one ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // zod messages here are our own and never include the received value.
+      problems.push(`${String(issue.path[0])}: ${issue.message}`);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+
+  const slackVars = {
+    SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN?.trim(),
+    SLACK_SIGNING_SECRET: env.SLACK_SIGNING_SECRET?.trim(),
+    SLACK_APP_TOKEN: env.SLACK_APP_TOKEN?.trim(),
+  };
+  const anySlack = Object.values(slackVars).some(Boolean);
+  if (anySlack || options.requireSlack) {
+    const why = options.requireSlack
+      ? 'required to talk to Slack'
+      : 'required when other Slack settings are set';
+    if (!slackVars.SLACK_BOT_TOKEN) problems.push(`SLACK_BOT_TOKEN: missing (${why})`);
+    if (!slackVars.SLACK_SIGNING_SECRET && !slackVars.SLACK_APP_TOKEN) {
+      problems.push(`SLACK_SIGNING_SECRET: missing (${why}; or set SLACK_APP_TOKEN for Socket Mode)`);
+    }
+  }
+
+  const cwd = options.cwd ?? process.cwd();
+  const policy = loadPolicy(e?.WARDEN_POLICY_FILE ?? env.WARDEN_POLICY_FILE?.trim(), cwd, problems);
+
+  if (problems.length > 0 || !e || !policy) throw new ConfigError(problems);
+
+  return {
+    database: { url: e.DATABASE_URL, dataDir: path.resolve(cwd, e.WARDEN_DATA_DIR) },
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+        }
+      : undefined,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    policyFile: e.WARDEN_POLICY_FILE,
+    policy,
+  };
+}
+
+function loadPolicy(file: string | undefined, cwd: string, problems: string[]): Policy | undefined {
+  if (!file) return policySchema.parse({});
+  const where = `WARDEN_POLICY_FILE (${file})`;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push(`${where}: cannot be read (${code ?? 'unknown error'})`);
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser serves both formats.
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    problems.push(`${where}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const at = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      problems.push(`${where}: ${at}: ${issue.message}`);
+    }
+    return undefined;
+  }
+  return parsed.data;
+}
+
+/** The configuration as it may be shown to a person or a log: secrets replaced by "[set]". */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    database: config.database.url
+      ? { driver: 'postgres', url: redactUrl(config.database.url) }
+      : {
+          driver: 'pglite',
+          dataDir: config.database.dataDir,
+        },
+    slack: config.slack
+      ? {
+          botToken: '[set]',
+          signingSecret: config.slack.signingSecret ? '[set]' : undefined,
+          appToken: config.slack.appToken ? '[set]' : undefined,
+          apiUrl: config.slack.apiUrl,
+        }
+      : undefined,
+    port: config.port,
+    logLevel: config.logLevel,
+    policyFile: config.policyFile,
+  };
+}
+
+/** A database URL with its password removed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
