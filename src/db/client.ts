@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { type SQL, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import type { Config } from '../config.js';
+import { LOCKS } from './locks.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The database or a transaction on it: every repository function takes one of these first. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DbHandle {
+  db: Database;
+  driver: 'postgres' | 'pglite';
+  /** Applies every pending migration from drizzle/; safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The folder holding drizzle-kit's migrations, found from this module both in src/ and in dist/src/. */
+export const MIGRATIONS_FOLDER = findMigrationsFolder(path.dirname(fileURLToPath(import.meta.url)));
+
+function findMigrationsFolder(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'drizzle');
+    if (existsSync(path.join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no drizzle/ migrations folder above ${from}`);
+  }
+}
+
+/**
+ * Opens the database the configuration names: PostgreSQL through postgres.js when DATABASE_URL is
+ * set, otherwise an embedded PGlite kept in WARDEN_DATA_DIR.
+ */
+export async function createDb(config: Config): Promise<DbHandle> {
+  const { url, dataDir } = config.database;
+  if (url) return postgresHandle(url);
+  mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  return pgliteHandle(client);
+}
+
+export function postgresHandle(url: string, options: { max?: number } = {}): DbHandle {
+  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+  return {
+    db: drizzlePostgres(client, { schema }) as unknown as Database,
+    driver: 'postgres',
+    async migrate() {
+      // A dedicated single connection holds a session advisory lock, so replicas starting together
+      // apply the migrations one after the other (the second finds nothing left to do).
+      const one = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await one`select pg_advisory_lock(${LOCKS.migrations}::bigint)`;
+        await migratePostgres(drizzlePostgres(one), { migrationsFolder: MIGRATIONS_FOLDER });
+        await one`select pg_advisory_unlock(${LOCKS.migrations}::bigint)`;
+      } finally {
+        await one.end();
+      }
+    },
+    close: () => client.end(),
+  };
+}
+
+/** Wraps an open PGlite (a data folder, or in memory for tests). PGlite runs one query at a time. */
+export function pgliteHandle(client: PGlite): DbHandle {
+  return {
+    db: drizzlePglite(client, { schema }) as unknown as Database,
+    driver: 'pglite',
+    migrate: async () => {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    close: () => client.close(),
+  };
+}
+
+/**
+ * Runs raw SQL and returns its rows on either driver (postgres.js returns an array, PGlite `{ rows }`).
+ * Prefer the query builder; this is for what it cannot say (locks, catalog queries).
+ */
+export async function rawRows<T = Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Database): Promise<boolean> {
+  try {
+    await rawRows(db, sql`select 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * PostgreSQL advisory-lock keys, one place for all of them so two features never share a key by accident.
+ * Each is "WARD" in ASCII followed by a feature number (kept below 2^53 so JavaScript holds it exactly).
+ */
+export const LOCKS = {
+  /** Held (session-level) while migrations are applied. */
+  migrations: 0x5741_5244_01,
+  /** Held (transaction-level) while one audit event is appended: it orders the hash chain. */
+  auditChain: 0x5741_5244_02,
+} as const;

@@ -1,0 +1,330 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Warden's whole schema. Each table sits beside its row types. Migrations are generated from this
+ * file by drizzle-kit (`npm run db:generate`) into drizzle/; hand-written SQL (triggers) lives in
+ * custom migrations there.
+ */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+// ── Organization ────────────────────────────────────────────────────────────────────────────────
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email'),
+    /** Organizations `State`: ACTIVE, SUSPENDED, PENDING_CLOSURE, … */
+    state: text('state').notNull(),
+    ouId: text('ou_id'),
+    /** Human path of OU names from the root, e.g. `Root/Workloads/Prod`. */
+    ouPath: text('ou_path'),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
+    joinedAt: ts('joined_at'),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    /** Set when discovery no longer lists the account as ACTIVE. */
+    goneAt: ts('gone_at'),
+  },
+  (t) => [check('accounts_id_12_digits', sql`${t.id} ~ '^[0-9]{12}$'`)],
+);
+export type Account = typeof accounts.$inferSelect;
+export type NewAccount = typeof accounts.$inferInsert;
+
+// ── Scans ───────────────────────────────────────────────────────────────────────────────────────
+
+export const scans = pgTable(
+  'scans',
+  {
+    id: serial('id').primaryKey(),
+    /** full | incremental */
+    kind: text('kind').notNull(),
+    /** cli | schedule | slack | demo */
+    trigger: text('trigger').notNull(),
+    requestedBy: text('requested_by'),
+    /** running | completed | failed (could not run at all) */
+    status: text('status').notNull().default('running'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+    summary: jsonb('summary').$type<Record<string, unknown>>(),
+    error: text('error'),
+  },
+  (t) => [index('scans_started_at_idx').on(t.startedAt)],
+);
+export type Scan = typeof scans.$inferSelect;
+
+/** One row per account × region × source of a scan: ok, or failed with a reason a person can act on. */
+export const scanTargets = pgTable(
+  'scan_targets',
+  {
+    scanId: integer('scan_id')
+      .notNull()
+      .references(() => scans.id, { onDelete: 'cascade' }),
+    accountId: text('account_id').notNull(),
+    /** The region scanned, or `global` for IAM. */
+    region: text('region').notNull(),
+    /** securityhub | credential-report */
+    source: text('source').notNull(),
+    /** ok | failed */
+    status: text('status').notNull(),
+    /** role-denied | throttled | timeout | securityhub-disabled | error … */
+    failureKind: text('failure_kind'),
+    reason: text('reason'),
+    newCount: integer('new_count').notNull().default(0),
+    updatedCount: integer('updated_count').notNull().default(0),
+    resolvedCount: integer('resolved_count').notNull().default(0),
+    reopenedCount: integer('reopened_count').notNull().default(0),
+    throttles: integer('throttles').notNull().default(0),
+    apiCalls: integer('api_calls').notNull().default(0),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scanId, t.accountId, t.region, t.source] }),
+    index('scan_targets_account_idx').on(t.accountId, t.source, t.region, t.finishedAt),
+  ],
+);
+export type ScanTarget = typeof scanTargets.$inferSelect;
+
+// ── Findings ────────────────────────────────────────────────────────────────────────────────────
+
+export const findings = pgTable(
+  'findings',
+  {
+    id: serial('id').primaryKey(),
+    /** securityhub | credential-report */
+    source: text('source').notNull(),
+    /** Security Hub's product ARN; empty for Warden's own checks. */
+    productArn: text('product_arn').notNull().default(''),
+    /** Security Hub's finding `Id`, or Warden's fingerprint of account, check and resource. */
+    externalId: text('external_id').notNull(),
+    accountId: text('account_id').notNull(),
+    region: text('region').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id').notNull(),
+    /** Security Hub control id (IAM.4) or Warden check id. */
+    controlId: text('control_id'),
+    generatorId: text('generator_id'),
+    title: text('title').notNull(),
+    description: text('description'),
+    /** critical | high | medium | low | informational */
+    severity: text('severity').notNull(),
+    /** PASSED | FAILED | WARNING | NOT_AVAILABLE, where the source says */
+    compliance: text('compliance'),
+    /** Security Hub Workflow.Status as last seen: NEW | NOTIFIED | RESOLVED | SUPPRESSED */
+    awsWorkflowStatus: text('aws_workflow_status'),
+    /** Warden's lifecycle: open | acknowledged | suppressed | resolved */
+    status: text('status').notNull().default('open'),
+    /** True when a resolved finding came back. */
+    regression: boolean('regression').notNull().default(false),
+    reopenCount: integer('reopen_count').notNull().default(0),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    /** The source's own last update time (Security Hub UpdatedAt). */
+    sourceUpdatedAt: ts('source_updated_at'),
+    resolvedAt: ts('resolved_at'),
+    statusChangedAt: ts('status_changed_at'),
+    statusChangedBy: text('status_changed_by'),
+    assignee: text('assignee'),
+    remediationText: text('remediation_text'),
+    remediationUrl: text('remediation_url'),
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
+    lastScanId: integer('last_scan_id'),
+  },
+  (t) => [
+    uniqueIndex('findings_identity_idx').on(t.source, t.productArn, t.externalId),
+    index('findings_account_status_idx').on(t.accountId, t.status, t.severity),
+    index('findings_status_severity_idx').on(t.status, t.severity),
+    index('findings_assignee_idx').on(t.assignee),
+  ],
+);
+export type Finding = typeof findings.$inferSelect;
+export type NewFinding = typeof findings.$inferInsert;
+
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    id: serial('id').primaryKey(),
+    findingId: integer('finding_id')
+      .notNull()
+      .references(() => findings.id),
+    reason: text('reason').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    liftedAt: ts('lifted_at'),
+    /** A user id, or `warden:expiry` when the expiry job reopened it. */
+    liftedBy: text('lifted_by'),
+  },
+  (t) => [index('suppressions_active_idx').on(t.expiresAt).where(sql`${t.liftedAt} is null`)],
+);
+export type Suppression = typeof suppressions.$inferSelect;
+
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: serial('id').primaryKey(),
+    findingId: integer('finding_id')
+      .notNull()
+      .references(() => findings.id),
+    assignee: text('assignee').notNull(),
+    assignedBy: text('assigned_by').notNull(),
+    assignedAt: ts('assigned_at').notNull().defaultNow(),
+    endedAt: ts('ended_at'),
+  },
+  (t) => [index('assignments_finding_idx').on(t.findingId)],
+);
+export type Assignment = typeof assignments.$inferSelect;
+
+// ── Remediation ─────────────────────────────────────────────────────────────────────────────────
+
+export const remediationRequests = pgTable(
+  'remediation_requests',
+  {
+    id: serial('id').primaryKey(),
+    findingId: integer('finding_id')
+      .notNull()
+      .references(() => findings.id),
+    accountId: text('account_id').notNull(),
+    playbookId: text('playbook_id').notNull(),
+    input: jsonb('input').$type<Record<string, unknown>>().notNull().default({}),
+    /** The exact API calls shown before approval. */
+    plan: jsonb('plan').$type<unknown[]>().notNull(),
+    reason: text('reason').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: ts('requested_at').notNull().defaultNow(),
+    /** pending | rejected | expired | executing | succeeded | failed | needs-attention */
+    status: text('status').notNull().default('pending'),
+    requiredApprovals: integer('required_approvals').notNull().default(1),
+    expiresAt: ts('expires_at').notNull(),
+    /** dry-run | execute: the mode in force when it ran. */
+    mode: text('mode'),
+    executionStartedAt: ts('execution_started_at'),
+    executionFinishedAt: ts('execution_finished_at'),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    error: text('error'),
+    /** For a rollback request: the request it undoes. */
+    rollbackOf: integer('rollback_of'),
+  },
+  (t) => [
+    index('remediation_requests_status_idx').on(t.status, t.expiresAt),
+    index('remediation_requests_finding_idx').on(t.findingId),
+  ],
+);
+export type RemediationRequest = typeof remediationRequests.$inferSelect;
+
+export const remediationDecisions = pgTable(
+  'remediation_decisions',
+  {
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => remediationRequests.id),
+    decidedBy: text('decided_by').notNull(),
+    /** approve | reject */
+    decision: text('decision').notNull(),
+    reason: text('reason'),
+    decidedAt: ts('decided_at').notNull().defaultNow(),
+  },
+  // One decision per person per request: a second approval by the same person is refused by the database too.
+  (t) => [primaryKey({ columns: [t.requestId, t.decidedBy] })],
+);
+export type RemediationDecision = typeof remediationDecisions.$inferSelect;
+
+// ── Audit trail ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Append-only and hash-chained. A trigger (drizzle/0001_audit_append_only.sql) refuses UPDATE,
+ * DELETE and TRUNCATE; appends are ordered by a transaction-scoped advisory lock (src/audit).
+ */
+export const auditEvents = pgTable('audit_events', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: ts('at').notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subject: text('subject').notNull(),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+export type AuditEvent = typeof auditEvents.$inferSelect;
+
+// ── Jobs, digests, trends ───────────────────────────────────────────────────────────────────────
+
+/** One row per job and scheduled slot: the unique key is how replicas agree that a slot runs once. */
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    id: serial('id').primaryKey(),
+    job: text('job').notNull(),
+    slot: ts('slot').notNull(),
+    claimedBy: text('claimed_by').notNull(),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+    /** running | succeeded | failed */
+    outcome: text('outcome').notNull().default('running'),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('job_runs_slot_idx').on(t.job, t.slot)],
+);
+export type JobRun = typeof jobRuns.$inferSelect;
+
+export const digestsSent = pgTable(
+  'digests_sent',
+  {
+    id: serial('id').primaryKey(),
+    /** daily | weekly */
+    kind: text('kind').notNull(),
+    /** The period the digest covers, e.g. 2026-11-23 or 2026-W48. */
+    period: text('period').notNull(),
+    /** Channel id or user id it went to. */
+    channel: text('channel').notNull(),
+    /** pending | sent | failed */
+    status: text('status').notNull().default('pending'),
+    messageTs: text('message_ts'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [uniqueIndex('digests_sent_period_idx').on(t.kind, t.period, t.channel)],
+);
+export type DigestSent = typeof digestsSent.$inferSelect;
+
+/** Posture per account at the end of a scan: the history that trends and scores are drawn from. */
+export const postureSnapshots = pgTable(
+  'posture_snapshots',
+  {
+    id: serial('id').primaryKey(),
+    scanId: integer('scan_id').references(() => scans.id),
+    takenAt: ts('taken_at').notNull(),
+    accountId: text('account_id').notNull(),
+    ouPath: text('ou_path'),
+    openCritical: integer('open_critical').notNull().default(0),
+    openHigh: integer('open_high').notNull().default(0),
+    openMedium: integer('open_medium').notNull().default(0),
+    openLow: integer('open_low').notNull().default(0),
+    openInformational: integer('open_informational').notNull().default(0),
+    controlsPassed: integer('controls_passed').notNull().default(0),
+    controlsFailed: integer('controls_failed').notNull().default(0),
+    /** Severity-weighted share of controls passing, in basis points (0–10000); defined in src/posture. */
+    score: integer('score'),
+  },
+  (t) => [index('posture_snapshots_account_idx').on(t.accountId, t.takenAt)],
+);
+export type PostureSnapshot = typeof postureSnapshots.$inferSelect;
