@@ -1,0 +1,193 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { EXPORT_FORMATS, type ExportFormat, exportAudit } from './audit/export.js';
+import { verifyAuditChain } from './audit/verify.js';
+import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
+import { createDb, type DbHandle } from './db/client.js';
+import { checkSchema } from './db/status.js';
+import { createLogger } from './log.js';
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Values, ctx: { config: Config; io: CliIo }): Promise<number>;
+}
+
+/** Exit codes: 0 done, 1 the work failed (e.g. a broken audit chain), 2 the command or its config was wrong. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    summary: 'apply pending database migrations (also done at start by `serve`)',
+    usage: 'warden migrate',
+    options: {},
+    run: (_values, { config, io }) =>
+      withDb(config, async (handle) => {
+        await handle.migrate();
+        const log = createLogger(config.logLevel);
+        log.info({ config: describeConfig(config) }, 'migrations applied');
+        io.stdout(`migrations applied (${handle.driver})\n`);
+        return EXIT.ok;
+      }),
+  },
+  'audit verify': {
+    summary: 'check the audit trail’s hash chain from the first event to the head',
+    usage: 'warden audit verify',
+    options: {},
+    run: (_values, { config, io }) =>
+      withDb(config, async ({ db }) => {
+        const result = await verifyAuditChain(db);
+        if (result.ok) {
+          io.stdout(`ok: ${result.count} events, head ${result.head}\n`);
+          return EXIT.ok;
+        }
+        io.stdout(
+          `broken: event ${result.brokenSeq}: ${result.reason} (${result.count} events before it verified)\n`,
+        );
+        return EXIT.failed;
+      }),
+  },
+  'audit export': {
+    summary: 'write the audit events for an auditor',
+    usage: 'warden audit export [--since YYYY-MM-DD] [--format jsonl|csv] [--output FILE]',
+    options: {
+      since: { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+      output: { type: 'string' },
+    },
+    run: async (values, { config, io }) => {
+      const format = values.format as string;
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      }
+      const since = values.since === undefined ? undefined : parseDate(values.since as string, '--since');
+      return withDb(config, async ({ db }) => {
+        const file = values.output ? createWriteStream(values.output as string) : undefined;
+        const write = file
+          ? async (chunk: string) => {
+              if (!file.write(chunk)) await once(file, 'drain');
+            }
+          : io.stdout;
+        try {
+          const count = await exportAudit(
+            db,
+            { format: format as ExportFormat, ...(since ? { since } : {}) },
+            write,
+          );
+          if (file) io.stderr(`exported ${count} events to ${values.output}\n`);
+        } finally {
+          if (file)
+            await new Promise<void>((resolve, reject) =>
+              file.end((err?: Error | null) => (err ? reject(err) : resolve())),
+            );
+        }
+        return EXIT.ok;
+      });
+    },
+  },
+  health: {
+    summary: 'exit 0 when the database answers and its schema is up to date (container health check)',
+    usage: 'warden health',
+    options: {},
+    run: (_values, { config, io }) =>
+      withDb(config, async ({ db }) => {
+        const status = await checkSchema(db);
+        io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
+        return status.ok ? EXIT.ok : EXIT.failed;
+      }),
+  },
+};
+
+class UsageError extends Error {}
+
+function parseDate(text: string, flag: string): Date {
+  const date = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
+    ? new Date(text)
+    : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw new UsageError(`${flag} must be a date like 2026-11-01`);
+  return date;
+}
+
+async function withDb(config: Config, work: (handle: DbHandle) => Promise<number>): Promise<number> {
+  const handle = await createDb(config);
+  try {
+    return await work(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return [
+    'warden: governs the findings of an AWS Organization from Slack.',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+    'Settings come from environment variables; see the configuration table in README.md.',
+    '',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation and returns its exit code. Never calls process.exit. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(helpText());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((n) => n in COMMANDS);
+  if (!name) {
+    io.stderr(`warden: unknown command "${argv.join(' ')}"\n\n${helpText()}`);
+    return EXIT.usage;
+  }
+  const command = COMMANDS[name]!;
+  const rest = argv.slice(name.split(' ').length);
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
+      return EXIT.ok;
+    }
+    const config = loadConfig(io.env, { cwd: io.cwd });
+    return await command.run(values, { config, io });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`warden: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`warden ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`warden ${name}: ${describeError(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: unknown };
+  // An unmigrated database is the commonest first-run mistake: say what to do.
+  const pgCode = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (pgCode === '42P01') return 'the database has no Warden schema yet: run `warden migrate` first';
+  return e.message ?? String(err);
+}
