@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build: compile the TypeScript with the dev dependencies.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Run: production dependencies, the built JavaScript and the migrations, as a non-root user.
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    WARDEN_DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY drizzle ./drizzle
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["node", "dist/src/main.js", "health"]
+ENTRYPOINT ["node", "dist/src/main.js"]
+# `serve` becomes the default once it exists; until then the image applies the migrations.
+CMD ["migrate"]
