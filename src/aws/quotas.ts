@@ -1,0 +1,46 @@
+/**
+ * AWS's published limits, in one place: Warden's client-side rate limiter keeps under them and the
+ * simulator enforces them. Sources: ../shared/FACTS.md §1 (Security Hub user guide, botocore models).
+ */
+
+export interface RateLimit {
+  /** Sustained requests per second, per account and region. */
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** Security Hub API rate limits, per account per region. Operations not listed share `default`. */
+export const SECURITY_HUB_RATE_LIMITS: Record<string, RateLimit> & { default: RateLimit } = {
+  GetFindings: { ratePerSecond: 3, burst: 6 },
+  BatchImportFindings: { ratePerSecond: 10, burst: 30 },
+  BatchUpdateFindings: { ratePerSecond: 10, burst: 30 },
+  BatchEnableStandards: { ratePerSecond: 1, burst: 1 },
+  UpdateStandardsControl: { ratePerSecond: 1, burst: 5 },
+  default: { ratePerSecond: 10, burst: 30 },
+};
+
+export function securityHubRateLimit(operation: string): RateLimit {
+  return SECURITY_HUB_RATE_LIMITS[operation] ?? SECURITY_HUB_RATE_LIMITS.default;
+}
+
+/** Page sizes the APIs allow. */
+export const PAGE_LIMITS = {
+  /** Organizations ListAccounts / ListParents MaxResults (1–20). */
+  organizationsMaxResults: 20,
+  /** Security Hub GetFindings MaxResults (1–100). */
+  securityHubMaxResults: 100,
+  /** Security Hub BatchUpdateFindings: findings per call. */
+  securityHubBatchUpdate: 100,
+  /** Security Hub Note.Text length. */
+  securityHubNoteText: 512,
+} as const;
+
+/** STS AssumeRole DurationSeconds bounds; RoleSessionName is 2–64 chars of [\w+=,.@-]. */
+export const STS_LIMITS = {
+  minDurationSeconds: 900,
+  maxDurationSeconds: 43_200,
+  sessionNameMax: 64,
+} as const;
+
+/** IAM generates a new credential report at most every 4 hours; a request within that returns the last one. */
+export const CREDENTIAL_REPORT_MIN_INTERVAL_MS = 4 * 60 * 60 * 1000;

@@ -1,0 +1,75 @@
+import type { RateLimit } from './quotas.js';
+
+/**
+ * A token bucket: `rate` tokens a second, holding at most `burst`. The simulator asks `tryTake`
+ * (answer now or throttle); Warden's clients `take` (wait their turn). Callers that must wait
+ * reserve their token first, so waiters are served in arrival order without polling.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = limit.burst;
+    this.last = now();
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(
+      this.limit.burst,
+      this.tokens + ((t - this.last) / 1000) * this.limit.ratePerSecond,
+    );
+    this.last = t;
+  }
+
+  tryTake(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Resolves when the caller may make its call. */
+  async take(signal?: AbortSignal): Promise<void> {
+    this.refill();
+    this.tokens -= 1;
+    if (this.tokens >= 0) return;
+    const waitMs = (-this.tokens / this.limit.ratePerSecond) * 1000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, waitMs);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          this.tokens += 1;
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+}
+
+/** One bucket per key (account, region, operation), made on first use. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  constructor(
+    private readonly limitFor: (operation: string) => RateLimit | undefined,
+    private readonly now?: () => number,
+  ) {}
+
+  bucket(key: string, operation: string): TokenBucket | undefined {
+    let b = this.buckets.get(key);
+    if (!b) {
+      const limit = this.limitFor(operation);
+      if (!limit) return undefined;
+      b = new TokenBucket(limit, this.now);
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+}

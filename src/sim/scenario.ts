@@ -1,0 +1,123 @@
+/**
+ * A simulated organization is data: accounts, OUs, tags, regions, findings, IAM users and faults.
+ * Times are given in days before the simulator's clock, so a scenario stays valid on any date.
+ */
+
+export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+export type ComplianceStatus = 'PASSED' | 'WARNING' | 'FAILED' | 'NOT_AVAILABLE';
+export type RecordState = 'ACTIVE' | 'ARCHIVED';
+export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
+
+export interface SimAccessKey {
+  /** Defaults to a generated AKIA… id. */
+  id?: string;
+  ageDays: number;
+  active?: boolean;
+  /** Days since last use; null or absent: never used. */
+  lastUsedDaysAgo?: number | null;
+  lastUsedService?: string;
+  lastUsedRegion?: string;
+}
+
+export interface SimUser {
+  name: string;
+  createdDaysAgo: number;
+  /** A console password; absent: none. */
+  password?: { lastUsedDaysAgo?: number | null; changedDaysAgo?: number };
+  mfa?: boolean;
+  keys?: SimAccessKey[];
+}
+
+export interface SimRoot {
+  mfa: boolean;
+  /** Days since the root password was last used; null: no information. */
+  passwordLastUsedDaysAgo?: number | null;
+  keys?: SimAccessKey[];
+}
+
+/** GetAccountPasswordPolicy's fields; null in the scenario means the account has no policy. */
+export interface SimPasswordPolicy {
+  MinimumPasswordLength?: number;
+  RequireSymbols?: boolean;
+  RequireNumbers?: boolean;
+  RequireUppercaseCharacters?: boolean;
+  RequireLowercaseCharacters?: boolean;
+  AllowUsersToChangePassword?: boolean;
+  ExpirePasswords?: boolean;
+  MaxPasswordAge?: number;
+  PasswordReusePrevention?: number;
+  HardExpiry?: boolean;
+}
+
+export interface SimFinding {
+  /** Security control id, e.g. `IAM.4` (see controls.ts). */
+  control: string;
+  region: string;
+  /** Defaults to a uuid derived from the scenario seed. */
+  uuid?: string;
+  compliance?: ComplianceStatus;
+  recordState?: RecordState;
+  workflow?: WorkflowStatus;
+  /** Defaults to the control's severity. */
+  severity?: SeverityLabel;
+  resourceType?: string;
+  resourceId?: string;
+  createdDaysAgo?: number;
+  updatedDaysAgo?: number;
+}
+
+export interface SimAccount {
+  id: string;
+  name: string;
+  email?: string;
+  /** Organizations `State`. Defaults to ACTIVE. */
+  state?: 'PENDING_ACTIVATION' | 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED';
+  /** OU id, or the root id. */
+  parent: string;
+  tags?: Record<string, string>;
+  /** Which of Warden's roles exist in the account (both by default). */
+  roles?: { audit?: boolean; remediation?: boolean };
+  /** Regions where Security Hub is not enabled (DescribeHub / GetFindings → InvalidAccessException). */
+  securityHubDisabledIn?: string[];
+  iam?: { root?: SimRoot; users?: SimUser[]; passwordPolicy?: SimPasswordPolicy | null };
+  findings?: SimFinding[];
+  faults?: {
+    /** AssumeRole answers AccessDenied even though the role exists (a broken trust policy). */
+    assumeRoleDenied?: boolean;
+    /** GenerateCredentialReport polls answered INPROGRESS before COMPLETE (default: the scenario's). */
+    reportInProgressPolls?: number;
+    /** The credential report never completes. */
+    reportStuck?: boolean;
+    /** GetCredentialReport returns content that is not a credential report. */
+    reportMalformed?: boolean;
+  };
+}
+
+export interface Scenario {
+  /** Seeds every generated id and every random fault, so runs repeat. */
+  seed?: number;
+  organizationId: string;
+  managementAccountId: string;
+  rootId: string;
+  ous: Array<{ id: string; name: string; parent: string }>;
+  accounts: SimAccount[];
+  regions: string[];
+  /** The static credentials of the management account's caller (what AWS_ACCESS_KEY_ID would hold). */
+  callerCredentials: { accessKeyId: string; secretAccessKey: string; userName: string };
+  roles: { audit: { name: string; externalId?: string }; remediation: { name: string; externalId?: string } };
+  securityHub?: { adminAccountId?: string; aggregationRegion?: string };
+  faults?: {
+    /** Added to every answer. */
+    latencyMs?: number;
+    /** Enforce AWS's per-account Security Hub rate limits (src/aws/quotas.ts). Default true. */
+    rateLimits?: boolean;
+    /** Share of calls answered with the service's throttling error, at random. */
+    throttleRate?: number;
+    /** Share of calls answered with a 500/503, at random. */
+    serverErrorRate?: number;
+    /** GenerateCredentialReport polls answered INPROGRESS before COMPLETE. Default 1. */
+    reportInProgressPolls?: number;
+  };
+}
+
+export const DEFAULT_ROLES = { audit: { name: 'WardenAudit' }, remediation: { name: 'WardenRemediation' } };

@@ -1,0 +1,152 @@
+import { CONTROL_IDS } from './controls.js';
+import { createRandom } from './random.js';
+import { DEFAULT_ROLES, type Scenario, type SimAccount, type SimFinding, type SimUser } from './scenario.js';
+
+/** Credentials of the simulated management account's caller. Not secrets: they open only the simulator. */
+export const SIM_CALLER = {
+  accessKeyId: 'AKIASIMULATEDCALLER1',
+  secretAccessKey: 'simulated/secret/key/not/a/real/credential0',
+  userName: 'warden',
+};
+
+export interface GenerateOptions {
+  seed?: number;
+  accounts: number;
+  /** OU names; accounts are spread over them in turn (the first account, the management one, sits at the root). */
+  ous?: string[];
+  regions: string[];
+  /** FAILED control findings per account and region; about a quarter as many PASSED ones are added. */
+  failedPerAccountRegion: number;
+  passedPerAccountRegion?: number;
+  usersPerAccount?: number;
+  faults?: Scenario['faults'];
+  securityHub?: Scenario['securityHub'];
+}
+
+export const accountId = (i: number) => String(100_000_000_000 + i);
+
+/** A scenario of any size, for tests and benchmarks. Every value comes from the seed. */
+export function generateScenario(o: GenerateOptions): Scenario {
+  const rand = createRandom(o.seed ?? 7);
+  const ouNames = o.ous ?? ['Security', 'Production', 'Development'];
+  const ous = ouNames.map((name, i) => ({
+    id: `ou-root-${(1000 + i).toString(36)}abcd`,
+    name,
+    parent: 'r-root',
+  }));
+  const accounts: SimAccount[] = [];
+  for (let i = 0; i < o.accounts; i++) {
+    const id = accountId(i);
+    const parent = i === 0 || ous.length === 0 ? 'r-root' : ous[(i - 1) % ous.length]!.id;
+    const findings: SimFinding[] = [];
+    for (const region of o.regions) {
+      for (let n = 0; n < o.failedPerAccountRegion; n++) {
+        findings.push({
+          control: rand.pick(CONTROL_IDS),
+          region,
+          createdDaysAgo: 1 + rand.int(120),
+          updatedDaysAgo: 1 + rand.int(3),
+        });
+      }
+      const passed = o.passedPerAccountRegion ?? Math.floor(o.failedPerAccountRegion / 4);
+      for (let n = 0; n < passed; n++) {
+        findings.push({
+          control: rand.pick(CONTROL_IDS),
+          region,
+          compliance: 'PASSED',
+          updatedDaysAgo: 1 + rand.int(3),
+        });
+      }
+    }
+    accounts.push({
+      id,
+      name: i === 0 ? 'management' : `account-${i}`,
+      parent,
+      tags: { owner: `owner-${i % 7}@example.com`, env: i % 2 ? 'prod' : 'dev' },
+      findings,
+      iam: {
+        users: generateUsers(o.usersPerAccount ?? 3, rand),
+        passwordPolicy: i % 3 ? null : { MinimumPasswordLength: 14, PasswordReusePrevention: 24 },
+      },
+    });
+  }
+  return {
+    seed: o.seed ?? 7,
+    organizationId: 'o-sim0example',
+    managementAccountId: accountId(0),
+    rootId: 'r-root',
+    ous,
+    accounts,
+    regions: o.regions,
+    callerCredentials: SIM_CALLER,
+    roles: DEFAULT_ROLES,
+    ...(o.securityHub ? { securityHub: o.securityHub } : {}),
+    ...(o.faults ? { faults: o.faults } : {}),
+  };
+}
+
+function generateUsers(n: number, rand: ReturnType<typeof createRandom>): SimUser[] {
+  const users: SimUser[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = i % 4;
+    users.push({
+      name: `user-${i}`,
+      createdDaysAgo: 200 + rand.int(400),
+      ...(kind !== 3 ? { password: { lastUsedDaysAgo: kind === 2 ? 80 : rand.int(20) } } : {}),
+      mfa: kind === 0,
+      keys:
+        kind === 3
+          ? [{ ageDays: 30 + rand.int(300), lastUsedDaysAgo: rand.int(60) }]
+          : kind === 1
+            ? [
+                { ageDays: 120, lastUsedDaysAgo: 2 },
+                { ageDays: 10, lastUsedDaysAgo: 1 },
+              ]
+            : [],
+    });
+  }
+  return users;
+}
+
+/**
+ * The demo organization: 12 accounts in 3 OUs, 3 regions, a few hundred findings, one account whose
+ * audit role is missing and one region where Security Hub is off.
+ */
+export function demoScenario(): Scenario {
+  const s = generateScenario({
+    seed: 2026,
+    accounts: 12,
+    ous: ['Security', 'Production', 'Development'],
+    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+    failedPerAccountRegion: 8,
+    passedPerAccountRegion: 2,
+    usersPerAccount: 4,
+  });
+  const names = [
+    'management',
+    'security-tooling',
+    'log-archive',
+    'prod-web',
+    'prod-api',
+    'prod-data',
+    'dev-web',
+    'dev-api',
+    'sandbox',
+    'prod-payments',
+    'dev-data',
+    'legacy-batch',
+  ];
+  s.accounts.forEach((a, i) => {
+    a.name = names[i]!;
+  });
+  const legacy = s.accounts[11]!;
+  legacy.roles = { audit: false, remediation: false };
+  s.accounts[7]!.securityHubDisabledIn = ['ap-southeast-2'];
+  s.accounts[7]!.findings = s.accounts[7]!.findings!.filter((f) => f.region !== 'ap-southeast-2');
+  s.accounts[3]!.iam!.root = {
+    mfa: false,
+    passwordLastUsedDaysAgo: 3,
+    keys: [{ ageDays: 400, lastUsedDaysAgo: 10 }],
+  };
+  return s;
+}

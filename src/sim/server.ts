@@ -1,0 +1,172 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { securityHubRateLimit } from '../aws/quotas.js';
+import { RateLimiter } from '../aws/token-bucket.js';
+import {
+  failure,
+  type Protocol,
+  SimError,
+  serverError,
+  success,
+  throttlingError,
+  type WireResponse,
+} from './protocol.js';
+import type { Scenario } from './scenario.js';
+import type { Handler } from './services/context.js';
+import { iam } from './services/iam.js';
+import { organizations } from './services/organizations.js';
+import { SECURITY_HUB_ROUTES, securityhub } from './services/securityhub.js';
+import { sts } from './services/sts.js';
+import { SimWorld } from './world.js';
+
+const SERVICES: Record<string, { protocol: Protocol; handlers: Record<string, Handler> }> = {
+  organizations: { protocol: 'json', handlers: organizations },
+  sts: { protocol: 'query', handlers: sts },
+  iam: { protocol: 'query', handlers: iam },
+  securityhub: { protocol: 'rest-json', handlers: securityhub },
+};
+
+export interface Simulator {
+  /** `http://127.0.0.1:<port>`: what AWS_ENDPOINT_URL should hold. */
+  url: string;
+  world: SimWorld;
+  /** The environment an AWS SDK or CLI process needs to talk to this simulator as the management account. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  now?: () => number;
+}
+
+/** SigV4's credential scope: `Credential=<key id>/<date>/<region>/<service>/aws4_request`. */
+const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
+
+/**
+ * Starts the simulated organization on 127.0.0.1. Every call is answered from the account whose
+ * access key signed it, in the region of its credential scope. The signature itself is not
+ * recomputed (the CLI and the SDK sign different header sets); the key id must be one the
+ * simulator issued and not expired.
+ */
+export async function startSimulator(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
+  const world = new SimWorld(scenario, options.now);
+  const limits = new RateLimiter(securityHubRateLimit);
+
+  async function answer(req: IncomingMessage, body: string): Promise<WireResponse> {
+    const auth = CREDENTIAL.exec(req.headers.authorization ?? '');
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const service = auth?.[3] ?? guessService(req, body);
+    const spec = service ? SERVICES[service] : undefined;
+    if (!spec || !service) {
+      return failure(
+        'rest-json',
+        '',
+        new SimError('UnknownService', `The simulator does not serve ${service ?? 'this request'}`, 400),
+      );
+    }
+    const { protocol } = spec;
+    try {
+      const params = parseParams(protocol, body);
+      const operation = operationOf(protocol, req, url, params);
+      const handler = spec.handlers[operation];
+      if (!handler)
+        throw new SimError('InvalidAction', `The simulator does not implement ${service}:${operation}`, 400);
+      if (!auth)
+        throw new SimError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      const [, keyId, region] = auth as unknown as [string, string, string];
+      const caller = world.credentials.get(keyId);
+      if (!caller) {
+        const code = protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException';
+        throw new SimError(code, 'The security token included in the request is invalid.', 403);
+      }
+      if (caller.expiresAt !== undefined && caller.expiresAt < world.now()) {
+        throw new SimError('ExpiredToken', 'The security token included in the request is expired', 400);
+      }
+      world.countCall(operation, caller.account);
+      const faults = scenario.faults ?? {};
+      if (faults.latencyMs) await sleep(faults.latencyMs);
+      if (faults.serverErrorRate && world.random.next() < faults.serverErrorRate) throw serverError(service);
+      if (faults.throttleRate && world.random.next() < faults.throttleRate) throw throttlingError(service);
+      if (service === 'securityhub' && faults.rateLimits !== false) {
+        const bucket = limits.bucket(`${caller.account}|${region}|${operation}`, operation);
+        if (bucket && !bucket.tryTake()) throw throttlingError(service);
+      }
+      const result = handler({ world, caller, region, params, query: url.searchParams });
+      return success(protocol, service, operation, result);
+    } catch (err) {
+      if (err instanceof SimError) return failure(protocol, service, err);
+      return failure(protocol, service, new SimError('InternalFailure', (err as Error).message, 500));
+    }
+  }
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      answer(req, Buffer.concat(chunks).toString('utf8')).then(
+        (r) => {
+          res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+          res.end(r.body);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(err.message);
+        },
+      );
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    world,
+    env: {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: scenario.callerCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: scenario.callerCredentials.secretAccessKey,
+      AWS_REGION: scenario.regions[0] ?? 'us-east-1',
+      AWS_DEFAULT_REGION: scenario.regions[0] ?? 'us-east-1',
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+function guessService(req: IncomingMessage, body: string): string | undefined {
+  if (String(req.headers['x-amz-target'] ?? '').startsWith('AWSOrganizationsV20161128.'))
+    return 'organizations';
+  if (/Version=2011-06-15/.test(body)) return 'sts';
+  if (/Version=2010-05-08/.test(body)) return 'iam';
+  return undefined;
+}
+
+function parseParams(protocol: Protocol, body: string): Record<string, unknown> {
+  if (protocol === 'query') return Object.fromEntries(new URLSearchParams(body));
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    throw new SimError('SerializationException', 'The request body is not valid JSON', 400);
+  }
+}
+
+function operationOf(
+  protocol: Protocol,
+  req: IncomingMessage,
+  url: URL,
+  params: Record<string, unknown>,
+): string {
+  if (protocol === 'json') return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+  if (protocol === 'query') return String(params.Action ?? '');
+  return (
+    SECURITY_HUB_ROUTES[`${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`] ??
+    `${req.method} ${url.pathname}`
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

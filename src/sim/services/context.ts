@@ -1,0 +1,14 @@
+import type { IssuedCredentials, SimWorld } from '../world.js';
+
+/** What a service handler knows of one call: who signed it, in which region, with which parameters. */
+export interface CallContext {
+  world: SimWorld;
+  caller: IssuedCredentials;
+  region: string;
+  /** JSON body (Organizations, Security Hub) or form fields (STS, IAM). */
+  params: Record<string, unknown>;
+  /** Security Hub's REST query string. */
+  query: URLSearchParams;
+}
+
+export type Handler = (ctx: CallContext) => unknown;

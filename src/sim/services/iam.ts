@@ -1,0 +1,212 @@
+import { CREDENTIAL_REPORT_MIN_INTERVAL_MS } from '../../aws/quotas.js';
+import { SimError } from '../protocol.js';
+import type { AccountState, IamKey } from '../world.js';
+import type { CallContext, Handler } from './context.js';
+
+/** The credential report's 22 columns, in AWS's order (FACTS.md §3). */
+export const CREDENTIAL_REPORT_COLUMNS = [
+  'user',
+  'arn',
+  'user_creation_time',
+  'password_enabled',
+  'password_last_used',
+  'password_last_changed',
+  'password_next_rotation',
+  'mfa_active',
+  'access_key_1_active',
+  'access_key_1_last_rotated',
+  'access_key_1_last_used_date',
+  'access_key_1_last_used_region',
+  'access_key_1_last_used_service',
+  'access_key_2_active',
+  'access_key_2_last_rotated',
+  'access_key_2_last_used_date',
+  'access_key_2_last_used_region',
+  'access_key_2_last_used_service',
+  'cert_1_active',
+  'cert_1_last_rotated',
+  'cert_2_active',
+  'cert_2_last_rotated',
+];
+
+/** ISO 8601 as the report writes it: `2017-06-10T02:35:07+00:00`. */
+const reportTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+function keyColumns(key: IamKey | undefined): string[] {
+  if (!key) return ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
+  const used = key.lastUsedAt !== null;
+  return [
+    String(key.active),
+    reportTime(key.createdAt),
+    used ? reportTime(key.lastUsedAt!) : 'N/A',
+    used ? (key.lastUsedRegion ?? 'N/A') : 'N/A',
+    used ? (key.lastUsedService ?? 'N/A') : 'N/A',
+  ];
+}
+
+export function buildCredentialReport(accountId: string, account: AccountState): Buffer {
+  const { root, users } = account;
+  const rows = [
+    [
+      '<root_account>',
+      `arn:aws:iam::${accountId}:root`,
+      reportTime(root.createdAt),
+      'not_supported',
+      root.passwordLastUsedAt === null ? 'no_information' : reportTime(root.passwordLastUsedAt),
+      'not_supported',
+      'not_supported',
+      String(root.mfa),
+      ...keyColumns(root.keys[0]),
+      ...keyColumns(root.keys[1]),
+      'false',
+      'N/A',
+      'false',
+      'N/A',
+    ],
+    ...users.map((u) => [
+      u.name,
+      `arn:aws:iam::${accountId}:user/${u.name}`,
+      reportTime(u.createdAt),
+      String(Boolean(u.password)),
+      !u.password
+        ? 'N/A'
+        : u.password.lastUsedAt === null
+          ? 'no_information'
+          : reportTime(u.password.lastUsedAt),
+      u.password ? reportTime(u.password.changedAt) : 'N/A',
+      'N/A',
+      String(u.mfa),
+      ...keyColumns(u.keys[0]),
+      ...keyColumns(u.keys[1]),
+      'false',
+      'N/A',
+      'false',
+      'N/A',
+    ]),
+  ];
+  const csv = [CREDENTIAL_REPORT_COLUMNS, ...rows].map((r) => r.join(',')).join('\n');
+  return Buffer.from(csv, 'utf8');
+}
+
+const MALFORMED_REPORT = Buffer.from(
+  'user,arn,user_creation_time\n<root_account>,"arn:aws:iam::unterminated\n',
+  'utf8',
+);
+
+function state(ctx: CallContext): AccountState {
+  const account = ctx.world.account(ctx.caller.account);
+  if (!account)
+    throw new SimError(
+      'NoSuchEntity',
+      `account ${ctx.caller.account} is not in the simulated organization`,
+      404,
+    );
+  return account;
+}
+
+function user(ctx: CallContext, name: unknown) {
+  const u = state(ctx).users.find((x) => x.name === name);
+  if (!u) throw new SimError('NoSuchEntity', `The user with name ${String(name)} cannot be found.`, 404);
+  return u;
+}
+
+function complete(ctx: CallContext, account: AccountState): void {
+  account.report = {
+    state: 'complete',
+    pollsLeft: 0,
+    generatedAt: ctx.world.now(),
+    content: account.spec.faults?.reportMalformed
+      ? MALFORMED_REPORT
+      : buildCredentialReport(ctx.caller.account, account),
+  };
+}
+
+export const iam: Record<string, Handler> = {
+  GenerateCredentialReport(ctx) {
+    const account = state(ctx);
+    const r = account.report;
+    const fresh =
+      r.state === 'complete' && ctx.world.now() - (r.generatedAt ?? 0) < CREDENTIAL_REPORT_MIN_INTERVAL_MS;
+    if (fresh) return { State: 'COMPLETE', Description: 'Report is complete' };
+    if (r.state === 'generating') {
+      if (account.spec.faults?.reportStuck)
+        return { State: 'INPROGRESS', Description: 'Report generation in progress' };
+      r.pollsLeft -= 1;
+      if (r.pollsLeft < 0) {
+        complete(ctx, account);
+        return { State: 'COMPLETE', Description: 'Report is complete' };
+      }
+      return { State: 'INPROGRESS', Description: 'Report generation in progress' };
+    }
+    const polls =
+      account.spec.faults?.reportInProgressPolls ?? ctx.world.scenario.faults?.reportInProgressPolls ?? 1;
+    account.report = { state: 'generating', pollsLeft: polls };
+    return { State: 'STARTED', Description: 'No report exists. Starting a new report generation task' };
+  },
+  GetCredentialReport(ctx) {
+    const r = state(ctx).report;
+    if (r.state === 'none') {
+      throw new SimError(
+        'ReportNotPresent',
+        'Credential report does not exist. Use GenerateCredentialReport to generate a report.',
+        410,
+      );
+    }
+    if (r.state === 'generating')
+      throw new SimError('ReportInProgress', 'Credential report is being generated.', 404);
+    return { Content: r.content, ReportFormat: 'text/csv', GeneratedTime: new Date(r.generatedAt!) };
+  },
+  GetAccountPasswordPolicy(ctx) {
+    const policy = state(ctx).passwordPolicy;
+    if (!policy) {
+      throw new SimError(
+        'NoSuchEntity',
+        `The Password Policy with domain name ${ctx.caller.account} cannot be found.`,
+        404,
+      );
+    }
+    return { PasswordPolicy: { ExpirePasswords: false, ...policy } };
+  },
+  ListUsers(ctx) {
+    return {
+      Users: state(ctx).users.map((u) => ({
+        Path: '/',
+        UserName: u.name,
+        UserId: u.id,
+        Arn: `arn:aws:iam::${ctx.caller.account}:user/${u.name}`,
+        CreateDate: new Date(u.createdAt),
+        PasswordLastUsed: u.password?.lastUsedAt ? new Date(u.password.lastUsedAt) : undefined,
+      })),
+      IsTruncated: false,
+    };
+  },
+  ListAccessKeys(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    return {
+      AccessKeyMetadata: u.keys.map((k) => ({
+        UserName: u.name,
+        AccessKeyId: k.id,
+        Status: k.active ? 'Active' : 'Inactive',
+        CreateDate: new Date(k.createdAt),
+      })),
+      IsTruncated: false,
+    };
+  },
+  GetAccessKeyLastUsed(ctx) {
+    const id = String(ctx.params.AccessKeyId ?? '');
+    for (const u of state(ctx).users) {
+      const k = u.keys.find((x) => x.id === id);
+      if (k) {
+        return {
+          UserName: u.name,
+          AccessKeyLastUsed: {
+            LastUsedDate: k.lastUsedAt ? new Date(k.lastUsedAt) : undefined,
+            ServiceName: k.lastUsedService ?? 'N/A',
+            Region: k.lastUsedRegion ?? 'N/A',
+          },
+        };
+      }
+    }
+    throw new SimError('AccessDenied', `The access key ${id} does not belong to this account.`, 403);
+  },
+};

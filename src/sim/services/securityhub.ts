@@ -1,0 +1,260 @@
+import { PAGE_LIMITS } from '../../aws/quotas.js';
+import { CONTROLS, remediationUrl } from '../controls.js';
+import { SimError } from '../protocol.js';
+import type { FindingRecord } from '../world.js';
+import type { CallContext, Handler } from './context.js';
+
+const NORMALIZED: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };
+
+/** The ASFF a control finding is served as (FACTS.md §5, consolidated control findings). */
+export function toAsff(f: FindingRecord) {
+  const control = CONTROLS[f.control]!;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: f.id,
+    ProductArn: f.productArn,
+    ProductName: 'Security Hub',
+    CompanyName: 'AWS',
+    Region: f.region,
+    GeneratorId: `security-control/${f.control}`,
+    AwsAccountId: f.account,
+    Types: ['Software and Configuration Checks/Industry and Regulatory Standards'],
+    FirstObservedAt: iso(f.createdAt),
+    LastObservedAt: iso(f.updatedAt),
+    CreatedAt: iso(f.createdAt),
+    UpdatedAt: iso(f.updatedAt),
+    Severity: { Label: f.severity, Normalized: NORMALIZED[f.severity], Original: f.severity },
+    Title: control.title,
+    Description: `This control checks whether ${control.title.charAt(0).toLowerCase()}${control.title.slice(1)}.`,
+    Remediation: {
+      Recommendation: {
+        Text: 'For information on how to correct this issue, consult the AWS Security Hub controls documentation.',
+        Url: remediationUrl(f.control),
+      },
+    },
+    ProductFields: {
+      'aws/securityhub/ProductName': 'Security Hub',
+      'aws/securityhub/CompanyName': 'AWS',
+      'aws/securityhub/FindingId': `${f.productArn}/${f.id}`,
+    },
+    Resources: [{ Type: f.resourceType, Id: f.resourceId, Partition: 'aws', Region: f.region }],
+    Compliance: {
+      Status: f.compliance,
+      SecurityControlId: f.control,
+      AssociatedStandards: [{ StandardsId: 'standards/aws-foundational-security-best-practices/v/1.0.0' }],
+    },
+    WorkflowState: 'NEW',
+    Workflow: { Status: f.workflow },
+    RecordState: f.recordState,
+    Note: f.note,
+    FindingProviderFields: {
+      Severity: { Label: f.severity, Original: f.severity },
+      Types: ['Software and Configuration Checks'],
+    },
+  };
+}
+
+type StringFilter = { Value?: string; Comparison?: string };
+type DateFilter = { Start?: string; End?: string; DateRange?: { Value?: number; Unit?: string } };
+
+const STRING_FIELDS: Record<string, (f: FindingRecord) => string> = {
+  Id: (f) => f.id,
+  ProductArn: (f) => f.productArn,
+  AwsAccountId: (f) => f.account,
+  Region: (f) => f.region,
+  GeneratorId: (f) => `security-control/${f.control}`,
+  ComplianceSecurityControlId: (f) => f.control,
+  ComplianceStatus: (f) => f.compliance,
+  RecordState: (f) => f.recordState,
+  WorkflowStatus: (f) => f.workflow,
+  SeverityLabel: (f) => f.severity,
+  ResourceType: (f) => f.resourceType,
+  ResourceId: (f) => f.resourceId,
+  Title: (f) => CONTROLS[f.control]!.title,
+};
+const DATE_FIELDS: Record<string, (f: FindingRecord) => number> = {
+  UpdatedAt: (f) => f.updatedAt,
+  CreatedAt: (f) => f.createdAt,
+  FirstObservedAt: (f) => f.createdAt,
+  LastObservedAt: (f) => f.updatedAt,
+};
+
+const POSITIVE: Record<string, (v: string, x: string) => boolean> = {
+  EQUALS: (v, x) => v === x,
+  PREFIX: (v, x) => v.startsWith(x),
+  CONTAINS: (v, x) => v.includes(x),
+  CONTAINS_WORD: (v, x) => v.split(/\W+/).includes(x),
+};
+const NEGATIVE: Record<string, (v: string, x: string) => boolean> = {
+  NOT_EQUALS: (v, x) => v !== x,
+  PREFIX_NOT_EQUALS: (v, x) => !v.startsWith(x),
+  NOT_CONTAINS: (v, x) => !v.includes(x),
+};
+
+/**
+ * Builds a predicate from GetFindings `Filters` with Security Hub's semantics: within one field,
+ * positive comparisons are ORed and negative ones ANDed; fields are ANDed together.
+ */
+export function compileFilters(filters: Record<string, unknown>, now: number): (f: FindingRecord) => boolean {
+  const tests: Array<(f: FindingRecord) => boolean> = [];
+  for (const [field, raw] of Object.entries(filters ?? {})) {
+    if (!Array.isArray(raw) || raw.length === 0) continue;
+    if (raw.length > 20)
+      throw new SimError('InvalidInputException', `Filter ${field} has more than 20 values`, 400);
+    const str = STRING_FIELDS[field];
+    const date = DATE_FIELDS[field];
+    if (str) {
+      const pos = (raw as StringFilter[]).filter((c) => POSITIVE[c.Comparison ?? '']);
+      const neg = (raw as StringFilter[]).filter((c) => NEGATIVE[c.Comparison ?? '']);
+      if (pos.length + neg.length !== raw.length) {
+        throw new SimError('InvalidInputException', `Invalid Comparison in filter ${field}`, 400);
+      }
+      tests.push((f) => {
+        const v = str(f);
+        return (
+          (pos.length === 0 || pos.some((c) => POSITIVE[c.Comparison!]!(v, String(c.Value)))) &&
+          neg.every((c) => NEGATIVE[c.Comparison!]!(v, String(c.Value)))
+        );
+      });
+    } else if (date) {
+      const ranges = (raw as DateFilter[]).map((d) => {
+        if (d.DateRange)
+          return { start: now - Number(d.DateRange.Value) * 86_400_000, end: Number.POSITIVE_INFINITY };
+        return {
+          start: d.Start ? Date.parse(d.Start) : Number.NEGATIVE_INFINITY,
+          end: d.End ? Date.parse(d.End) : Number.POSITIVE_INFINITY,
+        };
+      });
+      tests.push((f) => ranges.some((r) => date(f) >= r.start && date(f) <= r.end));
+    } else {
+      throw new SimError(
+        'InvalidInputException',
+        `The simulator does not support filtering on ${field}`,
+        400,
+      );
+    }
+  }
+  return (f) => tests.every((t) => t(f));
+}
+
+function requireHub(ctx: CallContext): void {
+  const account = ctx.world.account(ctx.caller.account);
+  if (!account || account.spec.securityHubDisabledIn?.includes(ctx.region)) {
+    throw new SimError(
+      'InvalidAccessException',
+      `Account ${ctx.caller.account} is not subscribed to AWS Security Hub in region ${ctx.region}`,
+      401,
+    );
+  }
+}
+
+/** The findings a caller may read in a region: its own, or every member's for the administrator (all linked regions in the aggregation region). */
+function* visible(ctx: CallContext): Iterable<FindingRecord> {
+  const { world, caller, region } = ctx;
+  const hub = world.scenario.securityHub;
+  const isAdmin = hub?.adminAccountId === caller.account;
+  if (isAdmin && hub?.aggregationRegion === region) {
+    yield* world.allFindings();
+  } else if (isAdmin) {
+    for (const f of world.allFindings()) if (f.region === region) yield f;
+  } else {
+    yield* world.findings.get(`${caller.account}|${region}`) ?? [];
+  }
+}
+
+export const securityhub: Record<string, Handler> = {
+  DescribeHub(ctx) {
+    requireHub(ctx);
+    return {
+      HubArn: `arn:aws:securityhub:${ctx.region}:${ctx.caller.account}:hub/default`,
+      SubscribedAt: '2024-01-15T10:00:00.000Z',
+      AutoEnableControls: true,
+      ControlFindingGenerator: 'SECURITY_CONTROL',
+    };
+  },
+  GetFindings(ctx) {
+    requireHub(ctx);
+    const max = Number(ctx.params.MaxResults ?? PAGE_LIMITS.securityHubMaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > PAGE_LIMITS.securityHubMaxResults) {
+      throw new SimError('InvalidInputException', 'MaxResults must be between 1 and 100', 400);
+    }
+    const matches = compileFilters(ctx.params.Filters as Record<string, unknown>, ctx.world.now());
+    let skip = ctx.params.NextToken
+      ? Number(Buffer.from(String(ctx.params.NextToken), 'base64url').toString())
+      : 0;
+    if (!Number.isInteger(skip) || skip < 0)
+      throw new SimError('InvalidInputException', 'Invalid NextToken', 400);
+    const start = skip;
+    const page: FindingRecord[] = [];
+    let more = false;
+    for (const f of visible(ctx)) {
+      if (!matches(f)) continue;
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      if (page.length === max) {
+        more = true;
+        break;
+      }
+      page.push(f);
+    }
+    const next = more ? Buffer.from(String(start + page.length)).toString('base64url') : undefined;
+    return { Findings: page.map(toAsff), NextToken: next };
+  },
+  BatchUpdateFindings(ctx) {
+    requireHub(ctx);
+    const ids = (ctx.params.FindingIdentifiers ?? []) as Array<{ Id?: string; ProductArn?: string }>;
+    if (ids.length < 1 || ids.length > PAGE_LIMITS.securityHubBatchUpdate) {
+      throw new SimError('InvalidInputException', 'FindingIdentifiers must hold 1 to 100 findings', 400);
+    }
+    const note = ctx.params.Note as { Text?: string; UpdatedBy?: string } | undefined;
+    if (note && (!note.Text || note.Text.length > PAGE_LIMITS.securityHubNoteText || !note.UpdatedBy)) {
+      throw new SimError(
+        'InvalidInputException',
+        'Note.Text must be 1-512 characters and Note.UpdatedBy is required',
+        400,
+      );
+    }
+    const workflow = (ctx.params.Workflow as { Status?: string } | undefined)?.Status;
+    if (workflow && !['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'].includes(workflow)) {
+      throw new SimError('InvalidInputException', `Invalid Workflow.Status ${workflow}`, 400);
+    }
+    const isAdmin = ctx.world.scenario.securityHub?.adminAccountId === ctx.caller.account;
+    const processed: Array<{ Id: string; ProductArn: string }> = [];
+    const unprocessed: Array<{
+      FindingIdentifier: { Id?: string; ProductArn?: string };
+      ErrorCode: string;
+      ErrorMessage: string;
+    }> = [];
+    for (const ident of ids) {
+      const f = ident.Id ? ctx.world.findFinding(ident.Id) : undefined;
+      if (!f || f.productArn !== ident.ProductArn || (!isAdmin && f.account !== ctx.caller.account)) {
+        unprocessed.push({
+          FindingIdentifier: ident,
+          ErrorCode: 'FindingNotFound',
+          ErrorMessage: 'Finding Not Found',
+        });
+        continue;
+      }
+      // BatchUpdateFindings does not change UpdatedAt (FACTS.md §5).
+      if (workflow) f.workflow = workflow as FindingRecord['workflow'];
+      if (note)
+        f.note = {
+          Text: note.Text!,
+          UpdatedBy: note.UpdatedBy!,
+          UpdatedAt: new Date(ctx.world.now()).toISOString(),
+        };
+      processed.push({ Id: f.id, ProductArn: f.productArn });
+    }
+    return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+  },
+};
+
+/** Security Hub's REST routes: method and path → operation. */
+export const SECURITY_HUB_ROUTES: Record<string, string> = {
+  'GET /accounts': 'DescribeHub',
+  'POST /findings': 'GetFindings',
+  'PATCH /findings/batchupdate': 'BatchUpdateFindings',
+};

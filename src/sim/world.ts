@@ -1,0 +1,245 @@
+import { CONTROLS } from './controls.js';
+import { createRandom, type Random } from './random.js';
+import type {
+  ComplianceStatus,
+  RecordState,
+  Scenario,
+  SeverityLabel,
+  SimAccount,
+  SimPasswordPolicy,
+  SimRoot,
+  SimUser,
+  WorkflowStatus,
+} from './scenario.js';
+
+const DAY = 86_400_000;
+
+/** A Security Hub finding as the simulator keeps it; ASFF is built from it when a page is served. */
+export interface FindingRecord {
+  id: string;
+  productArn: string;
+  account: string;
+  region: string;
+  control: string;
+  severity: SeverityLabel;
+  compliance: ComplianceStatus;
+  recordState: RecordState;
+  workflow: WorkflowStatus;
+  resourceType: string;
+  resourceId: string;
+  createdAt: number;
+  updatedAt: number;
+  note?: { Text: string; UpdatedBy: string; UpdatedAt: string };
+}
+
+export interface IamKey {
+  id: string;
+  createdAt: number;
+  active: boolean;
+  lastUsedAt: number | null;
+  lastUsedService: string | undefined;
+  lastUsedRegion: string | undefined;
+}
+
+export interface IamUser {
+  name: string;
+  id: string;
+  createdAt: number;
+  password: { lastUsedAt: number | null; changedAt: number } | undefined;
+  mfa: boolean;
+  keys: IamKey[];
+}
+
+export interface CredentialReportState {
+  state: 'none' | 'generating' | 'complete';
+  pollsLeft: number;
+  generatedAt?: number;
+  content?: Buffer;
+}
+
+export interface AccountState {
+  spec: SimAccount;
+  root: { mfa: boolean; passwordLastUsedAt: number | null; keys: IamKey[]; createdAt: number };
+  users: IamUser[];
+  passwordPolicy: SimPasswordPolicy | null;
+  report: CredentialReportState;
+}
+
+export interface IssuedCredentials {
+  account: string;
+  /** The caller's ARN (an IAM user, or an assumed-role session). */
+  arn: string;
+  userId: string;
+  secretAccessKey: string;
+  /** Set for assumed roles. */
+  roleName?: string;
+  expiresAt?: number;
+}
+
+/**
+ * Everything the simulated organization holds, and every call it has answered. Tests reach in
+ * through the methods below to change the world between scans and to count calls.
+ */
+export class SimWorld {
+  readonly scenario: Scenario;
+  readonly random: Random;
+  readonly accounts = new Map<string, AccountState>();
+  /** Findings by `account|region`, in creation order. */
+  readonly findings = new Map<string, FindingRecord[]>();
+  readonly credentials = new Map<string, IssuedCredentials>();
+  private readonly callCounts = new Map<string, number>();
+
+  constructor(
+    scenario: Scenario,
+    readonly now: () => number = Date.now,
+  ) {
+    this.scenario = scenario;
+    this.random = createRandom(scenario.seed ?? 1);
+    const t = now();
+    this.credentials.set(scenario.callerCredentials.accessKeyId, {
+      account: scenario.managementAccountId,
+      arn: `arn:aws:iam::${scenario.managementAccountId}:user/${scenario.callerCredentials.userName}`,
+      userId: `AIDA${this.random.token(16)}`,
+      secretAccessKey: scenario.callerCredentials.secretAccessKey,
+    });
+    for (const spec of scenario.accounts) {
+      this.accounts.set(spec.id, {
+        spec,
+        root: this.buildRoot(spec.iam?.root, t),
+        users: (spec.iam?.users ?? []).map((u) => this.buildUser(u, t)),
+        passwordPolicy: spec.iam?.passwordPolicy === undefined ? null : spec.iam.passwordPolicy,
+        report: { state: 'none', pollsLeft: 0 },
+      });
+      for (const f of spec.findings ?? []) {
+        const control = CONTROLS[f.control];
+        if (!control) throw new Error(`scenario: account ${spec.id}: unknown control ${f.control}`);
+        const uuid = f.uuid ?? this.random.uuid();
+        const record: FindingRecord = {
+          id: `arn:aws:securityhub:${f.region}:${spec.id}:security-control/${f.control}/finding/${uuid}`,
+          productArn: `arn:aws:securityhub:${f.region}::product/aws/securityhub`,
+          account: spec.id,
+          region: f.region,
+          control: f.control,
+          severity: f.severity ?? control.severity,
+          compliance: f.compliance ?? 'FAILED',
+          recordState: f.recordState ?? 'ACTIVE',
+          workflow: f.workflow ?? 'NEW',
+          resourceType: f.resourceType ?? control.resourceType,
+          resourceId:
+            f.resourceId ?? control.resource(spec.id, f.region, this.findingCount(spec.id, f.region)),
+          createdAt: t - (f.createdDaysAgo ?? 30) * DAY,
+          updatedAt: t - (f.updatedDaysAgo ?? 1) * DAY,
+        };
+        this.addFinding(record);
+      }
+    }
+  }
+
+  private buildKey(k: NonNullable<SimUser['keys']>[number], t: number): IamKey {
+    return {
+      id: k.id ?? `AKIA${this.random.token(16)}`,
+      createdAt: t - k.ageDays * DAY,
+      active: k.active ?? true,
+      lastUsedAt: k.lastUsedDaysAgo == null ? null : t - k.lastUsedDaysAgo * DAY,
+      lastUsedService: k.lastUsedDaysAgo == null ? undefined : (k.lastUsedService ?? 'sts'),
+      lastUsedRegion: k.lastUsedDaysAgo == null ? undefined : (k.lastUsedRegion ?? 'us-east-1'),
+    };
+  }
+
+  private buildRoot(root: SimRoot | undefined, t: number): AccountState['root'] {
+    return {
+      mfa: root?.mfa ?? true,
+      passwordLastUsedAt:
+        root?.passwordLastUsedDaysAgo == null ? null : t - root.passwordLastUsedDaysAgo * DAY,
+      keys: (root?.keys ?? []).map((k) => this.buildKey(k, t)),
+      createdAt: t - 900 * DAY,
+    };
+  }
+
+  private buildUser(u: SimUser, t: number): IamUser {
+    return {
+      name: u.name,
+      id: `AIDA${this.random.token(16)}`,
+      createdAt: t - u.createdDaysAgo * DAY,
+      password: u.password
+        ? {
+            lastUsedAt: u.password.lastUsedDaysAgo == null ? null : t - u.password.lastUsedDaysAgo * DAY,
+            changedAt: t - (u.password.changedDaysAgo ?? u.createdDaysAgo) * DAY,
+          }
+        : undefined,
+      mfa: u.mfa ?? false,
+      keys: (u.keys ?? []).map((k) => this.buildKey(k, t)),
+    };
+  }
+
+  private findingCount(account: string, region: string): number {
+    return this.findings.get(`${account}|${region}`)?.length ?? 0;
+  }
+
+  addFinding(record: FindingRecord): void {
+    const key = `${record.account}|${record.region}`;
+    const list = this.findings.get(key);
+    if (list) list.push(record);
+    else this.findings.set(key, [record]);
+  }
+
+  /** Every finding, in a stable order. */
+  *allFindings(): Iterable<FindingRecord> {
+    for (const list of this.findings.values()) yield* list;
+  }
+
+  findFinding(id: string): FindingRecord | undefined {
+    for (const f of this.allFindings()) if (f.id === id) return f;
+    return undefined;
+  }
+
+  /** Changes a finding as its provider would, moving UpdatedAt to now. */
+  updateFinding(
+    id: string,
+    change: Partial<Pick<FindingRecord, 'compliance' | 'recordState' | 'workflow' | 'severity'>>,
+  ) {
+    const f = this.findFinding(id);
+    if (!f) throw new Error(`no simulated finding ${id}`);
+    Object.assign(f, change, { updatedAt: this.now() });
+    return f;
+  }
+
+  /** Deletes a finding outright (as Security Hub does after 90 days without updates). */
+  deleteFinding(id: string): void {
+    for (const list of this.findings.values()) {
+      const i = list.findIndex((f) => f.id === id);
+      if (i >= 0) {
+        list.splice(i, 1);
+        return;
+      }
+    }
+    throw new Error(`no simulated finding ${id}`);
+  }
+
+  account(id: string): AccountState | undefined {
+    return this.accounts.get(id);
+  }
+
+  countCall(operation: string, account: string): void {
+    const key = `${operation}|${account}`;
+    this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
+  }
+
+  /** How many times `operation` was called, by one account or by all. */
+  calls(operation: string, account?: string): number {
+    if (account) return this.callCounts.get(`${operation}|${account}`) ?? 0;
+    let n = 0;
+    for (const [key, count] of this.callCounts) if (key.startsWith(`${operation}|`)) n += count;
+    return n;
+  }
+
+  totalCalls(): number {
+    let n = 0;
+    for (const count of this.callCounts.values()) n += count;
+    return n;
+  }
+
+  resetCalls(): void {
+    this.callCounts.clear();
+  }
+}
