@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { Severity } from './findings/severity.js';
 
 /**
  * The one place where Warden's settings, their defaults and their validation live.
@@ -12,13 +13,15 @@ import { z } from 'zod';
  */
 
 /** Variables whose values are secret: they are never printed, logged or echoed in an error. */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'WARDEN_AUDIT_EXTERNAL_ID',
+] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 const DEFAULTS = {
   WARDEN_DATA_DIR: './.warden',
@@ -30,6 +33,15 @@ const DEFAULTS = {
   >,
   SUPPRESSION_MAX_DAYS: 90,
   OWNER_TAG_KEYS: ['owner', 'warden:owner'],
+  AUDIT_ROLE_NAME: 'WardenAudit',
+  REGION: 'us-east-1',
+  SECURITYHUB_MODE: 'per-account' as const,
+  SCAN_CONCURRENCY: 16,
+  TARGET_TIMEOUT_SECONDS: 300,
+  AWS_MAX_ATTEMPTS: 8,
+  INCREMENTAL_OVERLAP_MINUTES: 15,
+  REPORT_TIMEOUT_SECONDS: 120,
+  CHECKS: { keyRotationDays: 90, unusedCredentialDays: 45, rootUseDays: 30 },
 };
 
 /** A Slack user id (U…/W…) or an email address: how owners, admins and managers are named. */
@@ -77,6 +89,15 @@ const policySchema = z
       .object({ maxDays: days.default(DEFAULTS.SUPPRESSION_MAX_DAYS) })
       .strict()
       .default({ maxDays: DEFAULTS.SUPPRESSION_MAX_DAYS }),
+    /** Thresholds of the credential-report checks (CIS defaults). */
+    checks: z
+      .object({
+        keyRotationDays: days.default(DEFAULTS.CHECKS.keyRotationDays),
+        unusedCredentialDays: days.default(DEFAULTS.CHECKS.unusedCredentialDays),
+        rootUseDays: days.default(DEFAULTS.CHECKS.rootUseDays),
+      })
+      .strict()
+      .default(DEFAULTS.CHECKS),
   })
   .strict();
 
@@ -86,6 +107,19 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const positiveInt = (fallback: number, max: number) =>
+  optionalText.pipe(
+    z.coerce
+      .number<string | undefined>({ message: `must be a whole number` })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: `must be between 1 and ${max}` })
+      .max(max, { message: `must be between 1 and ${max}` })
+      .default(fallback),
+  );
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 const envSchema = z.object({
   DATABASE_URL: optionalText.pipe(
@@ -120,6 +154,52 @@ const envSchema = z.object({
   LOG_LEVEL: optionalText.pipe(
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default(DEFAULTS.LOG_LEVEL),
   ),
+  WARDEN_AUDIT_ROLE_NAME: optionalText.pipe(
+    z.string().regex(ROLE_NAME, { message: 'must be an IAM role name' }).default(DEFAULTS.AUDIT_ROLE_NAME),
+  ),
+  WARDEN_AUDIT_EXTERNAL_ID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, {
+        message: 'must be 2–1224 characters of letters, digits and +=,.@:/-',
+      })
+      .optional(),
+  ),
+  /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
+  WARDEN_REGIONS: optionalText.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(REGION, { message: 'must list AWS regions, comma-separated (us-east-1,eu-west-1)' }),
+          )
+          .min(1),
+      )
+      .optional(),
+  ),
+  WARDEN_SECURITYHUB_MODE: optionalText.pipe(
+    z
+      .enum(['per-account', 'aggregator'], { message: 'must be per-account or aggregator' })
+      .default(DEFAULTS.SECURITYHUB_MODE),
+  ),
+  WARDEN_SECURITYHUB_ADMIN_ACCOUNT: optionalText.pipe(accountId.optional()),
+  WARDEN_AGGREGATION_REGION: optionalText.pipe(
+    z.string().regex(REGION, { message: 'must be an AWS region' }).optional(),
+  ),
+  WARDEN_SCAN_CONCURRENCY: positiveInt(DEFAULTS.SCAN_CONCURRENCY, 512),
+  WARDEN_TARGET_TIMEOUT_SECONDS: positiveInt(DEFAULTS.TARGET_TIMEOUT_SECONDS, 3600),
+  WARDEN_AWS_MAX_ATTEMPTS: positiveInt(DEFAULTS.AWS_MAX_ATTEMPTS, 20),
+  WARDEN_INCREMENTAL_OVERLAP_MINUTES: positiveInt(DEFAULTS.INCREMENTAL_OVERLAP_MINUTES, 1440),
+  WARDEN_REPORT_TIMEOUT_SECONDS: positiveInt(DEFAULTS.REPORT_TIMEOUT_SECONDS, 3600),
 });
 
 export interface SlackConfig {
@@ -130,8 +210,24 @@ export interface SlackConfig {
   apiUrl: string | undefined;
 }
 
+export interface AwsConfig {
+  auditRole: { name: string; externalId: string | undefined };
+  regions: string[];
+  securityHub:
+    | { mode: 'per-account' }
+    | { mode: 'aggregator'; adminAccountId: string; aggregationRegion: string };
+  scan: {
+    concurrency: number;
+    targetTimeoutMs: number;
+    maxAttempts: number;
+    incrementalOverlapMs: number;
+    reportTimeoutMs: number;
+  };
+}
+
 export interface Config {
   database: { url: string | undefined; dataDir: string };
+  aws: AwsConfig;
   slack: SlackConfig | undefined;
   port: number;
   logLevel: LogLevel;
@@ -182,6 +278,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     }
   }
 
+  if (e?.WARDEN_SECURITYHUB_MODE === 'aggregator') {
+    if (!e.WARDEN_SECURITYHUB_ADMIN_ACCOUNT) {
+      problems.push(
+        'WARDEN_SECURITYHUB_ADMIN_ACCOUNT: missing (required when WARDEN_SECURITYHUB_MODE=aggregator)',
+      );
+    }
+    if (!e.WARDEN_AGGREGATION_REGION) {
+      problems.push('WARDEN_AGGREGATION_REGION: missing (required when WARDEN_SECURITYHUB_MODE=aggregator)');
+    }
+  }
+
   const cwd = options.cwd ?? process.cwd();
   const policy = loadPolicy(e?.WARDEN_POLICY_FILE ?? env.WARDEN_POLICY_FILE?.trim(), cwd, problems);
 
@@ -189,6 +296,25 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
 
   return {
     database: { url: e.DATABASE_URL, dataDir: path.resolve(cwd, e.WARDEN_DATA_DIR) },
+    aws: {
+      auditRole: { name: e.WARDEN_AUDIT_ROLE_NAME, externalId: e.WARDEN_AUDIT_EXTERNAL_ID },
+      regions: e.WARDEN_REGIONS ?? [env.AWS_REGION?.trim() || DEFAULTS.REGION],
+      securityHub:
+        e.WARDEN_SECURITYHUB_MODE === 'aggregator'
+          ? {
+              mode: 'aggregator',
+              adminAccountId: e.WARDEN_SECURITYHUB_ADMIN_ACCOUNT!,
+              aggregationRegion: e.WARDEN_AGGREGATION_REGION!,
+            }
+          : { mode: 'per-account' },
+      scan: {
+        concurrency: e.WARDEN_SCAN_CONCURRENCY,
+        targetTimeoutMs: e.WARDEN_TARGET_TIMEOUT_SECONDS * 1000,
+        maxAttempts: e.WARDEN_AWS_MAX_ATTEMPTS,
+        incrementalOverlapMs: e.WARDEN_INCREMENTAL_OVERLAP_MINUTES * 60_000,
+        reportTimeoutMs: e.WARDEN_REPORT_TIMEOUT_SECONDS * 1000,
+      },
+    },
     slack: e.SLACK_BOT_TOKEN
       ? {
           botToken: e.SLACK_BOT_TOKEN,
@@ -251,6 +377,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
           apiUrl: config.slack.apiUrl,
         }
       : undefined,
+    aws: {
+      ...config.aws,
+      auditRole: {
+        name: config.aws.auditRole.name,
+        externalId: config.aws.auditRole.externalId ? '[set]' : undefined,
+      },
+    },
     port: config.port,
     logLevel: config.logLevel,
     policyFile: config.policyFile,

@@ -328,3 +328,20 @@ export const postureSnapshots = pgTable(
   (t) => [index('posture_snapshots_account_idx').on(t.accountId, t.takenAt)],
 );
 export type PostureSnapshot = typeof postureSnapshots.$inferSelect;
+
+/**
+ * Where each collector's last successful sync started, per scope: `<account>|<region>` in per-account
+ * mode, `aggregator|<admin account>|<region>` in aggregator mode. An incremental scan asks for what
+ * changed since then (less a safety overlap).
+ */
+export const syncCursors = pgTable(
+  'sync_cursors',
+  {
+    source: text('source').notNull(),
+    scope: text('scope').notNull(),
+    syncedAt: ts('synced_at').notNull(),
+    fullSyncedAt: ts('full_synced_at'),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.scope] })],
+);
+export type SyncCursor = typeof syncCursors.$inferSelect;

@@ -117,6 +117,8 @@ export interface Scenario {
     serverErrorRate?: number;
     /** GenerateCredentialReport polls answered INPROGRESS before COMPLETE. Default 1. */
     reportInProgressPolls?: number;
+    /** Organizations list calls answer an empty first page that still carries a NextToken. */
+    emptyFirstPage?: boolean;
   };
 }
 

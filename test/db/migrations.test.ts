@@ -49,6 +49,7 @@ test('the migrations apply to an empty database and create the whole schema', as
     'scan_targets',
     'scans',
     'suppressions',
+    'sync_cursors',
   ]);
   expect(triggers.map((r) => r.tgname)).toEqual([
     'audit_events_no_truncate',

@@ -12,8 +12,15 @@ function requireManagement(ctx: CallContext): void {
   }
 }
 
-/** Pages a list the way Organizations does: MaxResults 1–20, an opaque NextToken. */
-function page<T>(items: T[], params: Record<string, unknown>): { items: T[]; NextToken?: string } {
+const token = (start: number) => Buffer.from(JSON.stringify({ start })).toString('base64url');
+
+/**
+ * Pages a list the way Organizations does: MaxResults 1–20 and an opaque NextToken. With the
+ * `emptyFirstPage` fault the first page is empty but carries a NextToken, as the API documentation
+ * warns it may.
+ */
+function page<T>(ctx: CallContext, items: T[]): { items: T[]; NextToken?: string } {
+  const params = ctx.params;
   const max = Number(params.MaxResults ?? PAGE_LIMITS.organizationsMaxResults);
   if (!Number.isInteger(max) || max < 1 || max > PAGE_LIMITS.organizationsMaxResults) {
     throw new SimError(
@@ -21,12 +28,23 @@ function page<T>(items: T[], params: Record<string, unknown>): { items: T[]; Nex
       'You provided a value that does not match the required pattern.',
     );
   }
-  const start = params.NextToken ? Number(Buffer.from(String(params.NextToken), 'base64').toString()) : 0;
+  if (!params.NextToken && ctx.world.scenario.faults?.emptyFirstPage)
+    return { items: [], NextToken: token(0) };
+  let start = 0;
+  if (params.NextToken) {
+    try {
+      start = Number(
+        (JSON.parse(Buffer.from(String(params.NextToken), 'base64url').toString()) as { start: number })
+          .start,
+      );
+    } catch {
+      start = Number.NaN;
+    }
+  }
   if (!Number.isInteger(start) || start < 0)
     throw new SimError('InvalidInputException', 'The NextToken is invalid.');
   const slice = items.slice(start, start + max);
-  const next = start + max < items.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
-  return next ? { items: slice, NextToken: next } : { items: slice };
+  return start + max < items.length ? { items: slice, NextToken: token(start + max) } : { items: slice };
 }
 
 function accountShape(ctx: CallContext, a: SimAccount) {
@@ -79,7 +97,7 @@ export const organizations: Record<string, Handler> = {
   },
   ListAccounts(ctx) {
     requireManagement(ctx);
-    const { items, NextToken } = page(ctx.world.scenario.accounts, ctx.params);
+    const { items, NextToken } = page(ctx, ctx.world.scenario.accounts);
     return { Accounts: items.map((a) => accountShape(ctx, a)), NextToken };
   },
   ListRoots(ctx) {
@@ -101,7 +119,7 @@ export const organizations: Record<string, Handler> = {
     const parent = String(ctx.params.ParentId ?? '');
     if (parent !== ctx.world.scenario.rootId) findOu(ctx, parent);
     const children = ctx.world.scenario.ous.filter((o) => o.parent === parent);
-    const { items, NextToken } = page(children, ctx.params);
+    const { items, NextToken } = page(ctx, children);
     return { OrganizationalUnits: items.map((o) => ouShape(ctx, o)), NextToken };
   },
   ListParents(ctx) {

@@ -1,0 +1,116 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { isThrottling } from './errors.js';
+import { securityHubRateLimit } from './quotas.js';
+import { RateLimiter } from './token-bucket.js';
+
+/** Calls made and throttles met, per target: what the scan summary and the progress bar show. */
+export interface CallStats {
+  apiCalls: number;
+  throttles: number;
+  /** The last call attempted, as `service:Operation`: what an error message names. */
+  lastCall?: string;
+}
+
+export const newStats = (): CallStats => ({ apiCalls: 0, throttles: 0 });
+
+type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+/**
+ * Makes Warden's AWS clients. Endpoints, base credentials and region come from the SDK's standard
+ * configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, the default credential chain).
+ * Every client shares one pool of keep-alive sockets, retries in the SDK's standard mode (throttling
+ * errors back off from a 500 ms base), and counts its calls. Security Hub calls also wait for a
+ * client-side token bucket per account, region and operation, set to AWS's published rates.
+ */
+export class AwsClients {
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+  private readonly securityHubLimiter = new RateLimiter(securityHubRateLimit);
+
+  constructor(private readonly options: { maxAttempts: number; maxSockets: number }) {
+    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
+  }
+
+  private common(credentials?: Credentials, region?: string) {
+    return {
+      maxAttempts: this.options.maxAttempts,
+      retryMode: 'standard',
+      requestHandler: { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent },
+      ...(credentials ? { credentials } : {}),
+      ...(region ? { region } : {}),
+    };
+  }
+
+  /** Organizations and STS with Warden's own (management account) credentials. */
+  organizations(stats?: CallStats): OrganizationsClient {
+    return counted(new OrganizationsClient(this.common(undefined, 'us-east-1')), stats);
+  }
+
+  sts(stats?: CallStats): STSClient {
+    return counted(new STSClient(this.common()), stats);
+  }
+
+  iam(credentials: Credentials, stats?: CallStats): IAMClient {
+    return counted(new IAMClient(this.common(credentials, 'us-east-1')), stats);
+  }
+
+  securityHub(
+    credentials: Credentials,
+    account: string,
+    region: string,
+    stats?: CallStats,
+  ): SecurityHubClient {
+    return counted(new SecurityHubClient(this.common(credentials, region)), stats, (operation) =>
+      this.securityHubLimiter.bucket(`${account}|${region}|${operation}`, operation),
+    );
+  }
+
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+interface Stackable {
+  middlewareStack: { add: (...args: never[]) => void };
+}
+
+/**
+ * Adds a middleware inside the SDK's retry loop, so it runs once per attempt: it waits for the rate
+ * limiter, then counts the attempt and any throttling answer.
+ */
+function counted<C extends Stackable>(
+  client: C,
+  stats: CallStats | undefined,
+  bucketFor?: (operation: string) => { take(signal?: AbortSignal): Promise<void> } | undefined,
+): C {
+  const stack = client.middlewareStack as unknown as {
+    add(mw: unknown, options: { step: string; name: string; priority: string }): void;
+  };
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
+      async (args: unknown) => {
+        const operation = (context.commandName ?? '').replace(/Command$/, '');
+        await bucketFor?.(operation)?.take();
+        if (stats) {
+          stats.apiCalls += 1;
+          stats.lastCall = `${(context.clientName ?? '').replace(/Client$/, '').toLowerCase()}:${operation}`;
+        }
+        try {
+          return await next(args);
+        } catch (err) {
+          if (stats && isThrottling(err)) stats.throttles += 1;
+          throw err;
+        }
+      },
+    { step: 'deserialize', name: 'wardenCallAccounting', priority: 'high' },
+  );
+  return client;
+}

@@ -1,0 +1,84 @@
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { explainAwsError, TargetError } from './errors.js';
+
+/** Credentials are refreshed this long before they expire, so no call starts with a dying session. */
+const REFRESH_BEFORE_MS = 5 * 60_000;
+/** A refusal is remembered this long, so one scan asks once per account rather than once per region. */
+const REFUSAL_TTL_MS = 5 * 60_000;
+
+export interface RoleSpec {
+  /** `WardenAudit` or `WardenRemediation`. */
+  name: string;
+  externalId: string | undefined;
+  /** Identifies Warden in CloudTrail: `warden-audit`, `warden-remediation-<request id>`. */
+  sessionName: string;
+  durationSeconds?: number;
+}
+
+export const roleArn = (account: string, roleName: string) => `arn:aws:iam::${account}:role/${roleName}`;
+
+/**
+ * Assumes one role in many accounts and caches each account's credentials until shortly before they
+ * expire. Concurrent requests for the same account share one AssumeRole call.
+ */
+export class AssumedRoles {
+  private readonly cache = new Map<string, { promise: Promise<AwsCredentialIdentity>; until: number }>();
+
+  constructor(
+    private readonly sts: STSClient,
+    private readonly role: RoleSpec,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  credentialsFor(account: string): Promise<AwsCredentialIdentity> {
+    const cached = this.cache.get(account);
+    if (cached && cached.until > this.now()) return cached.promise;
+    const entry = { promise: this.assume(account), until: Number.POSITIVE_INFINITY };
+    this.cache.set(account, entry);
+    entry.promise.then(
+      (c) => {
+        entry.until = (c.expiration?.getTime() ?? this.now() + 15 * 60_000) - REFRESH_BEFORE_MS;
+      },
+      () => {
+        entry.until = this.now() + REFUSAL_TTL_MS;
+      },
+    );
+    return entry.promise;
+  }
+
+  // The shared call takes no caller's abort signal: one target timing out must not fail the others.
+  private async assume(account: string): Promise<AwsCredentialIdentity> {
+    const arn = roleArn(account, this.role.name);
+    const where = { account, region: 'global', call: 'sts:AssumeRole' };
+    try {
+      const out = await this.sts.send(
+        new AssumeRoleCommand({
+          RoleArn: arn,
+          RoleSessionName: this.role.sessionName,
+          DurationSeconds: this.role.durationSeconds ?? 3600,
+          ...(this.role.externalId ? { ExternalId: this.role.externalId } : {}),
+        }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      };
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+        throw new TargetError(
+          'role-denied',
+          where,
+          `cannot assume ${arn}: the role is missing or does not trust Warden (${name}). Deploy it with deploy/ or check its trust policy and external id.`,
+          { cause: err },
+        );
+      }
+      throw explainAwsError(err, where);
+    }
+  }
+}

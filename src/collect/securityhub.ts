@@ -1,0 +1,106 @@
+import {
+  type AwsSecurityFinding,
+  type AwsSecurityFindingFilters,
+  GetFindingsCommand,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { PAGE_LIMITS } from '../aws/quotas.js';
+import type { Finding } from '../findings/finding.js';
+import { severityFromSecurityHub } from '../findings/severity.js';
+
+const eq = (Value: string) => ({ Value, Comparison: 'EQUALS' as const });
+const ne = (Value: string) => ({ Value, Comparison: 'NOT_EQUALS' as const });
+
+/**
+ * A full sync asks for what is failing now: active records whose compliance is not PASSED or
+ * NOT_AVAILABLE and that nobody resolved in Security Hub. What it does not return, once it has
+ * completed, is no longer failing.
+ */
+export function fullSyncFilters(accountIds?: string[]): AwsSecurityFindingFilters {
+  return {
+    RecordState: [eq('ACTIVE')],
+    ComplianceStatus: [ne('PASSED'), ne('NOT_AVAILABLE')],
+    WorkflowStatus: [ne('RESOLVED')],
+    ...(accountIds?.length ? { AwsAccountId: accountIds.map(eq) } : {}),
+  };
+}
+
+/**
+ * An incremental sync asks for everything updated since `since`, whatever its state, so findings that
+ * were archived, passed or resolved in the meantime arrive too and resolve their rows.
+ */
+export function incrementalFilters(
+  since: Date,
+  until: Date,
+  accountIds?: string[],
+): AwsSecurityFindingFilters {
+  return {
+    UpdatedAt: [{ Start: since.toISOString(), End: until.toISOString() }],
+    ...(accountIds?.length ? { AwsAccountId: accountIds.map(eq) } : {}),
+  };
+}
+
+/** Streams GetFindings a page (up to 100 findings) at a time, so memory stays flat whatever the count. */
+export async function* securityHubPages(
+  client: SecurityHubClient,
+  filters: AwsSecurityFindingFilters,
+  signal?: AbortSignal,
+): AsyncGenerator<Finding[]> {
+  let token: string | undefined;
+  do {
+    const out = await client.send(
+      new GetFindingsCommand({
+        Filters: filters,
+        MaxResults: PAGE_LIMITS.securityHubMaxResults,
+        NextToken: token,
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+    const page = (out.Findings ?? []).map(fromAsff);
+    if (page.length > 0) yield page;
+    token = out.NextToken || undefined;
+  } while (token);
+}
+
+/** One ASFF finding in Warden's model. */
+export function fromAsff(f: AwsSecurityFinding): Finding {
+  const resource = f.Resources?.[0];
+  const compliance = f.Compliance?.Status ?? null;
+  const workflow = f.Workflow?.Status ?? null;
+  const failing =
+    f.RecordState !== 'ARCHIVED' &&
+    compliance !== 'PASSED' &&
+    compliance !== 'NOT_AVAILABLE' &&
+    workflow !== 'RESOLVED';
+  const controlId =
+    f.Compliance?.SecurityControlId ??
+    (f.GeneratorId?.startsWith('security-control/') ? f.GeneratorId.slice(17) : null);
+  return {
+    source: 'securityhub',
+    productArn: f.ProductArn ?? '',
+    externalId: f.Id ?? '',
+    accountId: f.AwsAccountId ?? '',
+    region: f.Region ?? 'unknown',
+    resourceType: resource?.Type ?? null,
+    resourceId: resource?.Id ?? f.AwsAccountId ?? '',
+    controlId,
+    generatorId: f.GeneratorId ?? null,
+    title: f.Title ?? controlId ?? 'Security Hub finding',
+    description: f.Description ?? null,
+    severity: severityFromSecurityHub(f.Severity),
+    compliance,
+    awsWorkflowStatus: workflow,
+    firstObservedAt: new Date(f.FirstObservedAt ?? f.CreatedAt ?? Date.now()),
+    sourceUpdatedAt: f.UpdatedAt ? new Date(f.UpdatedAt) : null,
+    remediationText: f.Remediation?.Recommendation?.Text ?? null,
+    remediationUrl: f.Remediation?.Recommendation?.Url ?? null,
+    evidence: {
+      ...(f.Types?.length ? { types: f.Types } : {}),
+      ...(f.RecordState ? { recordState: f.RecordState } : {}),
+      ...(f.Compliance?.AssociatedStandards?.length
+        ? { standards: f.Compliance.AssociatedStandards.map((s) => s.StandardsId) }
+        : {}),
+    },
+    failing,
+  };
+}

@@ -1,0 +1,450 @@
+import { appendAudit } from '../audit/trail.js';
+import { type AwsClients, type CallStats, newStats } from '../aws/clients.js';
+import { AssumedRoles } from '../aws/credentials.js';
+import { explainAwsError, type FailureKind, TargetError } from '../aws/errors.js';
+import { fanOut } from '../aws/fanout.js';
+import { type DiscoveredAccount, discoverAccounts } from '../aws/organization.js';
+import { evaluateChecks } from '../collect/checks/cis.js';
+import {
+  fetchCredentialReport,
+  MalformedReportError,
+  ReportTimeoutError,
+} from '../collect/credential-report.js';
+import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
+import type { Config } from '../config.js';
+import { syncAccounts } from '../db/accounts.js';
+import type { Database } from '../db/client.js';
+import { resolveUnseen } from '../db/findings.js';
+import {
+  advanceCursor,
+  createScan,
+  finishScan,
+  readCursor,
+  recordTarget,
+  snapshotPosture,
+} from '../db/scans.js';
+import type { Source } from '../findings/finding.js';
+import type { Logger } from '../log.js';
+import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
+
+export interface ScanEnvironment {
+  db: Database;
+  config: Config;
+  log: Logger;
+  clients: AwsClients;
+  now?: () => Date;
+  /** First wait between credential-report polls (doubles each time). */
+  reportPollBaseMs?: number;
+}
+
+export interface ScanRequest {
+  /** Full reconciliation: every Security Hub target syncs in full, not only what changed. */
+  full?: boolean;
+  /** Only these accounts (ids); default: the whole organization. */
+  accounts?: string[];
+  trigger: 'cli' | 'schedule' | 'slack' | 'demo';
+  requestedBy?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+export interface ScanProgress {
+  accountsDone: number;
+  accountsTotal: number;
+  findings: number;
+  failures: number;
+  throttles: number;
+}
+
+export interface TargetResult {
+  accountId: string;
+  region: string;
+  source: Source;
+  /** Whether a Security Hub target synced in full (or only what changed). */
+  full: boolean;
+  status: 'ok' | 'failed';
+  failureKind?: FailureKind;
+  reason?: string;
+  counts: IngestCounts;
+  findings: number;
+  apiCalls: number;
+  throttles: number;
+}
+
+export interface ScanResult {
+  scanId: number;
+  kind: 'full' | 'incremental';
+  accounts: DiscoveredAccount[];
+  targets: TargetResult[];
+  totals: IngestCounts & { findings: number; apiCalls: number; throttles: number };
+  /** Accounts with at least one target that failed, and why. */
+  notScanned: Array<{ accountId: string; name: string; reasons: string[] }>;
+}
+
+/** The scan could not run at all (no organization, no credentials): nothing was changed. */
+export class ScanCannotRun extends Error {
+  override name = 'ScanCannotRun';
+}
+
+interface Target {
+  source: Source;
+  /** The account whose credentials the target uses. */
+  accountId: string;
+  region: string;
+  /** The accounts whose findings this target covers (more than one in aggregator mode). */
+  covers: string[];
+  aggregator: boolean;
+  /** The sync cursor's scope; undefined when this target must not move a cursor. */
+  cursorScope: string | undefined;
+}
+
+const AUDIT_SESSION = 'warden-audit';
+
+/**
+ * One scan of the organization: discover accounts, then collect every account × region × source
+ * under a concurrency bound, storing findings page by page. A finding is resolved only when the
+ * target that covers it completed; a failed target leaves its findings as they were.
+ */
+export async function runScan(env: ScanEnvironment, request: ScanRequest): Promise<ScanResult> {
+  const { db, config, log } = env;
+  const now = env.now ?? (() => new Date());
+  const kind = request.full ? 'full' : 'incremental';
+  const actor = request.requestedBy ?? `warden:${request.trigger}`;
+  const scan = await createScan(db, {
+    kind,
+    trigger: request.trigger,
+    requestedBy: request.requestedBy ?? null,
+    now: now(),
+  });
+  await appendAudit(db, {
+    actor,
+    action: 'scan.started',
+    subject: `scan:${scan.id}`,
+    details: { kind, accounts: request.accounts ?? 'all' },
+  });
+
+  const discoveryStats = newStats();
+  let accounts: DiscoveredAccount[];
+  try {
+    accounts = await discoverAccounts(env.clients.organizations(discoveryStats), {
+      concurrency: Math.min(config.aws.scan.concurrency, 8),
+      ...(request.accounts ? { only: request.accounts } : {}),
+    });
+    const unknown = (request.accounts ?? []).filter((id) => !accounts.some((a) => a.id === id));
+    if (unknown.length > 0) {
+      throw new ScanCannotRun(`not ACTIVE accounts of the organization: ${unknown.join(', ')}`);
+    }
+  } catch (err) {
+    const message =
+      err instanceof ScanCannotRun
+        ? err.message
+        : `cannot list the organization's accounts: ${(err as Error).message}`;
+    await finishScan(db, scan.id, { status: 'failed', error: message, now: now() });
+    await appendAudit(db, {
+      actor,
+      action: 'scan.failed',
+      subject: `scan:${scan.id}`,
+      details: { error: message },
+    });
+    throw new ScanCannotRun(message, { cause: err });
+  }
+  await syncAccounts(
+    db,
+    accounts.map((a) => ({
+      id: a.id,
+      name: a.name,
+      email: a.email ?? null,
+      state: a.state,
+      ouId: a.ouId,
+      ouPath: a.ouPath,
+      tags: a.tags,
+      joinedAt: a.joinedAt ?? null,
+    })),
+    now(),
+    { complete: !request.accounts },
+  );
+
+  const targets = planTargets(config, accounts, Boolean(request.accounts));
+  const roles = new AssumedRoles(env.clients.sts(discoveryStats), {
+    name: config.aws.auditRole.name,
+    externalId: config.aws.auditRole.externalId,
+    sessionName: AUDIT_SESSION,
+  });
+
+  const progress: ScanProgress = {
+    accountsDone: 0,
+    accountsTotal: accounts.length,
+    findings: 0,
+    failures: 0,
+    throttles: 0,
+  };
+  const remaining = new Map(accounts.map((a) => [a.id, 0]));
+  for (const t of targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  request.onProgress?.({ ...progress });
+
+  const settled = await fanOut(
+    targets,
+    (t, signal) =>
+      runTarget(env, t, { scanId: scan.id, full: Boolean(request.full), roles, signal, progress, now }),
+    {
+      concurrency: config.aws.scan.concurrency,
+      timeoutMs: config.aws.scan.targetTimeoutMs,
+      ...(request.signal ? { signal: request.signal } : {}),
+      onSettled: (s) => {
+        const result = s.ok ? s.value : timedOut(s.item, s.error);
+        if (result.status === 'failed') progress.failures += 1;
+        for (const id of s.item.covers) {
+          const left = (remaining.get(id) ?? 1) - 1;
+          remaining.set(id, left);
+          if (left === 0) progress.accountsDone += 1;
+        }
+        request.onProgress?.({ ...progress });
+      },
+    },
+  );
+  const results = settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error)));
+  for (const r of results) {
+    await recordTarget(db, {
+      scanId: scan.id,
+      accountId: r.accountId,
+      region: r.region,
+      source: r.source,
+      status: r.status,
+      failureKind: r.failureKind ?? null,
+      reason: r.reason ?? null,
+      newCount: r.counts.new,
+      updatedCount: r.counts.updated,
+      resolvedCount: r.counts.resolved,
+      reopenedCount: r.counts.reopened,
+      throttles: r.throttles,
+      apiCalls: r.apiCalls,
+      startedAt: now(),
+      finishedAt: now(),
+    });
+  }
+
+  const totals = {
+    ...emptyCounts(),
+    findings: 0,
+    apiCalls: discoveryStats.apiCalls,
+    throttles: discoveryStats.throttles,
+  };
+  for (const r of results) {
+    addCounts(totals, r.counts);
+    totals.findings += r.findings;
+    totals.apiCalls += r.apiCalls;
+    totals.throttles += r.throttles;
+  }
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+  const reasons = new Map<string, string[]>();
+  for (const r of results.filter((x) => x.status === 'failed')) {
+    for (const id of r.aggregatorCovers ?? [r.accountId]) {
+      reasons.set(id, [...(reasons.get(id) ?? []), r.reason ?? 'failed']);
+    }
+  }
+  const notScanned = [...reasons].map(([accountId, rs]) => ({
+    accountId,
+    name: names.get(accountId) ?? accountId,
+    reasons: rs,
+  }));
+
+  await snapshotPosture(
+    db,
+    scan.id,
+    now(),
+    accounts.map((a) => a.id),
+  );
+  const summary = {
+    accounts: accounts.length,
+    targets: results.length,
+    failedTargets: results.filter((r) => r.status === 'failed').length,
+    ...totals,
+    notScanned: notScanned.map((n) => ({ accountId: n.accountId, reasons: n.reasons })),
+  };
+  await finishScan(db, scan.id, { status: 'completed', summary, now: now() });
+  await appendAudit(db, { actor, action: 'scan.completed', subject: `scan:${scan.id}`, details: summary });
+  log.info({ scanId: scan.id, ...totals, failedTargets: summary.failedTargets }, 'scan completed');
+  return { scanId: scan.id, kind, accounts, targets: results, totals, notScanned };
+}
+
+function planTargets(config: Config, accounts: DiscoveredAccount[], restricted: boolean): Target[] {
+  const ids = accounts.map((a) => a.id);
+  const targets: Target[] = accounts.map((a) => ({
+    source: 'credential-report',
+    accountId: a.id,
+    region: 'global',
+    covers: [a.id],
+    aggregator: false,
+    cursorScope: undefined,
+  }));
+  const hub = config.aws.securityHub;
+  if (hub.mode === 'aggregator') {
+    targets.push({
+      source: 'securityhub',
+      accountId: hub.adminAccountId,
+      region: hub.aggregationRegion,
+      covers: ids,
+      aggregator: true,
+      // A sync of some accounts only must not move the organization-wide cursor.
+      cursorScope: restricted ? undefined : `aggregator|${hub.adminAccountId}|${hub.aggregationRegion}`,
+    });
+  } else {
+    for (const a of accounts) {
+      for (const region of config.aws.regions) {
+        targets.push({
+          source: 'securityhub',
+          accountId: a.id,
+          region,
+          covers: [a.id],
+          aggregator: false,
+          cursorScope: `${a.id}|${region}`,
+        });
+      }
+    }
+  }
+  return targets;
+}
+
+type RunResult = TargetResult & { aggregatorCovers?: string[] };
+
+function failed(
+  t: Target,
+  err: TargetError,
+  stats: CallStats,
+  counts: IngestCounts,
+  findings: number,
+  full: boolean,
+): RunResult {
+  return {
+    accountId: t.accountId,
+    region: t.region,
+    source: t.source,
+    full,
+    status: 'failed',
+    failureKind: err.kind,
+    reason: err.message,
+    counts,
+    findings,
+    apiCalls: stats.apiCalls,
+    throttles: stats.throttles,
+    ...(t.aggregator ? { aggregatorCovers: t.covers } : {}),
+  };
+}
+
+/** A target that did not settle by itself (its time limit, or a cancelled scan). */
+function timedOut(t: Target, error: unknown): RunResult {
+  const where = {
+    account: t.accountId,
+    region: t.region,
+    call: t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport',
+  };
+  return failed(t, explainAwsError(error, where, AbortSignal.abort()), newStats(), emptyCounts(), 0, false);
+}
+
+async function runTarget(
+  env: ScanEnvironment,
+  t: Target,
+  ctx: {
+    scanId: number;
+    full: boolean;
+    roles: AssumedRoles;
+    signal: AbortSignal;
+    progress: ScanProgress;
+    now: () => Date;
+  },
+): Promise<RunResult> {
+  const { db, config, clients } = env;
+  const stats = newStats();
+  const counts = emptyCounts();
+  let findings = 0;
+  let full = t.source === 'credential-report' || ctx.full;
+  const store = async (page: Parameters<typeof ingestPage>[1]) => {
+    addCounts(counts, await ingestPage(db, page, ctx.scanId, ctx.now()));
+    findings += page.length;
+    ctx.progress.findings += page.length;
+  };
+  try {
+    const credentials = await ctx.roles.credentialsFor(t.accountId);
+    if (t.source === 'credential-report') {
+      const report = await fetchCredentialReport(clients.iam(credentials, stats), {
+        timeoutMs: config.aws.scan.reportTimeoutMs,
+        ...(env.reportPollBaseMs !== undefined ? { pollBaseMs: env.reportPollBaseMs } : {}),
+        signal: ctx.signal,
+      });
+      const found = evaluateChecks({
+        accountId: t.accountId,
+        report,
+        thresholds: config.policy.checks,
+        now: ctx.now(),
+      });
+      await store(found);
+      counts.resolved += await resolveUnseen(
+        db,
+        { source: t.source, accountId: t.accountId },
+        ctx.scanId,
+        ctx.now(),
+      );
+    } else {
+      const cursor = t.cursorScope ? await readCursor(db, 'securityhub', t.cursorScope) : undefined;
+      full = full || !cursor?.fullSyncedAt;
+      const fetchStartedAt = ctx.now();
+      const only = t.aggregator ? t.covers : undefined;
+      const filters = full
+        ? fullSyncFilters(only)
+        : incrementalFilters(
+            new Date(cursor!.syncedAt.getTime() - config.aws.scan.incrementalOverlapMs),
+            fetchStartedAt,
+            only,
+          );
+      const client = clients.securityHub(credentials, t.accountId, t.region, stats);
+      for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
+      if (full) {
+        for (const accountId of t.covers) {
+          counts.resolved += await resolveUnseen(
+            db,
+            { source: 'securityhub', accountId, ...(t.aggregator ? {} : { region: t.region }) },
+            ctx.scanId,
+            ctx.now(),
+          );
+        }
+      }
+      if (t.cursorScope) await advanceCursor(db, 'securityhub', t.cursorScope, fetchStartedAt, full);
+    }
+    ctx.progress.throttles += stats.throttles;
+    return {
+      accountId: t.accountId,
+      region: t.region,
+      source: t.source,
+      full,
+      status: 'ok',
+      counts,
+      findings,
+      apiCalls: stats.apiCalls,
+      throttles: stats.throttles,
+    };
+  } catch (err) {
+    ctx.progress.throttles += stats.throttles;
+    const where = {
+      account: t.accountId,
+      region: t.region,
+      call:
+        stats.lastCall ??
+        (t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GenerateCredentialReport'),
+    };
+    const explained =
+      err instanceof MalformedReportError
+        ? new TargetError(
+            'report-malformed',
+            { ...where, call: 'iam:GetCredentialReport' },
+            `the credential report could not be read: ${err.message}`,
+          )
+        : err instanceof ReportTimeoutError
+          ? new TargetError('report-unavailable', where, `${err.message}; try again later`)
+          : explainAwsError(err, where, ctx.signal);
+    env.log.warn(
+      { account: t.accountId, region: t.region, source: t.source, kind: explained.kind },
+      explained.message,
+    );
+    return failed(t, explained, stats, counts, findings, full);
+  }
+}

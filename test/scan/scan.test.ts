@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Scenario } from '../../src/sim/scenario.js';
+import { generateScenario } from '../../src/sim/scenarios.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+
+let h: ScanHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const small = (patch: (s: Scenario) => void = () => {}): Scenario => {
+  const s = generateScenario({
+    accounts: 4,
+    regions: ['us-east-1', 'eu-west-1'],
+    failedPerAccountRegion: 5,
+    passedPerAccountRegion: 2,
+    usersPerAccount: 4,
+  });
+  patch(s);
+  return s;
+};
+
+/** The Security Hub findings the simulator holds that are failing now, per account. */
+function failingInSim(h: ScanHarness): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const f of h.sim.world.allFindings()) {
+    if (f.recordState !== 'ACTIVE' || f.compliance === 'PASSED' || f.workflow === 'RESOLVED') continue;
+    out.set(f.account, (out.get(f.account) ?? new Set()).add(f.id));
+  }
+  return out;
+}
+
+describe('a scan of the organization', () => {
+  test('stores every failing Security Hub finding of every account, each under its own account', async () => {
+    h = await scanHarness(small());
+    const result = await h.scan({ full: true });
+    expect(result.notScanned).toEqual([]);
+    const rows = await h.rows();
+    const stored = new Map<string, Set<string>>();
+    for (const r of rows.filter((r) => r.source === 'securityhub')) {
+      stored.set(r.accountId, (stored.get(r.accountId) ?? new Set()).add(r.externalId));
+    }
+    expect(stored).toEqual(failingInSim(h));
+    expect(rows.every((r) => r.status === 'open')).toBe(true);
+  });
+
+  test('each account is read with its own credentials: its calls are signed by it, and its data is its own', async () => {
+    h = await scanHarness(small());
+    await h.scan({ full: true });
+    for (const a of h.sim.world.scenario.accounts) {
+      // One GetFindings page per region, one report generation cycle: all signed by the account itself.
+      expect(h.sim.world.calls('GetFindings', a.id)).toBe(2);
+      expect(h.sim.world.calls('GetCredentialReport', a.id)).toBe(1);
+    }
+    expect(h.sim.world.calls('GetFindings', h.sim.world.scenario.managementAccountId)).toBe(2);
+    const reportRows = (await h.rows()).filter((r) => r.source === 'credential-report');
+    for (const r of reportRows) expect(r.resourceId).toContain(`:${r.accountId}:`);
+    expect(new Set(reportRows.map((r) => r.accountId)).size).toBe(4);
+  });
+
+  test('an account whose role cannot be assumed is reported with the role ARN, and its earlier findings stay open', async () => {
+    h = await scanHarness(small());
+    await h.scan({ full: true });
+    const broken = h.sim.world.scenario.accounts[2]!;
+    const before = (await h.rows()).filter((r) => r.accountId === broken.id);
+    expect(before.length).toBeGreaterThan(0);
+
+    broken.roles = { audit: false };
+    const result = await h.scan({ full: true });
+    const entry = result.notScanned.find((n) => n.accountId === broken.id);
+    expect(entry?.reasons.length).toBe(3);
+    expect(entry?.reasons[0]).toContain(`arn:aws:iam::${broken.id}:role/WardenAudit`);
+    expect(entry?.reasons[0]).toMatch(/sts:AssumeRole in account \d{12}.*AccessDenied/);
+    expect(
+      result.targets.filter((t) => t.accountId === broken.id).every((t) => t.failureKind === 'role-denied'),
+    ).toBe(true);
+    // One AssumeRole attempt for the account, not one per region.
+    const after = (await h.rows()).filter((r) => r.accountId === broken.id);
+    expect(after.map((r) => [r.id, r.status])).toEqual(before.map((r) => [r.id, 'open']));
+    expect(result.notScanned).toHaveLength(1);
+  });
+
+  test('re-scan with no change adds nothing and resolves nothing; a removed finding resolves; back, it reopens as a regression', async () => {
+    h = await scanHarness(small());
+    const first = await h.scan({ full: true });
+    expect(first.totals.new).toBeGreaterThan(0);
+    const count = (await h.rows()).length;
+
+    const again = await h.scan({ full: true });
+    expect(again.totals).toMatchObject({ new: 0, resolved: 0, reopened: 0 });
+    expect((await h.rows()).length).toBe(count);
+
+    const victim = [...h.sim.world.allFindings()].find((f) => f.compliance === 'FAILED')!;
+    const saved = { ...victim };
+    h.sim.world.deleteFinding(victim.id);
+    const third = await h.scan({ full: true });
+    expect(third.totals).toMatchObject({ new: 0, resolved: 1, reopened: 0 });
+    const resolved = (await h.rows()).find((r) => r.externalId === victim.id)!;
+    expect(resolved).toMatchObject({ status: 'resolved', regression: false });
+    expect(resolved.resolvedAt).toBeInstanceOf(Date);
+
+    h.sim.world.addFinding({ ...saved, updatedAt: Date.now() });
+    const fourth = await h.scan({ full: true });
+    expect(fourth.totals).toMatchObject({ new: 0, resolved: 0, reopened: 1 });
+    expect((await h.rows()).find((r) => r.externalId === victim.id)).toMatchObject({
+      status: 'open',
+      regression: true,
+      reopenCount: 1,
+      resolvedAt: null,
+    });
+    expect((await h.rows()).length).toBe(count);
+  });
+
+  test('with a third of all calls throttled the scan completes and stores every finding', async () => {
+    const calm = await scanHarness(small());
+    await calm.scan({ full: true });
+    const expected = (await calm.rows()).map((r) => r.externalId).sort();
+    await calm.close();
+
+    h = await scanHarness(
+      small((s) => (s.faults = { throttleRate: 1 / 3 })),
+      { WARDEN_AWS_MAX_ATTEMPTS: '12' },
+    );
+    const result = await h.scan({ full: true });
+    expect(result.notScanned).toEqual([]);
+    expect(result.totals.throttles).toBeGreaterThan(5);
+    expect((await h.rows()).map((r) => r.externalId).sort()).toEqual(expected);
+  });
+
+  test('a report in progress for 3 polls still delivers its findings; a malformed report fails only its account', async () => {
+    h = await scanHarness(
+      small((s) => {
+        s.accounts[1]!.faults = { reportInProgressPolls: 3 };
+        s.accounts[2]!.faults = { reportMalformed: true };
+      }),
+    );
+    const result = await h.scan({ full: true });
+    expect(h.sim.world.calls('GenerateCredentialReport', h.sim.world.scenario.accounts[1]!.id)).toBe(5);
+    const slow = (await h.rows()).filter(
+      (r) => r.source === 'credential-report' && r.accountId === h!.sim.world.scenario.accounts[1]!.id,
+    );
+    expect(slow.length).toBeGreaterThan(0);
+
+    expect(result.notScanned.map((n) => n.accountId)).toEqual([h.sim.world.scenario.accounts[2]!.id]);
+    const bad = result.targets.find(
+      (t) => t.accountId === h!.sim.world.scenario.accounts[2]!.id && t.source === 'credential-report',
+    )!;
+    expect(bad).toMatchObject({ status: 'failed', failureKind: 'report-malformed' });
+    expect(bad.reason).toMatch(
+      /iam:GetCredentialReport in account \d{12} \(global\): the credential report could not be read/,
+    );
+    const others = result.targets.filter((t) => t !== bad);
+    expect(others.every((t) => t.status === 'ok')).toBe(true);
+  });
+});
