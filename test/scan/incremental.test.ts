@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { accountId, generateScenario } from '../../src/sim/scenarios.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+
+let h: ScanHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const scenario = () =>
+  generateScenario({
+    accounts: 4,
+    regions: ['us-east-1', 'eu-west-1'],
+    failedPerAccountRegion: 30,
+    passedPerAccountRegion: 5,
+  });
+
+const securityHubFetched = (result: Awaited<ReturnType<ScanHarness['scan']>>) =>
+  result.targets.filter((t) => t.source === 'securityhub').reduce((n, t) => n + t.findings, 0);
+
+describe('incremental scans', () => {
+  test('fetch only the findings that changed, and still notice the archived and passed ones', async () => {
+    h = await scanHarness(scenario());
+    const full = await h.scan();
+    expect(full.targets.filter((t) => t.source === 'securityhub').every((t) => t.full)).toBe(true);
+    const failing = [...h.sim.world.allFindings()].filter((f) => f.compliance === 'FAILED');
+    expect(securityHubFetched(full)).toBe(failing.length);
+
+    const [archived, passed, worse] = failing;
+    h.sim.world.updateFinding(archived!.id, { recordState: 'ARCHIVED' });
+    h.sim.world.updateFinding(passed!.id, { compliance: 'PASSED' });
+    h.sim.world.updateFinding(worse!.id, { severity: 'CRITICAL' });
+    h.sim.world.resetCalls();
+
+    const incremental = await h.scan();
+    expect(incremental.kind).toBe('incremental');
+    expect(incremental.targets.filter((t) => t.source === 'securityhub').every((t) => !t.full)).toBe(true);
+    expect(securityHubFetched(incremental)).toBe(3);
+    // One page per account and region: the calls follow what changed, not the size of the organization.
+    expect(h.sim.world.calls('GetFindings')).toBe(8);
+    expect(incremental.totals).toMatchObject({ new: 0, resolved: 2, updated: 1 });
+    const rows = new Map((await h.rows()).map((r) => [r.externalId, r]));
+    expect(rows.get(archived!.id)?.status).toBe('resolved');
+    expect(rows.get(passed!.id)?.status).toBe('resolved');
+    expect(rows.get(worse!.id)).toMatchObject({ status: 'open', severity: 'critical' });
+  });
+
+  test('a finding that simply disappears is resolved by the next full reconciliation, not by an incremental scan', async () => {
+    h = await scanHarness(scenario());
+    await h.scan();
+    const gone = [...h.sim.world.allFindings()].find((f) => f.compliance === 'FAILED')!;
+    h.sim.world.deleteFinding(gone.id);
+    expect((await h.scan()).totals.resolved).toBe(0);
+    const full = await h.scan({ full: true });
+    expect(full.totals.resolved).toBe(1);
+    expect((await h.rows()).find((r) => r.externalId === gone.id)?.status).toBe('resolved');
+  });
+});
+
+describe('aggregator mode', () => {
+  test('reads the whole organization from the delegated administrator in the aggregation region', async () => {
+    const s = scenario();
+    const admin = accountId(1);
+    s.securityHub = { adminAccountId: admin, aggregationRegion: 'us-east-1' };
+    h = await scanHarness(s, {
+      WARDEN_SECURITYHUB_MODE: 'aggregator',
+      WARDEN_SECURITYHUB_ADMIN_ACCOUNT: admin,
+      WARDEN_AGGREGATION_REGION: 'us-east-1',
+    });
+    const result = await h.scan();
+    const failing = [...h.sim.world.allFindings()].filter((f) => f.compliance === 'FAILED');
+    expect(securityHubFetched(result)).toBe(failing.length);
+    expect(h.sim.world.calls('GetFindings')).toBe(h.sim.world.calls('GetFindings', admin));
+    expect(h.sim.world.calls('GetFindings')).toBe(Math.ceil(failing.length / 100));
+    const stored = (await h.rows()).filter((r) => r.source === 'securityhub');
+    expect(new Set(stored.map((r) => r.accountId)).size).toBe(4);
+
+    h.sim.world.updateFinding(failing[0]!.id, { recordState: 'ARCHIVED' });
+    h.sim.world.resetCalls();
+    const incremental = await h.scan();
+    expect(securityHubFetched(incremental)).toBe(1);
+    expect(h.sim.world.calls('GetFindings')).toBe(1);
+    expect(incremental.totals.resolved).toBe(1);
+  });
+});
