@@ -1,12 +1,25 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
+import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EXPORT_FORMATS, type ExportFormat, exportAudit } from './audit/export.js';
 import { verifyAuditChain } from './audit/verify.js';
+import { AwsClients } from './aws/clients.js';
 import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
-import { createDb, type DbHandle } from './db/client.js';
+import { createDb, type Database, type DbHandle } from './db/client.js';
 import { checkSchema } from './db/status.js';
 import { createLogger } from './log.js';
+import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
+import { demoScenario } from './sim/scenarios.js';
+import { startSimulator } from './sim/server.js';
+import { postureReport, progressLine, scanSummary } from './terminal.js';
+import {
+  runScan,
+  ScanCannotRun,
+  type ScanProgress,
+  type ScanRequest,
+  type ScanResult,
+} from './workflow/scan.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -14,6 +27,8 @@ export interface CliIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** True when stderr is a terminal: a progress bar is drawn there. */
+  isTTY?: boolean;
 }
 
 type Values = Record<string, string | boolean | undefined>;
@@ -97,6 +112,35 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  scan: {
+    summary: 'scan the organization (incremental; --full reconciles everything) and print a summary',
+    usage: 'warden scan [--account ID ...] [--full]',
+    options: { account: { type: 'string', multiple: true }, full: { type: 'boolean', default: false } },
+    run: async (values, { config, io }) => {
+      const accounts = values.account as unknown as string[] | undefined;
+      const bad = (accounts ?? []).filter((a) => !/^\d{12}$/.test(a));
+      if (bad.length > 0)
+        throw new UsageError(`--account takes 12-digit account ids (got ${bad.join(', ')})`);
+      return withDb(config, async (handle) => {
+        await handle.migrate();
+        const result = await scanWithProgress(handle.db, config, io, {
+          trigger: 'cli',
+          full: Boolean(values.full),
+          ...(accounts?.length ? { accounts } : {}),
+        });
+        if (!result) return EXIT.failed;
+        io.stdout(scanSummary(result));
+        return EXIT.ok;
+      });
+    },
+  },
+  demo: {
+    summary:
+      'scan a simulated organization into a fresh embedded database and print its posture (no setup needed)',
+    usage: 'warden demo',
+    options: {},
+    run: (_values, { config, io }) => runDemo(config, io),
+  },
   health: {
     summary: 'exit 0 when the database answers and its schema is up to date (container health check)',
     usage: 'warden health',
@@ -118,6 +162,73 @@ function parseDate(text: string, flag: string): Date {
     : undefined;
   if (!date || Number.isNaN(date.getTime())) throw new UsageError(`${flag} must be a date like 2026-11-01`);
   return date;
+}
+
+/** Runs a scan, drawing a progress bar on a terminal. Returns undefined when the scan could not run. */
+async function scanWithProgress(
+  db: Database,
+  config: Config,
+  io: CliIo,
+  request: Omit<ScanRequest, 'onProgress'>,
+): Promise<ScanResult | undefined> {
+  const clients = new AwsClients({
+    maxAttempts: config.aws.scan.maxAttempts,
+    maxSockets: config.aws.scan.concurrency * 2,
+  });
+  // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
+  const log = createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
+  const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;
+  try {
+    return await runScan({ db, config, log, clients }, { ...request, ...(draw ? { onProgress: draw } : {}) });
+  } catch (err) {
+    if (err instanceof ScanCannotRun) {
+      io.stderr(`${draw ? '\n' : ''}warden scan: the scan could not run: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  } finally {
+    if (draw) io.stderr('\n');
+    clients.destroy();
+  }
+}
+
+/** `warden demo`: the whole engine against the simulated demo organization, on a fresh embedded database. */
+async function runDemo(config: Config, io: CliIo): Promise<number> {
+  const scenario = demoScenario();
+  const sim = await startSimulator(scenario);
+  // The AWS SDK reads its endpoint and credentials from the process environment, as in production.
+  Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+  const dataDir = path.join(config.database.dataDir, 'demo');
+  rmSync(dataDir, { recursive: true, force: true });
+  const demoConfig: Config = {
+    ...config,
+    database: { url: undefined, dataDir },
+    aws: { ...config.aws, regions: scenario.regions, securityHub: { mode: 'per-account' } },
+  };
+  io.stdout(
+    `Simulated organization at ${sim.url}: ${scenario.accounts.length} accounts in ${scenario.ous.length} OUs, ` +
+      `${scenario.regions.length} regions. Embedded database in ${dataDir}.\n\n`,
+  );
+  try {
+    return await withDb(demoConfig, async (handle) => {
+      await handle.migrate();
+      const result = await scanWithProgress(handle.db, demoConfig, io, { trigger: 'demo', full: true });
+      if (!result) return EXIT.failed;
+      io.stdout(scanSummary(result));
+      const gaps = await lastScanGaps(handle.db);
+      io.stdout(
+        `\n${postureReport({
+          open: await openBySeverity(handle.db),
+          worst: await worstAccounts(handle.db, 5),
+          gaps: gaps?.gaps ?? [],
+          lastScan: gaps?.finishedAt ?? null,
+        })}`,
+      );
+      return EXIT.ok;
+    });
+  } finally {
+    await sim.close();
+  }
 }
 
 async function withDb(config: Config, work: (handle: DbHandle) => Promise<number>): Promise<number> {

@@ -7,4 +7,5 @@ process.exitCode = await run(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: Boolean(process.stderr.isTTY),
 });

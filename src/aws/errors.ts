@@ -74,10 +74,8 @@ export function explainAwsError(
     return new TargetError(
       'securityhub-disabled',
       where,
-      `Security Hub is not enabled in ${where.region} (${e.message})`,
-      {
-        cause: err,
-      },
+      `Security Hub is not enabled in ${where.region}: enable it there, or leave the region out of WARDEN_REGIONS`,
+      { cause: err },
     );
   }
   return new TargetError('error', where, `${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });

@@ -122,22 +122,23 @@ export function demoScenario(): Scenario {
     passedPerAccountRegion: 2,
     usersPerAccount: 4,
   });
-  const names = [
-    'management',
-    'security-tooling',
-    'log-archive',
-    'prod-web',
-    'prod-api',
-    'prod-data',
-    'dev-web',
-    'dev-api',
-    'sandbox',
-    'prod-payments',
-    'dev-data',
-    'legacy-batch',
+  const [security, production, development] = s.ous.map((o) => o.id) as [string, string, string];
+  const layout: Array<[string, string]> = [
+    ['management', s.rootId],
+    ['security-tooling', security],
+    ['log-archive', security],
+    ['prod-web', production],
+    ['prod-api', production],
+    ['prod-data', production],
+    ['dev-web', development],
+    ['dev-api', development],
+    ['sandbox', development],
+    ['prod-payments', production],
+    ['dev-data', development],
+    ['legacy-batch', development],
   ];
   s.accounts.forEach((a, i) => {
-    a.name = names[i]!;
+    [a.name, a.parent] = layout[i]!;
   });
   const legacy = s.accounts[11]!;
   legacy.roles = { audit: false, remediation: false };

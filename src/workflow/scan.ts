@@ -239,7 +239,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   const reasons = new Map<string, string[]>();
   for (const r of results.filter((x) => x.status === 'failed')) {
     for (const id of r.aggregatorCovers ?? [r.accountId]) {
-      reasons.set(id, [...(reasons.get(id) ?? []), r.reason ?? 'failed']);
+      const known = reasons.get(id) ?? [];
+      if (!known.includes(r.reason ?? 'failed')) reasons.set(id, [...known, r.reason ?? 'failed']);
     }
   }
   const notScanned = [...reasons].map(([accountId, rs]) => ({

@@ -1,0 +1,112 @@
+import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { accounts, findings, scans, scanTargets } from '../db/schema.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
+
+/** Statuses that no longer need anyone's attention. */
+export const CLOSED_STATUSES = ['resolved', 'suppressed'] as const;
+
+export type SeverityCounts = Record<Severity, number>;
+
+const zero = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, informational: 0 });
+const isOpen = notInArray(findings.status, [...CLOSED_STATUSES]);
+
+/** Open findings (not resolved, not suppressed) by severity, for the organization. */
+export async function openBySeverity(db: Database): Promise<SeverityCounts> {
+  const rows = await db
+    .select({ severity: findings.severity, n: sql<number>`count(*)::int` })
+    .from(findings)
+    .where(isOpen)
+    .groupBy(findings.severity);
+  const out = zero();
+  for (const r of rows)
+    if ((SEVERITIES as readonly string[]).includes(r.severity)) out[r.severity as Severity] = Number(r.n);
+  return out;
+}
+
+export interface AccountPosture {
+  accountId: string;
+  name: string;
+  ouPath: string | null;
+  open: SeverityCounts;
+}
+
+/** Accounts with the most severe open findings first: critical, then high, medium and low break ties. */
+export async function worstAccounts(db: Database, limit: number): Promise<AccountPosture[]> {
+  const count = (s: Severity) => sql<number>`count(*) filter (where ${findings.severity} = ${s})::int`;
+  const rows = await db
+    .select({
+      accountId: findings.accountId,
+      name: accounts.name,
+      ouPath: accounts.ouPath,
+      critical: count('critical'),
+      high: count('high'),
+      medium: count('medium'),
+      low: count('low'),
+      informational: count('informational'),
+    })
+    .from(findings)
+    .leftJoin(accounts, eq(accounts.id, findings.accountId))
+    .where(isOpen)
+    .groupBy(findings.accountId, accounts.name, accounts.ouPath)
+    .orderBy(
+      desc(count('critical')),
+      desc(count('high')),
+      desc(count('medium')),
+      desc(count('low')),
+      findings.accountId,
+    )
+    .limit(limit);
+  return rows.map((r) => ({
+    accountId: r.accountId,
+    name: r.name ?? r.accountId,
+    ouPath: r.ouPath,
+    open: {
+      critical: Number(r.critical),
+      high: Number(r.high),
+      medium: Number(r.medium),
+      low: Number(r.low),
+      informational: Number(r.informational),
+    },
+  }));
+}
+
+export interface NotScanned {
+  accountId: string;
+  name: string;
+  region: string;
+  source: string;
+  failureKind: string | null;
+  reason: string | null;
+}
+
+/** The targets the latest completed scan could not read, with the reason. */
+export async function lastScanGaps(
+  db: Database,
+): Promise<{ scanId: number; finishedAt: Date | null; gaps: NotScanned[] } | undefined> {
+  const [last] = await db
+    .select({ id: scans.id, finishedAt: scans.finishedAt })
+    .from(scans)
+    .where(eq(scans.status, 'completed'))
+    .orderBy(desc(scans.id))
+    .limit(1);
+  if (!last) return undefined;
+  const gaps = await db
+    .select({
+      accountId: scanTargets.accountId,
+      name: accounts.name,
+      region: scanTargets.region,
+      source: scanTargets.source,
+      failureKind: scanTargets.failureKind,
+      reason: scanTargets.reason,
+    })
+    .from(scanTargets)
+    .leftJoin(accounts, eq(accounts.id, scanTargets.accountId))
+    .where(and(eq(scanTargets.scanId, last.id), eq(scanTargets.status, 'failed')))
+    .orderBy(scanTargets.accountId, scanTargets.source, scanTargets.region);
+  return {
+    scanId: last.id,
+    finishedAt: last.finishedAt,
+    gaps: gaps.map((g) => ({ ...g, name: g.name ?? g.accountId })),
+  };
+}
