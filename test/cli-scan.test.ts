@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliIo, run } from '../src/cli.js';
+import { generateScenario } from '../src/sim/scenarios.js';
+import { type Simulator, startSimulator } from '../src/sim/server.js';
+import { openEmptyDatabase, type TestDatabase } from './support/database.js';
+
+async function warden(argv: string[], env: Record<string, string | undefined>, isTTY = false) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    env,
+    cwd: process.cwd(),
+    isTTY,
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  };
+  return { code: await run(argv, io), stdout, stderr };
+}
+
+let sim: Simulator;
+let pg: TestDatabase | undefined;
+let dir: string;
+let env: Record<string, string | undefined>;
+beforeAll(async () => {
+  const scenario = generateScenario({ accounts: 3, regions: ['us-east-1'], failedPerAccountRegion: 4 });
+  scenario.accounts[2]!.roles = { audit: false };
+  sim = await startSimulator(scenario);
+  Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+  dir = mkdtempSync(path.join(tmpdir(), 'warden-cli-scan-'));
+  pg = process.env.DATABASE_URL ? await openEmptyDatabase() : undefined;
+  env = {
+    ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+    WARDEN_REGIONS: 'us-east-1',
+    LOG_LEVEL: 'silent',
+  };
+});
+afterAll(async () => {
+  await sim.close();
+  await pg?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('warden scan', () => {
+  test('scans, draws a progress bar on a terminal, prints the summary, and exits 0 although one account failed', async () => {
+    const { code, stdout, stderr } = await warden(['scan', '--full'], env, true);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/\r\[#+\] 3\/3 accounts · \d+ findings · 2 failed · \d+ throttled/);
+    expect(stdout).toMatch(/^Scan \d+ \(full\): 3 accounts, 6 targets, 2 failed/);
+    expect(stdout).toMatch(/100000000002 +account-2 .* failed/);
+    expect(stdout).toContain('Not scanned (their earlier findings stay open):');
+    expect(stdout).toContain('arn:aws:iam::100000000002:role/WardenAudit');
+  });
+
+  test('--account limits the scan to the accounts named', async () => {
+    const { code, stdout } = await warden(['scan', '--account', '100000000001'], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/: 1 accounts, 2 targets, 0 failed/);
+  });
+
+  test('a malformed or unknown account id is refused before anything runs', async () => {
+    const bad = await warden(['scan', '--account', '12345'], env);
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/--account takes 12-digit account ids/);
+    const unknown = await warden(['scan', '--account', '999999999999'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/could not run: not ACTIVE accounts of the organization: 999999999999/);
+  });
+
+  test('exits non-zero when the organization cannot be listed at all', async () => {
+    const saved = process.env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAUNKNOWNCALLER000';
+    try {
+      const { code, stderr } = await warden(['scan'], env);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(
+        /could not run: cannot list the organization's accounts: organizations:ListRoots .*UnrecognizedClientException/,
+      );
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved;
+    }
+  });
+});
+
+test('warden demo scans the simulated organization into a fresh embedded database and prints its posture', async () => {
+  const { code, stdout } = await warden(['demo'], {
+    WARDEN_DATA_DIR: path.join(dir, 'demo-home'),
+    LOG_LEVEL: 'silent',
+  });
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/12 accounts in 3 OUs, 3 regions/);
+  expect(stdout).toMatch(/Open findings: \d+\nCRITICAL +HIGH +MEDIUM +LOW/);
+  expect(stdout).toContain('Worst accounts:');
+  expect(stdout).toMatch(
+    /100000000011 legacy-batch \[credential-report, securityhub .*\]: .*cannot assume arn:aws:iam::100000000011:role\/WardenAudit/,
+  );
+  expect(stdout).toMatch(
+    /100000000007 dev-api \[securityhub ap-southeast-2\]: .*Security Hub is not enabled in ap-southeast-2/,
+  );
+});
