@@ -58,10 +58,12 @@ describe('warden scan', () => {
     expect(stdout).toContain('arn:aws:iam::100000000002:role/WardenAudit');
   });
 
-  test('--account limits the scan to the accounts named', async () => {
-    const { code, stdout } = await warden(['scan', '--account', '100000000001'], env);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/: 1 accounts, 2 targets, 0 failed/);
+  test('--account limits the scan to the accounts named; an incremental scan skips a credential report read within 4 hours', async () => {
+    const full = await warden(['scan', '--account', '100000000001', '--full'], env);
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/: 1 accounts, 2 targets, 0 failed/);
+    const incremental = await warden(['scan', '--account', '100000000001'], env);
+    expect(incremental.stdout).toMatch(/\(incremental\): 1 accounts, 1 targets, 0 failed/);
   });
 
   test('a malformed or unknown account id is refused before anything runs', async () => {

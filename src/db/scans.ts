@@ -48,6 +48,10 @@ export async function readCursor(db: Database, source: string, scope: string) {
   return row;
 }
 
+export async function readCursors(db: Database, source: string) {
+  return db.select().from(syncCursors).where(eq(syncCursors.source, source));
+}
+
 /** Moves a sync cursor forward after a sync that completed; a full sync also stamps fullSyncedAt. */
 export async function advanceCursor(
   db: Database,

@@ -4,6 +4,7 @@ import { AssumedRoles } from '../aws/credentials.js';
 import { explainAwsError, type FailureKind, TargetError } from '../aws/errors.js';
 import { fanOut } from '../aws/fanout.js';
 import { type DiscoveredAccount, discoverAccounts } from '../aws/organization.js';
+import { CREDENTIAL_REPORT_MIN_INTERVAL_MS } from '../aws/quotas.js';
 import { evaluateChecks } from '../collect/checks/cis.js';
 import {
   fetchCredentialReport,
@@ -20,6 +21,7 @@ import {
   createScan,
   finishScan,
   readCursor,
+  readCursors,
   recordTarget,
   snapshotPosture,
 } from '../db/scans.js';
@@ -164,7 +166,17 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     { complete: !request.accounts },
   );
 
-  const targets = planTargets(config, accounts, Boolean(request.accounts));
+  // IAM hands back the same credential report for 4 hours, so an incremental scan skips the
+  // accounts whose report was read more recently than that; a full scan reads every one.
+  const reportCutoff = now().getTime() - CREDENTIAL_REPORT_MIN_INTERVAL_MS;
+  const freshReports = request.full
+    ? new Set<string>()
+    : new Set(
+        (await readCursors(db, 'credential-report'))
+          .filter((c) => c.syncedAt.getTime() > reportCutoff)
+          .map((c) => c.scope),
+      );
+  const targets = planTargets(config, accounts, Boolean(request.accounts), freshReports);
   const roles = new AssumedRoles(env.clients.sts(discoveryStats), {
     name: config.aws.auditRole.name,
     externalId: config.aws.auditRole.externalId,
@@ -191,8 +203,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       timeoutMs: config.aws.scan.targetTimeoutMs,
       ...(request.signal ? { signal: request.signal } : {}),
       onSettled: (s) => {
-        const result = s.ok ? s.value : timedOut(s.item, s.error);
-        if (result.status === 'failed') progress.failures += 1;
+        const settledResult = s.ok ? s.value : timedOut(s.item, s.error, now());
+        if (settledResult.status === 'failed') progress.failures += 1;
         for (const id of s.item.covers) {
           const left = (remaining.get(id) ?? 1) - 1;
           remaining.set(id, left);
@@ -202,7 +214,7 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       },
     },
   );
-  const results = settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error)));
+  const results = settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, now())));
   for (const r of results) {
     await recordTarget(db, {
       scanId: scan.id,
@@ -218,8 +230,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       reopenedCount: r.counts.reopened,
       throttles: r.throttles,
       apiCalls: r.apiCalls,
-      startedAt: now(),
-      finishedAt: now(),
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
     });
   }
 
@@ -268,16 +280,23 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   return { scanId: scan.id, kind, accounts, targets: results, totals, notScanned };
 }
 
-function planTargets(config: Config, accounts: DiscoveredAccount[], restricted: boolean): Target[] {
+function planTargets(
+  config: Config,
+  accounts: DiscoveredAccount[],
+  restricted: boolean,
+  freshReports: Set<string>,
+): Target[] {
   const ids = accounts.map((a) => a.id);
-  const targets: Target[] = accounts.map((a) => ({
-    source: 'credential-report',
-    accountId: a.id,
-    region: 'global',
-    covers: [a.id],
-    aggregator: false,
-    cursorScope: undefined,
-  }));
+  const targets: Target[] = accounts
+    .filter((a) => !freshReports.has(a.id))
+    .map((a) => ({
+      source: 'credential-report',
+      accountId: a.id,
+      region: 'global',
+      covers: [a.id],
+      aggregator: false,
+      cursorScope: a.id,
+    }));
   const hub = config.aws.securityHub;
   if (hub.mode === 'aggregator') {
     targets.push({
@@ -306,40 +325,49 @@ function planTargets(config: Config, accounts: DiscoveredAccount[], restricted: 
   return targets;
 }
 
-type RunResult = TargetResult & { aggregatorCovers?: string[] };
+type RunResult = TargetResult & { aggregatorCovers?: string[]; startedAt: Date; finishedAt: Date };
 
-function failed(
-  t: Target,
-  err: TargetError,
-  stats: CallStats,
-  counts: IngestCounts,
-  findings: number,
-  full: boolean,
-): RunResult {
+/** What a target had done when it ended, whichever way it ended. */
+interface TargetRun {
+  stats: CallStats;
+  counts: IngestCounts;
+  findings: number;
+  full: boolean;
+  startedAt: Date;
+}
+
+function result(t: Target, run: TargetRun, now: Date, error?: TargetError): RunResult {
   return {
     accountId: t.accountId,
     region: t.region,
     source: t.source,
-    full,
-    status: 'failed',
-    failureKind: err.kind,
-    reason: err.message,
-    counts,
-    findings,
-    apiCalls: stats.apiCalls,
-    throttles: stats.throttles,
-    ...(t.aggregator ? { aggregatorCovers: t.covers } : {}),
+    full: run.full,
+    status: error ? 'failed' : 'ok',
+    ...(error ? { failureKind: error.kind, reason: error.message } : {}),
+    counts: run.counts,
+    findings: run.findings,
+    apiCalls: run.stats.apiCalls,
+    throttles: run.stats.throttles,
+    startedAt: run.startedAt,
+    finishedAt: now,
+    ...(error && t.aggregator ? { aggregatorCovers: t.covers } : {}),
   };
 }
 
 /** A target that did not settle by itself (its time limit, or a cancelled scan). */
-function timedOut(t: Target, error: unknown): RunResult {
-  const where = {
-    account: t.accountId,
-    region: t.region,
-    call: t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport',
-  };
-  return failed(t, explainAwsError(error, where, AbortSignal.abort()), newStats(), emptyCounts(), 0, false);
+function timedOut(t: Target, error: unknown, now: Date): RunResult {
+  const call = t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport';
+  const explained = explainAwsError(
+    error,
+    { account: t.accountId, region: t.region, call },
+    AbortSignal.abort(),
+  );
+  return result(
+    t,
+    { stats: newStats(), counts: emptyCounts(), findings: 0, full: false, startedAt: now },
+    now,
+    explained,
+  );
 }
 
 async function runTarget(
@@ -355,13 +383,17 @@ async function runTarget(
   },
 ): Promise<RunResult> {
   const { db, config, clients } = env;
-  const stats = newStats();
-  const counts = emptyCounts();
-  let findings = 0;
-  let full = t.source === 'credential-report' || ctx.full;
+  const run: TargetRun = {
+    stats: newStats(),
+    counts: emptyCounts(),
+    findings: 0,
+    full: t.source === 'credential-report' || ctx.full,
+    startedAt: ctx.now(),
+  };
+  const { stats, counts } = run;
   const store = async (page: Parameters<typeof ingestPage>[1]) => {
     addCounts(counts, await ingestPage(db, page, ctx.scanId, ctx.now()));
-    findings += page.length;
+    run.findings += page.length;
     ctx.progress.findings += page.length;
   };
   try {
@@ -385,9 +417,11 @@ async function runTarget(
         ctx.scanId,
         ctx.now(),
       );
+      await advanceCursor(db, t.source, t.accountId, report.generatedAt, true);
     } else {
       const cursor = t.cursorScope ? await readCursor(db, 'securityhub', t.cursorScope) : undefined;
-      full = full || !cursor?.fullSyncedAt;
+      run.full ||= !cursor?.fullSyncedAt;
+      const full = run.full;
       const fetchStartedAt = ctx.now();
       const only = t.aggregator ? t.covers : undefined;
       const filters = full
@@ -412,17 +446,7 @@ async function runTarget(
       if (t.cursorScope) await advanceCursor(db, 'securityhub', t.cursorScope, fetchStartedAt, full);
     }
     ctx.progress.throttles += stats.throttles;
-    return {
-      accountId: t.accountId,
-      region: t.region,
-      source: t.source,
-      full,
-      status: 'ok',
-      counts,
-      findings,
-      apiCalls: stats.apiCalls,
-      throttles: stats.throttles,
-    };
+    return result(t, run, ctx.now());
   } catch (err) {
     ctx.progress.throttles += stats.throttles;
     const where = {
@@ -446,6 +470,6 @@ async function runTarget(
       { account: t.accountId, region: t.region, source: t.source, kind: explained.kind },
       explained.message,
     );
-    return failed(t, explained, stats, counts, findings, full);
+    return result(t, run, ctx.now(), explained);
   }
 }
