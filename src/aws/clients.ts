@@ -93,7 +93,11 @@ function counted<C extends Stackable>(
 ): C {
   const stack = client.middlewareStack as unknown as {
     add(mw: unknown, options: { step: string; name: string; priority: string }): void;
+    remove(name: string): boolean;
   };
+  // The SDK's logger middleware walks every response to mask sensitive fields even when nothing is
+  // logged; Warden logs its own way, so it goes.
+  stack.remove('loggerMiddleware');
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
       async (args: unknown) => {

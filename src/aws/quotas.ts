@@ -29,6 +29,8 @@ export const PAGE_LIMITS = {
   organizationsMaxResults: 20,
   /** Security Hub GetFindings MaxResults (1–100). */
   securityHubMaxResults: 100,
+  /** Security Hub GetFindings: values per filter attribute (and at most 10 attributes). */
+  securityHubFilterValues: 20,
   /** Security Hub BatchUpdateFindings: findings per call. */
   securityHubBatchUpdate: 100,
   /** Security Hub Note.Text length. */

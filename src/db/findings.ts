@@ -1,133 +1,127 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Finding as SourceFinding } from '../findings/finding.js';
-import type { Database } from './client.js';
+import { type Database, rawRows } from './client.js';
 import { findings } from './schema.js';
 
-/** Rows written per INSERT: well under PostgreSQL's 65,535 bind parameters at ~25 columns a row. */
-export const UPSERT_BATCH = 500;
-
-export interface ExistingFinding {
-  id: number;
-  source: string;
-  productArn: string;
-  externalId: string;
-  status: string;
-  severity: string;
-  compliance: string | null;
-  awsWorkflowStatus: string | null;
-  sourceUpdatedAt: Date | null;
+export interface PageCounts {
+  new: number;
+  updated: number;
+  reopened: number;
+  resolved: number;
 }
 
-const identity = (f: { source: string; productArn: string; externalId: string }) =>
-  `${f.source}\u0000${f.productArn}\u0000${f.externalId}`;
-
-/** The stored rows of these findings, keyed by identity: one query for the whole batch. */
-export async function existingFindings(
-  db: Database,
-  batch: SourceFinding[],
-): Promise<Map<string, ExistingFinding>> {
-  if (batch.length === 0) return new Map();
-  const rows = await db
-    .select({
-      id: findings.id,
-      source: findings.source,
-      productArn: findings.productArn,
-      externalId: findings.externalId,
-      status: findings.status,
-      severity: findings.severity,
-      compliance: findings.compliance,
-      awsWorkflowStatus: findings.awsWorkflowStatus,
-      sourceUpdatedAt: findings.sourceUpdatedAt,
-    })
-    .from(findings)
-    .where(inArray(findings.externalId, [...new Set(batch.map((f) => f.externalId))]));
-  return new Map(rows.map((r) => [identity(r), r]));
+/** One incoming finding as the JSON record the ingest statement reads (snake_case, dates as ISO text). */
+function record(f: SourceFinding) {
+  return {
+    source: f.source,
+    product_arn: f.productArn,
+    external_id: f.externalId,
+    account_id: f.accountId,
+    region: f.region,
+    resource_type: f.resourceType,
+    resource_id: f.resourceId,
+    control_id: f.controlId,
+    generator_id: f.generatorId,
+    title: f.title,
+    description: f.description,
+    severity: f.severity,
+    compliance: f.compliance,
+    aws_workflow_status: f.awsWorkflowStatus,
+    source_updated_at: f.sourceUpdatedAt?.toISOString() ?? null,
+    remediation_text: f.remediationText,
+    remediation_url: f.remediationUrl,
+    evidence: f.evidence,
+    failing: f.failing,
+  };
 }
-
-export { identity as findingIdentity };
 
 /**
- * Inserts failing findings or refreshes their rows, in batches. A row that was resolved is reopened
- * and marked as a regression; other lifecycle fields (acknowledged, suppressed, assignee) are kept.
+ * Stores one page of findings in a single statement (one round trip, atomic, whatever the page's
+ * size). The page travels as one JSON parameter; data-modifying CTEs then, against the same snapshot:
+ * - insert the failing findings, or refresh their rows; a resolved row is reopened and marked as a
+ *   regression, while acknowledged, suppressed and assigned rows keep their lifecycle fields;
+ * - resolve the rows of findings the source reports fixed (passed, archived, resolved);
+ * - count what was new, updated (severity, compliance, workflow or source time changed), reopened
+ *   and resolved, from the rows as they were before the statement.
+ * A finding that is not failing and was never stored is ignored.
  */
-export async function upsertFailing(
+export async function ingestFindings(
   db: Database,
-  batch: SourceFinding[],
+  page: SourceFinding[],
   scanId: number,
   now: Date,
-): Promise<void> {
-  const wasResolved = sql`${findings.status} = 'resolved'`;
-  for (let i = 0; i < batch.length; i += UPSERT_BATCH) {
-    const rows = batch.slice(i, i + UPSERT_BATCH).map((f) => ({
-      source: f.source,
-      productArn: f.productArn,
-      externalId: f.externalId,
-      accountId: f.accountId,
-      region: f.region,
-      resourceType: f.resourceType,
-      resourceId: f.resourceId,
-      controlId: f.controlId,
-      generatorId: f.generatorId,
-      title: f.title,
-      description: f.description,
-      severity: f.severity,
-      compliance: f.compliance,
-      awsWorkflowStatus: f.awsWorkflowStatus,
-      status: 'open',
-      firstSeenAt: now,
-      lastSeenAt: now,
-      sourceUpdatedAt: f.sourceUpdatedAt,
-      statusChangedAt: now,
-      statusChangedBy: 'warden:scan',
-      remediationText: f.remediationText,
-      remediationUrl: f.remediationUrl,
-      evidence: f.evidence,
-      lastScanId: scanId,
-    }));
-    const excluded = (column: string) => sql.raw(`excluded.${column}`);
-    await db
-      .insert(findings)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [findings.source, findings.productArn, findings.externalId],
-        set: {
-          accountId: excluded('account_id'),
-          region: excluded('region'),
-          resourceType: excluded('resource_type'),
-          resourceId: excluded('resource_id'),
-          controlId: excluded('control_id'),
-          generatorId: excluded('generator_id'),
-          title: excluded('title'),
-          description: excluded('description'),
-          severity: excluded('severity'),
-          compliance: excluded('compliance'),
-          awsWorkflowStatus: excluded('aws_workflow_status'),
-          sourceUpdatedAt: excluded('source_updated_at'),
-          remediationText: excluded('remediation_text'),
-          remediationUrl: excluded('remediation_url'),
-          evidence: excluded('evidence'),
-          lastSeenAt: excluded('last_seen_at'),
-          lastScanId: excluded('last_scan_id'),
-          status: sql`case when ${wasResolved} then 'open' else ${findings.status} end`,
-          regression: sql`${findings.regression} or ${wasResolved}`,
-          reopenCount: sql`${findings.reopenCount} + case when ${wasResolved} then 1 else 0 end`,
-          resolvedAt: sql`case when ${wasResolved} then null else ${findings.resolvedAt} end`,
-          statusChangedAt: sql`case when ${wasResolved} then excluded.last_seen_at else ${findings.statusChangedAt} end`,
-          statusChangedBy: sql`case when ${wasResolved} then 'warden:scan' else ${findings.statusChangedBy} end`,
-        },
-      });
-  }
-}
-
-/** Resolves the rows with these ids that are not resolved yet. */
-export async function resolveByIds(db: Database, ids: number[], now: Date): Promise<number> {
-  if (ids.length === 0) return 0;
-  const rows = await db
-    .update(findings)
-    .set({ status: 'resolved', resolvedAt: now, statusChangedAt: now, statusChangedBy: 'warden:scan' })
-    .where(and(inArray(findings.id, ids), ne(findings.status, 'resolved')))
-    .returning({ id: findings.id });
-  return rows.length;
+): Promise<PageCounts> {
+  if (page.length === 0) return { new: 0, updated: 0, reopened: 0, resolved: 0 };
+  const at = now.toISOString();
+  const [row] = await rawRows<{ new: number; updated: number; reopened: number; resolved: number }>(
+    db,
+    sql`
+    with incoming as (
+      select * from jsonb_to_recordset(${JSON.stringify(page.map(record))}::jsonb) as x(
+        source text, product_arn text, external_id text, account_id text, region text, resource_type text,
+        resource_id text, control_id text, generator_id text, title text, description text, severity text,
+        compliance text, aws_workflow_status text, source_updated_at timestamptz, remediation_text text,
+        remediation_url text, evidence jsonb, failing boolean)
+    ),
+    before as (
+      select f.id, f.source, f.product_arn, f.external_id, f.status, f.severity, f.compliance,
+             f.aws_workflow_status, f.source_updated_at
+      from findings f join incoming i using (source, product_arn, external_id)
+    ),
+    upserted as (
+      insert into findings as f (
+        source, product_arn, external_id, account_id, region, resource_type, resource_id, control_id,
+        generator_id, title, description, severity, compliance, aws_workflow_status, status, first_seen_at,
+        last_seen_at, source_updated_at, status_changed_at, status_changed_by, remediation_text,
+        remediation_url, evidence, last_scan_id)
+      select source, product_arn, external_id, account_id, region, resource_type, resource_id, control_id,
+             generator_id, title, description, severity, compliance, aws_workflow_status, 'open',
+             ${at}::timestamptz, ${at}::timestamptz, source_updated_at, ${at}::timestamptz, 'warden:scan',
+             remediation_text, remediation_url, evidence, ${scanId}::int
+      from incoming where failing
+      on conflict (source, product_arn, external_id) do update set
+        account_id = excluded.account_id, region = excluded.region, resource_type = excluded.resource_type,
+        resource_id = excluded.resource_id, control_id = excluded.control_id, generator_id = excluded.generator_id,
+        title = excluded.title, description = excluded.description, severity = excluded.severity,
+        compliance = excluded.compliance, aws_workflow_status = excluded.aws_workflow_status,
+        source_updated_at = excluded.source_updated_at, remediation_text = excluded.remediation_text,
+        remediation_url = excluded.remediation_url, evidence = excluded.evidence,
+        last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id,
+        status = case when f.status = 'resolved' then 'open' else f.status end,
+        regression = f.regression or f.status = 'resolved',
+        reopen_count = f.reopen_count + case when f.status = 'resolved' then 1 else 0 end,
+        resolved_at = case when f.status = 'resolved' then null else f.resolved_at end,
+        status_changed_at = case when f.status = 'resolved' then excluded.last_seen_at else f.status_changed_at end,
+        status_changed_by = case when f.status = 'resolved' then 'warden:scan' else f.status_changed_by end
+      returning 1
+    ),
+    fixed as (
+      update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
+        status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
+      from before b join incoming i using (source, product_arn, external_id)
+      where f.id = b.id and not i.failing and b.status <> 'resolved'
+      returning 1
+    )
+    select
+      (select count(*) from incoming i where i.failing and not exists (
+        select 1 from before b where (b.source, b.product_arn, b.external_id) = (i.source, i.product_arn, i.external_id)))::int as new,
+      (select count(*) from incoming i join before b using (source, product_arn, external_id)
+        where i.failing and b.status <> 'resolved' and (
+          b.severity is distinct from i.severity or b.compliance is distinct from i.compliance
+          or b.aws_workflow_status is distinct from i.aws_workflow_status
+          or b.source_updated_at is distinct from i.source_updated_at))::int as updated,
+      (select count(*) from incoming i join before b using (source, product_arn, external_id)
+        where i.failing and b.status = 'resolved')::int as reopened,
+      (select count(*) from fixed)::int as resolved,
+      (select count(*) from upserted)::int as written
+  `,
+  );
+  return {
+    new: Number(row?.new ?? 0),
+    updated: Number(row?.updated ?? 0),
+    reopened: Number(row?.reopened ?? 0),
+    resolved: Number(row?.resolved ?? 0),
+  };
 }
 
 /**

@@ -73,6 +73,7 @@ export type Scan = typeof scans.$inferSelect;
 export const scanTargets = pgTable(
   'scan_targets',
   {
+    id: serial('id').primaryKey(),
     scanId: integer('scan_id')
       .notNull()
       .references(() => scans.id, { onDelete: 'cascade' }),
@@ -95,8 +96,10 @@ export const scanTargets = pgTable(
     startedAt: ts('started_at').notNull(),
     finishedAt: ts('finished_at').notNull(),
   },
+  // Not unique per account × region × source: a scan of some accounts in aggregator mode reads the
+  // administrator's region in several streams of 20 accounts.
   (t) => [
-    primaryKey({ columns: [t.scanId, t.accountId, t.region, t.source] }),
+    index('scan_targets_scan_idx').on(t.scanId),
     index('scan_targets_account_idx').on(t.accountId, t.source, t.region, t.finishedAt),
   ],
 );

@@ -4,7 +4,7 @@ import { AssumedRoles } from '../aws/credentials.js';
 import { explainAwsError, type FailureKind, TargetError } from '../aws/errors.js';
 import { fanOut } from '../aws/fanout.js';
 import { type DiscoveredAccount, discoverAccounts } from '../aws/organization.js';
-import { CREDENTIAL_REPORT_MIN_INTERVAL_MS } from '../aws/quotas.js';
+import { CREDENTIAL_REPORT_MIN_INTERVAL_MS, PAGE_LIMITS } from '../aws/quotas.js';
 import { evaluateChecks } from '../collect/checks/cis.js';
 import {
   fetchCredentialReport,
@@ -96,6 +96,8 @@ interface Target {
   /** The accounts whose findings this target covers (more than one in aggregator mode). */
   covers: string[];
   aggregator: boolean;
+  /** Aggregator mode restricted to some accounts: the AwsAccountId filter (at most 20 values). */
+  accountFilter?: string[];
   /** The sync cursor's scope; undefined when this target must not move a cursor. */
   cursorScope: string | undefined;
 }
@@ -298,16 +300,30 @@ function planTargets(
       cursorScope: a.id,
     }));
   const hub = config.aws.securityHub;
-  if (hub.mode === 'aggregator') {
+  if (hub.mode === 'aggregator' && !restricted) {
     targets.push({
       source: 'securityhub',
       accountId: hub.adminAccountId,
       region: hub.aggregationRegion,
       covers: ids,
       aggregator: true,
-      // A sync of some accounts only must not move the organization-wide cursor.
-      cursorScope: restricted ? undefined : `aggregator|${hub.adminAccountId}|${hub.aggregationRegion}`,
+      cursorScope: `aggregator|${hub.adminAccountId}|${hub.aggregationRegion}`,
     });
+  } else if (hub.mode === 'aggregator') {
+    // Some accounts only: one stream per 20 accounts (the most values a filter takes), always in full,
+    // and the organization-wide cursor stays where it is.
+    for (let i = 0; i < ids.length; i += PAGE_LIMITS.securityHubFilterValues) {
+      const some = ids.slice(i, i + PAGE_LIMITS.securityHubFilterValues);
+      targets.push({
+        source: 'securityhub',
+        accountId: hub.adminAccountId,
+        region: hub.aggregationRegion,
+        covers: some,
+        aggregator: true,
+        accountFilter: some,
+        cursorScope: undefined,
+      });
+    }
   } else {
     for (const a of accounts) {
       for (const region of config.aws.regions) {
@@ -423,7 +439,7 @@ async function runTarget(
       run.full ||= !cursor?.fullSyncedAt;
       const full = run.full;
       const fetchStartedAt = ctx.now();
-      const only = t.aggregator ? t.covers : undefined;
+      const only = t.accountFilter;
       const filters = full
         ? fullSyncFilters(only)
         : incrementalFilters(

@@ -83,4 +83,28 @@ describe('aggregator mode', () => {
     expect(h.sim.world.calls('GetFindings')).toBe(1);
     expect(incremental.totals.resolved).toBe(1);
   });
+
+  test('a scan of some accounts asks for them 20 at a time, the most one filter takes', async () => {
+    const s = generateScenario({
+      accounts: 45,
+      regions: ['us-east-1'],
+      failedPerAccountRegion: 2,
+      passedPerAccountRegion: 0,
+    });
+    const admin = accountId(1);
+    s.securityHub = { adminAccountId: admin, aggregationRegion: 'us-east-1' };
+    h = await scanHarness(s, {
+      WARDEN_SECURITYHUB_MODE: 'aggregator',
+      WARDEN_SECURITYHUB_ADMIN_ACCOUNT: admin,
+      WARDEN_AGGREGATION_REGION: 'us-east-1',
+    });
+    const some = s.accounts.slice(0, 44).map((a) => a.id);
+    const result = await h.scan({ accounts: some });
+    expect(result.notScanned).toEqual([]);
+    expect(h.sim.world.calls('GetFindings', admin)).toBe(3);
+    const stored = new Set(
+      (await h.rows()).filter((r) => r.source === 'securityhub').map((r) => r.accountId),
+    );
+    expect([...stored].sort()).toEqual(some);
+  });
 });

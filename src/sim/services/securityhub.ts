@@ -100,7 +100,7 @@ export function compileFilters(filters: Record<string, unknown>, now: number): (
   const tests: Array<(f: FindingRecord) => boolean> = [];
   for (const [field, raw] of Object.entries(filters ?? {})) {
     if (!Array.isArray(raw) || raw.length === 0) continue;
-    if (raw.length > 20)
+    if (raw.length > PAGE_LIMITS.securityHubFilterValues)
       throw new SimError('InvalidInputException', `Filter ${field} has more than 20 values`, 400);
     const str = STRING_FIELDS[field];
     const date = DATE_FIELDS[field];

@@ -1,0 +1,238 @@
+// npm run bench:scan — Warden's scan against a large simulated organization. Prints figures; asserts nothing.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { AwsClients } from '../src/aws/clients.js';
+import { PAGE_LIMITS, securityHubRateLimit } from '../src/aws/quotas.js';
+import { loadConfig } from '../src/config.js';
+import { postgresHandle } from '../src/db/client.js';
+import { createLogger } from '../src/log.js';
+import type { GenerateOptions } from '../src/sim/scenarios.js';
+import { runScan, type ScanResult } from '../src/workflow/scan.js';
+
+const LATENCY_MS = 50;
+const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 32);
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
+const REPORT_POLL_BASE_MS = 250;
+const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// ── peak memory of this process (Warden), sampled and from the kernel ─────────────────────────────
+let peakRss = 0;
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+}, 50);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+// ── the simulator, in its own process ─────────────────────────────────────────────────────────────
+async function simulator(options: GenerateOptions) {
+  const child = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+  });
+  const ask = async <T>(message: unknown): Promise<T> => {
+    child.send(message as object);
+    return (await once(child, 'message'))[0] as T;
+  };
+  const started = await ask<{ url: string; env: Record<string, string>; findings: number }>({
+    type: 'start',
+    options,
+  });
+  Object.assign(process.env, started.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+  return {
+    findings: started.findings,
+    change: (fraction: number) => ask<{ changed: number }>({ type: 'change', fraction }),
+    calls: () => ask<{ total: number; getFindings: number }>({ type: 'calls' }),
+    stop: async () => {
+      child.send({ type: 'stop' });
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function freshDatabase() {
+  const name = `warden_bench_${process.pid}`;
+  const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  const handle = postgresHandle(url.toString(), { max: 20 });
+  await handle.migrate();
+  return {
+    handle,
+    url: url.toString(),
+    async drop() {
+      await handle.close();
+      const a = postgres(SERVER, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/**
+ * The least time a scan could take, whatever Warden did: every call costs the latency L; targets
+ * run C at a time; Security Hub allows `rate` GetFindings a second per account and region after a
+ * burst; the credential report needs its polls and Warden's waits between them.
+ */
+function lowerBound(o: {
+  accounts: number;
+  ous: number;
+  shTargets: number;
+  pagesPerShTarget: number;
+  reportTargets: number;
+  discoveryConcurrency: number;
+}) {
+  const L = LATENCY_MS / 1000;
+  const C = CONCURRENCY;
+  const { ratePerSecond: rate, burst } = securityHubRateLimit('GetFindings');
+  const discovery =
+    (1 + 1 + o.ous + Math.ceil(o.accounts / PAGE_LIMITS.organizationsMaxResults)) * L +
+    Math.ceil((2 * o.accounts) / o.discoveryConcurrency) * L;
+  const shTarget = Math.max(o.pagesPerShTarget * L, Math.max(0, o.pagesPerShTarget - burst) / rate);
+  // AssumeRole, GenerateCredentialReport ×2 (STARTED, COMPLETE), GetCredentialReport, GetAccountPasswordPolicy, and one poll wait.
+  const reportTarget = 5 * L + REPORT_POLL_BASE_MS / 1000;
+  const work = o.shTargets * shTarget + o.reportTargets * reportTarget;
+  const fanout = Math.max(work / C, o.shTargets ? shTarget : 0, o.reportTargets ? reportTarget : 0);
+  const formula =
+    `discovery ((2 + OUs + ⌈N/20⌉)·L + ⌈2N/Cd⌉·L = ${discovery.toFixed(2)} s)` +
+    ` + max(Σ target time / C, longest target)` +
+    ` with Security Hub target = max(pages·L, (pages − ${burst})/${rate}/s) = ${shTarget.toFixed(2)} s,` +
+    ` report target = 5·L + ${REPORT_POLL_BASE_MS} ms poll = ${reportTarget.toFixed(2)} s,` +
+    ` L = ${LATENCY_MS} ms, C = ${C}, Cd = ${o.discoveryConcurrency}`;
+  return { seconds: discovery + fanout, formula };
+}
+
+async function timedScan(label: string, run: () => Promise<ScanResult>) {
+  const t0 = performance.now();
+  const result = await run();
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`\n${label}`);
+  return { result, seconds };
+}
+
+function report(
+  r: { result: ScanResult; seconds: number },
+  bound: { seconds: number; formula: string },
+  calls: { total: number; getFindings: number },
+) {
+  const failed = r.result.targets.filter((t) => t.status === 'failed').length;
+  console.log(`  wall time            ${r.seconds.toFixed(2)} s`);
+  console.log(`  lower bound          ${bound.seconds.toFixed(2)} s = ${bound.formula}`);
+  console.log(`  ratio                ${(r.seconds / bound.seconds).toFixed(2)}× (target ≤ 1.30×)`);
+  console.log(`  API calls            ${calls.total} (GetFindings ${calls.getFindings})`);
+  console.log(
+    `  findings read        ${r.result.totals.findings} (${r.result.totals.new} new, ${r.result.totals.updated} updated, ${r.result.totals.resolved} resolved)`,
+  );
+  console.log(`  stored per second    ${(r.result.totals.findings / r.seconds).toFixed(0)}`);
+  console.log(`  failed targets       ${failed}, throttled calls ${r.result.totals.throttles}`);
+  console.log(
+    `  peak RSS so far      ${mb(peakRss)} (target < 300 MB; V8 heap used at most ${mb(peakHeap)})`,
+  );
+}
+
+async function scenarioRun(opts: {
+  accounts: number;
+  failedPerAccountRegion: number;
+  aggregator: boolean;
+  incremental: boolean;
+}) {
+  const options: GenerateOptions = {
+    seed: 11,
+    accounts: opts.accounts,
+    regions: REGIONS,
+    failedPerAccountRegion: opts.failedPerAccountRegion,
+    passedPerAccountRegion: 0,
+    usersPerAccount: 3,
+    faults: { latencyMs: LATENCY_MS, rateLimits: true, reportInProgressPolls: 0 },
+    ...(opts.aggregator
+      ? { securityHub: { adminAccountId: '100000000001', aggregationRegion: 'us-east-1' } }
+      : {}),
+  };
+  const sim = await simulator(options);
+  const db = await freshDatabase();
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    WARDEN_REGIONS: REGIONS.join(','),
+    WARDEN_SCAN_CONCURRENCY: String(CONCURRENCY),
+    LOG_LEVEL: 'silent',
+    ...(opts.aggregator
+      ? {
+          WARDEN_SECURITYHUB_MODE: 'aggregator',
+          WARDEN_SECURITYHUB_ADMIN_ACCOUNT: '100000000001',
+          WARDEN_AGGREGATION_REGION: 'us-east-1',
+        }
+      : {}),
+  });
+  const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: CONCURRENCY * 2 });
+  const env = {
+    db: db.handle.db,
+    config,
+    log: createLogger('silent'),
+    clients,
+    reportPollBaseMs: REPORT_POLL_BASE_MS,
+  };
+  const mode = opts.aggregator ? 'aggregator' : 'per-account';
+  console.log(
+    `\n═══ ${mode} mode: ${opts.accounts} accounts × ${REGIONS.length} regions, ${sim.findings} findings, ${LATENCY_MS} ms latency, Security Hub rate limits enforced, concurrency ${CONCURRENCY}`,
+  );
+  try {
+    const full = await timedScan('full scan', () => runScan(env, { trigger: 'cli', full: true }));
+    const shPages = opts.aggregator
+      ? Math.ceil(sim.findings / PAGE_LIMITS.securityHubMaxResults)
+      : Math.ceil(opts.failedPerAccountRegion / PAGE_LIMITS.securityHubMaxResults);
+    report(
+      full,
+      lowerBound({
+        accounts: opts.accounts,
+        ous: 3,
+        shTargets: opts.aggregator ? 1 : opts.accounts * REGIONS.length,
+        pagesPerShTarget: shPages,
+        reportTargets: opts.accounts,
+        discoveryConcurrency: Math.min(CONCURRENCY, 16),
+      }),
+      await sim.calls(),
+    );
+    if (opts.incremental) {
+      const { changed } = await sim.change(0.01);
+      const inc = await timedScan(`incremental scan after ${changed} findings (1%) changed`, () =>
+        runScan(env, { trigger: 'cli' }),
+      );
+      const calls = await sim.calls();
+      console.log(`  wall time            ${inc.seconds.toFixed(2)} s`);
+      console.log(
+        `  API calls            ${calls.total} (GetFindings ${calls.getFindings}; credential reports not regenerated within 4 h)`,
+      );
+      console.log(
+        `  findings read        ${inc.result.totals.findings} of ${sim.findings} (${inc.result.totals.updated} updated, ${inc.result.totals.resolved} resolved)`,
+      );
+      console.log(`  peak RSS so far      ${mb(peakRss)}`);
+    }
+  } finally {
+    clients.destroy();
+    await db.drop();
+    await sim.stop();
+  }
+}
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+await scenarioRun({
+  accounts: Math.round(1000 * SCALE),
+  failedPerAccountRegion: 50,
+  aggregator: false,
+  incremental: true,
+});
+await scenarioRun({
+  accounts: Math.round(100 * SCALE),
+  failedPerAccountRegion: 50,
+  aggregator: true,
+  incremental: true,
+});
+clearInterval(sampler);
+console.log(
+  `\npeak RSS of the Warden process: sampled ${mb(peakRss)}, kernel maxrss ${mb(process.resourceUsage().maxRSS * 1024)}`,
+);
