@@ -1,6 +1,7 @@
 // npm run bench:scan — Warden's scan against a large simulated organization. Prints figures; asserts nothing.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { AwsClients } from '../src/aws/clients.js';
@@ -9,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
 import { createLogger } from '../src/log.js';
 import type { GenerateOptions } from '../src/sim/scenarios.js';
-import { runScan, type ScanResult } from '../src/workflow/scan.js';
+import { DISCOVERY_CONCURRENCY_MAX, runScan, type ScanResult } from '../src/workflow/scan.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 32);
@@ -44,7 +45,7 @@ async function simulator(options: GenerateOptions) {
   return {
     findings: started.findings,
     change: (fraction: number) => ask<{ changed: number }>({ type: 'change', fraction }),
-    calls: () => ask<{ total: number; getFindings: number }>({ type: 'calls' }),
+    calls: () => ask<{ total: number; getFindings: number; cpuSeconds: number }>({ type: 'calls' }),
     stop: async () => {
       child.send({ type: 'stop' });
       await once(child, 'exit');
@@ -109,22 +110,28 @@ function lowerBound(o: {
 
 async function timedScan(label: string, run: () => Promise<ScanResult>) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const result = await run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   console.log(`\n${label}`);
-  return { result, seconds };
+  return { result, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 function report(
-  r: { result: ScanResult; seconds: number },
+  r: { result: ScanResult; seconds: number; cpuSeconds: number },
   bound: { seconds: number; formula: string },
-  calls: { total: number; getFindings: number },
+  calls: { total: number; getFindings: number; cpuSeconds: number },
+  simCpuBefore: number,
 ) {
   const failed = r.result.targets.filter((t) => t.status === 'failed').length;
   console.log(`  wall time            ${r.seconds.toFixed(2)} s`);
   console.log(`  lower bound          ${bound.seconds.toFixed(2)} s = ${bound.formula}`);
   console.log(`  ratio                ${(r.seconds / bound.seconds).toFixed(2)}× (target ≤ 1.30×)`);
   console.log(`  API calls            ${calls.total} (GetFindings ${calls.getFindings})`);
+  console.log(
+    `  CPU                  Warden ${r.cpuSeconds.toFixed(1)} s, simulator ${(calls.cpuSeconds - simCpuBefore).toFixed(1)} s, on ${availableParallelism()} cores`,
+  );
   console.log(
     `  findings read        ${r.result.totals.findings} (${r.result.totals.new} new, ${r.result.totals.updated} updated, ${r.result.totals.resolved} resolved)`,
   );
@@ -181,6 +188,7 @@ async function scenarioRun(opts: {
     `\n═══ ${mode} mode: ${opts.accounts} accounts × ${REGIONS.length} regions, ${sim.findings} findings, ${LATENCY_MS} ms latency, Security Hub rate limits enforced, concurrency ${CONCURRENCY}`,
   );
   try {
+    const simCpuBefore = (await sim.calls()).cpuSeconds;
     const full = await timedScan('full scan', () => runScan(env, { trigger: 'cli', full: true }));
     const shPages = opts.aggregator
       ? Math.ceil(sim.findings / PAGE_LIMITS.securityHubMaxResults)
@@ -193,9 +201,10 @@ async function scenarioRun(opts: {
         shTargets: opts.aggregator ? 1 : opts.accounts * REGIONS.length,
         pagesPerShTarget: shPages,
         reportTargets: opts.accounts,
-        discoveryConcurrency: Math.min(CONCURRENCY, 16),
+        discoveryConcurrency: Math.min(CONCURRENCY, DISCOVERY_CONCURRENCY_MAX),
       }),
       await sim.calls(),
+      simCpuBefore,
     );
     if (opts.incremental) {
       const { changed } = await sim.change(0.01);
@@ -219,19 +228,25 @@ async function scenarioRun(opts: {
   }
 }
 
+// BENCH_SCALE=0.2 runs a fifth of the size; BENCH_ONLY=per-account or aggregator runs one part.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-await scenarioRun({
-  accounts: Math.round(1000 * SCALE),
-  failedPerAccountRegion: 50,
-  aggregator: false,
-  incremental: true,
-});
-await scenarioRun({
-  accounts: Math.round(100 * SCALE),
-  failedPerAccountRegion: 50,
-  aggregator: true,
-  incremental: true,
-});
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== 'aggregator') {
+  await scenarioRun({
+    accounts: Math.round(1000 * SCALE),
+    failedPerAccountRegion: 50,
+    aggregator: false,
+    incremental: true,
+  });
+}
+if (ONLY !== 'per-account') {
+  await scenarioRun({
+    accounts: Math.round(100 * SCALE),
+    failedPerAccountRegion: 50,
+    aggregator: true,
+    incremental: true,
+  });
+}
 clearInterval(sampler);
 console.log(
   `\npeak RSS of the Warden process: sampled ${mb(peakRss)}, kernel maxrss ${mb(process.resourceUsage().maxRSS * 1024)}`,

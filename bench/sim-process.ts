@@ -30,7 +30,12 @@ process.on('message', async (m: Message) => {
     sim!.world.resetCalls();
     process.send!({ changed });
   } else if (m.type === 'calls') {
-    process.send!({ total: sim!.world.totalCalls(), getFindings: sim!.world.calls('GetFindings') });
+    const cpu = process.cpuUsage();
+    process.send!({
+      total: sim!.world.totalCalls(),
+      getFindings: sim!.world.calls('GetFindings'),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    });
   } else if (m.type === 'stop') {
     await sim?.close();
     process.exit(0);

@@ -1,7 +1,6 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Finding as SourceFinding } from '../findings/finding.js';
 import { type Database, rawRows } from './client.js';
-import { findings } from './schema.js';
 
 export interface PageCounts {
   new: number;
@@ -124,28 +123,41 @@ export async function ingestFindings(
   };
 }
 
+export interface ResolveScope {
+  source: string;
+  accountId: string;
+  /** Absent: every region of the account (credential reports, aggregator mode). */
+  region?: string;
+}
+
 /**
- * After a scan of one account and source (and region, when given) completed: resolves every
- * unresolved finding there that this scan did not see, and returns how many.
+ * After a scan whose targets completed: resolves every unresolved finding in those scopes (source,
+ * account, and region when given) that this scan did not see. One statement per 1,000 scopes.
+ * Returns the resolved findings' scopes, one entry per finding.
  */
 export async function resolveUnseen(
   db: Database,
-  scope: { source: string; accountId: string; region?: string },
+  scopes: ResolveScope[],
   scanId: number,
   now: Date,
-): Promise<number> {
-  const rows = await db
-    .update(findings)
-    .set({ status: 'resolved', resolvedAt: now, statusChangedAt: now, statusChangedBy: 'warden:scan' })
-    .where(
-      and(
-        eq(findings.source, scope.source),
-        eq(findings.accountId, scope.accountId),
-        scope.region ? eq(findings.region, scope.region) : undefined,
-        ne(findings.status, 'resolved'),
-        sql`${findings.lastScanId} is distinct from ${scanId}`,
-      ),
-    )
-    .returning({ id: findings.id });
-  return rows.length;
+): Promise<Array<{ source: string; accountId: string; region: string }>> {
+  const out: Array<{ source: string; accountId: string; region: string }> = [];
+  const at = now.toISOString();
+  for (let i = 0; i < scopes.length; i += 1000) {
+    const chunk = scopes
+      .slice(i, i + 1000)
+      .map((s) => ({ source: s.source, account_id: s.accountId, region: s.region ?? null }));
+    const rows = await rawRows<{ source: string; account_id: string; region: string }>(
+      db,
+      sql`
+      update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
+        status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
+      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as s(source text, account_id text, region text)
+      where f.source = s.source and f.account_id = s.account_id and (s.region is null or f.region = s.region)
+        and f.status <> 'resolved' and f.last_scan_id is distinct from ${scanId}::int
+      returning f.source, f.account_id, f.region`,
+    );
+    for (const r of rows) out.push({ source: r.source, accountId: r.account_id, region: r.region });
+  }
+  return out;
 }

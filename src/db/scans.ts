@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { findings, postureSnapshots, type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
@@ -36,40 +36,39 @@ export async function finishScan(
     .where(eq(scans.id, id));
 }
 
-export async function recordTarget(db: Database, target: NewScanTarget): Promise<void> {
-  await db.insert(scanTargets).values(target);
-}
-
-export async function readCursor(db: Database, source: string, scope: string) {
-  const [row] = await db
-    .select()
-    .from(syncCursors)
-    .where(and(eq(syncCursors.source, source), eq(syncCursors.scope, scope)));
-  return row;
+export async function recordTargets(db: Database, targets: NewScanTarget[]): Promise<void> {
+  for (let i = 0; i < targets.length; i += 500)
+    await db.insert(scanTargets).values(targets.slice(i, i + 500));
 }
 
 export async function readCursors(db: Database, source: string) {
   return db.select().from(syncCursors).where(eq(syncCursors.source, source));
 }
 
-/** Moves a sync cursor forward after a sync that completed; a full sync also stamps fullSyncedAt. */
-export async function advanceCursor(
+/** Moves sync cursors forward after the syncs that completed; a full sync also stamps fullSyncedAt. */
+export async function advanceCursors(
   db: Database,
-  source: string,
-  scope: string,
-  syncedAt: Date,
-  full: boolean,
-) {
-  await db
-    .insert(syncCursors)
-    .values({ source, scope, syncedAt, fullSyncedAt: full ? syncedAt : null })
-    .onConflictDoUpdate({
-      target: [syncCursors.source, syncCursors.scope],
-      set: {
-        syncedAt,
-        ...(full ? { fullSyncedAt: syncedAt } : {}),
-      },
-    });
+  cursors: Array<{ source: string; scope: string; syncedAt: Date; full: boolean }>,
+): Promise<void> {
+  for (let i = 0; i < cursors.length; i += 500) {
+    await db
+      .insert(syncCursors)
+      .values(
+        cursors.slice(i, i + 500).map((c) => ({
+          source: c.source,
+          scope: c.scope,
+          syncedAt: c.syncedAt,
+          fullSyncedAt: c.full ? c.syncedAt : null,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [syncCursors.source, syncCursors.scope],
+        set: {
+          syncedAt: sql.raw('excluded.synced_at'),
+          fullSyncedAt: sql.raw('coalesce(excluded.full_synced_at, sync_cursors.full_synced_at)'),
+        },
+      });
+  }
 }
 
 /** Writes one posture snapshot per account: open findings by severity, at the end of a scan. */

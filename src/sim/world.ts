@@ -86,6 +86,7 @@ export class SimWorld {
   readonly accounts = new Map<string, AccountState>();
   /** Findings by `account|region`, in creation order. */
   readonly findings = new Map<string, FindingRecord[]>();
+  private readonly findingsById = new Map<string, FindingRecord>();
   readonly credentials = new Map<string, IssuedCredentials>();
   private readonly callCounts = new Map<string, number>();
 
@@ -181,6 +182,7 @@ export class SimWorld {
     const list = this.findings.get(key);
     if (list) list.push(record);
     else this.findings.set(key, [record]);
+    this.findingsById.set(record.id, record);
   }
 
   /** Every finding, in a stable order. */
@@ -189,8 +191,7 @@ export class SimWorld {
   }
 
   findFinding(id: string): FindingRecord | undefined {
-    for (const f of this.allFindings()) if (f.id === id) return f;
-    return undefined;
+    return this.findingsById.get(id);
   }
 
   /** Changes a finding as its provider would, moving UpdatedAt to now. */
@@ -206,14 +207,11 @@ export class SimWorld {
 
   /** Deletes a finding outright (as Security Hub does after 90 days without updates). */
   deleteFinding(id: string): void {
-    for (const list of this.findings.values()) {
-      const i = list.findIndex((f) => f.id === id);
-      if (i >= 0) {
-        list.splice(i, 1);
-        return;
-      }
-    }
-    throw new Error(`no simulated finding ${id}`);
+    const f = this.findingsById.get(id);
+    if (!f) throw new Error(`no simulated finding ${id}`);
+    const list = this.findings.get(`${f.account}|${f.region}`)!;
+    list.splice(list.indexOf(f), 1);
+    this.findingsById.delete(id);
   }
 
   account(id: string): AccountState | undefined {

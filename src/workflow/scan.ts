@@ -15,16 +15,16 @@ import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collec
 import type { Config } from '../config.js';
 import { syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
-import { resolveUnseen } from '../db/findings.js';
+import { type ResolveScope, resolveUnseen } from '../db/findings.js';
 import {
-  advanceCursor,
+  advanceCursors,
   createScan,
   finishScan,
-  readCursor,
   readCursors,
-  recordTarget,
+  recordTargets,
   snapshotPosture,
 } from '../db/scans.js';
+import type { SyncCursor } from '../db/schema.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
 import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
@@ -103,6 +103,11 @@ interface Target {
 }
 
 const AUDIT_SESSION = 'warden-audit';
+/**
+ * Discovery's per-account Organizations calls (ListParents, ListTagsForResource) run at most this many
+ * at once: AWS publishes no rate for them, so Warden stays modest and lets the SDK retry throttling.
+ */
+export const DISCOVERY_CONCURRENCY_MAX = 16;
 
 /**
  * One scan of the organization: discover accounts, then collect every account × region × source
@@ -131,7 +136,7 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   let accounts: DiscoveredAccount[];
   try {
     accounts = await discoverAccounts(env.clients.organizations(discoveryStats), {
-      concurrency: Math.min(config.aws.scan.concurrency, 8),
+      concurrency: Math.min(config.aws.scan.concurrency, DISCOVERY_CONCURRENCY_MAX),
       ...(request.accounts ? { only: request.accounts } : {}),
     });
     const unknown = (request.accounts ?? []).filter((id) => !accounts.some((a) => a.id === id));
@@ -178,6 +183,7 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
           .filter((c) => c.syncedAt.getTime() > reportCutoff)
           .map((c) => c.scope),
       );
+  const cursors = new Map((await readCursors(db, 'securityhub')).map((c) => [c.scope, c]));
   const targets = planTargets(config, accounts, Boolean(request.accounts), freshReports);
   const roles = new AssumedRoles(env.clients.sts(discoveryStats), {
     name: config.aws.auditRole.name,
@@ -199,7 +205,15 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   const settled = await fanOut(
     targets,
     (t, signal) =>
-      runTarget(env, t, { scanId: scan.id, full: Boolean(request.full), roles, signal, progress, now }),
+      runTarget(env, t, {
+        scanId: scan.id,
+        full: Boolean(request.full),
+        roles,
+        cursors,
+        signal,
+        progress,
+        now,
+      }),
     {
       concurrency: config.aws.scan.concurrency,
       timeoutMs: config.aws.scan.targetTimeoutMs,
@@ -217,8 +231,33 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     },
   );
   const results = settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, now())));
-  for (const r of results) {
-    await recordTarget(db, {
+
+  // Only now, with every target settled, resolve what the completed full syncs did not see, and move
+  // the completed syncs' cursors: a crash before this point resolves nothing and re-reads more next time.
+  const completed = results.filter((r) => r.status === 'ok');
+  const resolvedRows = await resolveUnseen(
+    db,
+    completed.flatMap((r) => r.resolveScopes ?? []),
+    scan.id,
+    now(),
+  );
+  for (const r of completed) {
+    for (const scope of r.resolveScopes ?? []) {
+      r.counts.resolved += resolvedRows.filter(
+        (x) =>
+          x.source === scope.source &&
+          x.accountId === scope.accountId &&
+          (!scope.region || x.region === scope.region),
+      ).length;
+    }
+  }
+  await advanceCursors(
+    db,
+    completed.flatMap((r) => (r.cursor ? [r.cursor] : [])),
+  );
+  await recordTargets(
+    db,
+    results.map((r) => ({
       scanId: scan.id,
       accountId: r.accountId,
       region: r.region,
@@ -234,8 +273,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       apiCalls: r.apiCalls,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
-    });
-  }
+    })),
+  );
 
   const totals = {
     ...emptyCounts(),
@@ -341,7 +380,15 @@ function planTargets(
   return targets;
 }
 
-type RunResult = TargetResult & { aggregatorCovers?: string[]; startedAt: Date; finishedAt: Date };
+type RunResult = TargetResult & {
+  aggregatorCovers?: string[];
+  startedAt: Date;
+  finishedAt: Date;
+  /** What a completed full sync vouches for: unseen findings there get resolved. */
+  resolveScopes?: ResolveScope[];
+  /** The sync cursor a completed sync moves. */
+  cursor?: { source: string; scope: string; syncedAt: Date; full: boolean };
+};
 
 /** What a target had done when it ended, whichever way it ended. */
 interface TargetRun {
@@ -393,6 +440,7 @@ async function runTarget(
     scanId: number;
     full: boolean;
     roles: AssumedRoles;
+    cursors: Map<string, SyncCursor>;
     signal: AbortSignal;
     progress: ScanProgress;
     now: () => Date;
@@ -427,15 +475,14 @@ async function runTarget(
         now: ctx.now(),
       });
       await store(found);
-      counts.resolved += await resolveUnseen(
-        db,
-        { source: t.source, accountId: t.accountId },
-        ctx.scanId,
-        ctx.now(),
-      );
-      await advanceCursor(db, t.source, t.accountId, report.generatedAt, true);
+      ctx.progress.throttles += stats.throttles;
+      return {
+        ...result(t, run, ctx.now()),
+        resolveScopes: [{ source: t.source, accountId: t.accountId }],
+        cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
+      };
     } else {
-      const cursor = t.cursorScope ? await readCursor(db, 'securityhub', t.cursorScope) : undefined;
+      const cursor = t.cursorScope ? ctx.cursors.get(t.cursorScope) : undefined;
       run.full ||= !cursor?.fullSyncedAt;
       const full = run.full;
       const fetchStartedAt = ctx.now();
@@ -449,20 +496,23 @@ async function runTarget(
           );
       const client = clients.securityHub(credentials, t.accountId, t.region, stats);
       for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
-      if (full) {
-        for (const accountId of t.covers) {
-          counts.resolved += await resolveUnseen(
-            db,
-            { source: 'securityhub', accountId, ...(t.aggregator ? {} : { region: t.region }) },
-            ctx.scanId,
-            ctx.now(),
-          );
-        }
-      }
-      if (t.cursorScope) await advanceCursor(db, 'securityhub', t.cursorScope, fetchStartedAt, full);
+      ctx.progress.throttles += stats.throttles;
+      return {
+        ...result(t, run, ctx.now()),
+        ...(full
+          ? {
+              resolveScopes: t.covers.map((accountId) => ({
+                source: 'securityhub',
+                accountId,
+                ...(t.aggregator ? {} : { region: t.region }),
+              })),
+            }
+          : {}),
+        ...(t.cursorScope
+          ? { cursor: { source: 'securityhub', scope: t.cursorScope, syncedAt: fetchStartedAt, full } }
+          : {}),
+      };
     }
-    ctx.progress.throttles += stats.throttles;
-    return result(t, run, ctx.now());
   } catch (err) {
     ctx.progress.throttles += stats.throttles;
     const where = {
