@@ -13,7 +13,7 @@ import type { GenerateOptions } from '../src/sim/scenarios.js';
 import { DISCOVERY_CONCURRENCY_MAX, runScan, type ScanResult } from '../src/workflow/scan.js';
 
 const LATENCY_MS = 50;
-const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 32);
+const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 16);
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 const REPORT_POLL_BASE_MS = 250;
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -189,7 +189,24 @@ async function scenarioRun(opts: {
   );
   try {
     const simCpuBefore = (await sim.calls()).cpuSeconds;
-    const full = await timedScan('full scan', () => runScan(env, { trigger: 'cli', full: true }));
+    const phases = { start: 0, fanOutStart: 0, fanOutEnd: 0 };
+    const full = await timedScan('full scan', () => {
+      phases.start = performance.now();
+      return runScan(env, {
+        trigger: 'cli',
+        full: true,
+        onProgress: (p) => {
+          if (!phases.fanOutStart) phases.fanOutStart = performance.now();
+          if (p.accountsDone === p.accountsTotal) phases.fanOutEnd = performance.now();
+        },
+      });
+    });
+    const end = phases.start + full.seconds * 1000;
+    console.log(
+      `  phases               discovery ${((phases.fanOutStart - phases.start) / 1000).toFixed(2)} s, ` +
+        `targets ${((phases.fanOutEnd - phases.fanOutStart) / 1000).toFixed(2)} s, ` +
+        `resolution and summary ${((end - phases.fanOutEnd) / 1000).toFixed(2)} s`,
+    );
     const shPages = opts.aggregator
       ? Math.ceil(sim.findings / PAGE_LIMITS.securityHubMaxResults)
       : Math.ceil(opts.failedPerAccountRegion / PAGE_LIMITS.securityHubMaxResults);

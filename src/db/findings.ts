@@ -150,11 +150,14 @@ export async function resolveUnseen(
     const rows = await rawRows<{ source: string; account_id: string; region: string }>(
       db,
       sql`
+      with s as (
+        select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(source text, account_id text, region text)
+      )
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
-      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as s(source text, account_id text, region text)
-      where f.source = s.source and f.account_id = s.account_id and (s.region is null or f.region = s.region)
-        and f.status <> 'resolved' and f.last_scan_id is distinct from ${scanId}::int
+      where f.status <> 'resolved' and f.last_scan_id is distinct from ${scanId}::int
+        and ((f.source, f.account_id, f.region) in (select source, account_id, region from s where region is not null)
+          or (f.source, f.account_id) in (select source, account_id from s where region is null))
       returning f.source, f.account_id, f.region`,
     );
     for (const r of rows) out.push({ source: r.source, accountId: r.account_id, region: r.region });
