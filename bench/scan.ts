@@ -30,8 +30,10 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 // ── the simulator, in its own process ─────────────────────────────────────────────────────────────
 async function simulator(options: GenerateOptions) {
-  const child = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), {
-    execArgv: ['--import', 'tsx'],
+  // Compiled (npm run bench:scan) the sibling is JavaScript; run from source it needs tsx.
+  const compiled = import.meta.url.endsWith('.js');
+  const child = fork(fileURLToPath(new URL(`./sim-process.${compiled ? 'js' : 'ts'}`, import.meta.url)), {
+    execArgv: compiled ? [] : ['--import', 'tsx'],
   });
   const ask = async <T>(message: unknown): Promise<T> => {
     child.send(message as object);

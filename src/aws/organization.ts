@@ -45,7 +45,15 @@ export async function collectPages<T>(
  */
 export async function discoverAccounts(
   org: OrganizationsClient,
-  options: { concurrency: number; only?: string[] },
+  options: {
+    concurrency: number;
+    only?: string[];
+    /**
+     * Placement and tags already known from an earlier discovery: those accounts skip ListParents and
+     * ListTagsForResource (an incremental scan passes them; a full scan refreshes everything).
+     */
+    known?: Map<string, Pick<DiscoveredAccount, 'ouId' | 'ouPath' | 'tags'>>;
+  },
 ): Promise<DiscoveredAccount[]> {
   const where = (call: string) => ({
     account: 'management',
@@ -113,6 +121,15 @@ export async function discoverAccounts(
     active,
     async (a): Promise<DiscoveredAccount> => {
       const id = a.Id!;
+      const basics = {
+        id,
+        name: a.Name ?? id,
+        email: a.Email,
+        state: a.State ?? a.Status ?? 'ACTIVE',
+        joinedAt: a.JoinedTimestamp,
+      };
+      const known = options.known?.get(id);
+      if (known) return { ...basics, ...known };
       const parents = await call('ListParents', () => org.send(new ListParentsCommand({ ChildId: id })));
       const ouId = parents.Parents?.[0]?.Id ?? root.Id!;
       const tags = await collectPages(async (token) => {
@@ -122,11 +139,7 @@ export async function discoverAccounts(
         return { items: out.Tags ?? [], next: out.NextToken };
       });
       return {
-        id,
-        name: a.Name ?? id,
-        email: a.Email,
-        state: a.State ?? a.Status ?? 'ACTIVE',
-        joinedAt: a.JoinedTimestamp,
+        ...basics,
         ouId,
         ouPath: pathOf(ouId),
         tags: Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),

@@ -1,4 +1,4 @@
-import { and, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { accounts, type NewAccount } from './schema.js';
 
@@ -43,7 +43,15 @@ export async function syncAccounts(
   });
 }
 
-export async function accountsByIds(db: Database, ids: string[]) {
-  if (ids.length === 0) return [];
-  return db.select().from(accounts).where(inArray(accounts.id, ids));
+/** Where each known account sits and how it is tagged, as the last discovery found it. */
+export async function knownPlacements(db: Database) {
+  const rows = await db
+    .select({ id: accounts.id, ouId: accounts.ouId, ouPath: accounts.ouPath, tags: accounts.tags })
+    .from(accounts)
+    .where(isNull(accounts.goneAt));
+  return new Map(
+    rows
+      .filter((r) => r.ouId && r.ouPath)
+      .map((r) => [r.id, { ouId: r.ouId!, ouPath: r.ouPath!, tags: r.tags }]),
+  );
 }

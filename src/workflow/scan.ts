@@ -13,7 +13,7 @@ import {
 } from '../collect/credential-report.js';
 import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
 import type { Config } from '../config.js';
-import { syncAccounts } from '../db/accounts.js';
+import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { type ResolveScope, resolveUnseen } from '../db/findings.js';
 import {
@@ -137,6 +137,7 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   try {
     accounts = await discoverAccounts(env.clients.organizations(discoveryStats), {
       concurrency: Math.min(config.aws.scan.concurrency, DISCOVERY_CONCURRENCY_MAX),
+      ...(request.full ? {} : { known: await knownPlacements(db) }),
       ...(request.accounts ? { only: request.accounts } : {}),
     });
     const unknown = (request.accounts ?? []).filter((id) => !accounts.some((a) => a.id === id));

@@ -112,14 +112,14 @@ describe('a scan of the organization', () => {
     expect((await h.rows()).length).toBe(count);
   });
 
-  test('with a third of all calls throttled the scan completes and stores every finding', async () => {
+  test('with a third of all calls throttled, and some answered 5xx, the scan completes and stores every finding', async () => {
     const calm = await scanHarness(small());
     await calm.scan({ full: true });
     const expected = (await calm.rows()).map((r) => r.externalId).sort();
     await calm.close();
 
     h = await scanHarness(
-      small((s) => (s.faults = { throttleRate: 1 / 3 })),
+      small((s) => (s.faults = { throttleRate: 1 / 3, serverErrorRate: 0.05 })),
       { WARDEN_AWS_MAX_ATTEMPTS: '12' },
     );
     const result = await h.scan({ full: true });
@@ -154,4 +154,33 @@ describe('a scan of the organization', () => {
     const others = result.targets.filter((t) => t !== bad);
     expect(others.every((t) => t.status === 'ok')).toBe(true);
   });
+
+  test('a credential report that never completes fails its account after the time allowed, the others succeed', async () => {
+    h = await scanHarness(
+      small((s) => (s.accounts[3]!.faults = { reportStuck: true })),
+      { WARDEN_REPORT_TIMEOUT_SECONDS: '1' },
+    );
+    const result = await h.scan({ full: true });
+    const stuck = h.sim.world.scenario.accounts[3]!.id;
+    expect(result.notScanned.map((n) => n.accountId)).toEqual([stuck]);
+    const target = result.targets.find((t) => t.accountId === stuck && t.source === 'credential-report')!;
+    expect(target).toMatchObject({ status: 'failed', failureKind: 'report-unavailable' });
+    expect(target.reason).toMatch(
+      /in account \d{12} \(global\): the credential report was still INPROGRESS after \d+ polls/,
+    );
+  });
+
+  test('a target that outlives its time limit is reported as timed out, and its findings stay as they were', async () => {
+    h = await scanHarness(small(), { WARDEN_TARGET_TIMEOUT_SECONDS: '1' });
+    await h.scan({ full: true });
+    const before = (await h.rows()).map((r) => [r.id, r.status]);
+    h.sim.world.scenario.faults = { latencyMs: 700 };
+    const result = await h.scan({ full: true });
+    expect(result.targets.length).toBeGreaterThan(0);
+    for (const t of result.targets) {
+      expect(t).toMatchObject({ status: 'failed', failureKind: 'timeout' });
+      expect(t.reason).toMatch(/timed out/);
+    }
+    expect((await h.rows()).map((r) => [r.id, r.status])).toEqual(before);
+  }, 60_000);
 });

@@ -22,13 +22,19 @@ async function aws(args: string[], credentials?: Record<string, string>): Promis
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
     ...sim.env,
     ...credentials,
   };
-  const { stdout } = await promisify(execFile)('aws', [...args, '--output', 'json'], {
-    env,
-    timeout: 60_000,
-  });
+  // --endpoint-url as well as AWS_ENDPOINT_URL: CLI versions before 2.13 (Debian's) read only the flag.
+  const { stdout } = await promisify(execFile)(
+    'aws',
+    [...args, '--endpoint-url', sim.url, '--output', 'json'],
+    {
+      env,
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout);
 }
 
