@@ -12,14 +12,6 @@ import type { Severity } from './findings/severity.js';
  * the SDK reads its own standard variables (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).
  */
 
-/** Variables whose values are secret: they are never printed, logged or echoed in an error. */
-export const SECRET_VARIABLES = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'WARDEN_AUDIT_EXTERNAL_ID',
-] as const;
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

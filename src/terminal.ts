@@ -30,19 +30,10 @@ export function table(
 }
 
 export function scanSummary(result: ScanResult): string {
-  const perAccount = new Map<
-    string,
-    { new: number; updated: number; resolved: number; reopened: number; failed: number; targets: number }
-  >();
+  const zero = () => ({ new: 0, updated: 0, resolved: 0, reopened: 0, failed: 0, targets: 0 });
+  const perAccount = new Map<string, ReturnType<typeof zero>>();
   for (const t of result.targets) {
-    const a = perAccount.get(t.accountId) ?? {
-      new: 0,
-      updated: 0,
-      resolved: 0,
-      reopened: 0,
-      failed: 0,
-      targets: 0,
-    };
+    const a = perAccount.get(t.accountId) ?? zero();
     a.new += t.counts.new;
     a.updated += t.counts.updated;
     a.resolved += t.counts.resolved;
@@ -52,14 +43,7 @@ export function scanSummary(result: ScanResult): string {
     perAccount.set(t.accountId, a);
   }
   const rows = result.accounts.map((acc) => {
-    const a = perAccount.get(acc.id) ?? {
-      new: 0,
-      updated: 0,
-      resolved: 0,
-      reopened: 0,
-      failed: 0,
-      targets: 0,
-    };
+    const a = perAccount.get(acc.id) ?? zero();
     const status =
       a.failed === 0 ? 'ok' : a.failed === a.targets ? 'failed' : `partial (${a.failed}/${a.targets} failed)`;
     return [acc.id, acc.name, acc.ouPath, a.new, a.updated, a.resolved, a.reopened, status];

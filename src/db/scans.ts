@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { findings, postureSnapshots, type Scan, scans, scanTargets, syncCursors } from './schema.js';
+import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
 export type NewScanTarget = typeof scanTargets.$inferInsert;
 
@@ -69,44 +69,4 @@ export async function advanceCursors(
         },
       });
   }
-}
-
-/** Writes one posture snapshot per account: open findings by severity, at the end of a scan. */
-export async function snapshotPosture(
-  db: Database,
-  scanId: number,
-  now: Date,
-  accountIds: string[],
-): Promise<void> {
-  if (accountIds.length === 0) return;
-  const open = sql`${findings.status} <> 'resolved'`;
-  const count = (severity: string) =>
-    sql<number>`count(*) filter (where ${open} and ${findings.severity} = ${severity})::int`;
-  const rows = await db
-    .select({
-      accountId: findings.accountId,
-      critical: count('critical'),
-      high: count('high'),
-      medium: count('medium'),
-      low: count('low'),
-      informational: count('informational'),
-    })
-    .from(findings)
-    .groupBy(findings.accountId);
-  const byAccount = new Map(rows.map((r) => [r.accountId, r]));
-  const values = accountIds.map((accountId) => {
-    const r = byAccount.get(accountId);
-    return {
-      scanId,
-      takenAt: now,
-      accountId,
-      openCritical: Number(r?.critical ?? 0),
-      openHigh: Number(r?.high ?? 0),
-      openMedium: Number(r?.medium ?? 0),
-      openLow: Number(r?.low ?? 0),
-      openInformational: Number(r?.informational ?? 0),
-    };
-  });
-  for (let i = 0; i < values.length; i += 500)
-    await db.insert(postureSnapshots).values(values.slice(i, i + 500));
 }

@@ -15,6 +15,3 @@ export function severityFromSecurityHub(
   if (n >= 1) return 'low';
   return 'informational';
 }
-
-/** Sorting weight: critical first. */
-export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);

@@ -9,7 +9,29 @@ export const CLOSED_STATUSES = ['resolved', 'suppressed'] as const;
 export type SeverityCounts = Record<Severity, number>;
 
 const zero = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, informational: 0 });
-const isOpen = notInArray(findings.status, [...CLOSED_STATUSES]);
+/** A finding is open while it is neither resolved nor suppressed: the one definition every count uses. */
+export const isOpen = notInArray(findings.status, [...CLOSED_STATUSES]);
+
+const countOf = (s: Severity) => sql<number>`count(*) filter (where ${findings.severity} = ${s})::int`;
+
+/** Select columns counting findings per severity (for a query already filtered to open findings). */
+export const severityCountColumns = () => ({
+  critical: countOf('critical'),
+  high: countOf('high'),
+  medium: countOf('medium'),
+  low: countOf('low'),
+  informational: countOf('informational'),
+});
+
+export function toSeverityCounts(r: Record<Severity, number | string>): SeverityCounts {
+  return {
+    critical: Number(r.critical),
+    high: Number(r.high),
+    medium: Number(r.medium),
+    low: Number(r.low),
+    informational: Number(r.informational),
+  };
+}
 
 /** Open findings (not resolved, not suppressed) by severity, for the organization. */
 export async function openBySeverity(db: Database): Promise<SeverityCounts> {
@@ -33,27 +55,22 @@ export interface AccountPosture {
 
 /** Accounts with the most severe open findings first: critical, then high, medium and low break ties. */
 export async function worstAccounts(db: Database, limit: number): Promise<AccountPosture[]> {
-  const count = (s: Severity) => sql<number>`count(*) filter (where ${findings.severity} = ${s})::int`;
   const rows = await db
     .select({
       accountId: findings.accountId,
       name: accounts.name,
       ouPath: accounts.ouPath,
-      critical: count('critical'),
-      high: count('high'),
-      medium: count('medium'),
-      low: count('low'),
-      informational: count('informational'),
+      ...severityCountColumns(),
     })
     .from(findings)
     .leftJoin(accounts, eq(accounts.id, findings.accountId))
     .where(isOpen)
     .groupBy(findings.accountId, accounts.name, accounts.ouPath)
     .orderBy(
-      desc(count('critical')),
-      desc(count('high')),
-      desc(count('medium')),
-      desc(count('low')),
+      desc(countOf('critical')),
+      desc(countOf('high')),
+      desc(countOf('medium')),
+      desc(countOf('low')),
       findings.accountId,
     )
     .limit(limit);
@@ -61,13 +78,7 @@ export async function worstAccounts(db: Database, limit: number): Promise<Accoun
     accountId: r.accountId,
     name: r.name ?? r.accountId,
     ouPath: r.ouPath,
-    open: {
-      critical: Number(r.critical),
-      high: Number(r.high),
-      medium: Number(r.medium),
-      low: Number(r.low),
-      informational: Number(r.informational),
-    },
+    open: toSeverityCounts(r),
   }));
 }
 

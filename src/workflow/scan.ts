@@ -16,17 +16,11 @@ import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { type ResolveScope, resolveUnseen } from '../db/findings.js';
-import {
-  advanceCursors,
-  createScan,
-  finishScan,
-  readCursors,
-  recordTargets,
-  snapshotPosture,
-} from '../db/scans.js';
+import { advanceCursors, createScan, finishScan, readCursors, recordTargets } from '../db/scans.js';
 import type { SyncCursor } from '../db/schema.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
+import { snapshotPosture } from '../posture/snapshot.js';
 import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
 
 export interface ScanEnvironment {

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
+import { postureSnapshots } from '../../src/db/schema.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -43,6 +45,21 @@ describe('a scan of the organization', () => {
     }
     expect(stored).toEqual(failingInSim(h));
     expect(rows.every((r) => r.status === 'open')).toBe(true);
+
+    // The scan leaves a posture snapshot per account: its open findings by severity, for trends.
+    const snapshots = await h.db.db
+      .select()
+      .from(postureSnapshots)
+      .where(eq(postureSnapshots.scanId, result.scanId));
+    expect(snapshots).toHaveLength(4);
+    for (const snap of snapshots) {
+      const mine = rows.filter((r) => r.accountId === snap.accountId);
+      expect(snap.openCritical).toBe(mine.filter((r) => r.severity === 'critical').length);
+      expect(
+        snap.openHigh + snap.openMedium + snap.openLow + snap.openInformational + snap.openCritical,
+      ).toBe(mine.length);
+      expect(snap.ouPath).toMatch(/^Root/);
+    }
   });
 
   test('each account is read with its own credentials: its calls are signed by it, and its data is its own', async () => {

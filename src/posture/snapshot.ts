@@ -1,0 +1,44 @@
+import { inArray } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { accounts, findings, postureSnapshots } from '../db/schema.js';
+import { isOpen, severityCountColumns, toSeverityCounts } from './summary.js';
+
+/** Writes one posture snapshot per account (open findings by severity, OU path) at the end of a scan. */
+export async function snapshotPosture(
+  db: Database,
+  scanId: number,
+  takenAt: Date,
+  accountIds: string[],
+): Promise<void> {
+  if (accountIds.length === 0) return;
+  const rows = await db
+    .select({ accountId: findings.accountId, ...severityCountColumns() })
+    .from(findings)
+    .where(isOpen)
+    .groupBy(findings.accountId);
+  const counts = new Map(rows.map((r) => [r.accountId, toSeverityCounts(r)]));
+  const paths = new Map<string, string | null>();
+  for (let i = 0; i < accountIds.length; i += 1000) {
+    const some = await db
+      .select({ id: accounts.id, ouPath: accounts.ouPath })
+      .from(accounts)
+      .where(inArray(accounts.id, accountIds.slice(i, i + 1000)));
+    for (const a of some) paths.set(a.id, a.ouPath);
+  }
+  const values = accountIds.map((accountId) => {
+    const c = counts.get(accountId);
+    return {
+      scanId,
+      takenAt,
+      accountId,
+      ouPath: paths.get(accountId) ?? null,
+      openCritical: c?.critical ?? 0,
+      openHigh: c?.high ?? 0,
+      openMedium: c?.medium ?? 0,
+      openLow: c?.low ?? 0,
+      openInformational: c?.informational ?? 0,
+    };
+  });
+  for (let i = 0; i < values.length; i += 500)
+    await db.insert(postureSnapshots).values(values.slice(i, i + 500));
+}
