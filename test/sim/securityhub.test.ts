@@ -1,0 +1,79 @@
+import {
+  BatchUpdateFindingsCommand,
+  DescribeHubCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { demoScenario } from '../../src/sim/scenarios.js';
+import { type Simulator, startSimulator } from '../../src/sim/server.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator(demoScenario());
+  Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+async function hubAs(account: string, region: string) {
+  const out = await new STSClient({}).send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/WardenAudit`, RoleSessionName: 'test' }),
+  );
+  const c = out.Credentials!;
+  return new SecurityHubClient({
+    region,
+    credentials: {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    },
+  });
+}
+
+test('BatchUpdateFindings changes workflow and note, not UpdatedAt, and only for the account’s own findings', async () => {
+  const [owner, other] = [sim.world.scenario.accounts[3]!.id, sim.world.scenario.accounts[4]!.id];
+  const target = sim.world.findings.get(`${owner}|us-east-1`)![0]!;
+  const updatedAt = target.updatedAt;
+  const ident = { Id: target.id, ProductArn: target.productArn };
+
+  const refused = await (await hubAs(other, 'us-east-1')).send(
+    new BatchUpdateFindingsCommand({ FindingIdentifiers: [ident], Workflow: { Status: 'SUPPRESSED' } }),
+  );
+  expect(refused.UnprocessedFindings?.[0]?.ErrorCode).toBe('FindingNotFound');
+
+  const hub = await hubAs(owner, 'us-east-1');
+  const done = await hub.send(
+    new BatchUpdateFindingsCommand({
+      FindingIdentifiers: [ident],
+      Workflow: { Status: 'SUPPRESSED' },
+      Note: { Text: 'by U0ALICE until 2026-12-31: accepted risk', UpdatedBy: 'warden' },
+    }),
+  );
+  expect(done.ProcessedFindings).toEqual([ident]);
+  const [read] = (
+    await hub.send(new GetFindingsCommand({ Filters: { Id: [{ Value: target.id, Comparison: 'EQUALS' }] } }))
+  ).Findings!;
+  expect(read).toMatchObject({
+    Workflow: { Status: 'SUPPRESSED' },
+    Note: { Text: 'by U0ALICE until 2026-12-31: accepted risk' },
+  });
+  expect(Date.parse(read!.UpdatedAt!)).toBe(updatedAt);
+});
+
+test('Security Hub answers InvalidAccessException where it is not enabled, and MaxResults over 100 is refused', async () => {
+  const account = sim.world.scenario.accounts[7]!.id;
+  await expect(
+    (await hubAs(account, 'ap-southeast-2')).send(new DescribeHubCommand({})),
+  ).rejects.toMatchObject({
+    name: 'InvalidAccessException',
+    $metadata: { httpStatusCode: 401 },
+  });
+  await expect(
+    (await hubAs(account, 'us-east-1')).send(new GetFindingsCommand({ MaxResults: 101 })),
+  ).rejects.toMatchObject({
+    name: 'InvalidInputException',
+  });
+});
