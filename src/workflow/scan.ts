@@ -236,14 +236,16 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     scan.id,
     now(),
   );
+  // Credit each resolution to the target whose scope covered it (with or without a region).
+  const tally = new Map<string, number>();
+  const bump = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
+  for (const x of resolvedRows) {
+    bump(`${x.source}|${x.accountId}|${x.region}`);
+    bump(`${x.source}|${x.accountId}|*`);
+  }
   for (const r of completed) {
     for (const scope of r.resolveScopes ?? []) {
-      r.counts.resolved += resolvedRows.filter(
-        (x) =>
-          x.source === scope.source &&
-          x.accountId === scope.accountId &&
-          (!scope.region || x.region === scope.region),
-      ).length;
+      r.counts.resolved += tally.get(`${scope.source}|${scope.accountId}|${scope.region ?? '*'}`) ?? 0;
     }
   }
   await advanceCursors(
