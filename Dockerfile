@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY commands ./commands
+COPY jobs ./jobs
 RUN npm run build
 
 # Run: production dependencies, the built JavaScript and the migrations, as a non-root user.
@@ -24,5 +26,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "dist/src/main.js", "health"]
 ENTRYPOINT ["node", "dist/src/main.js"]
-# `serve` becomes the default once it exists; until then the image applies the migrations.
-CMD ["migrate"]
+# Serves Slack and /healthz (it applies pending migrations first); `scan`, `audit verify` … also work.
+CMD ["serve"]

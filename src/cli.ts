@@ -12,6 +12,7 @@ import { createLogger } from './log.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
 import { demoScenario } from './sim/scenarios.js';
 import { startSimulator } from './sim/server.js';
+import { createSlackApp, startSlackApp } from './slack/app.js';
 import { postureReport, progressLine, scanSummary } from './terminal.js';
 import {
   runScan,
@@ -29,6 +30,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stderr is a terminal: a progress bar is drawn there. */
   isTTY?: boolean;
+  /** Aborted when a long-running command (serve) should stop: SIGINT/SIGTERM in the binary. */
+  stop?: AbortSignal;
 }
 
 type Values = Record<string, string | boolean | undefined>;
@@ -36,6 +39,8 @@ type Values = Record<string, string | boolean | undefined>;
 interface Command {
   summary: string;
   usage: string;
+  /** The command talks to Slack, so the Slack settings are required. */
+  needsSlack?: boolean;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Values, ctx: { config: Config; io: CliIo }): Promise<number>;
 }
@@ -141,6 +146,25 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     run: (_values, { config, io }) => runDemo(config, io),
   },
+  serve: {
+    summary: 'answer Slack (HTTP on PORT at /slack/events, or Socket Mode with SLACK_APP_TOKEN) and /healthz',
+    usage: 'warden serve',
+    options: {},
+    needsSlack: true,
+    run: (_values, { config, io }) =>
+      withDb(config, async (handle) => {
+        await handle.migrate();
+        const log = createLogger(config.logLevel);
+        const app = createSlackApp({ config, slack: config.slack!, db: handle.db, log });
+        const port = await startSlackApp(app, config.port);
+        const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
+        log.info({ port, mode }, 'serving Slack');
+        io.stderr(`warden: serving Slack (${mode}); /healthz on port ${port}\n`);
+        await stopped(io.stop);
+        await app.stop();
+        return EXIT.ok;
+      }),
+  },
   health: {
     summary: 'exit 0 when the database answers and its schema is up to date (container health check)',
     usage: 'warden health',
@@ -155,6 +179,15 @@ const COMMANDS: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+/** Resolves when `signal` aborts (never, without one). */
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
 
 function parseDate(text: string, flag: string): Date {
   const date = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
@@ -278,7 +311,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
       return EXIT.ok;
     }
-    const config = loadConfig(io.env, { cwd: io.cwd });
+    const config = loadConfig(io.env, { cwd: io.cwd, requireSlack: Boolean(command.needsSlack) });
     return await command.run(values, { config, io });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -34,6 +34,12 @@ const RULES: Array<{ layer: string; mayNotImport: string[] }> = [
   { layer: 'src/aws', mayNotImport: ['src/db', 'src/collect', 'src/workflow', 'src/sim', 'src/posture'] },
   { layer: 'src/db', mayNotImport: ['src/aws', 'src/collect', 'src/workflow', 'src/sim', 'src/posture'] },
   { layer: 'src/posture', mayNotImport: ['src/aws', 'src/collect', 'src/workflow', 'src/sim'] },
+  // Renderers know blocks, not AWS or the database; commands go through posture and workflow.
+  {
+    layer: 'src/slack/blocks',
+    mayNotImport: ['src/db', 'src/aws', 'src/collect', 'src/workflow', 'src/sim'],
+  },
+  { layer: 'commands', mayNotImport: ['src/db', 'src/aws', 'src/collect', 'src/sim'] },
   // The simulator shares only AWS's published facts with Warden, never Warden's logic.
   {
     layer: 'src/sim',

@@ -70,7 +70,8 @@ describe('warden CLI', () => {
     ]) {
       expect(stdout).toContain(c);
     }
-    expect(stdout).not.toMatch(/warden (serve|digest)/);
+    expect(stdout).toContain('warden serve');
+    expect(stdout).not.toMatch(/warden digest/);
   });
 
   test('an unknown command or a bad option prints usage and exits 2', async () => {

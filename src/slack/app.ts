@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { registerCommands } from '../../commands/index.js';
+import type { Config, SlackConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import { checkSchema } from '../db/status.js';
+import type { Logger } from '../log.js';
+
+export interface SlackDeps {
+  config: Config;
+  slack: SlackConfig;
+  db: Database;
+  log: Logger;
+}
+
+/** Bolt's logger interface, backed by Warden's pino logger. */
+function boltLogger(log: Logger) {
+  const child = log.child({ mod: 'slack.bolt' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: (l: typeof level) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/**
+ * Builds Warden's Slack app: HTTP mode on `/slack/events` (signature and staleness checked by Bolt),
+ * or Socket Mode when SLACK_APP_TOKEN is set; `/healthz` reports the database's state either way.
+ */
+export function createSlackApp(deps: SlackDeps) {
+  const { slack, log } = deps;
+  const healthz = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: async (
+      _req: unknown,
+      res: { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void },
+    ) => {
+      const status = await checkSchema(deps.db);
+      res.writeHead(status.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy', database: status.detail }));
+    },
+  };
+  const common = {
+    token: slack.botToken,
+    logger: boltLogger(log),
+    ...(slack.apiUrl ? { clientOptions: { slackApiUrl: slack.apiUrl } } : {}),
+  };
+  const app = slack.appToken
+    ? new App({
+        ...common,
+        appToken: slack.appToken,
+        socketMode: true,
+        customRoutes: [healthz],
+        port: deps.config.port,
+      })
+    : new App({
+        ...common,
+        receiver: new HTTPReceiver({
+          signingSecret: slack.signingSecret!,
+          endpoints: '/slack/events',
+          customRoutes: [healthz],
+          logger: common.logger,
+        }),
+      });
+  app.error(async (error) => {
+    log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
+  });
+  registerCommands(app, deps);
+  return app;
+}
+
+export type WardenSlackApp = ReturnType<typeof createSlackApp>;
+
+/** Starts the app on `port` (0: any free port) and returns the port it listens on. */
+export async function startSlackApp(app: WardenSlackApp, port: number): Promise<number> {
+  const server = (await app.start(port)) as unknown as Server | undefined;
+  const address = server?.address?.() as AddressInfo | null | undefined;
+  return address?.port ?? port;
+}

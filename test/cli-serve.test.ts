@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { run } from '../src/cli.js';
+import { openEmptyDatabase, type TestDatabase } from './support/database.js';
+import { FakeSlack } from './support/fake-slack.js';
+import { postToSlackEndpoint } from './support/signed-request.js';
+
+const SECRET = 'abcdef0123456789abcdef0123456789';
+let slack: FakeSlack;
+let pg: TestDatabase | undefined;
+let dir: string;
+
+beforeAll(async () => {
+  slack = await new FakeSlack().start();
+  pg = process.env.DATABASE_URL ? await openEmptyDatabase() : undefined;
+  dir = mkdtempSync(path.join(tmpdir(), 'warden-serve-'));
+});
+afterAll(async () => {
+  await slack.stop();
+  await pg?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('warden serve without Slack settings names what is missing and exits 2', async () => {
+  let stderr = '';
+  const code = await run(['serve'], {
+    env: { WARDEN_DATA_DIR: path.join(dir, 'none'), LOG_LEVEL: 'silent' },
+    cwd: process.cwd(),
+    stdout: () => {},
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/SLACK_BOT_TOKEN: missing \(required to talk to Slack\)/);
+});
+
+test('warden serve migrates, answers signed Slack requests and /healthz, and stops cleanly', async () => {
+  const port = await freePort();
+  const stop = new AbortController();
+  let stderr = '';
+  const serving = run(['serve'], {
+    env: {
+      ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+      SLACK_BOT_TOKEN: 'xoxb-serve-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+    },
+    cwd: process.cwd(),
+    stdout: () => {},
+    stderr: (s) => {
+      stderr += s;
+    },
+    stop: stop.signal,
+  });
+  for (let i = 0; i < 100 && !stderr.includes('serving Slack'); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(stderr).toContain(`serving Slack (HTTP on port ${port})`);
+
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  expect(health.status).toBe(200);
+  const res = await postToSlackEndpoint(`http://127.0.0.1:${port}/slack/events`, SECRET, {
+    command: '/warden',
+    text: 'help',
+    user_id: 'U0ALICE',
+    channel_id: 'C0SEC',
+    team_id: 'T0TEST',
+    response_url: slack.responseUrl(),
+    trigger_id: '1.2.3',
+  });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ response_type: 'ephemeral' });
+
+  stop.abort();
+  expect(await serving).toBe(0);
+});
