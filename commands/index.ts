@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../src/slack/app.js';
+import type { HandlerDeps } from '../src/slack/app.js';
 import { wardenCommand } from './warden.js';
 
 /** Every slash command Warden answers, registered in one place. */
-export function registerCommands(app: App, deps: SlackDeps): void {
+export function registerCommands(app: App, deps: HandlerDeps): void {
   app.command('/warden', wardenCommand(deps));
 }

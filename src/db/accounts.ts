@@ -55,3 +55,8 @@ export async function knownPlacements(db: Database) {
       .map((r) => [r.id, { ouId: r.ouId!, ouPath: r.ouPath!, tags: r.tags }]),
   );
 }
+
+/** The accounts discovery last found in the organization. */
+export async function currentAccounts(db: Database) {
+  return db.select().from(accounts).where(isNull(accounts.goneAt)).orderBy(accounts.name);
+}

@@ -6,12 +6,18 @@ import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
 import type { Logger } from '../log.js';
+import { SlackDirectory } from './identity.js';
 
 export interface SlackDeps {
   config: Config;
   slack: SlackConfig;
   db: Database;
   log: Logger;
+}
+
+/** What handlers get: the app's dependencies and the Slack user directory. */
+export interface HandlerDeps extends SlackDeps {
+  directory: SlackDirectory;
 }
 
 /** Bolt's logger interface, backed by Warden's pino logger. */
@@ -74,7 +80,7 @@ export function createSlackApp(deps: SlackDeps) {
   app.error(async (error) => {
     log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
   });
-  registerCommands(app, deps);
+  registerCommands(app, { ...deps, directory: new SlackDirectory(app.client) });
   return app;
 }
 

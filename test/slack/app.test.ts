@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { syncAccounts } from '../../src/db/accounts.js';
 import { auditEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, startSlackApp, type WardenSlackApp } from '../../src/slack/app.js';
@@ -25,6 +26,33 @@ beforeAll(async () => {
     },
     { requireSlack: true },
   );
+  config.policy.admins = ['U0ADMIN'];
+  await syncAccounts(
+    db.db,
+    [
+      {
+        id: '111111111111',
+        name: 'prod-web',
+        state: 'ACTIVE',
+        ouId: 'ou-1',
+        ouPath: 'Root/Production',
+        tags: { owner: 'alice@example.com' },
+      },
+      {
+        id: '222222222222',
+        name: 'dev-web',
+        state: 'ACTIVE',
+        ouId: 'ou-2',
+        ouPath: 'Root/Development',
+        tags: { owner: 'U0BOB' },
+      },
+    ],
+    new Date(),
+    { complete: true },
+  );
+  slack.users.set('U0ALICE', 'alice@example.com');
+  slack.users.set('U0EVE', 'eve@example.com');
+  slack.users.set('U0ADMIN', 'admin@example.com');
   app = createSlackApp({ config, slack: config.slack!, db: db.db, log: createLogger('silent') });
   base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
 });
@@ -81,6 +109,29 @@ describe('the Slack endpoint', () => {
       timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
     });
     expect(res.status).toBe(401);
+  });
+
+  test('/warden whoami acknowledges at once, then tells each person their role and accounts', async () => {
+    const ask = async (user: string) => {
+      const before = slack.callsTo('/response/r1').length;
+      const res = await postToSlackEndpoint(`${base}/slack/events`, SECRET, {
+        ...command('whoami'),
+        user_id: user,
+      });
+      expect(res.status).toBe(200);
+      const [answer] = (await slack.waitFor('/response/r1', before + 1)).slice(before);
+      expect(blockKitProblem('chat.postEphemeral', answer!.args)).toBeUndefined();
+      return JSON.stringify(answer!.args);
+    };
+    const alice = await ask('U0ALICE');
+    expect(alice).toMatch(/you are an \*owner\*/);
+    expect(alice).toContain('prod-web');
+    expect(alice).not.toContain('dev-web');
+    expect(await ask('U0EVE')).toMatch(/you are a \*viewer\*/);
+    expect(await ask('U0ADMIN')).toMatch(/you are an \*admin\*/);
+    await ask('U0ALICE');
+    // Slack's directory is asked once per person, then cached.
+    expect(slack.callsTo('users.info').filter((c) => c.args.user === 'U0ALICE')).toHaveLength(1);
   });
 
   test('/healthz reports the database', async () => {

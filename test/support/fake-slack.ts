@@ -13,6 +13,8 @@ export interface RecordedCall {
  */
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
+  /** Slack user id → email, as users.info reports it. */
+  readonly users = new Map<string, string>();
   private server: Server | undefined;
   url = '';
   private ts = 1_700_000_000;
@@ -47,6 +49,16 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
+  /** Waits until `count` calls to `method` have arrived (slow work answers after the ack). */
+  async waitFor(method: string, count = 1, timeoutMs = 5000): Promise<RecordedCall[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.callsTo(method).length < count) {
+      if (Date.now() > deadline) throw new Error(`no ${method} call within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.callsTo(method);
+  }
+
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const problem = blockKitProblem(method, args);
     if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
@@ -65,6 +77,11 @@ export class FakeSlack {
       case 'chat.postEphemeral':
       case 'chat.update':
         return { ok: true, channel: args.channel ?? 'C0TEST', ts: String(args.ts ?? `${this.ts++}.000100`) };
+      case 'users.info': {
+        const id = String(args.user ?? '');
+        if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: { id, profile: { email: this.users.get(id) } } };
+      }
       case 'views.publish':
       case 'views.open':
       case 'views.update':

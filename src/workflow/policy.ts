@@ -1,0 +1,52 @@
+import type { Policy } from '../config.js';
+
+/** Who may do what: viewers read, owners change their accounts' findings, admins change any. */
+export type Role = 'viewer' | 'owner' | 'admin';
+
+/** A Slack user as Warden knows them: the user id, and the email Slack has for them (if any). */
+export interface Identity {
+  userId: string;
+  email: string | undefined;
+}
+
+export interface OwnedAccount {
+  id: string;
+  tags: Record<string, string>;
+}
+
+/** A policy entry or tag value (a Slack user id or an email) names this person. */
+export function names(principal: string, who: Identity): boolean {
+  const p = principal.trim();
+  if (/^[UW][A-Z0-9]{2,}$/.test(p)) return p === who.userId;
+  return who.email !== undefined && p.toLowerCase() === who.email.toLowerCase();
+}
+
+/**
+ * An account's owners: the values of its owner tags (each may list several, separated by commas,
+ * semicolons or spaces) and the policy file's `owners` entry for it.
+ */
+export function ownersOf(account: OwnedAccount, policy: Policy): string[] {
+  const fromTags = policy.ownerTagKeys.flatMap((key) =>
+    (account.tags[key] ?? '').split(/[\s,;]+/).filter(Boolean),
+  );
+  return [...new Set([...fromTags, ...(policy.owners[account.id] ?? [])])];
+}
+
+export const isAdmin = (who: Identity, policy: Policy) => policy.admins.some((p) => names(p, who));
+
+export const isOwner = (who: Identity, account: OwnedAccount, policy: Policy) =>
+  ownersOf(account, policy).some((p) => names(p, who));
+
+/** Whether this person may change findings of this account (re-checked on every action). */
+export const mayChange = (who: Identity, account: OwnedAccount, policy: Policy) =>
+  isAdmin(who, policy) || isOwner(who, account, policy);
+
+/** This person's role and the accounts they own. */
+export function roleOf(
+  who: Identity,
+  accounts: OwnedAccount[],
+  policy: Policy,
+): { role: Role; owns: string[] } {
+  const owns = accounts.filter((a) => isOwner(who, a, policy)).map((a) => a.id);
+  return { role: isAdmin(who, policy) ? 'admin' : owns.length > 0 ? 'owner' : 'viewer', owns };
+}
