@@ -7,6 +7,11 @@ import { membership } from '../src/workflow/membership.js';
 export const WARDEN_SUBCOMMANDS = [
   { usage: '/warden help', what: 'lists every Warden command with an example' },
   { usage: '/warden whoami', what: 'shows your role and the accounts you own' },
+  {
+    usage: '/posture',
+    what: 'the organization: open findings by severity, change in 7 days, worst accounts, gaps',
+  },
+  { usage: '/posture prod-web', what: 'one account (id, name or alias): owners, OU, its worst findings' },
 ];
 
 function helpBlocks() {

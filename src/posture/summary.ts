@@ -1,5 +1,5 @@
 import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, scans, scanTargets } from '../db/schema.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 
@@ -120,4 +120,64 @@ export async function lastScanGaps(
     finishedAt: last.finishedAt,
     gaps: gaps.map((g) => ({ ...g, name: g.name ?? g.accountId })),
   };
+}
+
+/**
+ * Open findings by severity as the organization's posture snapshots recorded them at `at`: for each
+ * account, its latest snapshot taken at or before then. Undefined when no snapshot is that old.
+ */
+export async function openBySeverityAt(db: Database, at: Date): Promise<SeverityCounts | undefined> {
+  const rows = await rawRows<Record<Severity, number | string>>(
+    db,
+    sql`select coalesce(sum(open_critical), 0) as critical, coalesce(sum(open_high), 0) as high,
+          coalesce(sum(open_medium), 0) as medium, coalesce(sum(open_low), 0) as low,
+          coalesce(sum(open_informational), 0) as informational, count(*) as n
+        from (select distinct on (account_id) * from posture_snapshots
+              where taken_at <= ${at.toISOString()}::timestamptz order by account_id, taken_at desc) latest`,
+  );
+  const row = rows[0] as (Record<Severity, number | string> & { n: number | string }) | undefined;
+  return row && Number(row.n) > 0 ? toSeverityCounts(row) : undefined;
+}
+
+export interface TopFinding {
+  id: number;
+  title: string;
+  severity: Severity;
+  status: string;
+  region: string;
+  resourceId: string;
+  controlId: string | null;
+  source: string;
+  regression: boolean;
+}
+
+/** An account's open findings, most severe first. */
+export async function topFindings(db: Database, accountId: string, limit: number): Promise<TopFinding[]> {
+  const rank = sql`case ${findings.severity} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
+  const rows = await db
+    .select({
+      id: findings.id,
+      title: findings.title,
+      severity: findings.severity,
+      status: findings.status,
+      region: findings.region,
+      resourceId: findings.resourceId,
+      controlId: findings.controlId,
+      source: findings.source,
+      regression: findings.regression,
+    })
+    .from(findings)
+    .where(and(eq(findings.accountId, accountId), isOpen))
+    .orderBy(rank, desc(findings.lastSeenAt), findings.id)
+    .limit(limit);
+  return rows.map((r) => ({ ...r, severity: r.severity as Severity }));
+}
+
+/** Open findings by severity for one account. */
+export async function accountOpenBySeverity(db: Database, accountId: string): Promise<SeverityCounts> {
+  const [row] = await db
+    .select(severityCountColumns())
+    .from(findings)
+    .where(and(eq(findings.accountId, accountId), isOpen));
+  return row ? toSeverityCounts(row) : zero();
 }

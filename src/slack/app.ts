@@ -7,6 +7,7 @@ import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
 import type { Logger } from '../log.js';
 import { SlackDirectory } from './identity.js';
+import { registerInteractions } from './interactions/index.js';
 
 export interface SlackDeps {
   config: Config;
@@ -81,6 +82,7 @@ export function createSlackApp(deps: SlackDeps) {
     log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
   });
   registerCommands(app, { ...deps, directory: new SlackDirectory(app.client) });
+  registerInteractions(app);
   return app;
 }
 
