@@ -1,12 +1,20 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { HandlerDeps } from '../src/slack/app.js';
+import { scanDoneBlocks, scanFailedBlocks, scanProgressBlocks } from '../src/slack/blocks/scan.js';
 import { clip, context, escapeMrkdwn, fitList, header, section } from '../src/slack/blocks/text.js';
+import { recordDenial } from '../src/workflow/denials.js';
 import { membership } from '../src/workflow/membership.js';
+import { isAdmin } from '../src/workflow/policy.js';
+import { runScan, ScanCannotRun } from '../src/workflow/scan.js';
 
 /** The subcommands of /warden that work today, each with an example. */
 export const WARDEN_SUBCOMMANDS = [
   { usage: '/warden help', what: 'lists every Warden command with an example' },
   { usage: '/warden whoami', what: 'shows your role and the accounts you own' },
+  {
+    usage: '/warden scan 111122223333',
+    what: 'admins: scans the organization (or the accounts named) and reports here',
+  },
   {
     usage: '/posture',
     what: 'the organization: open findings by severity, change in 7 days, worst accounts, gaps',
@@ -57,6 +65,11 @@ export function wardenCommand(deps: HandlerDeps) {
       await respond({ response_type: 'ephemeral', text: `You are ${mine.role}`, blocks });
       return;
     }
+    if (sub === 'scan' && rest.every((a) => /^\d{12}$/.test(a))) {
+      await ack();
+      await scanFromSlack(deps, command.user_id, command.channel_id, rest, respond);
+      return;
+    }
     const asked = clip(command.text.trim(), 200);
     await ack({
       response_type: 'ephemeral',
@@ -64,4 +77,75 @@ export function wardenCommand(deps: HandlerDeps) {
       blocks: [section(`I don't know \`/warden ${escapeMrkdwn(asked)}\`.`), ...helpBlocks()],
     });
   };
+}
+
+/** Progress edits of the scan message: at most one every 2 seconds (chat.update is rate-limited). */
+const PROGRESS_EVERY_MS = 2000;
+
+/**
+ * `/warden scan [account …]`, admins only: posts one message in the channel and keeps it updated with
+ * the scan's progress until it ends. Anyone else is told why not, and the refusal is audited.
+ */
+async function scanFromSlack(
+  deps: HandlerDeps,
+  userId: string,
+  channel: string,
+  accounts: string[],
+  respond: SlackCommandMiddlewareArgs['respond'],
+): Promise<void> {
+  const who = await deps.directory.identify(userId);
+  if (!isAdmin(who, deps.config.policy)) {
+    await recordDenial(deps.db, {
+      actor: userId,
+      attempted: 'scan',
+      subject: 'organization',
+      reason: 'not an admin',
+    });
+    await respond({
+      response_type: 'ephemeral',
+      text: 'Only Warden admins can start a scan.',
+      blocks: [
+        section(
+          'Only Warden admins can start a scan. Scans also run on their own schedule; `/posture` shows the latest.',
+        ),
+      ],
+    });
+    return;
+  }
+  const client = deps.web;
+  const posted = await client.chat.postMessage({
+    channel,
+    text: 'Scan starting',
+    blocks: scanProgressBlocks(
+      { accountsDone: 0, accountsTotal: 0, findings: 0, failures: 0, throttles: 0 },
+      userId,
+    ),
+  });
+  const ts = posted.ts!;
+  const at = posted.channel ?? channel;
+  let last = 0;
+  let edits = Promise.resolve();
+  const edit = (text: string, blocks: ReturnType<typeof scanProgressBlocks>) => {
+    edits = edits.then(() => client.chat.update({ channel: at, ts, text, blocks }).then(() => {}));
+    return edits;
+  };
+  try {
+    const result = await runScan(
+      { db: deps.db, config: deps.config, log: deps.log, clients: deps.clients },
+      {
+        trigger: 'slack',
+        requestedBy: userId,
+        ...(accounts.length ? { accounts } : {}),
+        onProgress: (p) => {
+          if (Date.now() - last < PROGRESS_EVERY_MS) return;
+          last = Date.now();
+          void edit('Scan running', scanProgressBlocks(p, userId));
+        },
+      },
+    );
+    await edit(`Scan ${result.scanId} completed`, scanDoneBlocks(result, userId));
+  } catch (err) {
+    if (!(err instanceof ScanCannotRun)) throw err;
+    await edit('The scan could not run', scanFailedBlocks(err.message, userId));
+  }
 }

@@ -155,13 +155,18 @@ const COMMANDS: Record<string, Command> = {
       withDb(config, async (handle) => {
         await handle.migrate();
         const log = createLogger(config.logLevel);
-        const app = createSlackApp({ config, slack: config.slack!, db: handle.db, log });
+        const clients = new AwsClients({
+          maxAttempts: config.aws.scan.maxAttempts,
+          maxSockets: config.aws.scan.concurrency * 2,
+        });
+        const app = createSlackApp({ config, slack: config.slack!, db: handle.db, log, clients });
         const port = await startSlackApp(app, config.port);
         const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
         log.info({ port, mode }, 'serving Slack');
         io.stderr(`warden: serving Slack (${mode}); /healthz on port ${port}\n`);
         await stopped(io.stop);
         await app.stop();
+        clients.destroy();
         return EXIT.ok;
       }),
   },

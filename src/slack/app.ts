@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
 import { registerCommands } from '../../commands/index.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
@@ -14,11 +15,15 @@ export interface SlackDeps {
   slack: SlackConfig;
   db: Database;
   log: Logger;
+  /** AWS clients for scans started from Slack. */
+  clients: AwsClients;
 }
 
 /** What handlers get: the app's dependencies and the Slack user directory. */
 export interface HandlerDeps extends SlackDeps {
   directory: SlackDirectory;
+  /** The Web API client Bolt built (token and SLACK_API_URL applied). */
+  web: webApi.WebClient;
 }
 
 /** Bolt's logger interface, backed by Warden's pino logger. */
@@ -81,7 +86,7 @@ export function createSlackApp(deps: SlackDeps) {
   app.error(async (error) => {
     log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
   });
-  registerCommands(app, { ...deps, directory: new SlackDirectory(app.client) });
+  registerCommands(app, { ...deps, directory: new SlackDirectory(app.client), web: app.client });
   registerInteractions(app);
   return app;
 }

@@ -1,61 +1,31 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
 import { openBySeverity } from '../../src/posture/summary.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
-import { createSlackApp, startSlackApp, type WardenSlackApp } from '../../src/slack/app.js';
-import { blockKitProblem, FakeSlack } from '../support/fake-slack.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
-import { postToSlackEndpoint } from '../support/signed-request.js';
+import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
 
 // From a real scan of the simulated organization to what /posture shows in Slack.
 
-const SECRET = 'fedcba9876543210fedcba9876543210';
 let h: ScanHarness;
-let slack: FakeSlack;
-let app: WardenSlackApp;
-let base: string;
+let s: SlackHarness;
 
 beforeAll(async () => {
   const scenario = generateScenario({ accounts: 5, regions: ['us-east-1'], failedPerAccountRegion: 12 });
   scenario.accounts[4]!.roles = { audit: false };
   h = await scanHarness(scenario);
   await h.scan({ full: true });
-  slack = await new FakeSlack().start();
-  const config = loadConfig(
-    {
-      SLACK_BOT_TOKEN: 'xoxb-posture',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      LOG_LEVEL: 'silent',
-    },
-    { requireSlack: true },
-  );
-  app = createSlackApp({ config, slack: config.slack!, db: h.db.db, log: createLogger('silent') });
-  base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
+  s = await slackHarness(h.db.db);
 });
 afterAll(async () => {
-  await app.stop();
-  await slack.stop();
+  await s.close();
   await h.close();
 });
 
 let asked = 0;
 async function posture(text: string) {
   const id = `p${asked++}`;
-  const res = await postToSlackEndpoint(`${base}/slack/events`, SECRET, {
-    command: '/posture',
-    text,
-    user_id: 'U0ALICE',
-    channel_id: 'C0SEC',
-    team_id: 'T0TEST',
-    response_url: slack.responseUrl(id),
-    trigger_id: '1.2.3',
-  });
-  expect(res.status).toBe(200);
-  const [answer] = await slack.waitFor(`/response/${id}`);
-  expect(blockKitProblem('chat.postEphemeral', answer!.args)).toBeUndefined();
-  return { args: answer!.args, text: JSON.stringify(answer!.args.blocks) };
+  expect((await s.command('/posture', text, 'U0ALICE', id)).status).toBe(200);
+  return s.answer(id);
 }
 
 test('/posture shows the organization: open findings by severity, worst accounts, and what was not scanned', async () => {

@@ -1,0 +1,45 @@
+import type { ScanProgress, ScanResult } from '../../workflow/scan.js';
+import { BLOCK_KIT } from '../limits.js';
+import { type Block, clip, context, escapeMrkdwn, section } from './text.js';
+
+/** The one message a Slack-started scan keeps updated while it runs. */
+export function scanProgressBlocks(p: ScanProgress, requestedBy: string): Block[] {
+  return [
+    section(
+      `:hourglass_flowing_sand: *Scan running*: ${p.accountsDone} of ${p.accountsTotal} accounts · ` +
+        `${p.findings} findings · ${p.failures} failed · ${p.throttles} throttled`,
+    ),
+    context(`Started by <@${requestedBy}>`),
+  ];
+}
+
+export function scanDoneBlocks(r: ScanResult, requestedBy: string): Block[] {
+  const failed = r.targets.filter((t) => t.status === 'failed').length;
+  const lines = r.notScanned.flatMap((n) =>
+    n.reasons.map((reason) => `• *${escapeMrkdwn(n.name)}* \`${n.accountId}\`: ${escapeMrkdwn(reason)}`),
+  );
+  return [
+    section(
+      `:white_check_mark: *Scan ${r.scanId} completed* (${r.kind}): ${r.accounts.length} accounts, ${failed} of ${r.targets.length} targets failed\n` +
+        `${r.totals.new} new · ${r.totals.updated} updated · ${r.totals.resolved} resolved · ${r.totals.reopened} reopened`,
+    ),
+    ...(lines.length
+      ? [
+          section(
+            clip(
+              `*Not scanned* (their earlier findings stay open)\n${lines.join('\n')}`,
+              BLOCK_KIT.sectionText,
+            ),
+          ),
+        ]
+      : []),
+    context(`Started by <@${requestedBy}>`),
+  ];
+}
+
+export function scanFailedBlocks(reason: string, requestedBy: string): Block[] {
+  return [
+    section(`:x: *The scan could not run*: ${escapeMrkdwn(reason)}`),
+    context(`Started by <@${requestedBy}>`),
+  ];
+}
