@@ -1,6 +1,24 @@
-import type { ScanProgress, ScanResult } from '../../workflow/scan.js';
 import { BLOCK_KIT } from '../limits.js';
 import { type Block, clip, context, escapeMrkdwn, section } from './text.js';
+
+/** What the scan message shows while a scan runs (the scan's progress, as data). */
+export interface ScanProgress {
+  accountsDone: number;
+  accountsTotal: number;
+  findings: number;
+  failures: number;
+  throttles: number;
+}
+
+/** What the scan message shows when a scan ends. */
+export interface ScanReport {
+  scanId: number;
+  kind: string;
+  accounts: unknown[];
+  targets: Array<{ status: string }>;
+  totals: { new: number; updated: number; resolved: number; reopened: number };
+  notScanned: Array<{ accountId: string; name: string; reasons: string[] }>;
+}
 
 /** The one message a Slack-started scan keeps updated while it runs. */
 export function scanProgressBlocks(p: ScanProgress, requestedBy: string): Block[] {
@@ -13,7 +31,7 @@ export function scanProgressBlocks(p: ScanProgress, requestedBy: string): Block[
   ];
 }
 
-export function scanDoneBlocks(r: ScanResult, requestedBy: string): Block[] {
+export function scanDoneBlocks(r: ScanReport, requestedBy: string): Block[] {
   const failed = r.targets.filter((t) => t.status === 'failed').length;
   const lines = r.notScanned.flatMap((n) =>
     n.reasons.map((reason) => `• *${escapeMrkdwn(n.name)}* \`${n.accountId}\`: ${escapeMrkdwn(reason)}`),
