@@ -20,6 +20,7 @@ import { advanceCursors, createScan, finishScan, readCursors, recordTargets } fr
 import type { SyncCursor } from '../db/schema.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
+import type { ScanProgress } from '../posture/scan-progress.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
 
@@ -44,13 +45,7 @@ export interface ScanRequest {
   onProgress?: (p: ScanProgress) => void;
 }
 
-export interface ScanProgress {
-  accountsDone: number;
-  accountsTotal: number;
-  findings: number;
-  failures: number;
-  throttles: number;
-}
+export type { ScanProgress };
 
 export interface TargetResult {
   accountId: string;

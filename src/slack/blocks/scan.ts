@@ -1,14 +1,6 @@
+import type { ScanProgress } from '../../posture/scan-progress.js';
 import { BLOCK_KIT } from '../limits.js';
 import { type Block, clip, context, escapeMrkdwn, section } from './text.js';
-
-/** What the scan message shows while a scan runs (the scan's progress, as data). */
-export interface ScanProgress {
-  accountsDone: number;
-  accountsTotal: number;
-  findings: number;
-  failures: number;
-  throttles: number;
-}
 
 /** What the scan message shows when a scan ends. */
 export interface ScanReport {
