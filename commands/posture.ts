@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findAccount } from '../src/posture/accounts.js';
+import { listFindings } from '../src/posture/findings-list.js';
 import {
   accountOpenBySeverity,
   lastScanGaps,
   openBySeverity,
   openBySeverityAt,
-  topFindings,
   worstAccounts,
 } from '../src/posture/summary.js';
 import type { HandlerDeps } from '../src/slack/app.js';
@@ -45,13 +45,13 @@ export function postureCommand(deps: HandlerDeps) {
       return;
     }
     const { account } = found;
-    const open = await accountOpenBySeverity(db, account.id);
+    const top = await listFindings(db, { accountId: account.id }, { offset: 0, limit: TOP_FINDINGS });
     const blocks = accountPosture({
       account,
       owners: ownersOf(account, deps.config.policy),
-      open,
-      top: await topFindings(db, account.id, TOP_FINDINGS),
-      totalOpen: open.critical + open.high + open.medium + open.low + open.informational,
+      open: await accountOpenBySeverity(db, account.id),
+      top: top.rows,
+      totalOpen: top.total,
     });
     await respond({ response_type: 'ephemeral', text: `Posture of ${account.name}`, blocks });
   };

@@ -151,28 +151,6 @@ export interface TopFinding {
   regression: boolean;
 }
 
-/** An account's open findings, most severe first. */
-export async function topFindings(db: Database, accountId: string, limit: number): Promise<TopFinding[]> {
-  const rank = sql`case ${findings.severity} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
-  const rows = await db
-    .select({
-      id: findings.id,
-      title: findings.title,
-      severity: findings.severity,
-      status: findings.status,
-      region: findings.region,
-      resourceId: findings.resourceId,
-      controlId: findings.controlId,
-      source: findings.source,
-      regression: findings.regression,
-    })
-    .from(findings)
-    .where(and(eq(findings.accountId, accountId), isOpen))
-    .orderBy(rank, desc(findings.lastSeenAt), findings.id)
-    .limit(limit);
-  return rows.map((r) => ({ ...r, severity: r.severity as Severity }));
-}
-
 /** Open findings by severity for one account. */
 export async function accountOpenBySeverity(db: Database, accountId: string): Promise<SeverityCounts> {
   const [row] = await db

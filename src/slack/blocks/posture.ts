@@ -65,6 +65,22 @@ export function organizationPosture(input: {
   return [...top, ...worst, ...tail];
 }
 
+/** One finding: title, severity, state, control, region, resource, and its console link. */
+export function findingBlock(f: TopFinding): Block {
+  return section(
+    `*${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''}\n` +
+      `${f.severity} · ${f.status} · ${escapeMrkdwn(f.controlId ?? f.source)} · ${f.region}\n\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
+    {
+      accessory: {
+        type: 'button',
+        text: { type: 'plain_text', text: 'Open in AWS console' },
+        url: consoleUrl(f),
+        action_id: `console-${f.id}`,
+      },
+    },
+  );
+}
+
 /** A console link for a finding: its Security Hub control, or the IAM users page for Warden's checks. */
 export function consoleUrl(f: Pick<TopFinding, 'source' | 'region' | 'controlId'>): string {
   if (f.source === 'securityhub' && f.controlId) {
@@ -93,24 +109,10 @@ export function accountPosture(input: {
   ];
   // Findings past the ones listed: the query stops at the top few.
   const beyond = Math.max(0, input.totalOpen - input.top.length);
-  const items = fitList(
-    input.top,
-    (f) => [
-      section(
-        `*${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''}\n` +
-          `${f.severity} · ${f.status} · ${escapeMrkdwn(f.controlId ?? f.source)} · ${f.region}\n\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
-        {
-          accessory: {
-            type: 'button',
-            text: { type: 'plain_text', text: 'Open in AWS console' },
-            url: consoleUrl(f),
-            action_id: `console-${f.id}`,
-          },
-        },
-      ),
-    ],
-    { reserved: top.length + 1, more: (n) => `…and ${n + beyond} more open findings` },
-  );
+  const items = fitList(input.top, (f) => [findingBlock(f)], {
+    reserved: top.length + 1,
+    more: (n) => `…and ${n + beyond} more open findings`,
+  });
   // fitList ends a list it had to cut with a context line; item blocks are sections.
   const truncated = items.some((b) => b.type === 'context');
   return [
