@@ -1,10 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../src/slack/app.js';
+import { findingsCommand, findingsPager } from './findings.js';
 import { postureCommand } from './posture.js';
 import { wardenCommand } from './warden.js';
 
 /** Every slash command Warden answers, registered in one place. */
 export function registerCommands(app: App, deps: HandlerDeps): void {
+  app.command('/findings', findingsCommand(deps));
+  app.action(/^findings-(next|prev)$/, findingsPager(deps));
   app.command('/posture', postureCommand(deps));
   app.command('/warden', wardenCommand(deps));
 }

@@ -16,6 +16,10 @@ export const WARDEN_SUBCOMMANDS = [
     what: 'admins: scans the organization (or the accounts named) and reports here',
   },
   {
+    usage: '/findings critical prod-web open',
+    what: 'one page of findings by severity, account, state, assignee (mine) or source',
+  },
+  {
     usage: '/posture',
     what: 'the organization: open findings by severity, change in 7 days, worst accounts, gaps',
   },

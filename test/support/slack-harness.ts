@@ -13,6 +13,8 @@ export interface SlackHarness {
   config: Config;
   /** Posts a signed slash command as `user` and returns Warden's HTTP response. */
   command(command: string, text: string, user?: string, responseId?: string): Promise<Response>;
+  /** Posts a signed `block_actions` payload, as Slack does when someone clicks a button. */
+  click(actionId: string, value: string, user?: string, responseId?: string): Promise<Response>;
   /** Waits for the answer posted to a command's response_url, checked against Block Kit limits. */
   answer(responseId: string): Promise<{ args: Record<string, unknown>; text: string }>;
   endpoint: string;
@@ -52,6 +54,28 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
         team_id: 'T0TEST',
         response_url: slack.responseUrl(responseId),
         trigger_id: '1.2.3',
+      }),
+    click: (actionId, value, user = 'U0ALICE', responseId = 'a1') =>
+      postToSlackEndpoint(endpoint, SIGNING_SECRET, {
+        payload: JSON.stringify({
+          type: 'block_actions',
+          team: { id: 'T0TEST', domain: 'warden-test' },
+          user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
+          api_app_id: 'A0WARDEN',
+          token: 'legacy',
+          trigger_id: '1.2.3',
+          channel: { id: 'C0SEC', name: 'security' },
+          container: {
+            type: 'message',
+            message_ts: '1700000000.000100',
+            channel_id: 'C0SEC',
+            is_ephemeral: true,
+          },
+          response_url: slack.responseUrl(responseId),
+          actions: [
+            { type: 'button', action_id: actionId, block_id: 'b1', value, action_ts: '1700000001.000200' },
+          ],
+        }),
       }),
     async answer(responseId) {
       const calls = await slack.waitFor(`/response/${responseId}`);
