@@ -1,13 +1,31 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
 export type NewScanTarget = typeof scanTargets.$inferInsert;
 
+/** A scan still marked running after this long was left by a crash; the next scan closes it. */
+export const ABANDONED_SCAN_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * Records a new running scan. Only one scan runs at a time (a unique index on running scans): returns
+ * the scan already running instead when there is one. A scan left running by a crash, longer ago than
+ * ABANDONED_SCAN_MS, is first marked failed so that it does not block scans forever.
+ */
 export async function createScan(
   db: Database,
   scan: { kind: 'full' | 'incremental'; trigger: string; requestedBy?: string | null; now: Date },
-): Promise<Scan> {
+): Promise<{ scan: Scan; running?: undefined } | { scan?: undefined; running: Scan }> {
+  await db
+    .update(scans)
+    .set({
+      status: 'failed',
+      error: 'abandoned: the process running it stopped before it finished',
+      finishedAt: scan.now,
+    })
+    .where(
+      and(eq(scans.status, 'running'), lt(scans.startedAt, new Date(scan.now.getTime() - ABANDONED_SCAN_MS))),
+    );
   const [row] = await db
     .insert(scans)
     .values({
@@ -16,8 +34,12 @@ export async function createScan(
       requestedBy: scan.requestedBy ?? null,
       startedAt: scan.now,
     })
+    .onConflictDoNothing({ target: scans.status, where: sql`${scans.status} = 'running'` })
     .returning();
-  return row!;
+  if (row) return { scan: row };
+  const [running] = await db.select().from(scans).where(eq(scans.status, 'running'));
+  // It finished between the two statements: try again.
+  return running ? { running } : createScan(db, scan);
 }
 
 export async function finishScan(

@@ -65,7 +65,11 @@ export const scans = pgTable(
     summary: jsonb('summary').$type<Record<string, unknown>>(),
     error: text('error'),
   },
-  (t) => [index('scans_started_at_idx').on(t.startedAt)],
+  (t) => [
+    index('scans_started_at_idx').on(t.startedAt),
+    // At most one scan runs at a time, across every process and replica.
+    uniqueIndex('scans_one_running_idx').on(t.status).where(sql`${t.status} = 'running'`),
+  ],
 );
 export type Scan = typeof scans.$inferSelect;
 

@@ -108,12 +108,19 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   const now = env.now ?? (() => new Date());
   const kind = request.full ? 'full' : 'incremental';
   const actor = request.requestedBy ?? `warden:${request.trigger}`;
-  const scan = await createScan(db, {
+  const created = await createScan(db, {
     kind,
     trigger: request.trigger,
     requestedBy: request.requestedBy ?? null,
     now: now(),
   });
+  if (created.running) {
+    const r = created.running;
+    throw new ScanCannotRun(
+      `scan ${r.id} is already running (started ${r.startedAt.toISOString()} by ${r.requestedBy ?? r.trigger})`,
+    );
+  }
+  const { scan } = created;
   await appendAudit(db, {
     actor,
     action: 'scan.started',

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
-import { postureSnapshots } from '../../src/db/schema.js';
+import { postureSnapshots, scans } from '../../src/db/schema.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -200,4 +200,22 @@ describe('a scan of the organization', () => {
     }
     expect((await h.rows()).map((r) => [r.id, r.status])).toEqual(before);
   }, 60_000);
+
+  test('only one scan runs at a time; one abandoned by a crash does not block the next', async () => {
+    h = await scanHarness(small());
+    const [stuck] = await h.db.db
+      .insert(scans)
+      .values({ kind: 'full', trigger: 'schedule', startedAt: new Date() })
+      .returning();
+    await expect(h.scan({ full: true })).rejects.toThrow(`scan ${stuck!.id} is already running`);
+
+    await h.db.db
+      .update(scans)
+      .set({ startedAt: new Date(Date.now() - 7 * 3_600_000) })
+      .where(eq(scans.id, stuck!.id));
+    const result = await h.scan({ full: true });
+    expect(result.notScanned).toEqual([]);
+    const [abandoned] = await h.db.db.select().from(scans).where(eq(scans.id, stuck!.id));
+    expect(abandoned).toMatchObject({ status: 'failed', error: expect.stringMatching(/^abandoned/) });
+  });
 });

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "scans_one_running_idx" ON "scans" USING btree ("status") WHERE "scans"."status" = 'running';
