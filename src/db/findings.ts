@@ -67,6 +67,7 @@ export async function ingestFindings(
              f.aws_workflow_status, f.source_updated_at
       from findings f join incoming i using (source, product_arn, external_id)
     ),
+    -- PostgreSQL runs a data-modifying CTE exactly once whether or not the query reads it.
     upserted as (
       insert into findings as f (
         source, product_arn, external_id, account_id, region, resource_type, resource_id, control_id,
@@ -92,7 +93,6 @@ export async function ingestFindings(
         resolved_at = case when f.status = 'resolved' then null else f.resolved_at end,
         status_changed_at = case when f.status = 'resolved' then excluded.last_seen_at else f.status_changed_at end,
         status_changed_by = case when f.status = 'resolved' then 'warden:scan' else f.status_changed_by end
-      returning 1
     ),
     fixed as (
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
@@ -111,8 +111,7 @@ export async function ingestFindings(
           or b.source_updated_at is distinct from i.source_updated_at))::int as updated,
       (select count(*) from incoming i join before b using (source, product_arn, external_id)
         where i.failing and b.status = 'resolved')::int as reopened,
-      (select count(*) from fixed)::int as resolved,
-      (select count(*) from upserted)::int as written
+      (select count(*) from fixed)::int as resolved
   `,
   );
   return {

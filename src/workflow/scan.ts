@@ -216,8 +216,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       timeoutMs: config.aws.scan.targetTimeoutMs,
       ...(request.signal ? { signal: request.signal } : {}),
       onSettled: (s) => {
-        const settledResult = s.ok ? s.value : timedOut(s.item, s.error, now());
-        if (settledResult.status === 'failed') progress.failures += 1;
+        // A target that did not settle by itself is a failure too (timedOut explains it below).
+        if (!s.ok || s.value.status === 'failed') progress.failures += 1;
         for (const id of s.item.covers) {
           const left = (remaining.get(id) ?? 1) - 1;
           remaining.set(id, left);

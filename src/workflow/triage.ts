@@ -141,7 +141,7 @@ export async function assign(
           eq(findings.id, findingId),
           inArray(findings.status, ['open', 'acknowledged', 'suppressed']),
           // Only when the assignee changes: a repeated click is a no-op.
-          sqlDistinct(findings.assignee, assignee),
+          sql`${findings.assignee} is distinct from ${assignee}`,
         ),
       )
       .returning();
@@ -163,10 +163,6 @@ export async function assign(
     });
     return { changed: true, finding: row };
   });
-}
-
-function sqlDistinct(column: typeof findings.assignee, value: string) {
-  return sql`${column} is distinct from ${value}`;
 }
 
 /**
