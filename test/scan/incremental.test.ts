@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import type { Scenario } from '../../src/sim/scenario.js';
 import { accountId, generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
@@ -58,16 +59,21 @@ describe('incremental scans', () => {
   });
 });
 
+/** The simulator and Warden both set up for Security Hub's delegated administrator in us-east-1. */
+function aggregatorHarness(s: Scenario, admin: string) {
+  s.securityHub = { adminAccountId: admin, aggregationRegion: 'us-east-1' };
+  return scanHarness(s, {
+    WARDEN_SECURITYHUB_MODE: 'aggregator',
+    WARDEN_SECURITYHUB_ADMIN_ACCOUNT: admin,
+    WARDEN_AGGREGATION_REGION: 'us-east-1',
+  });
+}
+
 describe('aggregator mode', () => {
   test('reads the whole organization from the delegated administrator in the aggregation region', async () => {
     const s = scenario();
     const admin = accountId(1);
-    s.securityHub = { adminAccountId: admin, aggregationRegion: 'us-east-1' };
-    h = await scanHarness(s, {
-      WARDEN_SECURITYHUB_MODE: 'aggregator',
-      WARDEN_SECURITYHUB_ADMIN_ACCOUNT: admin,
-      WARDEN_AGGREGATION_REGION: 'us-east-1',
-    });
+    h = await aggregatorHarness(s, admin);
     const result = await h.scan();
     const failing = [...h.sim.world.allFindings()].filter((f) => f.compliance === 'FAILED');
     expect(securityHubFetched(result)).toBe(failing.length);
@@ -92,12 +98,7 @@ describe('aggregator mode', () => {
       passedPerAccountRegion: 0,
     });
     const admin = accountId(1);
-    s.securityHub = { adminAccountId: admin, aggregationRegion: 'us-east-1' };
-    h = await scanHarness(s, {
-      WARDEN_SECURITYHUB_MODE: 'aggregator',
-      WARDEN_SECURITYHUB_ADMIN_ACCOUNT: admin,
-      WARDEN_AGGREGATION_REGION: 'us-east-1',
-    });
+    h = await aggregatorHarness(s, admin);
     const some = s.accounts.slice(0, 44).map((a) => a.id);
     const result = await h.scan({ accounts: some });
     expect(result.notScanned).toEqual([]);
