@@ -8,6 +8,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY jobs ./jobs
+# The simulator (warden demo) enforces the IAM policies shipped in deploy/; the build embeds them.
+COPY deploy ./deploy
 RUN npm run build
 
 # Run: production dependencies, the built JavaScript and the migrations, as a non-root user.

@@ -26,6 +26,8 @@ const DEFAULTS = {
   SUPPRESSION_MAX_DAYS: 90,
   OWNER_TAG_KEYS: ['owner', 'warden:owner'],
   AUDIT_ROLE_NAME: 'WardenAudit',
+  REMEDIATION_ROLE_NAME: 'WardenRemediation',
+  SECURITYHUB_SYNC: true,
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
   SCAN_CONCURRENCY: 16,
@@ -110,6 +112,26 @@ const positiveInt = (fallback: number, max: number) =>
       .default(fallback),
   );
 
+/** true/false, yes/no, on/off or 1/0, any case; unset: the default. */
+const flag = (fallback: boolean) =>
+  optionalText.pipe(
+    z
+      .enum(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'], {
+        message: 'must be true or false',
+      })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', 'yes', 'on', '1'].includes(v))),
+  );
+
+const externalId = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, {
+      message: 'must be 2–1224 characters of letters, digits and +=,.@:/-',
+    })
+    .optional(),
+);
+
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -149,14 +171,15 @@ const envSchema = z.object({
   WARDEN_AUDIT_ROLE_NAME: optionalText.pipe(
     z.string().regex(ROLE_NAME, { message: 'must be an IAM role name' }).default(DEFAULTS.AUDIT_ROLE_NAME),
   ),
-  WARDEN_AUDIT_EXTERNAL_ID: optionalText.pipe(
+  WARDEN_AUDIT_EXTERNAL_ID: externalId,
+  WARDEN_REMEDIATION_ROLE_NAME: optionalText.pipe(
     z
       .string()
-      .regex(/^[\w+=,.@:/-]{2,1224}$/, {
-        message: 'must be 2–1224 characters of letters, digits and +=,.@:/-',
-      })
-      .optional(),
+      .regex(ROLE_NAME, { message: 'must be an IAM role name' })
+      .default(DEFAULTS.REMEDIATION_ROLE_NAME),
   ),
+  WARDEN_REMEDIATION_EXTERNAL_ID: externalId,
+  WARDEN_SECURITYHUB_SYNC: flag(DEFAULTS.SECURITYHUB_SYNC),
   /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
   WARDEN_REGIONS: optionalText.pipe(
     z
@@ -202,8 +225,18 @@ export interface SlackConfig {
   apiUrl: string | undefined;
 }
 
+export interface RoleConfig {
+  name: string;
+  externalId: string | undefined;
+}
+
 export interface AwsConfig {
-  auditRole: { name: string; externalId: string | undefined };
+  /** Read-only: every scan reads through it. */
+  auditRole: RoleConfig;
+  /** The only role Warden writes with: Security Hub workflow updates and remediation playbooks. */
+  remediationRole: RoleConfig;
+  /** Triage decisions are written back to Security Hub (Workflow.Status and a note). */
+  securityHubSync: boolean;
   regions: string[];
   securityHub:
     | { mode: 'per-account' }
@@ -290,6 +323,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     database: { url: e.DATABASE_URL, dataDir: path.resolve(cwd, e.WARDEN_DATA_DIR) },
     aws: {
       auditRole: { name: e.WARDEN_AUDIT_ROLE_NAME, externalId: e.WARDEN_AUDIT_EXTERNAL_ID },
+      remediationRole: {
+        name: e.WARDEN_REMEDIATION_ROLE_NAME,
+        externalId: e.WARDEN_REMEDIATION_EXTERNAL_ID,
+      },
+      securityHubSync: e.WARDEN_SECURITYHUB_SYNC,
       regions: e.WARDEN_REGIONS ?? [env.AWS_REGION?.trim() || DEFAULTS.REGION],
       securityHub:
         e.WARDEN_SECURITYHUB_MODE === 'aggregator'
@@ -374,6 +412,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
       auditRole: {
         name: config.aws.auditRole.name,
         externalId: config.aws.auditRole.externalId ? '[set]' : undefined,
+      },
+      remediationRole: {
+        name: config.aws.remediationRole.name,
+        externalId: config.aws.remediationRole.externalId ? '[set]' : undefined,
       },
     },
     port: config.port,

@@ -96,6 +96,27 @@ describe('loadConfig', () => {
     expect(shown).toContain('db.internal');
   });
 
+  test('Warden writes through a remediation role of its own, and syncs triage to Security Hub unless told not to', () => {
+    const defaults = loadConfig({}).aws;
+    expect(defaults.auditRole.name).toBe('WardenAudit');
+    expect(defaults.remediationRole).toEqual({ name: 'WardenRemediation', externalId: undefined });
+    expect(defaults.securityHubSync).toBe(true);
+    const set = loadConfig({
+      WARDEN_REMEDIATION_ROLE_NAME: 'SecOpsWriter',
+      WARDEN_REMEDIATION_EXTERNAL_ID: 'ext-qqsecretqq',
+      WARDEN_SECURITYHUB_SYNC: 'off',
+    });
+    expect(set.aws.remediationRole).toEqual({ name: 'SecOpsWriter', externalId: 'ext-qqsecretqq' });
+    expect(set.aws.securityHubSync).toBe(false);
+    expect(JSON.stringify(describeConfig(set))).not.toContain('qqsecretqq');
+    const message = problemsOf({
+      WARDEN_SECURITYHUB_SYNC: 'maybe',
+      WARDEN_REMEDIATION_ROLE_NAME: 'no spaces',
+    });
+    expect(message).toMatch(/WARDEN_SECURITYHUB_SYNC: must be true or false/);
+    expect(message).toMatch(/WARDEN_REMEDIATION_ROLE_NAME: must be an IAM role name/);
+  });
+
   test('the policy file sets owners, admins, SLAs and routing, in YAML or JSON', () => {
     const yaml = policyFile(`
 admins: [U0ADMIN]

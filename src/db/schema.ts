@@ -136,6 +136,10 @@ export const findings = pgTable(
     compliance: text('compliance'),
     /** Security Hub Workflow.Status as last seen: NEW | NOTIFIED | RESOLVED | SUPPRESSED */
     awsWorkflowStatus: text('aws_workflow_status'),
+    /** When Warden last wrote a triage decision back to Security Hub (BatchUpdateFindings). */
+    awsSyncedAt: ts('aws_synced_at'),
+    /** Why the last write-back failed (the account, region, call and AWS error); null when it worked. */
+    awsSyncError: text('aws_sync_error'),
     /** Warden's lifecycle: open | acknowledged | suppressed | resolved */
     status: text('status').notNull().default('open'),
     /** True when a resolved finding came back. */

@@ -90,6 +90,8 @@ export interface SimAccount {
     reportStuck?: boolean;
     /** GetCredentialReport returns content that is not a credential report. */
     reportMalformed?: boolean;
+    /** Every call that changes something is answered AccessDenied (a remediation role without its policy). */
+    writesDenied?: boolean;
   };
 }
 

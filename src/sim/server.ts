@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { securityHubRateLimit } from '../aws/quotas.js';
 import { RateLimiter } from '../aws/token-bucket.js';
+import { authorize } from './permissions.js';
 import {
   failure,
   type Protocol,
@@ -86,6 +87,8 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
       world.countCall(operation, caller.account);
       const faults = scenario.faults ?? {};
       if (faults.latencyMs) await sleep(faults.latencyMs);
+      const writesDenied = Boolean(world.account(caller.account)?.spec.faults?.writesDenied);
+      authorize(caller, scenario, service, operation, writesDenied);
       if (faults.serverErrorRate && world.random.next() < faults.serverErrorRate) throw serverError(service);
       if (faults.throttleRate && world.random.next() < faults.throttleRate) throw throttlingError(service);
       if (service === 'securityhub' && faults.rateLimits !== false) {

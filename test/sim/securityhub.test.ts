@@ -18,9 +18,9 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function hubAs(account: string, region: string) {
+async function hubAs(account: string, region: string, role = 'WardenAudit') {
   const out = await new STSClient({}).send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/WardenAudit`, RoleSessionName: 'test' }),
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${role}`, RoleSessionName: 'test' }),
   );
   const c = out.Credentials!;
   return new SecurityHubClient({
@@ -39,12 +39,12 @@ test('BatchUpdateFindings changes workflow and note, not UpdatedAt, and only for
   const updatedAt = target.updatedAt;
   const ident = { Id: target.id, ProductArn: target.productArn };
 
-  const refused = await (await hubAs(other, 'us-east-1')).send(
+  const refused = await (await hubAs(other, 'us-east-1', 'WardenRemediation')).send(
     new BatchUpdateFindingsCommand({ FindingIdentifiers: [ident], Workflow: { Status: 'SUPPRESSED' } }),
   );
   expect(refused.UnprocessedFindings?.[0]?.ErrorCode).toBe('FindingNotFound');
 
-  const hub = await hubAs(owner, 'us-east-1');
+  const hub = await hubAs(owner, 'us-east-1', 'WardenRemediation');
   const done = await hub.send(
     new BatchUpdateFindingsCommand({
       FindingIdentifiers: [ident],
@@ -54,7 +54,9 @@ test('BatchUpdateFindings changes workflow and note, not UpdatedAt, and only for
   );
   expect(done.ProcessedFindings).toEqual([ident]);
   const [read] = (
-    await hub.send(new GetFindingsCommand({ Filters: { Id: [{ Value: target.id, Comparison: 'EQUALS' }] } }))
+    await (
+      await hubAs(owner, 'us-east-1')
+    ).send(new GetFindingsCommand({ Filters: { Id: [{ Value: target.id, Comparison: 'EQUALS' }] } }))
   ).Findings!;
   expect(read).toMatchObject({
     Workflow: { Status: 'SUPPRESSED' },
@@ -76,4 +78,22 @@ test('Security Hub answers InvalidAccessException where it is not enabled, and M
   ).rejects.toMatchObject({
     name: 'InvalidInputException',
   });
+});
+
+test('the simulator enforces the policies in deploy/: the audit role reads and cannot write, the remediation role writes and cannot read findings', async () => {
+  const account = sim.world.scenario.accounts[3]!.id;
+  const target = sim.world.findings.get(`${account}|us-east-1`)![1]!;
+  const update = new BatchUpdateFindingsCommand({
+    FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],
+    Workflow: { Status: 'NOTIFIED' },
+  });
+  await expect((await hubAs(account, 'us-east-1')).send(update)).rejects.toMatchObject({
+    name: 'AccessDeniedException',
+    $metadata: { httpStatusCode: 403 },
+    message: expect.stringContaining('securityhub:BatchUpdateFindings'),
+  });
+  expect(target.workflow).toBe('NEW');
+  await expect(
+    (await hubAs(account, 'us-east-1', 'WardenRemediation')).send(new GetFindingsCommand({})),
+  ).rejects.toMatchObject({ name: 'AccessDeniedException' });
 });
