@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../src/slack/app.js';
+import { PAGER_ACTIONS } from '../src/slack/blocks/findings.js';
 import { findingsCommand, findingsPager } from './findings.js';
 import { postureCommand } from './posture.js';
 import { wardenCommand } from './warden.js';
@@ -7,7 +8,7 @@ import { wardenCommand } from './warden.js';
 /** Every slash command Warden answers, registered in one place. */
 export function registerCommands(app: App, deps: HandlerDeps): void {
   app.command('/findings', findingsCommand(deps));
-  app.action(/^findings-(next|prev)$/, findingsPager(deps));
+  for (const id of Object.values(PAGER_ACTIONS)) app.action(id, findingsPager(deps));
   app.command('/posture', postureCommand(deps));
   app.command('/warden', wardenCommand(deps));
 }

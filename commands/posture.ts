@@ -1,19 +1,18 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findAccount } from '../src/posture/accounts.js';
-import { listFindings } from '../src/posture/findings-list.js';
 import {
-  accountOpenBySeverity,
+  accountsWithOpenFindings,
   lastScanGaps,
   openBySeverity,
   openBySeverityAt,
   worstAccounts,
 } from '../src/posture/summary.js';
 import type { HandlerDeps } from '../src/slack/app.js';
-import { accountPosture, noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
-import { ownersOf } from '../src/workflow/policy.js';
+import { noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
+import { accountMessage } from '../src/slack/finding-views.js';
 
 const DAY = 86_400_000;
-const TOP_FINDINGS = 10;
+const WORST_ACCOUNTS = 10;
 
 /** `/posture` (the organization) or `/posture <account id, name or alias>`. */
 export function postureCommand(deps: HandlerDeps) {
@@ -24,11 +23,11 @@ export function postureCommand(deps: HandlerDeps) {
     const { db } = deps;
     if (!query) {
       const gaps = await lastScanGaps(db);
-      const open = await openBySeverity(db);
       const blocks = organizationPosture({
-        open,
+        open: await openBySeverity(db),
         weekAgo: await openBySeverityAt(db, new Date(Date.now() - 7 * DAY)),
-        worst: await worstAccounts(db, 10),
+        worst: await worstAccounts(db, WORST_ACCOUNTS),
+        accountsWithOpen: await accountsWithOpenFindings(db),
         gaps: gaps?.gaps ?? [],
         lastScan: gaps?.finishedAt ?? null,
       });
@@ -44,15 +43,6 @@ export function postureCommand(deps: HandlerDeps) {
       });
       return;
     }
-    const { account } = found;
-    const top = await listFindings(db, { accountId: account.id }, { offset: 0, limit: TOP_FINDINGS });
-    const blocks = accountPosture({
-      account,
-      owners: ownersOf(account, deps.config.policy),
-      open: await accountOpenBySeverity(db, account.id),
-      top: top.rows,
-      totalOpen: top.total,
-    });
-    await respond({ response_type: 'ephemeral', text: `Posture of ${account.name}`, blocks });
+    await respond({ response_type: 'ephemeral', ...(await accountMessage(deps, found.account)) });
   };
 }

@@ -74,7 +74,7 @@ export class AssumedRoles {
         throw new TargetError(
           'role-denied',
           where,
-          `cannot assume ${arn}: the role is missing or does not trust Warden (${name}). Create it from deploy/audit-role-*.json, or check its trust policy and external id.`,
+          `cannot assume ${arn}: the role is missing or does not trust Warden (${name}). Create it from the policies in deploy/, or check its trust policy and external id.`,
           { cause: err },
         );
       }

@@ -1,9 +1,8 @@
-import { and, asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { findings } from '../db/schema.js';
+import { accounts, findings, suppressions } from '../db/schema.js';
 import type { Source } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
-import type { TopFinding } from './summary.js';
 
 export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
@@ -14,6 +13,31 @@ export interface FindingFilters {
   status?: FindingStatus;
   assignee?: string;
   source?: Source;
+  /** Exactly these findings, whatever their state. */
+  ids?: number[];
+}
+
+/** A finding as every Slack view shows it: what it is, where, its state, who changed it and when. */
+export interface FindingSummary {
+  id: number;
+  title: string;
+  severity: Severity;
+  status: string;
+  source: string;
+  accountId: string;
+  accountName: string | null;
+  region: string;
+  resourceId: string;
+  controlId: string | null;
+  regression: boolean;
+  assignee: string | null;
+  statusChangedAt: Date | null;
+  statusChangedBy: string | null;
+  awsWorkflowStatus: string | null;
+  /** Why the last write-back to Security Hub failed; null when it worked or none was made. */
+  awsSyncError: string | null;
+  /** The active suppression, while the finding is suppressed. */
+  suppression: { reason: string; expiresAt: Date; createdBy: string } | null;
 }
 
 /** One page of findings matching the filters (most severe first) and how many match in all. */
@@ -21,14 +45,17 @@ export async function listFindings(
   db: Database,
   filters: FindingFilters,
   page: { offset: number; limit: number },
-): Promise<{ rows: TopFinding[]; total: number }> {
+): Promise<{ rows: FindingSummary[]; total: number }> {
   const where: SQL | undefined = and(
     filters.severity ? eq(findings.severity, filters.severity) : undefined,
     filters.accountId ? eq(findings.accountId, filters.accountId) : undefined,
+    filters.ids ? inArray(findings.id, filters.ids.length ? filters.ids : [-1]) : undefined,
     // Without a status filter, "open" and "acknowledged" findings: the ones that still need work.
     filters.status
       ? eq(findings.status, filters.status)
-      : sql`${findings.status} in ('open', 'acknowledged')`,
+      : filters.ids
+        ? undefined
+        : sql`${findings.status} in ('open', 'acknowledged')`,
     filters.assignee ? eq(findings.assignee, filters.assignee) : undefined,
     filters.source ? eq(findings.source, filters.source) : undefined,
   );
@@ -40,16 +67,43 @@ export async function listFindings(
       title: findings.title,
       severity: findings.severity,
       status: findings.status,
+      source: findings.source,
+      accountId: findings.accountId,
+      accountName: accounts.name,
       region: findings.region,
       resourceId: findings.resourceId,
       controlId: findings.controlId,
-      source: findings.source,
       regression: findings.regression,
+      assignee: findings.assignee,
+      statusChangedAt: findings.statusChangedAt,
+      statusChangedBy: findings.statusChangedBy,
+      awsWorkflowStatus: findings.awsWorkflowStatus,
+      awsSyncError: findings.awsSyncError,
+      suppressionReason: suppressions.reason,
+      suppressionExpiresAt: suppressions.expiresAt,
+      suppressionBy: suppressions.createdBy,
     })
     .from(findings)
+    .leftJoin(accounts, eq(accounts.id, findings.accountId))
+    .leftJoin(suppressions, and(eq(suppressions.findingId, findings.id), isNull(suppressions.liftedAt)))
     .where(where)
     .orderBy(asc(rank), desc(findings.lastSeenAt), asc(findings.id))
     .offset(page.offset)
     .limit(page.limit);
-  return { rows: rows.map((r) => ({ ...r, severity: r.severity as Severity })), total: Number(n) };
+  return {
+    rows: rows.map(({ suppressionReason, suppressionExpiresAt, suppressionBy, ...r }) => ({
+      ...r,
+      severity: r.severity as Severity,
+      suppression:
+        suppressionReason !== null && suppressionExpiresAt && suppressionBy
+          ? { reason: suppressionReason, expiresAt: suppressionExpiresAt, createdBy: suppressionBy }
+          : null,
+    })),
+    total: Number(n),
+  };
+}
+
+/** Findings by id, whatever their state (what a message about these findings shows). */
+export async function findingSummaries(db: Database, ids: number[]): Promise<FindingSummary[]> {
+  return (await listFindings(db, { ids }, { offset: 0, limit: Math.max(1, ids.length) })).rows;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, scans, scanTargets } from '../db/schema.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
@@ -82,6 +82,15 @@ export async function worstAccounts(db: Database, limit: number): Promise<Accoun
   }));
 }
 
+/** How many accounts have at least one open finding. */
+export async function accountsWithOpenFindings(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(distinct ${findings.accountId})::int` })
+    .from(findings)
+    .where(isOpen);
+  return Number(row?.n ?? 0);
+}
+
 export interface NotScanned {
   accountId: string;
   name: string;
@@ -139,23 +148,21 @@ export async function openBySeverityAt(db: Database, at: Date): Promise<Severity
   return row && Number(row.n) > 0 ? toSeverityCounts(row) : undefined;
 }
 
-export interface TopFinding {
-  id: number;
-  title: string;
-  severity: Severity;
-  status: string;
-  region: string;
-  resourceId: string;
-  controlId: string | null;
-  source: string;
-  regression: boolean;
-}
-
 /** Open findings by severity for one account. */
 export async function accountOpenBySeverity(db: Database, accountId: string): Promise<SeverityCounts> {
-  const [row] = await db
-    .select(severityCountColumns())
+  return (await openBySeverityOf(db, [accountId])).get(accountId)!;
+}
+
+/** Open findings by severity for each of these accounts (zeros for an account with none). */
+export async function openBySeverityOf(
+  db: Database,
+  accountIds: string[],
+): Promise<Map<string, SeverityCounts>> {
+  const rows = await db
+    .select({ accountId: findings.accountId, ...severityCountColumns() })
     .from(findings)
-    .where(and(eq(findings.accountId, accountId), isOpen));
-  return row ? toSeverityCounts(row) : zero();
+    .where(and(inArray(findings.accountId, accountIds), isOpen))
+    .groupBy(findings.accountId);
+  const counts = new Map(rows.map((r) => [r.accountId, toSeverityCounts(r)]));
+  return new Map(accountIds.map((id) => [id, counts.get(id) ?? zero()]));
 }

@@ -7,6 +7,7 @@ import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
 import type { Logger } from '../log.js';
+import { type WriteBackDeps, writeBackRoles } from '../workflow/securityhub-sync.js';
 import { SlackDirectory } from './identity.js';
 import { registerInteractions } from './interactions/index.js';
 
@@ -24,6 +25,8 @@ export interface HandlerDeps extends SlackDeps {
   directory: SlackDirectory;
   /** The Web API client Bolt built (token and SLACK_API_URL applied). */
   web: webApi.WebClient;
+  /** Writes triage decisions back to Security Hub through the remediation role. */
+  writeBack: WriteBackDeps;
 }
 
 /** Bolt's logger interface, backed by Warden's pino logger. */
@@ -86,8 +89,14 @@ export function createSlackApp(deps: SlackDeps) {
   app.error(async (error) => {
     log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
   });
-  registerCommands(app, { ...deps, directory: new SlackDirectory(app.client), web: app.client });
-  registerInteractions(app);
+  const handlerDeps: HandlerDeps = {
+    ...deps,
+    directory: new SlackDirectory(app.client),
+    web: app.client,
+    writeBack: { ...deps, roles: writeBackRoles(deps.clients, deps.config) },
+  };
+  registerCommands(app, handlerDeps);
+  registerInteractions(app, handlerDeps);
   return app;
 }
 

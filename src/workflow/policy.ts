@@ -41,6 +41,13 @@ export const isOwner = (who: Identity, account: OwnedAccount, policy: Policy) =>
 export const mayChange = (who: Identity, account: OwnedAccount, policy: Policy) =>
   isAdmin(who, policy) || isOwner(who, account, policy);
 
+/**
+ * Whether this person may approve remediations in this account: its owners, the admins and the
+ * policy's approvers. Who requested a remediation never approves it (checked with the request).
+ */
+export const mayApprove = (who: Identity, account: OwnedAccount, policy: Policy) =>
+  mayChange(who, account, policy) || policy.approvers.some((p) => names(p, who));
+
 /** This person's role and the accounts they own. */
 export function roleOf(
   who: Identity,

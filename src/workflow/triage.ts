@@ -167,14 +167,14 @@ export async function assign(
 
 /**
  * Reopens the findings whose suppression has expired (the scheduler runs this on a timer). Each one
- * is lifted, reopened and audited in its own transaction; returns how many were reopened.
+ * is lifted, reopened and audited in its own transaction; returns the findings it reopened.
  */
-export async function expireSuppressions(db: Database, now = new Date()): Promise<number> {
+export async function expireSuppressions(db: Database, now = new Date()): Promise<Finding[]> {
   const due = await db
     .select({ findingId: suppressions.findingId })
     .from(suppressions)
     .where(and(isNull(suppressions.liftedAt), lte(suppressions.expiresAt, now)));
-  let reopened = 0;
+  const reopened: Finding[] = [];
   for (const { findingId } of due) {
     const result = await transition(
       db,
@@ -184,7 +184,7 @@ export async function expireSuppressions(db: Database, now = new Date()): Promis
     );
     // A finding unsuppressed by hand meanwhile: just close its stale suppression row.
     if (!result.changed) await liftActive(db, findingId, 'warden:expiry', now);
-    else reopened += 1;
+    else if (result.finding) reopened.push(result.finding);
   }
   return reopened;
 }

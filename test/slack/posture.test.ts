@@ -39,14 +39,29 @@ test('/posture shows the organization: open findings by severity, worst accounts
   expect(text).toContain('arn:aws:iam::100000000004:role/WardenAudit');
 });
 
-test('/posture <account> shows its owners, OU and worst findings, each with a console link', async () => {
+test('/posture <account> shows its owners, OU and worst findings, each with its actions and a console link', async () => {
   const { args, text } = await posture('account-2');
   expect(text).toContain('account-2 (100000000002)');
   expect(text).toContain('owner-2@example.com');
   expect(text).toMatch(/Root\/[A-Za-z]+/);
-  const blocks = args.blocks as Array<{ accessory?: { url?: string } }>;
-  expect(blocks.filter((b) => b.accessory?.url?.startsWith('https://')).length).toBeGreaterThan(0);
-  expect(text).toMatch(/more open findings/);
+  const actions = (
+    args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; url?: string }> }>
+  )
+    .filter((b) => b.type === 'actions')
+    .map((b) => b.elements!);
+  expect(actions).toHaveLength(10);
+  for (const elements of actions) {
+    expect(elements.map((e) => e.action_id)).toEqual([
+      'finding-acknowledge',
+      'finding-suppress',
+      'finding-assign',
+      'finding-console',
+    ]);
+    expect(elements.at(-1)!.url).toMatch(
+      /^https:\/\/([a-z0-9-]+\.)?console\.aws\.amazon\.com\/(securityhub|iam)\//,
+    );
+  }
+  expect(text).toMatch(/and \d+ more open findings/);
 });
 
 test('/posture with an unknown account offers the closest matches', async () => {

@@ -6,18 +6,24 @@ export function slackSignature(secret: string, body: string, timestamp = Math.fl
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
 }
 
-/** Posts a signed form body (slash commands; interactions put JSON in `payload`) to Warden's endpoint. */
+/**
+ * Posts a signed body to Warden's endpoint: a form (slash commands; interactions put JSON in
+ * `payload`), or JSON (Events API callbacks).
+ */
 export async function postToSlackEndpoint(
   url: string,
   secret: string,
-  form: Record<string, string>,
+  form: Record<string, string> | { json: Record<string, unknown> },
   options: { timestamp?: number; signWith?: string } = {},
 ): Promise<Response> {
-  const body = new URLSearchParams(form).toString();
+  const json = 'json' in form && typeof form.json === 'object';
+  const body = json
+    ? JSON.stringify((form as { json: unknown }).json)
+    : new URLSearchParams(form as Record<string, string>).toString();
   return fetch(url, {
     method: 'POST',
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
       ...slackSignature(options.signWith ?? secret, body, options.timestamp),
     },
     body,

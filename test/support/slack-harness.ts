@@ -8,15 +8,41 @@ import { postToSlackEndpoint } from './signed-request.js';
 
 export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
 
+/** A click on an element of a message (or of the Home tab), as Slack posts it. */
+export interface Click {
+  actionId: string;
+  blockId?: string;
+  /** A button's value. */
+  value?: string;
+  /** A users_select's choice. */
+  selectedUser?: string;
+  user?: string;
+  /** Where the answer goes (the message's response_url); ignored for clicks in the Home tab. */
+  responseId?: string;
+  /** The click happened in the App Home tab, which has no response_url. */
+  home?: boolean;
+}
+
 export interface SlackHarness {
   slack: FakeSlack;
   config: Config;
   /** Posts a signed slash command as `user` and returns Warden's HTTP response. */
   command(command: string, text: string, user?: string, responseId?: string): Promise<Response>;
-  /** Posts a signed `block_actions` payload, as Slack does when someone clicks a button. */
+  /** Posts a signed `block_actions` payload with one button, as Slack does when someone clicks it. */
   click(actionId: string, value: string, user?: string, responseId?: string): Promise<Response>;
-  /** Waits for the answer posted to a command's response_url, checked against Block Kit limits. */
-  answer(responseId: string): Promise<{ args: Record<string, unknown>; text: string }>;
+  /** Posts a signed `block_actions` payload for any element, in a message or in the Home tab. */
+  act(click: Click): Promise<Response>;
+  /** Posts a signed `view_submission` (a modal's Submit); the response carries any field errors. */
+  submit(input: {
+    callbackId: string;
+    privateMetadata: string;
+    values: Record<string, Record<string, Record<string, unknown>>>;
+    user?: string;
+  }): Promise<Response>;
+  /** Posts a signed Events API callback. */
+  event(event: Record<string, unknown>): Promise<Response>;
+  /** Waits for the answer posted to a response_url, checked against Block Kit limits. */
+  answer(responseId: string, count?: number): Promise<{ args: Record<string, unknown>; text: string }>;
   endpoint: string;
   base: string;
   close(): Promise<void>;
@@ -39,50 +65,108 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
   const app = createSlackApp({ config, slack: config.slack!, db, log: createLogger('silent'), clients });
   const base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
   const endpoint = `${base}/slack/events`;
+  const user = (id: string) => ({ id, username: id.toLowerCase(), team_id: 'T0TEST' });
+  const act = (c: Click) =>
+    postToSlackEndpoint(endpoint, SIGNING_SECRET, {
+      payload: JSON.stringify({
+        type: 'block_actions',
+        team: { id: 'T0TEST', domain: 'warden-test' },
+        user: user(c.user ?? 'U0ALICE'),
+        api_app_id: 'A0WARDEN',
+        token: 'legacy',
+        trigger_id: '1.2.3',
+        ...(c.home
+          ? {
+              container: { type: 'view', view_id: 'V0HOME' },
+              view: { id: 'V0HOME', type: 'home', blocks: [], private_metadata: '', callback_id: '' },
+            }
+          : {
+              channel: { id: 'C0SEC', name: 'security' },
+              container: {
+                type: 'message',
+                message_ts: '1700000000.000100',
+                channel_id: 'C0SEC',
+                is_ephemeral: true,
+              },
+              response_url: slack.responseUrl(c.responseId ?? 'a1'),
+            }),
+        actions: [
+          c.selectedUser !== undefined
+            ? {
+                type: 'users_select',
+                action_id: c.actionId,
+                block_id: c.blockId ?? 'b1',
+                selected_user: c.selectedUser,
+                action_ts: '1700000001.000200',
+              }
+            : {
+                type: 'button',
+                action_id: c.actionId,
+                block_id: c.blockId ?? 'b1',
+                ...(c.value !== undefined ? { value: c.value } : {}),
+                action_ts: '1700000001.000200',
+              },
+        ],
+      }),
+    });
   return {
     slack,
     config,
     base,
     endpoint,
-    command: (command, text, user = 'U0ALICE', responseId = 'r1') =>
+    command: (command, text, userId = 'U0ALICE', responseId = 'r1') =>
       postToSlackEndpoint(endpoint, SIGNING_SECRET, {
         command,
         text,
-        user_id: user,
-        user_name: user.toLowerCase(),
+        user_id: userId,
+        user_name: userId.toLowerCase(),
         channel_id: 'C0SEC',
         team_id: 'T0TEST',
         response_url: slack.responseUrl(responseId),
         trigger_id: '1.2.3',
       }),
-    click: (actionId, value, user = 'U0ALICE', responseId = 'a1') =>
+    click: (actionId, value, userId = 'U0ALICE', responseId = 'a1') =>
+      act({ actionId, value, user: userId, responseId }),
+    act,
+    submit: ({ callbackId, privateMetadata, values, user: userId = 'U0ALICE' }) =>
       postToSlackEndpoint(endpoint, SIGNING_SECRET, {
         payload: JSON.stringify({
-          type: 'block_actions',
+          type: 'view_submission',
           team: { id: 'T0TEST', domain: 'warden-test' },
-          user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
+          user: user(userId),
           api_app_id: 'A0WARDEN',
           token: 'legacy',
-          trigger_id: '1.2.3',
-          channel: { id: 'C0SEC', name: 'security' },
-          container: {
-            type: 'message',
-            message_ts: '1700000000.000100',
-            channel_id: 'C0SEC',
-            is_ephemeral: true,
+          trigger_id: '1.2.4',
+          view: {
+            id: 'V0MODAL',
+            type: 'modal',
+            callback_id: callbackId,
+            private_metadata: privateMetadata,
+            blocks: [],
+            state: { values },
+            hash: '1.abc',
           },
-          response_url: slack.responseUrl(responseId),
-          actions: [
-            { type: 'button', action_id: actionId, block_id: 'b1', value, action_ts: '1700000001.000200' },
-          ],
+          response_urls: [],
         }),
       }),
-    async answer(responseId) {
-      const calls = await slack.waitFor(`/response/${responseId}`);
+    event: (event) =>
+      postToSlackEndpoint(endpoint, SIGNING_SECRET, {
+        json: {
+          token: 'legacy',
+          team_id: 'T0TEST',
+          api_app_id: 'A0WARDEN',
+          type: 'event_callback',
+          event_id: `Ev${Date.now()}`,
+          event_time: Math.floor(Date.now() / 1000),
+          event,
+        },
+      }),
+    async answer(responseId, count = 1) {
+      const calls = await slack.waitFor(`/response/${responseId}`, count);
       const last = calls.at(-1)!;
       const problem = blockKitProblem('chat.postEphemeral', last.args);
       if (problem) throw new Error(`the answer breaks a Block Kit limit: ${problem}`);
-      return { args: last.args, text: JSON.stringify(last.args.blocks) };
+      return { args: last.args, text: JSON.stringify(last.args.blocks ?? last.args.text) };
     },
     async close() {
       await app.stop();

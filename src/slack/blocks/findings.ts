@@ -1,8 +1,10 @@
-import type { TopFinding } from '../../posture/summary.js';
-import { findingBlock } from './posture.js';
-import { type Block, clip, context, escapeMrkdwn, section } from './text.js';
+import type { FindingSummary } from '../../posture/findings-list.js';
+import { findingBlocks } from './finding.js';
+import { type Block, clip, context, escapeMrkdwn, fitList, section } from './text.js';
 
 export const FINDINGS_PAGE_SIZE = 10;
+
+export const PAGER_ACTIONS = { next: 'findings-next', previous: 'findings-prev' } as const;
 
 /** What Next / Previous carry: the command's own words and where the page starts (nothing else). */
 export interface PageCursor {
@@ -10,30 +12,35 @@ export interface PageCursor {
   o: number;
 }
 
-/** One page of `/findings`, with Next / Previous when there is more. */
+/** One page of `/findings`: each finding with its actions, then Next / Previous when there is more. */
 export function findingsPage(input: {
   query: string;
-  rows: TopFinding[];
+  rows: FindingSummary[];
   total: number;
   offset: number;
 }): Block[] {
   const { query, rows, total, offset } = input;
   const title = query ? `Findings matching \`${escapeMrkdwn(clip(query, 200))}\`` : 'Open findings';
-  if (total === 0) return [section(`${title}: none.`)];
+  if (rows.length === 0) return [section(`${title}: none.`)];
   const buttons = [
     ...(offset > 0
-      ? [pager('Previous', 'findings-prev', { q: query, o: Math.max(0, offset - FINDINGS_PAGE_SIZE) })]
+      ? [pager('Previous', PAGER_ACTIONS.previous, { q: query, o: Math.max(0, offset - FINDINGS_PAGE_SIZE) })]
       : []),
-    ...(offset + rows.length < total
-      ? [pager('Next', 'findings-next', { q: query, o: offset + FINDINGS_PAGE_SIZE })]
+    ...(offset + FINDINGS_PAGE_SIZE < total
+      ? [pager('Next', PAGER_ACTIONS.next, { q: query, o: offset + FINDINGS_PAGE_SIZE })]
       : []),
   ];
-  return [
-    section(`${title}: ${offset + 1}–${offset + rows.length} of ${total}`),
-    ...rows.map(findingBlock),
+  const head = section(
+    total > 0
+      ? `${title}: ${offset + 1}–${Math.min(total, offset + FINDINGS_PAGE_SIZE)} of ${total}`
+      : `${title}: none left.`,
+  );
+  const tail = [
     ...(buttons.length ? [{ type: 'actions', block_id: 'findings-pager', elements: buttons }] : []),
     context('Most severe first. `/findings help` shows the filters.'),
   ];
+  const view = { kind: 'findings' as const, query, offset };
+  return [head, ...fitList(rows, (f) => findingBlocks(f, view), { reserved: 1 + tail.length }), ...tail];
 }
 
 function pager(text: string, actionId: string, cursor: PageCursor) {

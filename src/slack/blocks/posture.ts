@@ -1,6 +1,19 @@
-import type { AccountPosture, NotScanned, SeverityCounts, TopFinding } from '../../posture/summary.js';
+import type { FindingSummary } from '../../posture/findings-list.js';
+import type { AccountPosture, NotScanned, SeverityCounts } from '../../posture/summary.js';
 import { BLOCK_KIT } from '../limits.js';
-import { type Block, clip, context, divider, escapeMrkdwn, fitList, header, section } from './text.js';
+import { findingBlocks } from './finding.js';
+import {
+  type Block,
+  clip,
+  context,
+  divider,
+  escapeMrkdwn,
+  fitList,
+  header,
+  linesWithin,
+  section,
+  slackDate,
+} from './text.js';
 
 const ICON = {
   critical: ':red_circle:',
@@ -27,17 +40,15 @@ export function organizationPosture(input: {
   open: SeverityCounts;
   weekAgo: SeverityCounts | undefined;
   worst: AccountPosture[];
+  /** How many accounts have open findings (the worst are the first of them). */
+  accountsWithOpen: number;
   gaps: NotScanned[];
   lastScan: Date | null;
 }): Block[] {
   const top = [
     header('Organization posture'),
     section(`*Open findings*\n${severityLine(input.open)}\n${change(input.open, input.weekAgo)}`),
-    context(
-      input.lastScan
-        ? `Last scan <!date^${Math.floor(input.lastScan.getTime() / 1000)}^{date_short_pretty} {time}|${input.lastScan.toISOString()}>`
-        : 'No scan has completed yet',
-    ),
+    context(input.lastScan ? `Last scan ${slackDate(input.lastScan)}` : 'No scan has completed yet'),
     divider(),
     section('*Worst accounts*'),
   ];
@@ -50,7 +61,7 @@ export function organizationPosture(input: {
     section(
       gapLines.length === 0
         ? '*Every account was scanned.*'
-        : clip(`*Not scanned*\n${gapLines.join('\n')}`, BLOCK_KIT.sectionText),
+        : `*Not scanned*\n${linesWithin(gapLines, BLOCK_KIT.sectionText - 20, (n) => `…and ${n} more`)}`,
     ),
   ];
   const worst = fitList(
@@ -60,33 +71,13 @@ export function organizationPosture(input: {
         `*${escapeMrkdwn(a.name)}* \`${a.accountId}\` ${a.ouPath ? `· ${escapeMrkdwn(a.ouPath)}` : ''}\n${severityLine(a.open)}`,
       ),
     ],
-    { reserved: top.length + tail.length, more: (n) => `…and ${n} more accounts` },
-  );
-  return [...top, ...worst, ...tail];
-}
-
-/** One finding: title, severity, state, control, region, resource, and its console link. */
-export function findingBlock(f: TopFinding): Block {
-  return section(
-    `*${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''}\n` +
-      `${f.severity} · ${f.status} · ${escapeMrkdwn(f.controlId ?? f.source)} · ${f.region}\n\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
     {
-      accessory: {
-        type: 'button',
-        text: { type: 'plain_text', text: 'Open in AWS console' },
-        url: consoleUrl(f),
-        action_id: `console-${f.id}`,
-      },
+      reserved: top.length + tail.length,
+      total: input.accountsWithOpen,
+      more: (n) => `…and ${n} more accounts with open findings`,
     },
   );
-}
-
-/** A console link for a finding: its Security Hub control, or the IAM users page for Warden's checks. */
-export function consoleUrl(f: Pick<TopFinding, 'source' | 'region' | 'controlId'>): string {
-  if (f.source === 'securityhub' && f.controlId) {
-    return `https://${f.region}.console.aws.amazon.com/securityhub/home?region=${f.region}#/controls/${encodeURIComponent(f.controlId)}`;
-  }
-  return 'https://console.aws.amazon.com/iam/home#/users';
+  return [...top, ...worst, ...tail];
 }
 
 /** `/posture <account>`: its owners, OU, open findings and the worst of them. */
@@ -94,7 +85,7 @@ export function accountPosture(input: {
   account: { id: string; name: string; ouPath: string | null };
   owners: string[];
   open: SeverityCounts;
-  top: TopFinding[];
+  top: FindingSummary[];
   totalOpen: number;
 }): Block[] {
   const owners = input.owners.length
@@ -107,19 +98,16 @@ export function accountPosture(input: {
     ),
     divider(),
   ];
-  // Findings past the ones listed: the query stops at the top few.
-  const beyond = Math.max(0, input.totalOpen - input.top.length);
-  const items = fitList(input.top, (f) => [findingBlock(f)], {
-    reserved: top.length + 1,
-    more: (n) => `…and ${n + beyond} more open findings`,
-  });
-  // fitList ends a list it had to cut with a context line; item blocks are sections.
-  const truncated = items.some((b) => b.type === 'context');
-  return [
-    ...top,
-    ...items,
-    ...(beyond > 0 && !truncated ? [context(`…and ${beyond} more open findings`)] : []),
-  ];
+  const items = fitList(
+    input.top,
+    (f) => findingBlocks(f, { kind: 'account', accountId: input.account.id }),
+    {
+      reserved: top.length,
+      total: input.totalOpen,
+      more: (n) => `…and ${n} more open findings: \`/findings ${input.account.id}\` lists them all`,
+    },
+  );
+  return [...top, ...items];
 }
 
 /** An account nobody has: the closest names, so the next try works. */

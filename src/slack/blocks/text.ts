@@ -35,25 +35,54 @@ export const divider = (): Block => ({ type: 'divider' });
 
 /**
  * Fits a list of items into a message's block budget: as many item blocks as fit (each item may
- * take several blocks), then one line "and N more". `reserved` counts the blocks around the list.
+ * take several blocks), then one line "and N more". `reserved` counts the blocks around the list;
+ * `total`, when the items are only the first of a longer list, counts them all.
  */
 export function fitList<T>(
   items: readonly T[],
   render: (item: T) => Block[],
-  options: { reserved: number; budget?: number; more?: (n: number) => string },
+  options: { reserved: number; budget?: number; total?: number; more?: (n: number) => string },
 ): Block[] {
   const budget = (options.budget ?? BLOCK_KIT.blocksPerMessage) - options.reserved;
+  const total = Math.max(options.total ?? items.length, items.length);
+  const more = (n: number) => context(options.more ? options.more(n) : `…and ${n} more`);
   const out: Block[] = [];
   for (let i = 0; i < items.length; i++) {
     const blocks = render(items[i]!);
-    const left = items.length - i;
-    // Keep one block free for "and N more" unless this is the last item.
+    const left = total - i;
+    // Keep one block free for "and N more" unless this is the last item of all.
     const room = budget - out.length - (left > 1 ? 1 : 0);
-    if (blocks.length > room) {
-      out.push(context(options.more ? options.more(left) : `…and ${left} more`));
-      return out;
-    }
+    if (blocks.length > room) return [...out, more(left)];
     out.push(...blocks);
+  }
+  return total > items.length ? [...out, more(total - items.length)] : out;
+}
+
+/** A date each reader sees in their own timezone (Slack's date formatting), with ISO as the fallback. */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${at.toISOString()}>`;
+}
+
+/** Someone who changed something: a Slack mention, or Warden's own jobs in words. */
+export function actorText(actor: string): string {
+  if (/^[UW][A-Z0-9]+$/.test(actor)) return `<@${actor}>`;
+  if (actor === 'warden:scan') return 'Warden’s scan';
+  if (actor === 'warden:expiry') return 'the end of its suppression';
+  return escapeMrkdwn(actor);
+}
+
+/**
+ * Joins lines into one text of at most `max` characters: as many whole lines as fit, then
+ * "…and N more" (so a long list is cut between lines, and says so).
+ */
+export function linesWithin(lines: readonly string[], max: number, more: (n: number) => string): string {
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const next = out ? `${out}\n${lines[i]}` : lines[i]!;
+    const left = lines.length - i;
+    const tail = left > 1 ? `\n${more(left - 1)}` : '';
+    if (next.length + tail.length > max) return clip(out ? `${out}\n${more(left)}` : more(left), max);
+    out = next;
   }
   return out;
 }

@@ -1,0 +1,63 @@
+import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { PAGE_LIMITS } from './quotas.js';
+
+export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
+
+export interface FindingIdentifier {
+  Id: string;
+  ProductArn: string;
+}
+
+export interface WorkflowUpdate {
+  status: WorkflowStatus;
+  /** Replaces the finding's note; cut to Security Hub's 512 characters. */
+  note?: { text: string; updatedBy: string };
+}
+
+export interface UpdateOutcome {
+  processed: FindingIdentifier[];
+  /** Findings Security Hub did not update, with its error code (FindingNotFound, ConcurrentUpdateError, …). */
+  unprocessed: Array<FindingIdentifier & { code: string; message: string }>;
+}
+
+/** Cuts a note to what Security Hub accepts (Note.Text is 1–512 characters). */
+export function noteText(text: string): string {
+  const max = PAGE_LIMITS.securityHubNoteText;
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Sets Workflow.Status (and a note) on findings with BatchUpdateFindings, at most 100 a call. The
+ * caller's credentials must be those of the findings' account, or of the Security Hub administrator.
+ * A call that fails throws; findings Security Hub refused one by one come back as `unprocessed`.
+ */
+export async function updateWorkflow(
+  client: SecurityHubClient,
+  findings: FindingIdentifier[],
+  update: WorkflowUpdate,
+): Promise<UpdateOutcome> {
+  const out: UpdateOutcome = { processed: [], unprocessed: [] };
+  for (let i = 0; i < findings.length; i += PAGE_LIMITS.securityHubBatchUpdate) {
+    const batch = findings.slice(i, i + PAGE_LIMITS.securityHubBatchUpdate);
+    const result = await client.send(
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: batch,
+        Workflow: { Status: update.status },
+        ...(update.note
+          ? { Note: { Text: noteText(update.note.text), UpdatedBy: update.note.updatedBy } }
+          : {}),
+      }),
+    );
+    for (const p of result.ProcessedFindings ?? [])
+      out.processed.push({ Id: p.Id!, ProductArn: p.ProductArn! });
+    for (const u of result.UnprocessedFindings ?? []) {
+      out.unprocessed.push({
+        Id: u.FindingIdentifier?.Id ?? '',
+        ProductArn: u.FindingIdentifier?.ProductArn ?? '',
+        code: u.ErrorCode ?? 'Unknown',
+        message: u.ErrorMessage ?? '',
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+import type { FindingSummary } from '../../posture/findings-list.js';
+import { BLOCK_KIT } from '../limits.js';
+import { actorText, type Block, clip, escapeMrkdwn, section, slackDate } from './text.js';
+
+/**
+ * Where a finding is shown, so that a click can draw the same message again with the finding's new
+ * state: a page of `/findings`, an account's `/posture`, a message about this one finding (a DM, a
+ * thread), or the App Home tab.
+ */
+export type FindingView =
+  | { kind: 'findings'; query: string; offset: number }
+  | { kind: 'account'; accountId: string }
+  | { kind: 'card' }
+  | { kind: 'home' };
+
+/** The action ids of a finding's buttons; every one is answered in src/slack/interactions. */
+export const FINDING_ACTIONS = {
+  acknowledge: 'finding-acknowledge',
+  suppress: 'finding-suppress',
+  unsuppress: 'finding-unsuppress',
+  reopen: 'finding-reopen',
+  assign: 'finding-assign',
+  console: 'finding-console',
+} as const;
+
+/** The longest `/findings` query a finding's block id can carry back (block ids hold 255 characters). */
+export const FINDINGS_QUERY_MAX = 200;
+
+/**
+ * A finding's actions block id: `finding:<id>:` and the view it sits in. It carries ids and the
+ * command's own words only; every handler reads the finding again and checks permission again.
+ */
+export function findingBlockId(findingId: number, view: FindingView): string {
+  const where =
+    view.kind === 'findings'
+      ? `f${view.offset}:${clip(view.query, FINDINGS_QUERY_MAX)}`
+      : view.kind === 'account'
+        ? `a${view.accountId}`
+        : view.kind === 'card'
+          ? 'c'
+          : 'h';
+  return `finding:${findingId}:${where}`.slice(0, BLOCK_KIT.blockId);
+}
+
+/** Reads a block id written by findingBlockId; undefined for anything else (a forged or foreign id). */
+export function parseFindingBlockId(blockId: string): { findingId: number; view: FindingView } | undefined {
+  const m = /^finding:(\d{1,9}):(?:f(\d{1,6}):(.*)|a(\d{12})|(c)|(h))$/s.exec(blockId);
+  if (!m) return undefined;
+  const findingId = Number(m[1]);
+  if (m[2] !== undefined)
+    return { findingId, view: { kind: 'findings', offset: Number(m[2]), query: m[3]! } };
+  if (m[4]) return { findingId, view: { kind: 'account', accountId: m[4] } };
+  return { findingId, view: { kind: m[5] ? 'card' : 'home' } };
+}
+
+const ICON: Record<string, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':white_circle:',
+  informational: ':white_circle:',
+};
+
+/** Who changed the finding's state, when, and (suppressed) until when and why. */
+function stateLines(f: FindingSummary): string[] {
+  const by = f.statusChangedBy ? ` by ${actorText(f.statusChangedBy)}` : '';
+  const when = f.statusChangedAt ? ` ${slackDate(f.statusChangedAt)}` : '';
+  const lines: string[] = [];
+  if (f.status === 'acknowledged') lines.push(`:eyes: Acknowledged${by}${when}`);
+  else if (f.status === 'suppressed' && f.suppression) {
+    lines.push(
+      `:zipper_mouth_face: Suppressed by ${actorText(f.suppression.createdBy)} until ${slackDate(f.suppression.expiresAt, '{date_short}')}: _${escapeMrkdwn(clip(f.suppression.reason, 500))}_`,
+    );
+  } else if (f.status === 'resolved') lines.push(`:white_check_mark: Resolved${by}${when}`);
+  else if (f.status === 'open' && f.statusChangedBy && f.statusChangedBy !== 'warden:scan')
+    lines.push(`Reopened${by}${when}`);
+  if (f.assignee) lines.push(`:bust_in_silhouette: Assigned to ${actorText(f.assignee)}`);
+  if (f.awsSyncError) {
+    lines.push(`:warning: Security Hub was not updated: ${escapeMrkdwn(clip(f.awsSyncError, 600))}`);
+  } else if (f.source === 'securityhub' && f.awsWorkflowStatus) {
+    lines.push(`Security Hub workflow: ${escapeMrkdwn(f.awsWorkflowStatus)}`);
+  }
+  return lines;
+}
+
+const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
+  type: 'button',
+  text: { type: 'plain_text', text },
+  action_id: actionId,
+  ...(style ? { style } : {}),
+});
+
+/** The buttons a finding in this state offers (each handler checks the state and permission again). */
+function actionsFor(f: FindingSummary) {
+  const a = FINDING_ACTIONS;
+  const triage =
+    f.status === 'open'
+      ? [button('Acknowledge', a.acknowledge, 'primary'), button('Suppress…', a.suppress)]
+      : f.status === 'acknowledged'
+        ? [button('Reopen', a.reopen), button('Suppress…', a.suppress)]
+        : f.status === 'suppressed'
+          ? [button('Unsuppress', a.unsuppress)]
+          : [button('Reopen', a.reopen)];
+  const assign =
+    f.status === 'resolved'
+      ? []
+      : [
+          {
+            type: 'users_select',
+            action_id: a.assign,
+            placeholder: { type: 'plain_text', text: 'Assign to…' },
+            ...(f.assignee ? { initial_user: f.assignee } : {}),
+          },
+        ];
+  return [...triage, ...assign, { ...button('AWS console', a.console), url: consoleUrl(f) }];
+}
+
+/**
+ * One finding: title, severity, state, control, account, region and resource; who changed it, when
+ * and whether Security Hub agrees; then its actions. Two blocks.
+ */
+export function findingBlocks(f: FindingSummary, view: FindingView): Block[] {
+  const account = f.accountName ? `${escapeMrkdwn(f.accountName)} \`${f.accountId}\`` : `\`${f.accountId}\``;
+  const text = [
+    `${ICON[f.severity] ?? ''} *${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''}`,
+    `${f.severity} · *${f.status}* · ${escapeMrkdwn(f.controlId ?? f.source)} · ${account} · ${f.region}`,
+    `\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
+    ...stateLines(f),
+  ].join('\n');
+  return [section(text), { type: 'actions', block_id: findingBlockId(f.id, view), elements: actionsFor(f) }];
+}
+
+/** A console link for a finding: its Security Hub control, or the IAM users page for Warden's checks. */
+export function consoleUrl(f: Pick<FindingSummary, 'source' | 'region' | 'controlId'>): string {
+  if (f.source === 'securityhub' && f.controlId) {
+    return `https://${f.region}.console.aws.amazon.com/securityhub/home?region=${f.region}#/controls/${encodeURIComponent(f.controlId)}`;
+  }
+  return 'https://console.aws.amazon.com/iam/home#/users';
+}

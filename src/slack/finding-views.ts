@@ -1,0 +1,129 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Account } from '../db/schema.js';
+import { findAccount } from '../posture/accounts.js';
+import { type FindingSummary, findingSummaries, listFindings } from '../posture/findings-list.js';
+import { accountOpenBySeverity, openBySeverityOf } from '../posture/summary.js';
+import { membership } from '../workflow/membership.js';
+import { type Identity, ownersOf } from '../workflow/policy.js';
+import { waitingForApproval } from '../workflow/remediation-queue.js';
+import { type FindingView, findingBlocks } from './blocks/finding.js';
+import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
+import { homeView } from './blocks/home.js';
+import { accountPosture } from './blocks/posture.js';
+import { type Block, section } from './blocks/text.js';
+import { parseFindingsQuery } from './findings-query.js';
+
+/**
+ * The messages findings live in, drawn from the database. Commands draw them first; a click on a
+ * finding draws the same message again, so it shows the finding's new state in place.
+ */
+export interface ViewDeps {
+  db: Database;
+  config: Config;
+}
+
+export interface Message {
+  text: string;
+  blocks: Block[];
+}
+
+const TOP_FINDINGS = 10;
+
+/** The finding just acted on stays in sight even when it no longer matches the list (now suppressed, say). */
+async function withActed(db: Database, rows: FindingSummary[], acted: number | undefined) {
+  if (acted === undefined || rows.some((r) => r.id === acted)) return rows;
+  return [...(await findingSummaries(db, [acted])), ...rows];
+}
+
+/** A page of `/findings`, or its usage when a word is not understood. */
+export async function findingsPageMessage(
+  deps: ViewDeps,
+  input: { query: string; userId: string; offset: number; acted?: number },
+): Promise<Message> {
+  const parsed = await parseFindingsQuery(deps.db, input.query, input.userId);
+  if ('error' in parsed)
+    return { text: 'Unknown /findings filter', blocks: [section(`${parsed.error}\n${FINDINGS_USAGE}`)] };
+  const { rows, total } = await listFindings(deps.db, parsed.filters, {
+    offset: input.offset,
+    limit: FINDINGS_PAGE_SIZE,
+  });
+  return {
+    text: `${total} findings`,
+    blocks: findingsPage({
+      query: input.query,
+      rows: await withActed(deps.db, rows, input.acted),
+      total,
+      offset: input.offset,
+    }),
+  };
+}
+
+/** `/posture <account>`: owners, OU, open findings by severity, and the worst of them with their actions. */
+export async function accountMessage(deps: ViewDeps, account: Account, acted?: number): Promise<Message> {
+  const top = await listFindings(deps.db, { accountId: account.id }, { offset: 0, limit: TOP_FINDINGS });
+  return {
+    text: `Posture of ${account.name}`,
+    blocks: accountPosture({
+      account,
+      owners: ownersOf(account, deps.config.policy),
+      open: await accountOpenBySeverity(deps.db, account.id),
+      top: await withActed(deps.db, top.rows, acted),
+      totalOpen: top.total,
+    }),
+  };
+}
+
+/** A message about one finding (a DM to its assignee, say), with an optional line above it. */
+export async function findingCardMessage(
+  deps: ViewDeps,
+  findingId: number,
+  intro?: string,
+): Promise<Message | undefined> {
+  const [f] = await findingSummaries(deps.db, [findingId]);
+  if (!f) return undefined;
+  return {
+    text: `${intro ? `${intro}: ` : ''}${f.severity} finding: ${f.title}`,
+    blocks: [...(intro ? [section(intro)] : []), ...findingBlocks(f, { kind: 'card' })],
+  };
+}
+
+/** Draws again the message a finding was clicked in (any view but the Home tab). */
+export async function redrawMessage(
+  deps: ViewDeps,
+  view: Exclude<FindingView, { kind: 'home' }>,
+  userId: string,
+  findingId: number,
+): Promise<Message | undefined> {
+  if (view.kind === 'findings')
+    return findingsPageMessage(deps, { query: view.query, userId, offset: view.offset, acted: findingId });
+  if (view.kind === 'account') {
+    const found = await findAccount(deps.db, view.accountId);
+    if (found.account) return accountMessage(deps, found.account, findingId);
+  }
+  return findingCardMessage(deps, findingId);
+}
+
+const HOME_ASSIGNED = 20;
+
+/** The App Home tab of one person: assigned to me, my accounts, waiting for my approval. */
+export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
+  const mine = await membership(deps.db, who, deps.config.policy);
+  const assigned = await listFindings(deps.db, { assignee: who.userId }, { offset: 0, limit: HOME_ASSIGNED });
+  const open = await openBySeverityOf(
+    deps.db,
+    mine.accounts.map((a) => a.id),
+  );
+  return homeView({
+    userId: who.userId,
+    role: mine.role,
+    ...(notice ? { notice } : {}),
+    assigned: assigned.rows,
+    assignedTotal: assigned.total,
+    accounts: mine.accounts.map((a) => ({
+      ...a,
+      open: open.get(a.id)!,
+    })),
+    approvals: await waitingForApproval(deps.db, who, deps.config.policy),
+  });
+}

@@ -1,0 +1,43 @@
+import type { Database } from '../db/client.js';
+import type { Source } from '../findings/finding.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { findAccount } from '../posture/accounts.js';
+import { FINDING_STATUSES, type FindingFilters, type FindingStatus } from '../posture/findings-list.js';
+import { FINDINGS_QUERY_MAX } from './blocks/finding.js';
+import { clip, escapeMrkdwn } from './blocks/text.js';
+
+const SOURCE_WORDS: Record<string, Source> = {
+  securityhub: 'securityhub',
+  iam: 'credential-report',
+  'credential-report': 'credential-report',
+};
+
+/**
+ * Reads `/findings` words into filters: a severity, an account (id, name or alias), a state, `mine`
+ * or a mentioned user, a source; each at most once. Or says which word it does not understand.
+ */
+export async function parseFindingsQuery(
+  db: Database,
+  text: string,
+  userId: string,
+): Promise<{ filters: FindingFilters } | { error: string }> {
+  if (text.length > FINDINGS_QUERY_MAX)
+    return { error: `That is too long for a filter (${text.length} characters).` };
+  const filters: FindingFilters = {};
+  for (const word of text.trim().split(/\s+/).filter(Boolean)) {
+    const w = word.toLowerCase();
+    const mention = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(word);
+    if ((SEVERITIES as readonly string[]).includes(w) && !filters.severity) filters.severity = w as Severity;
+    else if ((FINDING_STATUSES as readonly string[]).includes(w) && !filters.status)
+      filters.status = w as FindingStatus;
+    else if (w === 'mine' && !filters.assignee) filters.assignee = userId;
+    else if (mention && !filters.assignee) filters.assignee = mention[1]!;
+    else if (SOURCE_WORDS[w] && !filters.source) filters.source = SOURCE_WORDS[w];
+    else if (!filters.accountId) {
+      const found = await findAccount(db, word);
+      if (!found.account) return { error: `No account matches \`${escapeMrkdwn(clip(word, 100))}\`.` };
+      filters.accountId = found.account.id;
+    } else return { error: `I don't understand \`${escapeMrkdwn(clip(word, 100))}\`.` };
+  }
+  return { filters };
+}

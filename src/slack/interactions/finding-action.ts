@@ -1,0 +1,104 @@
+import type { RespondFn } from '@slack/bolt';
+import type { WorkflowUpdate } from '../../aws/securityhub-updates.js';
+import type { Finding } from '../../db/schema.js';
+import { recordDenial } from '../../workflow/denials.js';
+import { findingAccess } from '../../workflow/finding-access.js';
+import type { Identity } from '../../workflow/policy.js';
+import { writeBackWorkflow } from '../../workflow/securityhub-sync.js';
+import type { TriageResult } from '../../workflow/triage.js';
+import type { HandlerDeps } from '../app.js';
+import { type FindingView, parseFindingBlockId } from '../blocks/finding.js';
+import { homeTab, redrawMessage } from '../finding-views.js';
+
+/** Where a click came from: who clicked, and how to answer (a message's response_url, or the Home tab). */
+export interface ClickOrigin {
+  userId: string;
+  /** Absent for clicks in the Home tab, which has no response_url. */
+  respond: RespondFn | undefined;
+}
+
+/** What one action does to a finding the person may change. */
+export type FindingChange = (input: { finding: Finding; who: Identity }) => Promise<
+  TriageResult & {
+    /** Written back to Security Hub when the state changed. */
+    writeBack?: WorkflowUpdate;
+    /** Done after the change (and the write-back), e.g. the DM to an assignee. */
+    afterwards?: () => Promise<void>;
+  }
+>;
+
+/** How a person is named in notes written to AWS: their email when Slack has it, else their user id. */
+export const nameOf = (who: Identity) => who.email ?? who.userId;
+
+/**
+ * Runs one action on the finding named by a block id: reads the finding, re-checks that this person
+ * may change it, changes it (state and audit event in one transaction), writes the new workflow back
+ * to Security Hub, and draws the message (or Home tab) again with the new state. A block id that is
+ * not Warden's, a finding that does not exist or a person who may not change it: refused, audited,
+ * told why, and nothing changes.
+ */
+export async function actOnFinding(
+  deps: HandlerDeps,
+  origin: ClickOrigin,
+  input: { blockId: string; attempted: string },
+  change: FindingChange,
+): Promise<void> {
+  const target = parseFindingBlockId(input.blockId);
+  if (!target) {
+    await refuse(deps, origin, {
+      attempted: input.attempted,
+      subject: 'slack:block',
+      reason: 'the message does not name a Warden finding',
+    });
+    return;
+  }
+  const who = await deps.directory.identify(origin.userId);
+  const access = await findingAccess(deps.db, who, target.findingId, deps.config.policy);
+  if (!access.allowed) {
+    await refuse(deps, origin, {
+      attempted: input.attempted,
+      subject: `finding:${target.findingId}`,
+      reason: access.reason,
+    });
+    return;
+  }
+  const result = await change({ finding: access.finding, who });
+  if (result.changed && result.finding && result.writeBack) {
+    await writeBackWorkflow(deps.writeBack, [result.finding], result.writeBack, origin.userId);
+  }
+  if (result.changed) await result.afterwards?.();
+  await redraw(deps, origin, target.view, target.findingId);
+}
+
+/** Draws the view a finding was clicked in again, from the database. */
+export async function redraw(
+  deps: HandlerDeps,
+  origin: ClickOrigin,
+  view: FindingView,
+  findingId: number,
+): Promise<void> {
+  if (view.kind === 'home' || !origin.respond) {
+    const who = await deps.directory.identify(origin.userId);
+    await deps.web.views.publish({ user_id: origin.userId, view: await homeTab(deps, who) });
+    return;
+  }
+  const message = await redrawMessage(deps, view, origin.userId, findingId);
+  if (message) await origin.respond({ replace_original: true, ...message });
+}
+
+/** Refuses an action: audits who tried what and why not, and tells them, changing nothing else. */
+export async function refuse(
+  deps: HandlerDeps,
+  origin: ClickOrigin,
+  denial: { attempted: string; subject: string; reason: string },
+): Promise<void> {
+  await recordDenial(deps.db, { actor: origin.userId, ...denial });
+  const text = `:no_entry: You cannot ${denial.attempted} this: ${denial.reason}.`;
+  if (origin.respond) {
+    await origin.respond({ response_type: 'ephemeral', replace_original: false, text });
+    return;
+  }
+  // The Home tab has no response_url: the refusal is shown at its top.
+  const who = await deps.directory.identify(origin.userId);
+  await deps.web.views.publish({ user_id: origin.userId, view: await homeTab(deps, who, text) });
+}

@@ -1,0 +1,67 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Policy } from '../config.js';
+import type { Database } from '../db/client.js';
+import { accounts, findings, remediationDecisions, remediationRequests } from '../db/schema.js';
+import { type Identity, mayApprove } from './policy.js';
+
+/** A remediation request that waits for someone's approval, as the App Home lists it. */
+export interface PendingRequest {
+  id: number;
+  playbookId: string;
+  findingId: number;
+  findingTitle: string;
+  severity: string;
+  accountId: string;
+  accountName: string | null;
+  requestedBy: string;
+  requestedAt: Date;
+  expiresAt: Date;
+  approvals: number;
+  requiredApprovals: number;
+}
+
+/**
+ * The pending, unexpired requests this person may approve and has not decided yet: requests in
+ * accounts they own (or any, for admins and approvers), never their own. Soonest to expire first.
+ */
+export async function waitingForApproval(
+  db: Database,
+  who: Identity,
+  policy: Policy,
+  now = new Date(),
+): Promise<PendingRequest[]> {
+  const approvals = sql<number>`(select count(*) from ${remediationDecisions} d
+    where d.request_id = ${remediationRequests.id} and d.decision = 'approve')::int`;
+  const decidedByMe = sql<boolean>`exists (select 1 from ${remediationDecisions} d
+    where d.request_id = ${remediationRequests.id} and d.decided_by = ${who.userId})`;
+  const rows = await db
+    .select({
+      id: remediationRequests.id,
+      playbookId: remediationRequests.playbookId,
+      findingId: remediationRequests.findingId,
+      findingTitle: findings.title,
+      severity: findings.severity,
+      accountId: remediationRequests.accountId,
+      accountName: accounts.name,
+      tags: accounts.tags,
+      requestedBy: remediationRequests.requestedBy,
+      requestedAt: remediationRequests.requestedAt,
+      expiresAt: remediationRequests.expiresAt,
+      approvals,
+      requiredApprovals: remediationRequests.requiredApprovals,
+      decidedByMe,
+    })
+    .from(remediationRequests)
+    .innerJoin(findings, eq(findings.id, remediationRequests.findingId))
+    .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
+    .where(and(eq(remediationRequests.status, 'pending'), gt(remediationRequests.expiresAt, now)))
+    .orderBy(asc(remediationRequests.expiresAt), asc(remediationRequests.id));
+  return rows
+    .filter(
+      (r) =>
+        r.requestedBy !== who.userId &&
+        !r.decidedByMe &&
+        mayApprove(who, { id: r.accountId, tags: r.tags ?? {} }, policy),
+    )
+    .map(({ tags: _tags, decidedByMe: _d, ...r }) => ({ ...r, approvals: Number(r.approvals) }));
+}
