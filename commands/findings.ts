@@ -35,17 +35,22 @@ export function findingsPager(deps: HandlerDeps) {
     respond,
   }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
     await ack();
-    let cursor: PageCursor;
+    let cursor: Partial<PageCursor> | undefined;
     try {
-      cursor = JSON.parse((action as { value?: string }).value ?? '') as PageCursor;
-    } catch {
+      cursor = JSON.parse((action as { value?: string }).value ?? '') as Partial<PageCursor>;
+    } catch {}
+    if (typeof cursor?.q !== 'string' || !Number.isInteger(cursor.o) || cursor.o! < 0) {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'That page button is not one Warden drew. Run `/findings` again.',
+      });
       return;
     }
-    const offset = Number.isInteger(cursor.o) && cursor.o >= 0 ? cursor.o : 0;
     const page = await findingsPageMessage(deps, {
-      query: String(cursor.q ?? ''),
+      query: cursor.q,
       userId: body.user.id,
-      offset,
+      offset: cursor.o!,
     });
     await respond({ replace_original: true, ...page });
   };

@@ -24,6 +24,8 @@ export interface FindingSummary {
   severity: Severity;
   status: string;
   source: string;
+  /** Security Hub's finding Id, or Warden's fingerprint. */
+  externalId: string;
   accountId: string;
   accountName: string | null;
   region: string;
@@ -68,6 +70,7 @@ export async function listFindings(
       severity: findings.severity,
       status: findings.status,
       source: findings.source,
+      externalId: findings.externalId,
       accountId: findings.accountId,
       accountName: accounts.name,
       region: findings.region,

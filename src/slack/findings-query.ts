@@ -24,20 +24,30 @@ export async function parseFindingsQuery(
   if (text.length > FINDINGS_QUERY_MAX)
     return { error: `That is too long for a filter (${text.length} characters).` };
   const filters: FindingFilters = {};
+  const once = (kind: string, word: string) => ({
+    error: `One ${kind} at a time: \`${escapeMrkdwn(clip(word, 100))}\` is a second one.`,
+  });
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
     const w = word.toLowerCase();
     const mention = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(word);
-    if ((SEVERITIES as readonly string[]).includes(w) && !filters.severity) filters.severity = w as Severity;
-    else if ((FINDING_STATUSES as readonly string[]).includes(w) && !filters.status)
+    if ((SEVERITIES as readonly string[]).includes(w)) {
+      if (filters.severity) return once('severity', word);
+      filters.severity = w as Severity;
+    } else if ((FINDING_STATUSES as readonly string[]).includes(w)) {
+      if (filters.status) return once('state', word);
       filters.status = w as FindingStatus;
-    else if (w === 'mine' && !filters.assignee) filters.assignee = userId;
-    else if (mention && !filters.assignee) filters.assignee = mention[1]!;
-    else if (SOURCE_WORDS[w] && !filters.source) filters.source = SOURCE_WORDS[w];
-    else if (!filters.accountId) {
+    } else if (w === 'mine' || mention) {
+      if (filters.assignee) return once('assignee', word);
+      filters.assignee = mention ? mention[1]! : userId;
+    } else if (SOURCE_WORDS[w]) {
+      if (filters.source) return once('source', word);
+      filters.source = SOURCE_WORDS[w];
+    } else {
+      if (filters.accountId) return { error: `I don't understand \`${escapeMrkdwn(clip(word, 100))}\`.` };
       const found = await findAccount(db, word);
       if (!found.account) return { error: `No account matches \`${escapeMrkdwn(clip(word, 100))}\`.` };
       filters.accountId = found.account.id;
-    } else return { error: `I don't understand \`${escapeMrkdwn(clip(word, 100))}\`.` };
+    }
   }
   return { filters };
 }

@@ -64,3 +64,42 @@ test('a word /findings does not understand gets the usage, and nothing else happ
   expect(text).toContain('Usage: `/findings');
   expect(s.slack.calls.filter((c) => !c.method.startsWith('/response/')).length).toBe(before);
 });
+
+test('/findings by state, by `mine` and by a mentioned user', async () => {
+  const [a, b] = await h.db.db
+    .select()
+    .from(findings)
+    .where(eq(findings.severity, 'medium'))
+    .orderBy(findings.id)
+    .limit(2);
+  await h.db.db
+    .update(findings)
+    .set({ status: 'acknowledged', assignee: 'U0ALICE' })
+    .where(eq(findings.id, a!.id));
+  await h.db.db.update(findings).set({ assignee: 'U0BOB' }).where(eq(findings.id, b!.id));
+
+  const acknowledged = await findingsFor('acknowledged');
+  expect(acknowledged.text).toContain('1–1 of 1');
+  expect(acknowledged.text).toContain(a!.title);
+  expect((await findingsFor('mine')).text).toMatch(/1–1 of 1".*acknowledged/);
+  const bobs = await findingsFor('<@U0BOB|bob> medium');
+  expect(bobs.text).toContain('1–1 of 1');
+  expect(bobs.text).toContain('Assigned to <@U0BOB>');
+  expect((await findingsFor('resolved')).text).toContain('none.');
+});
+
+test('/findings help, a repeated filter and an over-long query get the usage', async () => {
+  const res = await s.command('/findings', 'help', 'U0ALICE', 'h1');
+  expect(JSON.stringify(await res.json())).toContain('Usage: `/findings');
+  expect((await findingsFor('critical open high')).text).toContain(
+    'One severity at a time: `high` is a second one',
+  );
+  expect((await findingsFor('x'.repeat(300))).text).toContain('too long');
+});
+
+test('a page button with a value Warden never wrote is answered with an explanation, and nothing else happens', async () => {
+  expect((await s.click('findings-next', '{"q":1}', 'U0ALICE', 'bad1')).status).toBe(200);
+  const { args } = await s.answer('bad1');
+  expect(args).toMatchObject({ replace_original: false });
+  expect(args.text).toMatch(/not one Warden drew/);
+});

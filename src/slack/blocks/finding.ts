@@ -130,10 +130,27 @@ export function findingBlocks(f: FindingSummary, view: FindingView): Block[] {
   return [section(text), { type: 'actions', block_id: findingBlockId(f.id, view), elements: actionsFor(f) }];
 }
 
-/** A console link for a finding: its Security Hub control, or the IAM users page for Warden's checks. */
-export function consoleUrl(f: Pick<FindingSummary, 'source' | 'region' | 'controlId'>): string {
-  if (f.source === 'securityhub' && f.controlId) {
-    return `https://${f.region}.console.aws.amazon.com/securityhub/home?region=${f.region}#/controls/${encodeURIComponent(f.controlId)}`;
+const IAM_CONSOLE = 'https://console.aws.amazon.com/iam/home';
+/** `Id=\operator\:EQUALS\:` as the Security Hub console's search parameter encodes it. */
+const SECURITY_HUB_ID_EQUALS = 'Id%3D%255Coperator%255C%253AEQUALS%255C%253A';
+
+/**
+ * The finding in the AWS console: Security Hub's findings page filtered to its Id (the filter
+ * twice URL-encoded, as the console writes it), or for Warden's own checks the IAM user, the
+ * root user's credentials or the account's password settings.
+ */
+export function consoleUrl(
+  f: Pick<FindingSummary, 'source' | 'region' | 'externalId' | 'resourceId'>,
+): string {
+  if (f.source === 'securityhub') {
+    const id = encodeURIComponent(encodeURIComponent(f.externalId));
+    return `https://${f.region}.console.aws.amazon.com/securityhub/home?region=${f.region}#/findings?search=${SECURITY_HUB_ID_EQUALS}${id}`.slice(
+      0,
+      BLOCK_KIT.buttonUrl,
+    );
   }
-  return 'https://console.aws.amazon.com/iam/home#/users';
+  const user = /^arn:aws[\w-]*:iam::\d{12}:user\/(?:[^#]*\/)?([^/#]+)/.exec(f.resourceId)?.[1];
+  if (user) return `${IAM_CONSOLE}#/users/details/${encodeURIComponent(user)}`;
+  if (/:root(#|$)/.test(f.resourceId)) return `${IAM_CONSOLE}#/security_credentials`;
+  return `${IAM_CONSOLE}#/account_settings`;
 }

@@ -1,6 +1,6 @@
 import type { ScanProgress } from '../../posture/scan-progress.js';
 import { BLOCK_KIT } from '../limits.js';
-import { type Block, clip, context, escapeMrkdwn, section } from './text.js';
+import { type Block, context, escapeMrkdwn, linesWithin, section } from './text.js';
 
 /** What the scan message shows when a scan ends. */
 export interface ScanReport {
@@ -36,10 +36,7 @@ export function scanDoneBlocks(r: ScanReport, requestedBy: string): Block[] {
     ...(lines.length
       ? [
           section(
-            clip(
-              `*Not scanned* (their earlier findings stay open)\n${lines.join('\n')}`,
-              BLOCK_KIT.sectionText,
-            ),
+            `*Not scanned* (their earlier findings stay open)\n${linesWithin(lines, BLOCK_KIT.sectionText - 60, (n) => `…and ${n} more`)}`,
           ),
         ]
       : []),
