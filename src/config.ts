@@ -28,6 +28,9 @@ const DEFAULTS = {
   AUDIT_ROLE_NAME: 'WardenAudit',
   REMEDIATION_ROLE_NAME: 'WardenRemediation',
   SECURITYHUB_SYNC: true,
+  REMEDIATION_MODE: 'dry-run' as const,
+  REMEDIATION_REQUEST_TTL_HOURS: 72,
+  TWO_APPROVALS_FOR: ['irreversible', 'critical'] as Array<'irreversible' | 'critical'>,
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
   SCAN_CONCURRENCY: 16,
@@ -83,6 +86,15 @@ const policySchema = z
       .object({ maxDays: days.default(DEFAULTS.SUPPRESSION_MAX_DAYS) })
       .strict()
       .default({ maxDays: DEFAULTS.SUPPRESSION_MAX_DAYS }),
+    remediation: z
+      .object({
+        /** Which requests need a second approval, by a second person: irreversible playbooks, critical findings. */
+        twoApprovalsFor: z
+          .array(z.enum(['irreversible', 'critical'], { message: 'must be irreversible or critical' }))
+          .default(DEFAULTS.TWO_APPROVALS_FOR),
+      })
+      .strict()
+      .default({ twoApprovalsFor: DEFAULTS.TWO_APPROVALS_FOR }),
     /** Thresholds of the credential-report checks (CIS defaults). */
     checks: z
       .object({
@@ -180,6 +192,12 @@ const envSchema = z.object({
   ),
   WARDEN_REMEDIATION_EXTERNAL_ID: externalId,
   WARDEN_SECURITYHUB_SYNC: flag(DEFAULTS.SECURITYHUB_SYNC),
+  WARDEN_REMEDIATION_MODE: optionalText.pipe(
+    z
+      .enum(['dry-run', 'execute'], { message: 'must be dry-run or execute' })
+      .default(DEFAULTS.REMEDIATION_MODE),
+  ),
+  WARDEN_REMEDIATION_REQUEST_TTL_HOURS: positiveInt(DEFAULTS.REMEDIATION_REQUEST_TTL_HOURS, 24 * 30),
   /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
   WARDEN_REGIONS: optionalText.pipe(
     z
@@ -237,6 +255,12 @@ export interface AwsConfig {
   remediationRole: RoleConfig;
   /** Triage decisions are written back to Security Hub (Workflow.Status and a note). */
   securityHubSync: boolean;
+  remediation: {
+    /** dry-run: approved requests record what they would call and call nothing; execute: they call AWS. */
+    mode: 'dry-run' | 'execute';
+    /** A pending request nobody approved in this long expires. */
+    requestTtlMs: number;
+  };
   regions: string[];
   securityHub:
     | { mode: 'per-account' }
@@ -328,6 +352,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         externalId: e.WARDEN_REMEDIATION_EXTERNAL_ID,
       },
       securityHubSync: e.WARDEN_SECURITYHUB_SYNC,
+      remediation: {
+        mode: e.WARDEN_REMEDIATION_MODE,
+        requestTtlMs: e.WARDEN_REMEDIATION_REQUEST_TTL_HOURS * 3_600_000,
+      },
       regions: e.WARDEN_REGIONS ?? [env.AWS_REGION?.trim() || DEFAULTS.REGION],
       securityHub:
         e.WARDEN_SECURITYHUB_MODE === 'aggregator'

@@ -101,6 +101,12 @@ describe('loadConfig', () => {
     expect(defaults.auditRole.name).toBe('WardenAudit');
     expect(defaults.remediationRole).toEqual({ name: 'WardenRemediation', externalId: undefined });
     expect(defaults.securityHubSync).toBe(true);
+    expect(defaults.remediation).toEqual({ mode: 'dry-run', requestTtlMs: 72 * 3_600_000 });
+    expect(loadConfig({}).policy.remediation.twoApprovalsFor).toEqual(['irreversible', 'critical']);
+    expect(loadConfig({ WARDEN_REMEDIATION_MODE: 'execute' }).aws.remediation.mode).toBe('execute');
+    expect(problemsOf({ WARDEN_REMEDIATION_MODE: 'yolo' })).toMatch(
+      /WARDEN_REMEDIATION_MODE: must be dry-run or execute/,
+    );
     const set = loadConfig({
       WARDEN_REMEDIATION_ROLE_NAME: 'SecOpsWriter',
       WARDEN_REMEDIATION_EXTERNAL_ID: 'ext-qqsecretqq',

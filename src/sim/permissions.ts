@@ -45,8 +45,9 @@ function policyOf(caller: IssuedCredentials, scenario: Scenario): Policy {
   return callerPolicy;
 }
 
-/** Operations that change something: refused for an account whose scenario says its writes are denied. */
-const READ_ONLY = /^(Get|List|Describe|Generate)/;
+/** Operations that change nothing in an account (every other one does). */
+const READ_ONLY = /^(Get|List|Describe|Generate|AssumeRole$)/;
+export const isWrite = (operation: string) => !READ_ONLY.test(operation);
 
 /** Throws AccessDenied, worded as AWS words it, when the caller's policy does not allow `service:operation`. */
 export function authorize(
@@ -58,7 +59,7 @@ export function authorize(
 ): void {
   const action = `${service}:${operation}`;
   if (ALWAYS_ALLOWED.has(action)) return;
-  const denied = !allows(policyOf(caller, scenario), action) || (writesDenied && !READ_ONLY.test(operation));
+  const denied = !allows(policyOf(caller, scenario), action) || (writesDenied && isWrite(operation));
   if (!denied) return;
   const code = service === 'iam' || service === 'sts' ? 'AccessDenied' : 'AccessDeniedException';
   throw new SimError(

@@ -65,6 +65,16 @@ export interface AccountState {
   report: CredentialReportState;
 }
 
+/** A call as the simulator received it: who made it (the caller's ARN names the role session), and its parameters. */
+export interface LoggedCall {
+  service: string;
+  operation: string;
+  account: string;
+  region: string;
+  caller: string;
+  params: Record<string, unknown>;
+}
+
 export interface IssuedCredentials {
   account: string;
   /** The caller's ARN (an IAM user, or an assumed-role session). */
@@ -89,6 +99,8 @@ export class SimWorld {
   private readonly findingsById = new Map<string, FindingRecord>();
   readonly credentials = new Map<string, IssuedCredentials>();
   private readonly callCounts = new Map<string, number>();
+  /** Every call that changed something (or tried to), in order: what a test compares a plan with. */
+  readonly writeLog: LoggedCall[] = [];
 
   constructor(
     scenario: Scenario,
@@ -223,6 +235,10 @@ export class SimWorld {
     this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
   }
 
+  logWrite(call: LoggedCall): void {
+    this.writeLog.push(call);
+  }
+
   /** How many times `operation` was called, by one account or by all. */
   calls(operation: string, account?: string): number {
     if (account) return this.callCounts.get(`${operation}|${account}`) ?? 0;
@@ -239,5 +255,6 @@ export class SimWorld {
 
   resetCalls(): void {
     this.callCounts.clear();
+    this.writeLog.length = 0;
   }
 }

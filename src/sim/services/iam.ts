@@ -1,5 +1,6 @@
 import { CREDENTIAL_REPORT_MIN_INTERVAL_MS } from '../../aws/quotas.js';
 import { SimError } from '../protocol.js';
+import type { SimPasswordPolicy } from '../scenario.js';
 import type { AccountState, IamKey } from '../world.js';
 import type { CallContext, Handler } from './context.js';
 
@@ -110,6 +111,54 @@ function user(ctx: CallContext, name: unknown) {
   return u;
 }
 
+function accessKey(ctx: CallContext): IamKey {
+  const u = user(ctx, ctx.params.UserName);
+  const key = u.keys.find((k) => k.id === ctx.params.AccessKeyId);
+  if (!key) {
+    throw new SimError(
+      'NoSuchEntity',
+      `The Access Key with id ${String(ctx.params.AccessKeyId)} cannot be found.`,
+      404,
+    );
+  }
+  return key;
+}
+
+const noLoginProfile = (name: string) =>
+  new SimError('NoSuchEntity', `Login Profile for User ${name} cannot be found.`, 404);
+
+/**
+ * UpdateAccountPasswordPolicy's fields as IAM reads them: every field left out takes its default
+ * (length 8, nothing required, no expiry, no reuse prevention), as the API documents.
+ */
+function passwordPolicyFrom(params: Record<string, unknown>): SimPasswordPolicy {
+  const int = (name: string, min: number, max: number) => {
+    if (params[name] === undefined) return undefined;
+    const n = Number(params[name]);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new SimError(
+        'ValidationError',
+        `Value '${String(params[name])}' at '${name}' failed to satisfy constraint`,
+      );
+    }
+    return n;
+  };
+  const bool = (name: string) => params[name] === 'true';
+  const maxAge = int('MaxPasswordAge', 1, 1095);
+  const reuse = int('PasswordReusePrevention', 1, 24);
+  return {
+    MinimumPasswordLength: int('MinimumPasswordLength', 6, 128) ?? 8,
+    RequireSymbols: bool('RequireSymbols'),
+    RequireNumbers: bool('RequireNumbers'),
+    RequireUppercaseCharacters: bool('RequireUppercaseCharacters'),
+    RequireLowercaseCharacters: bool('RequireLowercaseCharacters'),
+    AllowUsersToChangePassword: bool('AllowUsersToChangePassword'),
+    HardExpiry: bool('HardExpiry'),
+    ...(maxAge !== undefined ? { MaxPasswordAge: maxAge } : {}),
+    ...(reuse !== undefined ? { PasswordReusePrevention: reuse } : {}),
+  };
+}
+
 function complete(ctx: CallContext, account: AccountState): void {
   account.report = {
     state: 'complete',
@@ -165,7 +214,50 @@ export const iam: Record<string, Handler> = {
         404,
       );
     }
-    return { PasswordPolicy: { ExpirePasswords: false, ...policy } };
+    return { PasswordPolicy: { ...policy, ExpirePasswords: Boolean(policy.MaxPasswordAge) } };
+  },
+  UpdateAccountPasswordPolicy(ctx) {
+    state(ctx).passwordPolicy = passwordPolicyFrom(ctx.params);
+    return {};
+  },
+  DeleteAccountPasswordPolicy(ctx) {
+    const account = state(ctx);
+    if (!account.passwordPolicy) {
+      throw new SimError('NoSuchEntity', `The account policy with name PasswordPolicy cannot be found.`, 404);
+    }
+    account.passwordPolicy = null;
+    return {};
+  },
+  GetLoginProfile(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    if (!u.password) throw noLoginProfile(u.name);
+    return {
+      LoginProfile: {
+        UserName: u.name,
+        CreateDate: new Date(u.password.changedAt),
+        PasswordResetRequired: false,
+      },
+    };
+  },
+  DeleteLoginProfile(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    if (!u.password) throw noLoginProfile(u.name);
+    u.password = undefined;
+    return {};
+  },
+  UpdateAccessKey(ctx) {
+    const status = String(ctx.params.Status ?? '');
+    if (status !== 'Active' && status !== 'Inactive') {
+      throw new SimError('ValidationError', `Value '${status}' at 'status' failed to satisfy constraint`);
+    }
+    accessKey(ctx).active = status === 'Active';
+    return {};
+  },
+  DeleteAccessKey(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const key = accessKey(ctx);
+    u.keys.splice(u.keys.indexOf(key), 1);
+    return {};
   },
   ListUsers(ctx) {
     return {
