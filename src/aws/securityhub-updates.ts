@@ -20,6 +20,19 @@ export interface UpdateOutcome {
   unprocessed: Array<FindingIdentifier & { code: string; message: string }>;
 }
 
+/**
+ * The account and region whose Security Hub may update a finding: its own, or in aggregator mode
+ * the delegated administrator's aggregation region (an update there reaches every linked region).
+ */
+export function securityHubUpdater(
+  finding: { accountId: string; region: string },
+  hub: { mode: 'per-account' } | { mode: 'aggregator'; adminAccountId: string; aggregationRegion: string },
+): { account: string; region: string } {
+  return hub.mode === 'aggregator'
+    ? { account: hub.adminAccountId, region: hub.aggregationRegion }
+    : { account: finding.accountId, region: finding.region };
+}
+
 /** Cuts a note to what Security Hub accepts (Note.Text is 1–512 characters). */
 export function noteText(text: string): string {
   const max = PAGE_LIMITS.securityHubNoteText;

@@ -220,7 +220,11 @@ export const remediationRequests = pgTable(
     reason: text('reason').notNull(),
     requestedBy: text('requested_by').notNull(),
     requestedAt: ts('requested_at').notNull().defaultNow(),
-    /** pending | rejected | expired | executing | succeeded | failed | needs-attention */
+    /**
+     * pending | rejected | expired | executing | succeeded (verified) | unverified (made, but the
+     * read-back disagrees) | failed | dry-run (recorded what it would call) | needs-attention (left
+     * executing by a crash: a person must look, it is never re-run)
+     */
     status: text('status').notNull().default('pending'),
     requiredApprovals: integer('required_approvals').notNull().default(1),
     expiresAt: ts('expires_at').notNull(),
@@ -232,12 +236,28 @@ export const remediationRequests = pgTable(
     error: text('error'),
     /** For a rollback request: the request it undoes. */
     rollbackOf: integer('rollback_of'),
+    /** The Slack messages that show this request (DMs to approvers, the finding's thread), kept up to date. */
+    messages: jsonb('messages').$type<SlackMessageRef[]>().notNull().default([]),
   },
   (t) => [
     index('remediation_requests_status_idx').on(t.status, t.expiresAt),
     index('remediation_requests_finding_idx').on(t.findingId),
+    // One open request per finding and playbook, and one open rollback per request.
+    uniqueIndex('remediation_requests_one_open_idx')
+      .on(t.findingId, t.playbookId)
+      .where(sql`${t.status} in ('pending', 'executing') and ${t.rollbackOf} is null`),
+    uniqueIndex('remediation_requests_one_open_rollback_idx')
+      .on(t.rollbackOf)
+      .where(sql`${t.status} in ('pending', 'executing') and ${t.rollbackOf} is not null`),
   ],
 );
+
+/** A Slack message Warden posted and keeps up to date: `thread` roots hold the request's replies. */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+  kind: 'approval' | 'thread';
+}
 export type RemediationRequest = typeof remediationRequests.$inferSelect;
 
 export const remediationDecisions = pgTable(

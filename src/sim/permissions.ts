@@ -47,7 +47,7 @@ function policyOf(caller: IssuedCredentials, scenario: Scenario): Policy {
 
 /** Operations that change nothing in an account (every other one does). */
 const READ_ONLY = /^(Get|List|Describe|Generate|AssumeRole$)/;
-export const isWrite = (operation: string) => !READ_ONLY.test(operation);
+const isWrite = (operation: string) => !READ_ONLY.test(operation);
 
 /** Throws AccessDenied, worded as AWS words it, when the caller's policy does not allow `service:operation`. */
 export function authorize(

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { securityHubRateLimit } from '../aws/quotas.js';
 import { RateLimiter } from '../aws/token-bucket.js';
-import { authorize, isWrite } from './permissions.js';
+import { authorize } from './permissions.js';
 import {
   failure,
   type Protocol,
@@ -85,17 +85,15 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         throw new SimError('ExpiredToken', 'The security token included in the request is expired', 400);
       }
       world.countCall(operation, caller.account);
-      if (isWrite(operation)) {
-        const { Action: _a, Version: _v, ...rest } = params;
-        world.logWrite({
-          service,
-          operation,
-          account: caller.account,
-          region,
-          caller: caller.arn,
-          params: rest,
-        });
-      }
+      const { Action: _action, Version: _version, ...logged } = params;
+      world.logCall({
+        service,
+        operation,
+        account: caller.account,
+        region,
+        caller: caller.arn,
+        params: logged,
+      });
       const faults = scenario.faults ?? {};
       if (faults.latencyMs) await sleep(faults.latencyMs);
       const writesDenied = Boolean(world.account(caller.account)?.spec.faults?.writesDenied);

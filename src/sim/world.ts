@@ -99,8 +99,8 @@ export class SimWorld {
   private readonly findingsById = new Map<string, FindingRecord>();
   readonly credentials = new Map<string, IssuedCredentials>();
   private readonly callCounts = new Map<string, number>();
-  /** Every call that changed something (or tried to), in order: what a test compares a plan with. */
-  readonly writeLog: LoggedCall[] = [];
+  /** Every call answered, in order, with its caller and parameters: what a test compares a plan with. */
+  readonly callLog: LoggedCall[] = [];
 
   constructor(
     scenario: Scenario,
@@ -235,8 +235,8 @@ export class SimWorld {
     this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
   }
 
-  logWrite(call: LoggedCall): void {
-    this.writeLog.push(call);
+  logCall(call: LoggedCall): void {
+    this.callLog.push(call);
   }
 
   /** How many times `operation` was called, by one account or by all. */
@@ -255,6 +255,6 @@ export class SimWorld {
 
   resetCalls(): void {
     this.callCounts.clear();
-    this.writeLog.length = 0;
+    this.callLog.length = 0;
   }
 }

@@ -3,7 +3,12 @@ import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
 import { AssumedRoles } from '../aws/credentials.js';
 import { explainAwsError, TargetError } from '../aws/errors.js';
-import { type FindingIdentifier, updateWorkflow, type WorkflowUpdate } from '../aws/securityhub-updates.js';
+import {
+  type FindingIdentifier,
+  securityHubUpdater,
+  updateWorkflow,
+  type WorkflowUpdate,
+} from '../aws/securityhub-updates.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { type Finding, findings } from '../db/schema.js';
@@ -38,14 +43,6 @@ export function writeBackRoles(clients: AwsClients, config: Config): AssumedRole
   });
 }
 
-/** The account and region whose Security Hub may update this finding. */
-function updaterOf(f: Finding, config: Config): { account: string; region: string } {
-  const hub = config.aws.securityHub;
-  return hub.mode === 'aggregator'
-    ? { account: hub.adminAccountId, region: hub.aggregationRegion }
-    : { account: f.accountId, region: f.region };
-}
-
 const CALL = 'securityhub:BatchUpdateFindings';
 
 /**
@@ -64,7 +61,7 @@ export async function writeBackWorkflow(
   const groups = new Map<string, { where: { account: string; region: string }; rows: Finding[] }>();
   for (const row of rows) {
     if (row.source !== 'securityhub') continue;
-    const where = updaterOf(row, deps.config);
+    const where = securityHubUpdater(row, deps.config.aws.securityHub);
     const key = `${where.account}|${where.region}`;
     const group = groups.get(key) ?? { where, rows: [] };
     group.rows.push(row);

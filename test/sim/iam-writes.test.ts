@@ -57,7 +57,7 @@ async function iamAs(role: string) {
   });
 }
 
-test('the audit role cannot change IAM; the remediation role can, and every change is logged', async () => {
+test('the audit role cannot change IAM; the remediation role can, and every call is logged with its caller', async () => {
   const audit = await iamAs('WardenAudit');
   const writer = await iamAs('WardenRemediation');
   const key = { UserName: 'deploy-bot', AccessKeyId: 'AKIAOLDKEY0000000001' };
@@ -68,7 +68,7 @@ test('the audit role cannot change IAM; the remediation role can, and every chan
   await writer.send(new UpdateAccessKeyCommand({ ...key, Status: 'Inactive' }));
   const listed = await audit.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }));
   expect(listed.AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
-  expect(sim.world.writeLog.filter((c) => c.caller.includes('WardenRemediation'))).toEqual([
+  expect(sim.world.callLog.filter((c) => c.caller.includes('WardenRemediation'))).toEqual([
     {
       service: 'iam',
       operation: 'UpdateAccessKey',

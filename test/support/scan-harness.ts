@@ -23,8 +23,9 @@ export interface ScanHarness {
 export async function scanHarness(
   scenario: Scenario,
   env: Record<string, string> = {},
+  options: { simNow?: () => number } = {},
 ): Promise<ScanHarness> {
-  const sim = await startSimulator(scenario);
+  const sim = await startSimulator(scenario, options.simNow ? { now: options.simNow } : {});
   Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
   const db = await openTestDatabase();
   const config = loadConfig({ WARDEN_REGIONS: scenario.regions.join(','), LOG_LEVEL: 'silent', ...env });

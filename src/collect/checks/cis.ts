@@ -188,6 +188,8 @@ export const CHECKS: Check[] = [
               evidence: {
                 user: u.user,
                 credential: `access_key_${k.slot}`,
+                keySlot: k.slot,
+                lastRotated: iso(k.lastRotated),
                 lastUsed: iso(k.lastUsed),
                 unusedDays: max,
               },

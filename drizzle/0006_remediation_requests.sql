@@ -1,0 +1,3 @@
+ALTER TABLE "remediation_requests" ADD COLUMN "messages" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "remediation_requests_one_open_idx" ON "remediation_requests" USING btree ("finding_id","playbook_id") WHERE "remediation_requests"."status" in ('pending', 'executing') and "remediation_requests"."rollback_of" is null;--> statement-breakpoint
+CREATE UNIQUE INDEX "remediation_requests_one_open_rollback_idx" ON "remediation_requests" USING btree ("rollback_of") WHERE "remediation_requests"."status" in ('pending', 'executing') and "remediation_requests"."rollback_of" is not null;
