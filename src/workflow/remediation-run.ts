@@ -58,10 +58,10 @@ export async function runRequest(
   deps: RunDeps,
   requestId: number,
   now = () => new Date(),
-): Promise<RemediationRequest> {
+): Promise<RemediationRequest | undefined> {
   const { db } = deps;
   const [request] = await db.select().from(remediationRequests).where(eq(remediationRequests.id, requestId));
-  if (!request || request.status !== 'executing') return request!;
+  if (request?.status !== 'executing') return request;
   const subject = `remediation:${request.id}`;
   const plan = request.plan as PlannedCall[];
   const playbook = PLAYBOOKS.get(request.playbookId);
