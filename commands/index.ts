@@ -3,6 +3,7 @@ import type { HandlerDeps } from '../src/slack/app.js';
 import { PAGER_ACTIONS } from '../src/slack/blocks/findings.js';
 import { findingsCommand, findingsPager } from './findings.js';
 import { postureCommand } from './posture.js';
+import { remediateCommand } from './remediate.js';
 import { wardenCommand } from './warden.js';
 
 /** Every slash command Warden answers, registered in one place. */
@@ -10,5 +11,6 @@ export function registerCommands(app: App, deps: HandlerDeps): void {
   app.command('/findings', findingsCommand(deps));
   for (const id of Object.values(PAGER_ACTIONS)) app.action(id, findingsPager(deps));
   app.command('/posture', postureCommand(deps));
+  app.command('/remediate', remediateCommand(deps));
   app.command('/warden', wardenCommand(deps));
 }

@@ -24,6 +24,10 @@ export const WARDEN_SUBCOMMANDS = [
     what: 'the organization: open findings by severity, change in 7 days, worst accounts, gaps',
   },
   { usage: '/posture prod-web', what: 'one account (id, name or alias): owners, OU, its worst findings' },
+  {
+    usage: '/remediate #42',
+    what: 'asks for a remediation of a finding: pick a playbook, read its exact plan, give a reason',
+  },
 ];
 
 function helpBlocks() {

@@ -16,6 +16,19 @@ export interface RoleSpec {
   durationSeconds?: number;
 }
 
+/** The read-only audit role, as every scan, plan and verification assumes it. */
+export const auditRoleSpec = (role: { name: string; externalId: string | undefined }): RoleSpec => ({
+  name: role.name,
+  externalId: role.externalId,
+  sessionName: 'warden-audit',
+});
+
+/** The remediation role, in a session named for what it does (`warden-triage`, `warden-remediation-7`). */
+export const remediationRoleSpec = (
+  role: { name: string; externalId: string | undefined },
+  sessionName: string,
+): RoleSpec => ({ name: role.name, externalId: role.externalId, sessionName });
+
 export const roleArn = (account: string, roleName: string) => `arn:aws:iam::${account}:role/${roleName}`;
 
 /**

@@ -31,6 +31,8 @@ export interface FindingSummary {
   region: string;
   resourceId: string;
   controlId: string | null;
+  generatorId: string | null;
+  evidence: Record<string, unknown>;
   regression: boolean;
   assignee: string | null;
   statusChangedAt: Date | null;
@@ -76,6 +78,8 @@ export async function listFindings(
       region: findings.region,
       resourceId: findings.resourceId,
       controlId: findings.controlId,
+      generatorId: findings.generatorId,
+      evidence: findings.evidence,
       regression: findings.regression,
       assignee: findings.assignee,
       statusChangedAt: findings.statusChangedAt,
@@ -109,4 +113,16 @@ export async function listFindings(
 /** Findings by id, whatever their state (what a message about these findings shows). */
 export async function findingSummaries(db: Database, ids: number[]): Promise<FindingSummary[]> {
   return (await listFindings(db, { ids }, { offset: 0, limit: Math.max(1, ids.length) })).rows;
+}
+
+/** A finding named the way people name one: `#42`, `42`, or its Security Hub Id. */
+export async function findingByReference(db: Database, reference: string): Promise<number | undefined> {
+  const ref = reference.trim();
+  const id = /^#?(\d{1,9})$/.exec(ref)?.[1];
+  const [row] = await db
+    .select({ id: findings.id })
+    .from(findings)
+    .where(id ? eq(findings.id, Number(id)) : eq(findings.externalId, ref))
+    .limit(1);
+  return row?.id;
 }

@@ -28,7 +28,7 @@ export interface Playbook<I = unknown> {
   permissions: string[];
   reversible: boolean;
   input: z.ZodType<I>;
-  appliesTo(finding: Finding, config: Config): boolean;
+  appliesTo(finding: PlaybookTarget): boolean;
   prepare(context: PlanContext, read: Readers): Promise<I>;
   plan(input: I): PlannedCall[];
   verify(input: I, read: Readers): Promise<Verification>;
@@ -37,6 +37,9 @@ export interface Playbook<I = unknown> {
     verify(input: I, saved: Saved, read: Readers): Promise<Verification>;
   };
 }
+
+/** What deciding whether a playbook applies needs to know of a finding. */
+export type PlaybookTarget = Pick<Finding, 'source' | 'generatorId' | 'controlId' | 'evidence'>;
 
 export interface PlanContext {
   finding: Finding;
@@ -67,7 +70,7 @@ export class NotApplicable extends Error {
 }
 
 /** The IAM user and access-key slot a credential-report finding is about. */
-export function credentialOf(f: Finding): {
+export function credentialOf(f: PlaybookTarget): {
   user: string;
   slot: number | undefined;
   lastRotated: string | null;
@@ -86,7 +89,7 @@ export function credentialOf(f: Finding): {
   };
 }
 
-export const checkOf = (f: Finding) =>
+export const checkOf = (f: PlaybookTarget) =>
   f.generatorId?.startsWith('warden/') ? f.generatorId.slice(7) : undefined;
 
 /** An IAM call in the finding's account (IAM is global). */

@@ -1,6 +1,4 @@
-import type { Config } from '../config.js';
-import type { Finding } from '../db/schema.js';
-import type { Playbook } from './playbook.js';
+import type { Playbook, PlaybookTarget } from './playbook.js';
 import { cisPasswordPolicy } from './playbooks/cis-password-policy.js';
 import { deactivateAccessKey } from './playbooks/deactivate-access-key.js';
 import { deleteAccessKey } from './playbooks/delete-access-key.js';
@@ -20,10 +18,10 @@ export const PLAYBOOKS: ReadonlyMap<string, Playbook> = new Map(
   ).map((p) => [p.id, p]),
 );
 
-/** The playbooks that can fix this finding, reversible ones first. */
-export function playbooksFor(finding: Finding, config: Config): Playbook[] {
+/** The playbooks that can fix this finding (none once it is resolved), reversible ones first. */
+export function playbooksFor(finding: PlaybookTarget & { status: string }): Playbook[] {
   if (finding.status === 'resolved') return [];
   return [...PLAYBOOKS.values()]
-    .filter((p) => p.appliesTo(finding, config))
+    .filter((p) => p.appliesTo(finding))
     .sort((a, b) => Number(b.reversible) - Number(a.reversible) || a.id.localeCompare(b.id));
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
 import { registerCommands } from '../../commands/index.js';
 import type { AwsClients } from '../aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
@@ -27,6 +28,8 @@ export interface HandlerDeps extends SlackDeps {
   web: webApi.WebClient;
   /** Writes triage decisions back to Security Hub through the remediation role. */
   writeBack: WriteBackDeps;
+  /** The read-only audit role, cached per account: remediation plans are read and verified with it. */
+  auditRoles: AssumedRoles;
 }
 
 /** Bolt's logger interface, backed by Warden's pino logger. */
@@ -94,6 +97,7 @@ export function createSlackApp(deps: SlackDeps) {
     directory: new SlackDirectory(app.client),
     web: app.client,
     writeBack: { ...deps, roles: writeBackRoles(deps.clients, deps.config) },
+    auditRoles: new AssumedRoles(deps.clients.sts(), auditRoleSpec(deps.config.aws.auditRole)),
   };
   registerCommands(app, handlerDeps);
   registerInteractions(app, handlerDeps);

@@ -4,10 +4,11 @@ import type { Account } from '../db/schema.js';
 import { findAccount } from '../posture/accounts.js';
 import { type FindingSummary, findingSummaries, listFindings } from '../posture/findings-list.js';
 import { accountOpenBySeverity, openBySeverityOf } from '../posture/summary.js';
+import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
 import { membership } from '../workflow/membership.js';
 import { type Identity, ownersOf } from '../workflow/policy.js';
 import { waitingForApproval } from '../workflow/remediation-queue.js';
-import { type FindingView, findingBlocks } from './blocks/finding.js';
+import { type FindingView, findingBlocks, type ShownFinding } from './blocks/finding.js';
 import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
 import { homeView } from './blocks/home.js';
 import { accountPosture } from './blocks/posture.js';
@@ -30,10 +31,14 @@ export interface Message {
 
 const TOP_FINDINGS = 10;
 
+/** Findings as the renderers show them: with Request remediation when a playbook can fix them. */
+const shown = (rows: FindingSummary[]): ShownFinding[] =>
+  rows.map((r) => ({ ...r, remediable: playbooksFor(r).length > 0 }));
+
 /** The finding just acted on stays in sight even when it no longer matches the list (now suppressed, say). */
 async function withActed(db: Database, rows: FindingSummary[], acted: number | undefined) {
-  if (acted === undefined || rows.some((r) => r.id === acted)) return rows;
-  return [...(await findingSummaries(db, [acted])), ...rows];
+  if (acted === undefined || rows.some((r) => r.id === acted)) return shown(rows);
+  return shown([...(await findingSummaries(db, [acted])), ...rows]);
 }
 
 /** A page of `/findings`, or its usage when a word is not understood. */
@@ -84,7 +89,7 @@ export async function findingCardMessage(
   if (!f) return undefined;
   return {
     text: `${intro ? `${intro}: ` : ''}${f.severity} finding: ${f.title}`,
-    blocks: [...(intro ? [section(intro)] : []), ...findingBlocks(f, { kind: 'card' })],
+    blocks: [...(intro ? [section(intro)] : []), ...findingBlocks(shown([f])[0]!, { kind: 'card' })],
   };
 }
 
@@ -118,12 +123,19 @@ export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
     userId: who.userId,
     role: mine.role,
     ...(notice ? { notice } : {}),
-    assigned: assigned.rows,
+    assigned: shown(assigned.rows),
     assignedTotal: assigned.total,
     accounts: mine.accounts.map((a) => ({
       ...a,
       open: open.get(a.id)!,
     })),
-    approvals: await waitingForApproval(deps.db, who, deps.config.policy),
+    approvals: (await waitingForApproval(deps.db, who, deps.config.policy)).map((r) => {
+      const playbook = PLAYBOOKS.get(r.playbookId);
+      return {
+        ...r,
+        playbookTitle: playbook?.title ?? r.playbookId,
+        reversible: playbook?.reversible ?? false,
+      };
+    }),
   });
 }

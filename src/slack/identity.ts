@@ -10,6 +10,7 @@ const EMAIL_TTL_MS = 10 * 60_000;
  */
 export class SlackDirectory {
   private readonly cache = new Map<string, { email: string | undefined; until: number }>();
+  private readonly byEmail = new Map<string, { userId: string | undefined; until: number }>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -23,5 +24,25 @@ export class SlackDirectory {
     const email = out.user?.profile?.email;
     this.cache.set(userId, { email, until: this.now() + EMAIL_TTL_MS });
     return { userId, email };
+  }
+
+  /**
+   * The Slack user a policy entry or owner tag names (a user id, or an email looked up with
+   * users.lookupByEmail); undefined when Slack knows nobody by that email.
+   */
+  async userIdFor(principal: string): Promise<string | undefined> {
+    const p = principal.trim();
+    if (/^[UW][A-Z0-9]{2,}$/.test(p)) return p;
+    const email = p.toLowerCase();
+    const hit = this.byEmail.get(email);
+    if (hit && hit.until > this.now()) return hit.userId;
+    let userId: string | undefined;
+    try {
+      userId = (await this.client.users.lookupByEmail({ email })).user?.id;
+    } catch (err) {
+      if ((err as { data?: { error?: string } }).data?.error !== 'users_not_found') throw err;
+    }
+    this.byEmail.set(email, { userId, until: this.now() + EMAIL_TTL_MS });
+    return userId;
   }
 }

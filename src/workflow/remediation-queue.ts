@@ -1,7 +1,13 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Policy } from '../config.js';
 import type { Database } from '../db/client.js';
-import { accounts, findings, remediationDecisions, remediationRequests } from '../db/schema.js';
+import {
+  accounts,
+  findings,
+  type RemediationRequest,
+  remediationDecisions,
+  remediationRequests,
+} from '../db/schema.js';
 import { type Identity, mayApprove } from './policy.js';
 
 /** A remediation request that waits for someone's approval, as the App Home lists it. */
@@ -64,4 +70,64 @@ export async function waitingForApproval(
         mayApprove(who, { id: r.accountId, tags: r.tags ?? {} }, policy),
     )
     .map(({ tags: _tags, decidedByMe: _d, ...r }) => ({ ...r, approvals: Number(r.approvals) }));
+}
+
+/** A request as its messages show it: the request, its finding, who decided what, and any rollback of it. */
+export interface RequestDetails {
+  request: RemediationRequest;
+  finding: { id: number; title: string; severity: string; accountId: string; accountName: string | null };
+  decisions: Array<{ by: string; decision: string; reason: string | null; at: Date }>;
+  /** The latest rollback requested of it, if any. */
+  rollback: { id: number; status: string } | undefined;
+}
+
+export async function requestDetails(db: Database, requestId: number): Promise<RequestDetails | undefined> {
+  const [row] = await db
+    .select({
+      request: remediationRequests,
+      finding: {
+        id: findings.id,
+        title: findings.title,
+        severity: findings.severity,
+        accountId: findings.accountId,
+        accountName: accounts.name,
+      },
+    })
+    .from(remediationRequests)
+    .innerJoin(findings, eq(findings.id, remediationRequests.findingId))
+    .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
+    .where(eq(remediationRequests.id, requestId));
+  if (!row) return undefined;
+  const decisions = await db
+    .select({
+      by: remediationDecisions.decidedBy,
+      decision: remediationDecisions.decision,
+      reason: remediationDecisions.reason,
+      at: remediationDecisions.decidedAt,
+    })
+    .from(remediationDecisions)
+    .where(eq(remediationDecisions.requestId, requestId))
+    .orderBy(remediationDecisions.decidedAt);
+  const [rollback] = await db
+    .select({ id: remediationRequests.id, status: remediationRequests.status })
+    .from(remediationRequests)
+    .where(eq(remediationRequests.rollbackOf, requestId))
+    .orderBy(desc(remediationRequests.id))
+    .limit(1);
+  return { ...row, decisions, rollback };
+}
+
+/** The requests still open for these findings (pending or executing), by finding. */
+export async function openRequestsFor(db: Database, findingIds: number[]): Promise<Map<number, number>> {
+  if (findingIds.length === 0) return new Map();
+  const rows = await db
+    .select({ findingId: remediationRequests.findingId, id: remediationRequests.id })
+    .from(remediationRequests)
+    .where(
+      and(
+        inArray(remediationRequests.findingId, findingIds),
+        inArray(remediationRequests.status, ['pending', 'executing']),
+      ),
+    );
+  return new Map(rows.map((r) => [r.findingId, r.id]));
 }

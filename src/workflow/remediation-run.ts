@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
-import { AssumedRoles } from '../aws/credentials.js';
+import { AssumedRoles, remediationRoleSpec } from '../aws/credentials.js';
 import { explainAwsError } from '../aws/errors.js';
 import { actionOf, isKnownCall, type PlannedCall, sendPlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
@@ -85,9 +85,7 @@ export async function runRequest(
   }
 
   const roles = new AssumedRoles(deps.clients.sts(), {
-    name: deps.config.aws.remediationRole.name,
-    externalId: deps.config.aws.remediationRole.externalId,
-    sessionName: `warden-remediation-${request.id}`,
+    ...remediationRoleSpec(deps.config.aws.remediationRole, `warden-remediation-${request.id}`),
     durationSeconds: 900,
   });
   const calls: Array<{ call: string; account: string; region: string; ok: boolean }> = [];

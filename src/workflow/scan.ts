@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/trail.js';
 import { type AwsClients, type CallStats, newStats } from '../aws/clients.js';
-import { AssumedRoles } from '../aws/credentials.js';
+import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import { explainAwsError, type FailureKind, TargetError } from '../aws/errors.js';
 import { fanOut } from '../aws/fanout.js';
 import { type DiscoveredAccount, discoverAccounts } from '../aws/organization.js';
@@ -91,7 +91,6 @@ interface Target {
   cursorScope: string | undefined;
 }
 
-const AUDIT_SESSION = 'warden-audit';
 /**
  * Discovery's per-account Organizations calls (ListParents, ListTagsForResource) run at most this many
  * at once: AWS publishes no rate for them, so Warden stays modest and lets the SDK retry throttling.
@@ -182,11 +181,7 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
       );
   const cursors = new Map((await readCursors(db, 'securityhub')).map((c) => [c.scope, c]));
   const targets = planTargets(config, accounts, Boolean(request.accounts), freshReports);
-  const roles = new AssumedRoles(env.clients.sts(discoveryStats), {
-    name: config.aws.auditRole.name,
-    externalId: config.aws.auditRole.externalId,
-    sessionName: AUDIT_SESSION,
-  });
+  const roles = new AssumedRoles(env.clients.sts(discoveryStats), auditRoleSpec(config.aws.auditRole));
 
   const progress: ScanProgress = {
     accountsDone: 0,

@@ -67,8 +67,8 @@ test('opening the Home tab shows what is assigned to me, my accounts’ posture,
   expect(home).not.toContain('dev-web');
   expect(home).toContain(':red_circle: 1 critical');
   expect(home).toContain('Waiting for my approval');
-  expect(home).toContain('deactivate-access-key');
-  expect(home).not.toContain('delete-access-key');
+  expect(home).toContain('Deactivate the access key');
+  expect(home).not.toContain('Delete the unused access key');
 });
 
 test('a click in the Home tab changes the finding and publishes the tab again; a refused click says why there', async () => {

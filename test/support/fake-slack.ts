@@ -82,6 +82,13 @@ export class FakeSlack {
         if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
         return { ok: true, user: { id, profile: { email: this.users.get(id) } } };
       }
+      case 'users.lookupByEmail': {
+        const email = String(args.email ?? '').toLowerCase();
+        const found = [...this.users].find(([, e]) => e.toLowerCase() === email);
+        return found
+          ? { ok: true, user: { id: found[0], profile: { email: found[1] } } }
+          : { ok: false, error: 'users_not_found' };
+      }
       case 'views.publish':
       case 'views.open':
       case 'views.update':

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { mayChange, ownersOf, roleOf } from '../../src/workflow/policy.js';
+import { channelFor, mayChange, ownersOf, roleOf } from '../../src/workflow/policy.js';
 
 const policy = {
   ...loadConfig({}).policy,
@@ -40,4 +40,18 @@ describe('owners and permissions', () => {
   test('a user id never matches by email and an email never matches a user id', () => {
     expect(mayChange({ userId: 'U0MALLORY', email: 'U0DAVE' }, prod, policy)).toBe(false);
   });
+});
+
+test('an account’s channel: its OU id, else the nearest OU path at or above it, else the default', () => {
+  const policy = loadConfig({}).policy;
+  policy.routing = {
+    defaultChannel: '#security',
+    ous: { 'ou-prod-1': '#prod-by-id', 'Root/Workloads': '#workloads', 'Root/Workloads/Prod': '#prod' },
+  };
+  expect(channelFor({ ouId: 'ou-prod-1', ouPath: 'Root/Elsewhere' }, policy)).toBe('#prod-by-id');
+  expect(channelFor({ ouId: 'ou-x', ouPath: 'Root/Workloads/Prod/Web' }, policy)).toBe('#prod');
+  expect(channelFor({ ouId: 'ou-y', ouPath: 'Root/Workloads/Dev' }, policy)).toBe('#workloads');
+  expect(channelFor({ ouId: 'ou-z', ouPath: 'Root/WorkloadsOld' }, policy)).toBe('#security');
+  policy.routing = { ous: {} };
+  expect(channelFor({ ouId: null, ouPath: null }, policy)).toBeUndefined();
 });

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
-import { AssumedRoles } from '../../src/aws/credentials.js';
+import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import type { Config } from '../../src/config.js';
 import { auditEvents, type Finding, findings, remediationRequests } from '../../src/db/schema.js';
 import type { PlannedCall } from '../../src/remediate/playbook.js';
@@ -65,11 +65,7 @@ beforeAll(async () => {
     db: h.db.db,
     config,
     clients,
-    auditRoles: new AssumedRoles(clients.sts(), {
-      name: 'WardenAudit',
-      externalId: undefined,
-      sessionName: 'warden-audit',
-    }),
+    auditRoles: auditRoles(),
   };
 });
 afterAll(async () => {
@@ -77,12 +73,7 @@ afterAll(async () => {
   await h.close();
 });
 
-const auditRoles = () =>
-  new AssumedRoles(clients.sts(), {
-    name: 'WardenAudit',
-    externalId: undefined,
-    sessionName: 'warden-audit',
-  });
+const auditRoles = () => new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole));
 
 const taken = new Set<number>();
 /** A stored finding of this account and Warden check (one a test has not used yet). */

@@ -13,8 +13,12 @@ export type FindingView =
   | { kind: 'card' }
   | { kind: 'home' };
 
+/** A finding as a message shows it: with Request remediation… when a playbook can fix it. */
+export type ShownFinding = FindingSummary & { remediable?: boolean };
+
 /** The action ids of a finding's buttons; every one is answered in src/slack/interactions. */
 export const FINDING_ACTIONS = {
+  remediate: 'finding-remediate',
   acknowledge: 'finding-acknowledge',
   suppress: 'finding-suppress',
   unsuppress: 'finding-unsuppress',
@@ -91,7 +95,7 @@ const button = (text: string, actionId: string, style?: 'primary' | 'danger') =>
 });
 
 /** The buttons a finding in this state offers (each handler checks the state and permission again). */
-function actionsFor(f: FindingSummary) {
+function actionsFor(f: ShownFinding) {
   const a = FINDING_ACTIONS;
   const triage =
     f.status === 'open'
@@ -112,17 +116,18 @@ function actionsFor(f: FindingSummary) {
             ...(f.assignee ? { initial_user: f.assignee } : {}),
           },
         ];
-  return [...triage, ...assign, { ...button('AWS console', a.console), url: consoleUrl(f) }];
+  const remediate = f.remediable ? [button('Request remediation…', a.remediate)] : [];
+  return [...triage, ...remediate, ...assign, { ...button('AWS console', a.console), url: consoleUrl(f) }];
 }
 
 /**
  * One finding: title, severity, state, control, account, region and resource; who changed it, when
  * and whether Security Hub agrees; then its actions. Two blocks.
  */
-export function findingBlocks(f: FindingSummary, view: FindingView): Block[] {
+export function findingBlocks(f: ShownFinding, view: FindingView): Block[] {
   const account = f.accountName ? `${escapeMrkdwn(f.accountName)} \`${f.accountId}\`` : `\`${f.accountId}\``;
   const text = [
-    `${ICON[f.severity] ?? ''} *${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''}`,
+    `${ICON[f.severity] ?? ''} *${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''} · #${f.id}`,
     `${f.severity} · *${f.status}* · ${escapeMrkdwn(f.controlId ?? f.source)} · ${account} · ${f.region}`,
     `\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
     ...stateLines(f),

@@ -1,5 +1,4 @@
-import type { FindingSummary } from '../../posture/findings-list.js';
-import { findingBlocks } from './finding.js';
+import { findingBlocks, type ShownFinding } from './finding.js';
 import { type Block, clip, context, escapeMrkdwn, fitList, section } from './text.js';
 
 export const FINDINGS_PAGE_SIZE = 10;
@@ -15,7 +14,7 @@ export interface PageCursor {
 /** One page of `/findings`: each finding with its actions, then Next / Previous when there is more. */
 export function findingsPage(input: {
   query: string;
-  rows: FindingSummary[];
+  rows: ShownFinding[];
   total: number;
   offset: number;
 }): Block[] {

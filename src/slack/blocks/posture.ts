@@ -1,7 +1,6 @@
-import type { FindingSummary } from '../../posture/findings-list.js';
 import type { AccountPosture, NotScanned, SeverityCounts } from '../../posture/summary.js';
 import { BLOCK_KIT } from '../limits.js';
-import { findingBlocks } from './finding.js';
+import { findingBlocks, type ShownFinding } from './finding.js';
 import {
   type Block,
   clip,
@@ -85,7 +84,7 @@ export function accountPosture(input: {
   account: { id: string; name: string; ouPath: string | null };
   owners: string[];
   open: SeverityCounts;
-  top: FindingSummary[];
+  top: ShownFinding[];
   totalOpen: number;
 }): Block[] {
   const owners = input.owners.length

@@ -2,9 +2,13 @@ import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../app.js';
 import { FINDING_ACTIONS } from '../blocks/finding.js';
 import { PAGER_ACTIONS } from '../blocks/findings.js';
+import { REMEDIATION_ACTIONS, REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { SUPPRESS_CALLBACK } from '../blocks/suppress.js';
 import { assignSelect } from './assign.js';
 import { homeOpened } from './home.js';
+import { approveButton, rejectButton, submitRejection } from './remediation-decision.js';
+import { choosePlaybook, requestRemediationButton, submitRemediationRequest } from './remediation-request.js';
+import { rollbackButton, submitRollback } from './remediation-rollback.js';
 import { openSuppressModal, submitSuppression } from './suppress.js';
 import { TRIAGE_BUTTONS, triageButton } from './triage.js';
 import { refuseUnknownActions } from './unknown-action.js';
@@ -15,7 +19,14 @@ import { refuseUnknownActions } from './unknown-action.js';
  */
 export function registerInteractions(app: App, deps: HandlerDeps): void {
   app.use(
-    refuseUnknownActions(deps, new Set([...Object.values(FINDING_ACTIONS), ...Object.values(PAGER_ACTIONS)])),
+    refuseUnknownActions(
+      deps,
+      new Set([
+        ...Object.values(FINDING_ACTIONS),
+        ...Object.values(PAGER_ACTIONS),
+        ...Object.values(REMEDIATION_ACTIONS),
+      ]),
+    ),
   );
   for (const id of TRIAGE_BUTTONS) app.action(id, triageButton(deps));
   app.action(FINDING_ACTIONS.assign, assignSelect(deps));
@@ -26,4 +37,12 @@ export function registerInteractions(app: App, deps: HandlerDeps): void {
     await ack();
   });
   app.event('app_home_opened', homeOpened(deps));
+  app.action(FINDING_ACTIONS.remediate, requestRemediationButton(deps));
+  app.action(REMEDIATION_ACTIONS.choosePlaybook, choosePlaybook(deps));
+  app.view(REMEDIATION_CALLBACKS.request, submitRemediationRequest(deps));
+  app.action(REMEDIATION_ACTIONS.approve, approveButton(deps));
+  app.action(REMEDIATION_ACTIONS.reject, rejectButton(deps));
+  app.view(REMEDIATION_CALLBACKS.reject, submitRejection(deps));
+  app.action(REMEDIATION_ACTIONS.rollback, rollbackButton(deps));
+  app.view(REMEDIATION_CALLBACKS.rollback, submitRollback(deps));
 }

@@ -1,0 +1,298 @@
+import { BLOCK_KIT } from '../limits.js';
+import {
+  actorText,
+  type Block,
+  clip,
+  context,
+  escapeMrkdwn,
+  header,
+  linesWithin,
+  section,
+  slackDate,
+} from './text.js';
+
+/** The action ids of a remediation request's buttons, and of the modal's playbook choice. */
+export const REMEDIATION_ACTIONS = {
+  approve: 'remediation-approve',
+  reject: 'remediation-reject',
+  rollback: 'remediation-rollback',
+  choosePlaybook: 'remediation-playbook',
+} as const;
+
+export const REMEDIATION_CALLBACKS = {
+  request: 'request-remediation',
+  reject: 'reject-remediation',
+  rollback: 'rollback-remediation',
+} as const;
+
+/** The modals' input blocks. */
+export const REMEDIATION_FIELDS = { playbook: 'playbook', reason: 'reason' } as const;
+
+/** A request's actions block id: `remediation:<id>` (handlers read the request again, and check again). */
+export const requestBlockId = (id: number) => `remediation:${id}`;
+export function parseRequestBlockId(blockId: string): number | undefined {
+  const m = /^remediation:(\d{1,9})$/.exec(blockId);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A call as approvers read it: `iam:UpdateAccessKey` in an account, with its exact parameters. */
+export interface PlanLine {
+  service: string;
+  operation: string;
+  account: string;
+  region: string;
+  params: Record<string, unknown>;
+}
+
+export function planText(plan: PlanLine[]): string {
+  if (plan.length === 0) return '_No call._';
+  const lines = plan.map(
+    (c, i) =>
+      `${i + 1}. \`${c.service}:${c.operation}\` in \`${c.account}\` (${c.region})\n\`\`\`${JSON.stringify(c.params)}\`\`\``,
+  );
+  return linesWithin(lines, BLOCK_KIT.sectionText - 200, (n) => `…and ${n} more calls`);
+}
+
+export interface PlaybookChoice {
+  id: string;
+  title: string;
+  description: string;
+  reversible: boolean;
+}
+
+const option = (p: PlaybookChoice) => ({
+  text: { type: 'plain_text' as const, text: clip(p.title, 75) },
+  value: p.id,
+});
+
+/**
+ * The Request remediation modal: choose a playbook, read its plan (the exact calls), give a reason.
+ * While the plan is being read from AWS it says so; a playbook that cannot apply now says why.
+ */
+export function requestModal(input: {
+  finding: { title: string; severity: string; accountId: string };
+  playbooks: PlaybookChoice[];
+  selected: string;
+  plan: { calls: PlanLine[]; approvals: number } | { error: string } | 'loading';
+  mode: 'dry-run' | 'execute';
+  metadata: string;
+}) {
+  const chosen = input.playbooks.find((p) => p.id === input.selected) ?? input.playbooks[0]!;
+  const { plan } = input;
+  const planBlocks: Block[] =
+    plan === 'loading'
+      ? [section(':hourglass_flowing_sand: Reading the account to write the exact plan…')]
+      : 'error' in plan
+        ? [
+            section(
+              `:no_entry: This playbook cannot fix the finding now: ${escapeMrkdwn(clip(plan.error, 1000))}`,
+            ),
+          ]
+        : [
+            section(
+              `*The plan*: exactly these calls, in this order, with the remediation role\n${planText(plan.calls)}`,
+            ),
+            context(
+              `Needs ${plan.approvals === 1 ? 'one approval' : `${plan.approvals} approvals from different people`}, never the requester’s.` +
+                (input.mode === 'dry-run'
+                  ? ' Warden is in *dry-run* mode: approval records the plan and calls nothing.'
+                  : ''),
+            ),
+          ];
+  return {
+    type: 'modal' as const,
+    callback_id: REMEDIATION_CALLBACKS.request,
+    private_metadata: input.metadata,
+    title: { type: 'plain_text' as const, text: 'Request remediation' },
+    ...(plan !== 'loading' && !('error' in plan)
+      ? { submit: { type: 'plain_text' as const, text: 'Request' } }
+      : {}),
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    blocks: [
+      section(
+        `*${escapeMrkdwn(clip(input.finding.title, 300))}*\n${input.finding.severity} · account \`${input.finding.accountId}\``,
+      ),
+      {
+        type: 'input',
+        block_id: REMEDIATION_FIELDS.playbook,
+        dispatch_action: true,
+        label: { type: 'plain_text', text: 'Playbook' },
+        element: {
+          type: 'static_select',
+          action_id: REMEDIATION_ACTIONS.choosePlaybook,
+          options: input.playbooks.slice(0, BLOCK_KIT.staticSelectOptions).map(option),
+          initial_option: option(chosen),
+        },
+      },
+      context(
+        `${escapeMrkdwn(chosen.description)} ${chosen.reversible ? ':leftwards_arrow_with_hook: Can be rolled back.' : ':warning: *Cannot be undone.*'}`,
+      ),
+      ...planBlocks,
+      reasonInput('Why should this be done?'),
+    ] as Block[],
+  };
+}
+
+function reasonInput(label: string): Block {
+  return {
+    type: 'input',
+    block_id: REMEDIATION_FIELDS.reason,
+    label: { type: 'plain_text', text: label },
+    element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000 },
+  };
+}
+
+/** The modal that asks why, before a rejection or a rollback request. */
+export function reasonModal(input: {
+  callbackId: string;
+  title: string;
+  submit: string;
+  label: string;
+  about: string;
+  metadata: string;
+}) {
+  return {
+    type: 'modal' as const,
+    callback_id: input.callbackId,
+    private_metadata: input.metadata,
+    title: { type: 'plain_text' as const, text: clip(input.title, 24) },
+    submit: { type: 'plain_text' as const, text: input.submit },
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    blocks: [section(input.about), reasonInput(input.label)],
+  };
+}
+
+/** A remediation request as every message about it shows it. */
+export interface RequestCard {
+  id: number;
+  playbook: { title: string; reversible: boolean };
+  finding: { title: string; severity: string; accountId: string; accountName: string | null };
+  status: string;
+  mode: string | null;
+  reason: string;
+  requestedBy: string;
+  requestedAt: Date;
+  expiresAt: Date;
+  requiredApprovals: number;
+  plan: PlanLine[];
+  decisions: Array<{ by: string; decision: string; reason: string | null; at: Date }>;
+  error: string | null;
+  verification: { ok: boolean; detail: string } | null;
+  rollbackOf: number | null;
+  /** Whether Roll back is offered: a verified change of a reversible playbook, not yet rolled back. */
+  canRollBack: boolean;
+}
+
+const STATUS: Record<string, string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  executing: ':gear: Executing',
+  succeeded: ':white_check_mark: Done and verified',
+  unverified: ':warning: Done, but the read-back disagrees',
+  failed: ':x: Failed',
+  'dry-run': ':memo: Dry run: recorded what would be called, called nothing',
+  rejected: ':no_entry_sign: Rejected',
+  expired: ':clock3: Expired without enough approvals',
+  'needs-attention': ':rotating_light: Needs attention: left executing by a crash, never re-run',
+};
+
+/** The status line, and what happened: approvals, rejection, error, verification. */
+function outcomeLines(r: RequestCard): string[] {
+  const approvals = r.decisions.filter((d) => d.decision === 'approve');
+  const rejection = r.decisions.find((d) => d.decision === 'reject');
+  return [
+    `*${STATUS[r.status] ?? r.status}*${r.status === 'pending' ? ` (${approvals.length} of ${r.requiredApprovals} approvals, expires ${slackDate(r.expiresAt)})` : ''}`,
+    ...approvals.map((a) => `Approved by ${actorText(a.by)} ${slackDate(a.at)}`),
+    ...(rejection
+      ? [
+          `Rejected by ${actorText(rejection.by)} ${slackDate(rejection.at)}: _${escapeMrkdwn(clip(rejection.reason ?? '', 500))}_`,
+        ]
+      : []),
+    ...(r.verification ? [`Verification: ${escapeMrkdwn(clip(r.verification.detail, 500))}`] : []),
+    ...(r.error ? [`Error: ${escapeMrkdwn(clip(r.error, 1000))}`] : []),
+  ];
+}
+
+/** Approve (asking to confirm when the change cannot be undone) and Reject. */
+function decisionButtons(title: string, undoable: boolean) {
+  const confirm = {
+    title: { type: 'plain_text', text: 'This cannot be undone' },
+    text: {
+      type: 'plain_text',
+      text: clip(`Approve ${title}? It cannot be rolled back.`, BLOCK_KIT.confirmText),
+    },
+    confirm: { type: 'plain_text', text: 'Approve' },
+    deny: { type: 'plain_text', text: 'Cancel' },
+  };
+  return [
+    button('Approve', REMEDIATION_ACTIONS.approve, 'primary', undoable ? undefined : confirm),
+    button('Reject…', REMEDIATION_ACTIONS.reject, 'danger'),
+  ];
+}
+
+const button = (
+  text: string,
+  actionId: string,
+  style?: 'primary' | 'danger',
+  confirm?: Record<string, unknown>,
+) => ({
+  type: 'button',
+  text: { type: 'plain_text', text },
+  action_id: actionId,
+  ...(style ? { style } : {}),
+  ...(confirm ? { confirm } : {}),
+});
+
+/** One request: what, on which finding, why, the plan, where it stands; Approve / Reject while pending, Roll back after. */
+export function requestCard(r: RequestCard): Block[] {
+  const what = r.rollbackOf ? `Roll back request #${r.rollbackOf}: ${r.playbook.title}` : r.playbook.title;
+  const account = r.finding.accountName
+    ? `${escapeMrkdwn(r.finding.accountName)} \`${r.finding.accountId}\``
+    : `\`${r.finding.accountId}\``;
+  const elements =
+    r.status === 'pending'
+      ? decisionButtons(r.playbook.title, r.playbook.reversible || r.rollbackOf !== null)
+      : r.canRollBack
+        ? [button('Roll back…', REMEDIATION_ACTIONS.rollback)]
+        : [];
+  return [
+    header(`Remediation #${r.id}: ${what}`),
+    section(
+      `*${escapeMrkdwn(clip(r.finding.title, 300))}* (${r.finding.severity}) in ${account}\n` +
+        `Requested by ${actorText(r.requestedBy)} ${slackDate(r.requestedAt)}: _${escapeMrkdwn(clip(r.reason, 800))}_\n` +
+        `${r.playbook.reversible ? 'Can be rolled back.' : ':warning: *Cannot be undone.*'}${r.mode === 'dry-run' ? ' Dry run.' : ''}`,
+    ),
+    section(`*Plan*\n${planText(r.plan)}`),
+    section(outcomeLines(r).join('\n')),
+    ...(elements.length ? [{ type: 'actions', block_id: requestBlockId(r.id), elements }] : []),
+  ];
+}
+
+/** A request waiting for someone's approval, as the App Home tab lists it. */
+export interface ApprovalItem {
+  id: number;
+  playbookTitle: string;
+  reversible: boolean;
+  findingTitle: string;
+  severity: string;
+  accountId: string;
+  accountName: string | null;
+  requestedBy: string;
+  expiresAt: Date;
+  approvals: number;
+  requiredApprovals: number;
+}
+
+/** One request in "Waiting for my approval": a section and its buttons. */
+export function approvalItemBlocks(r: ApprovalItem): Block[] {
+  return [
+    section(
+      `*#${r.id} ${escapeMrkdwn(r.playbookTitle)}*${r.reversible ? '' : ' :warning: cannot be undone'} on _${escapeMrkdwn(clip(r.findingTitle, 200))}_ (${r.severity}) in ${escapeMrkdwn(r.accountName ?? r.accountId)} \`${r.accountId}\`\n` +
+        `Requested by ${actorText(r.requestedBy)} · ${r.approvals} of ${r.requiredApprovals} approvals · expires ${slackDate(r.expiresAt)}`,
+    ),
+    {
+      type: 'actions',
+      block_id: requestBlockId(r.id),
+      elements: decisionButtons(r.playbookTitle, r.reversible),
+    },
+  ];
+}

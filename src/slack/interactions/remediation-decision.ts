@@ -1,0 +1,144 @@
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import { decide } from '../../workflow/remediation.js';
+import { runRequest } from '../../workflow/remediation-run.js';
+import type { HandlerDeps } from '../app.js';
+import {
+  parseRequestBlockId,
+  REMEDIATION_CALLBACKS,
+  REMEDIATION_FIELDS,
+  reasonModal,
+} from '../blocks/remediation.js';
+import { escapeMrkdwn } from '../blocks/text.js';
+import { homeTab } from '../finding-views.js';
+import { announceOutcome, refreshRequest, requestMessage } from '../remediation-messages.js';
+import { respondVia } from '../respond.js';
+import type { ClickOrigin } from './finding-action.js';
+import { tell } from './tell.js';
+
+/** What the rejection modal carries: the request, and the response_url of the message it came from. */
+interface DecisionMetadata {
+  id: number;
+  r?: string;
+}
+
+/**
+ * Records a decision and follows it through: a refusal is told (decide() audits it); an approval
+ * that completes the request runs it here, exactly once, and announces the outcome; otherwise the
+ * request's messages are redrawn. A click in the Home tab republishes the tab.
+ */
+async function decideAndFollow(
+  deps: HandlerDeps,
+  origin: ClickOrigin & { inHome: boolean },
+  requestId: number,
+  decision: 'approve' | 'reject',
+  reason?: string,
+): Promise<void> {
+  const who = await deps.directory.identify(origin.userId);
+  const outcome = await decide(deps.db, {
+    requestId,
+    who,
+    decision,
+    config: deps.config,
+    ...(reason ? { reason } : {}),
+  });
+  if (outcome.outcome === 'refused') {
+    await tell(
+      deps,
+      origin,
+      `:no_entry: You cannot ${decision} remediation #${requestId}: ${outcome.reason}.`,
+    );
+  } else if (outcome.outcome === 'execute') {
+    await refreshRequest(deps, requestId);
+    await runRequest(deps, requestId);
+    await announceOutcome(deps, requestId);
+  } else if (outcome.outcome === 'rejected') {
+    await announceOutcome(deps, requestId);
+  } else {
+    await refreshRequest(deps, requestId);
+  }
+  if (origin.inHome) await deps.web.views.publish({ user_id: origin.userId, view: await homeTab(deps, who) });
+}
+
+const originOf = (body: BlockAction, respond: ClickOrigin['respond']) => ({
+  userId: body.user.id,
+  respond: body.response_url ? respond : undefined,
+  inHome: body.container?.type === 'view',
+});
+
+/** Approve, on a request's message or in the Home tab. */
+export function approveButton(deps: HandlerDeps) {
+  return async ({
+    ack,
+    action,
+    body,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
+    await ack();
+    const origin = originOf(body, respond);
+    const id = parseRequestBlockId(action.block_id);
+    if (id === undefined)
+      return tell(deps, origin, 'That button does not name a Warden remediation request.');
+    await decideAndFollow(deps, origin, id, 'approve');
+  };
+}
+
+/** Reject…: asks why first. */
+export function rejectButton(deps: HandlerDeps) {
+  return async ({
+    ack,
+    action,
+    body,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
+    await ack();
+    const id = parseRequestBlockId(action.block_id);
+    const message = id === undefined ? undefined : await requestMessage(deps, id);
+    if (!message)
+      return tell(deps, originOf(body, respond), 'That button does not name a Warden remediation request.');
+    const metadata: DecisionMetadata = { id: id!, ...(body.response_url ? { r: body.response_url } : {}) };
+    await deps.web.views.open({
+      trigger_id: body.trigger_id,
+      view: reasonModal({
+        callbackId: REMEDIATION_CALLBACKS.reject,
+        title: `Reject #${id}`,
+        submit: 'Reject',
+        label: 'Why not?',
+        about: `Reject remediation #${id}: *${escapeMrkdwn(message.details.finding.title)}*. The requester is told your reason.`,
+        metadata: JSON.stringify(metadata),
+      }),
+    });
+  };
+}
+
+/** The rejection's reason is required; then the request is rejected and everyone concerned is told. */
+export function submitRejection(deps: HandlerDeps) {
+  return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>) => {
+    const reason = (view.state.values[REMEDIATION_FIELDS.reason]?.value?.value ?? '').trim();
+    if (!reason) {
+      await ack({
+        response_action: 'errors',
+        errors: { [REMEDIATION_FIELDS.reason]: 'A reason is required.' },
+      });
+      return;
+    }
+    await ack();
+    let metadata: DecisionMetadata | undefined;
+    try {
+      metadata = JSON.parse(view.private_metadata) as DecisionMetadata;
+    } catch {}
+    const origin = {
+      userId: body.user.id,
+      respond: respondVia(metadata?.r, deps.slack),
+      inHome: !metadata?.r,
+    };
+    if (!metadata || !Number.isInteger(metadata.id))
+      return tell(deps, origin, 'That form is not one Warden drew.');
+    await decideAndFollow(deps, origin, metadata.id, 'reject', reason);
+  };
+}
