@@ -14,6 +14,7 @@ import { demoScenario } from './sim/scenarios.js';
 import { startSimulator } from './sim/server.js';
 import { createSlackApp, startSlackApp } from './slack/app.js';
 import { postureReport, progressLine, scanSummary } from './terminal.js';
+import { sweepRequests } from './workflow/remediation.js';
 import {
   runScan,
   ScanCannotRun,
@@ -155,6 +156,9 @@ const COMMANDS: Record<string, Command> = {
       withDb(config, async (handle) => {
         await handle.migrate();
         const log = createLogger(config.logLevel);
+        // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
+        const swept = await sweepRequests(handle.db);
+        if (swept.stuck.length) log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
         const clients = new AwsClients({
           maxAttempts: config.aws.scan.maxAttempts,
           maxSockets: config.aws.scan.concurrency * 2,
