@@ -158,7 +158,8 @@ const COMMANDS: Record<string, Command> = {
         const log = createLogger(config.logLevel);
         // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
         const swept = await sweepRequests(handle.db);
-        if (swept.stuck.length) log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
+        if (swept.stuck.length)
+          log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
         const clients = new AwsClients({
           maxAttempts: config.aws.scan.maxAttempts,
           maxSockets: config.aws.scan.concurrency * 2,

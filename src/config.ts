@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Severity } from './findings/severity.js';
@@ -31,6 +32,15 @@ const DEFAULTS = {
   REMEDIATION_MODE: 'dry-run' as const,
   REMEDIATION_REQUEST_TTL_HOURS: 72,
   TWO_APPROVALS_FOR: ['irreversible', 'critical'] as Array<'irreversible' | 'critical'>,
+  TIMEZONE: 'UTC',
+  /** Schedules (cron, minute resolution, in WARDEN_TIMEZONE). */
+  CRON: {
+    scan: '0 * * * *',
+    fullScan: '30 2 * * *',
+    dailyDigest: '0 9 * * *',
+    weeklyDigest: '0 9 * * 1',
+    expiry: '*/15 * * * *',
+  },
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
   SCAN_CONCURRENCY: 16,
@@ -79,6 +89,8 @@ const policySchema = z
         defaultChannel: channel.optional(),
         /** OU id or OU path (Root/Workloads/Prod) → channel for that OU's digests. */
         ous: z.record(z.string().min(1), channel).default({}),
+        /** Where the weekly compliance digest goes, besides the managers' DMs. */
+        weeklyChannel: channel.optional(),
       })
       .strict()
       .default({ ous: {} }),
@@ -144,6 +156,27 @@ const externalId = optionalText.pipe(
     .optional(),
 );
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A five-field cron expression (minute hour day month weekday), as node-cron reads them. */
+const cron = (fallback: string) =>
+  optionalText.pipe(
+    z
+      .string()
+      .refine((v) => v.split(/\s+/).length === 5 && validateCron(v), {
+        message:
+          'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. 0 9 * * 1',
+      })
+      .default(fallback),
+  );
+
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -198,6 +231,19 @@ const envSchema = z.object({
       .default(DEFAULTS.REMEDIATION_MODE),
   ),
   WARDEN_REMEDIATION_REQUEST_TTL_HOURS: positiveInt(DEFAULTS.REMEDIATION_REQUEST_TTL_HOURS, 24 * 30),
+  WARDEN_TIMEZONE: optionalText.pipe(
+    z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone (UTC, Europe/Paris, America/New_York)' })
+      .default(DEFAULTS.TIMEZONE),
+  ),
+  WARDEN_SCAN_CRON: cron(DEFAULTS.CRON.scan),
+  WARDEN_FULL_SCAN_CRON: cron(DEFAULTS.CRON.fullScan),
+  WARDEN_DAILY_DIGEST_CRON: cron(DEFAULTS.CRON.dailyDigest),
+  WARDEN_WEEKLY_DIGEST_CRON: cron(DEFAULTS.CRON.weeklyDigest),
+  WARDEN_EXPIRY_CRON: cron(DEFAULTS.CRON.expiry),
+  WARDEN_SCHEDULER: flag(true),
+  WARDEN_CATCH_UP_DIGESTS: flag(true),
   /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
   WARDEN_REGIONS: optionalText.pipe(
     z
@@ -274,6 +320,16 @@ export interface AwsConfig {
   };
 }
 
+/** When Warden's jobs run: cron expressions in one time zone. */
+export interface ScheduleConfig {
+  /** Run the scheduled jobs in this process (every replica may; each slot runs once). */
+  enabled: boolean;
+  timezone: string;
+  /** At start, run the latest slot of each digest that every replica missed (once, never a burst). */
+  catchUpDigests: boolean;
+  cron: { scan: string; fullScan: string; dailyDigest: string; weeklyDigest: string; expiry: string };
+}
+
 export interface Config {
   database: { url: string | undefined; dataDir: string };
   aws: AwsConfig;
@@ -282,6 +338,7 @@ export interface Config {
   logLevel: LogLevel;
   policyFile: string | undefined;
   policy: Policy;
+  schedule: ScheduleConfig;
 }
 
 export interface LoadConfigOptions {
@@ -385,6 +442,18 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     logLevel: e.LOG_LEVEL,
     policyFile: e.WARDEN_POLICY_FILE,
     policy,
+    schedule: {
+      enabled: e.WARDEN_SCHEDULER,
+      timezone: e.WARDEN_TIMEZONE,
+      catchUpDigests: e.WARDEN_CATCH_UP_DIGESTS,
+      cron: {
+        scan: e.WARDEN_SCAN_CRON,
+        fullScan: e.WARDEN_FULL_SCAN_CRON,
+        dailyDigest: e.WARDEN_DAILY_DIGEST_CRON,
+        weeklyDigest: e.WARDEN_WEEKLY_DIGEST_CRON,
+        expiry: e.WARDEN_EXPIRY_CRON,
+      },
+    },
   };
 }
 
@@ -449,6 +518,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     port: config.port,
     logLevel: config.logLevel,
     policyFile: config.policyFile,
+    schedule: config.schedule,
   };
 }
 

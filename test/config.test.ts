@@ -123,6 +123,27 @@ describe('loadConfig', () => {
     expect(message).toMatch(/WARDEN_REMEDIATION_ROLE_NAME: must be an IAM role name/);
   });
 
+  test('schedules are cron expressions in one time zone; a bad one is named', () => {
+    const { schedule } = loadConfig({
+      WARDEN_TIMEZONE: 'Europe/Paris',
+      WARDEN_DAILY_DIGEST_CRON: '30 8 * * 1-5',
+    });
+    expect(schedule).toMatchObject({
+      enabled: true,
+      timezone: 'Europe/Paris',
+      catchUpDigests: true,
+      cron: { dailyDigest: '30 8 * * 1-5', weeklyDigest: '0 9 * * 1', scan: '0 * * * *' },
+    });
+    const message = problemsOf({
+      WARDEN_TIMEZONE: 'Mars/Olympus',
+      WARDEN_WEEKLY_DIGEST_CRON: '61 9 * * 1',
+      WARDEN_SCAN_CRON: '* * * * * *',
+    });
+    expect(message).toMatch(/WARDEN_TIMEZONE: must be an IANA time zone/);
+    expect(message).toMatch(/WARDEN_WEEKLY_DIGEST_CRON: must be a five-field cron expression/);
+    expect(message).toMatch(/WARDEN_SCAN_CRON: must be a five-field cron expression/);
+  });
+
   test('the policy file sets owners, admins, SLAs and routing, in YAML or JSON', () => {
     const yaml = policyFile(`
 admins: [U0ADMIN]

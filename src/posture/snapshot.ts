@@ -1,9 +1,10 @@
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { accounts, findings, postureSnapshots } from '../db/schema.js';
-import { isOpen, severityCountColumns, toSeverityCounts } from './summary.js';
+import { accountScore } from './score.js';
+import { isOpen, noFindings, severityCountColumns, toSeverityCounts } from './summary.js';
 
-/** Writes one posture snapshot per account (open findings by severity, OU path) at the end of a scan. */
+/** Writes one posture snapshot per account (open findings by severity, score, OU path) at the end of a scan. */
 export async function snapshotPosture(
   db: Database,
   scanId: number,
@@ -28,6 +29,7 @@ export async function snapshotPosture(
   const values = accountIds.map((accountId) => {
     const c = counts.get(accountId);
     return {
+      score: accountScore(c ?? noFindings()),
       scanId,
       takenAt,
       accountId,

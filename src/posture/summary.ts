@@ -8,7 +8,13 @@ export const CLOSED_STATUSES = ['resolved', 'suppressed'] as const;
 
 export type SeverityCounts = Record<Severity, number>;
 
-const zero = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, informational: 0 });
+export const noFindings = (): SeverityCounts => ({
+  critical: 0,
+  high: 0,
+  medium: 0,
+  low: 0,
+  informational: 0,
+});
 /** A finding is open while it is neither resolved nor suppressed: the one definition every count uses. */
 export const isOpen = notInArray(findings.status, [...CLOSED_STATUSES]);
 
@@ -40,7 +46,7 @@ export async function openBySeverity(db: Database): Promise<SeverityCounts> {
     .from(findings)
     .where(isOpen)
     .groupBy(findings.severity);
-  const out = zero();
+  const out = noFindings();
   for (const r of rows)
     if ((SEVERITIES as readonly string[]).includes(r.severity)) out[r.severity as Severity] = Number(r.n);
   return out;
@@ -164,5 +170,5 @@ export async function openBySeverityOf(
     .where(and(inArray(findings.accountId, accountIds), isOpen))
     .groupBy(findings.accountId);
   const counts = new Map(rows.map((r) => [r.accountId, toSeverityCounts(r)]));
-  return new Map(accountIds.map((id) => [id, counts.get(id) ?? zero()]));
+  return new Map(accountIds.map((id) => [id, counts.get(id) ?? noFindings()]));
 }

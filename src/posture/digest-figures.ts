@@ -1,0 +1,355 @@
+import { and, asc, type Column, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Policy } from '../config.js';
+import { type Database, rawRows } from '../db/client.js';
+import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { accountScore, meanScore } from './score.js';
+import {
+  isOpen,
+  lastScanGaps,
+  type NotScanned,
+  noFindings,
+  type SeverityCounts,
+  toSeverityCounts,
+} from './summary.js';
+
+/**
+ * The figures of the daily and weekly digests, from the database alone, for a window [from, to).
+ * The same window always gives the same figures, so a digest can be built again (a retry, the CLI)
+ * and say the same thing. `accounts` restricts every figure to some accounts (an OU's channel).
+ */
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+const DAY = 86_400_000;
+
+/** A timestamp column within [from, to). */
+const inWindow = (column: Column, w: Window) => and(gte(column, w.from), lt(column, w.to));
+
+export interface FindingLine {
+  id: number;
+  title: string;
+  severity: string;
+  accountId: string;
+  accountName: string | null;
+  /** Days since Warden first saw it, at the window's end. */
+  ageDays: number;
+}
+
+const inAccounts = (ids: string[] | undefined) =>
+  ids ? inArray(findings.accountId, ids.length ? ids : ['']) : undefined;
+const rank = sql`case ${findings.severity} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
+
+async function findingLines(db: Database, where: SQL | undefined, at: Date, limit: number) {
+  const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where);
+  const rows = await db
+    .select({
+      id: findings.id,
+      title: findings.title,
+      severity: findings.severity,
+      accountId: findings.accountId,
+      accountName: accounts.name,
+      firstSeenAt: findings.firstSeenAt,
+    })
+    .from(findings)
+    .leftJoin(accounts, eq(accounts.id, findings.accountId))
+    .where(where)
+    .orderBy(asc(rank), asc(findings.firstSeenAt), asc(findings.id))
+    .limit(limit);
+  return {
+    total: Number(n),
+    items: rows.map(({ firstSeenAt, ...r }) => ({
+      ...r,
+      ageDays: Math.floor((at.getTime() - firstSeenAt.getTime()) / DAY),
+    })),
+  };
+}
+
+/**
+ * Open findings (neither resolved nor suppressed) older than their severity's SLA (policy `slaDays`)
+ * at `at`: how many per severity, and the oldest.
+ */
+export async function slaBreaches(
+  db: Database,
+  at: Date,
+  slaDays: Policy['slaDays'],
+  accountIds?: string[],
+  limit = 20,
+) {
+  const late = or(
+    ...SEVERITIES.map((s) =>
+      and(eq(findings.severity, s), lte(findings.firstSeenAt, new Date(at.getTime() - slaDays[s] * DAY))),
+    ),
+  );
+  const where = and(isOpen, late, inAccounts(accountIds));
+  const counts = await db
+    .select({ severity: findings.severity, n: sql<number>`count(*)::int` })
+    .from(findings)
+    .where(where)
+    .groupBy(findings.severity);
+  const bySeverity = noFindings();
+  for (const c of counts) bySeverity[c.severity as Severity] = Number(c.n);
+  const { total, items } = await findingLines(db, where, at, limit);
+  return {
+    bySeverity,
+    total,
+    oldest: items.map((i) => ({ ...i, slaDays: slaDays[i.severity as Severity] })),
+  };
+}
+
+/** Active suppressions, and those ending within 7 days of `at`. */
+async function suppressionFigures(db: Database, at: Date, accountIds: string[] | undefined, limit: number) {
+  const active = and(isNull(suppressions.liftedAt), inAccounts(accountIds));
+  const [{ n } = { n: 0 }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(suppressions)
+    .innerJoin(findings, eq(findings.id, suppressions.findingId))
+    .where(active);
+  const soon = and(
+    active,
+    gte(suppressions.expiresAt, at),
+    lt(suppressions.expiresAt, new Date(at.getTime() + 7 * DAY)),
+  );
+  const [{ m } = { m: 0 }] = await db
+    .select({ m: sql<number>`count(*)::int` })
+    .from(suppressions)
+    .innerJoin(findings, eq(findings.id, suppressions.findingId))
+    .where(soon);
+  const items = await db
+    .select({
+      findingId: findings.id,
+      title: findings.title,
+      accountId: findings.accountId,
+      expiresAt: suppressions.expiresAt,
+      by: suppressions.createdBy,
+      reason: suppressions.reason,
+    })
+    .from(suppressions)
+    .innerJoin(findings, eq(findings.id, suppressions.findingId))
+    .where(soon)
+    .orderBy(asc(suppressions.expiresAt))
+    .limit(limit);
+  return { active: Number(n), expiringSoon: { total: Number(m), items } };
+}
+
+/** Remediation requests still waiting for approval at `at`. */
+async function waitingRequests(db: Database, at: Date, accountIds: string[] | undefined, limit: number) {
+  const where = and(
+    eq(remediationRequests.status, 'pending'),
+    gt(remediationRequests.expiresAt, at),
+    accountIds ? inArray(remediationRequests.accountId, accountIds.length ? accountIds : ['']) : undefined,
+  );
+  const [{ n } = { n: 0 }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(remediationRequests)
+    .where(where);
+  const items = await db
+    .select({
+      id: remediationRequests.id,
+      playbookId: remediationRequests.playbookId,
+      findingTitle: findings.title,
+      accountId: remediationRequests.accountId,
+      requestedBy: remediationRequests.requestedBy,
+      expiresAt: remediationRequests.expiresAt,
+    })
+    .from(remediationRequests)
+    .innerJoin(findings, eq(findings.id, remediationRequests.findingId))
+    .where(where)
+    .orderBy(asc(remediationRequests.expiresAt))
+    .limit(limit);
+  return { total: Number(n), items };
+}
+
+async function notScanned(db: Database, accountIds: string[] | undefined): Promise<NotScanned[]> {
+  const gaps = (await lastScanGaps(db))?.gaps ?? [];
+  return accountIds ? gaps.filter((g) => accountIds.includes(g.accountId)) : gaps;
+}
+
+export interface DailyFigures {
+  window: Window;
+  newFindings: { total: number; items: FindingLine[] };
+  regressions: { total: number; items: FindingLine[] };
+  sla: Awaited<ReturnType<typeof slaBreaches>>;
+  notScanned: NotScanned[];
+  suppressions: Awaited<ReturnType<typeof suppressionFigures>>;
+  waiting: Awaited<ReturnType<typeof waitingRequests>>;
+}
+
+/**
+ * The daily digest: new critical and high findings in the window, regressions (resolved findings a
+ * scan saw again), SLA breaches, accounts the last scan could not read, suppressions ending this
+ * week, remediations waiting for approval.
+ */
+export async function dailyFigures(
+  db: Database,
+  window: Window,
+  policy: Policy,
+  options: { accounts?: string[]; limit?: number } = {},
+): Promise<DailyFigures> {
+  const limit = options.limit ?? 20;
+  return {
+    window,
+    newFindings: await findingLines(
+      db,
+      and(
+        inWindow(findings.firstSeenAt, window),
+        inArray(findings.severity, ['critical', 'high']),
+        inAccounts(options.accounts),
+      ),
+      window.to,
+      limit,
+    ),
+    regressions: await findingLines(
+      db,
+      and(
+        eq(findings.regression, true),
+        eq(findings.status, 'open'),
+        eq(findings.statusChangedBy, 'warden:scan'),
+        inWindow(findings.statusChangedAt, window),
+        inAccounts(options.accounts),
+      ),
+      window.to,
+      limit,
+    ),
+    sla: await slaBreaches(db, window.to, policy.slaDays, options.accounts, limit),
+    notScanned: await notScanned(db, options.accounts),
+    suppressions: await suppressionFigures(db, window.to, options.accounts, limit),
+    waiting: await waitingRequests(db, window.to, options.accounts, limit),
+  };
+}
+
+export interface AccountScore {
+  accountId: string;
+  name: string;
+  ouPath: string | null;
+  score: number;
+  open: SeverityCounts;
+}
+
+/** Each account's score at `at`, from its latest posture snapshot taken at or before then. */
+export async function scoresAt(db: Database, at: Date, accountIds?: string[]): Promise<AccountScore[]> {
+  const rows = await rawRows<Record<string, string | number | null>>(
+    db,
+    sql`select s.account_id, s.ou_path, s.score, s.open_critical as critical, s.open_high as high,
+          s.open_medium as medium, s.open_low as low, s.open_informational as informational, a.name
+        from (select distinct on (account_id) * from posture_snapshots
+              where taken_at <= ${at.toISOString()}::timestamptz order by account_id, taken_at desc) s
+        left join accounts a on a.id = s.account_id`,
+  );
+  return rows
+    .filter((r) => !accountIds || accountIds.includes(String(r.account_id)))
+    .map((r) => {
+      const open = toSeverityCounts(r as Record<Severity, number>);
+      return {
+        accountId: String(r.account_id),
+        name: r.name === null ? String(r.account_id) : String(r.name),
+        ouPath: r.ou_path === null ? null : String(r.ou_path),
+        // Snapshots written before scores were recorded are scored now, the same way.
+        score: r.score === null ? accountScore(open) : Number(r.score),
+        open,
+      };
+    })
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+}
+
+export interface WeeklyFigures {
+  window: Window;
+  /** The organization's score at the window's end, and at the end of each of the 4 weeks before. */
+  trend: Array<{ at: Date; score: number | null }>;
+  score: number | null;
+  byOu: Array<{ ouPath: string; score: number; accounts: number }>;
+  byAccount: AccountScore[];
+  opened: number;
+  resolved: number;
+  /** Mean days from first seen to resolved, for findings resolved in the window, by severity. */
+  mttrDays: Record<Severity, { days: number | null; resolved: number }>;
+  sla: Awaited<ReturnType<typeof slaBreaches>>;
+  suppressions: Awaited<ReturnType<typeof suppressionFigures>>;
+  remediations: { requested: number; approved: number; executed: number; failed: number; rejected: number };
+  notScanned: NotScanned[];
+}
+
+/**
+ * The weekly compliance digest: the score and its trend over 4 weeks, per OU and per account (worst
+ * first), findings opened and resolved, mean time to remediate by severity, SLA breaches,
+ * suppressions, remediations requested / approved / executed / rejected, accounts not scanned.
+ */
+export async function weeklyFigures(db: Database, window: Window, policy: Policy): Promise<WeeklyFigures> {
+  const trend = [];
+  for (let w = 4; w >= 0; w--) {
+    const at = new Date(window.to.getTime() - w * 7 * DAY);
+    trend.push({ at, score: meanScore((await scoresAt(db, at)).map((a) => a.score)) });
+  }
+  const byAccount = await scoresAt(db, window.to);
+  const ous = new Map<string, number[]>();
+  for (const a of byAccount)
+    ous.set(a.ouPath ?? 'unknown', [...(ous.get(a.ouPath ?? 'unknown') ?? []), a.score]);
+  const byOu = [...ous]
+    .map(([ouPath, scores]) => ({ ouPath, score: meanScore(scores)!, accounts: scores.length }))
+    .sort((a, b) => a.score - b.score || a.ouPath.localeCompare(b.ouPath));
+
+  const count = async (where: SQL | undefined) =>
+    Number((await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where))[0]?.n ?? 0);
+  const resolvedInWindow = and(eq(findings.status, 'resolved'), inWindow(findings.resolvedAt, window));
+  const mttrRows = await db
+    .select({
+      severity: findings.severity,
+      n: sql<number>`count(*)::int`,
+      seconds: sql<number>`avg(extract(epoch from ${findings.resolvedAt} - ${findings.firstSeenAt}))::float8`,
+    })
+    .from(findings)
+    .where(resolvedInWindow)
+    .groupBy(findings.severity);
+  const mttrDays = Object.fromEntries(
+    SEVERITIES.map((s) => [s, { days: null, resolved: 0 }]),
+  ) as WeeklyFigures['mttrDays'];
+  for (const r of mttrRows) {
+    mttrDays[r.severity as Severity] = {
+      days: Math.round((Number(r.seconds) / 86_400) * 10) / 10,
+      resolved: Number(r.n),
+    };
+  }
+
+  const requests = (where: SQL | undefined) =>
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(remediationRequests)
+      .where(where)
+      .then(([r]) => Number(r?.n ?? 0));
+  const finished = inWindow(remediationRequests.executionFinishedAt, window);
+  const [{ rejected } = { rejected: 0 }] = await db
+    .select({ rejected: sql<number>`count(distinct ${remediationDecisions.requestId})::int` })
+    .from(remediationDecisions)
+    .where(
+      and(eq(remediationDecisions.decision, 'reject'), inWindow(remediationDecisions.decidedAt, window)),
+    );
+
+  return {
+    window,
+    trend,
+    score: trend.at(-1)!.score,
+    byOu,
+    byAccount,
+    opened: await count(inWindow(findings.firstSeenAt, window)),
+    resolved: await count(resolvedInWindow),
+    mttrDays,
+    sla: await slaBreaches(db, window.to, policy.slaDays),
+    suppressions: await suppressionFigures(db, window.to, undefined, 20),
+    remediations: {
+      requested: await requests(inWindow(remediationRequests.requestedAt, window)),
+      approved: await requests(inWindow(remediationRequests.executionStartedAt, window)),
+      executed: await requests(
+        and(
+          finished,
+          eq(remediationRequests.mode, 'execute'),
+          inArray(remediationRequests.status, ['succeeded', 'unverified']),
+        ),
+      ),
+      failed: await requests(and(finished, eq(remediationRequests.status, 'failed'))),
+      rejected: Number(rejected),
+    },
+    notScanned: await notScanned(db, undefined),
+  };
+}
