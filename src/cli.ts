@@ -1,19 +1,33 @@
 import { once } from 'node:events';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { webApi } from '@slack/bolt';
+import { dailyDigestJob } from '../jobs/daily-digest.js';
+import { JOBS } from '../jobs/index.js';
+import { weeklyDigestJob } from '../jobs/weekly-digest.js';
 import { EXPORT_FORMATS, type ExportFormat, exportAudit } from './audit/export.js';
 import { verifyAuditChain } from './audit/verify.js';
 import { AwsClients } from './aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
 import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
 import { createDb, type Database, type DbHandle } from './db/client.js';
+import { recentRuns } from './db/job-runs.js';
 import { checkSchema } from './db/status.js';
+import { dailyPeriod, weeklyPeriod } from './digest/periods.js';
+import { dailyDigest } from './digest/sections.js';
+import { weeklyDigestMessage } from './digest/weekly.js';
+import type { Logger } from './log.js';
 import { createLogger } from './log.js';
+import { dailyFigures } from './posture/digest-figures.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
+import type { JobDeps } from './schedule/job.js';
+import { Scheduler } from './schedule/scheduler.js';
 import { demoScenario } from './sim/scenarios.js';
 import { startSimulator } from './sim/server.js';
-import { createSlackApp, startSlackApp } from './slack/app.js';
-import { postureReport, progressLine, scanSummary } from './terminal.js';
+import { createSlackApp, type HandlerDeps, startSlackApp } from './slack/app.js';
+import { SlackDirectory } from './slack/identity.js';
+import { digestText, jobRunsTable, postureReport, progressLine, scanSummary } from './terminal.js';
 import { sweepRequests } from './workflow/remediation.js';
 import {
   runScan,
@@ -22,6 +36,7 @@ import {
   type ScanRequest,
   type ScanResult,
 } from './workflow/scan.js';
+import { writeBackRoles } from './workflow/securityhub-sync.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -148,7 +163,8 @@ const COMMANDS: Record<string, Command> = {
     run: (_values, { config, io }) => runDemo(config, io),
   },
   serve: {
-    summary: 'answer Slack (HTTP on PORT at /slack/events, or Socket Mode with SLACK_APP_TOKEN) and /healthz',
+    summary:
+      'answer Slack (HTTP on PORT at /slack/events, or Socket Mode with SLACK_APP_TOKEN) and /healthz, and run the scheduled jobs',
     usage: 'warden serve',
     options: {},
     needsSlack: true,
@@ -160,20 +176,97 @@ const COMMANDS: Record<string, Command> = {
         const swept = await sweepRequests(handle.db);
         if (swept.stuck.length)
           log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
-        const clients = new AwsClients({
-          maxAttempts: config.aws.scan.maxAttempts,
-          maxSockets: config.aws.scan.concurrency * 2,
+        const clients = awsClients(config);
+        const { app, handlers } = createSlackApp({
+          config,
+          slack: config.slack!,
+          db: handle.db,
+          log,
+          clients,
         });
-        const app = createSlackApp({ config, slack: config.slack!, db: handle.db, log, clients });
         const port = await startSlackApp(app, config.port);
         const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
-        log.info({ port, mode }, 'serving Slack');
-        io.stderr(`warden: serving Slack (${mode}); /healthz on port ${port}\n`);
+        const scheduler = config.schedule.enabled ? new Scheduler(jobDepsOf(handlers, log), JOBS) : undefined;
+        scheduler?.start();
+        // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
+        const catchingUp = scheduler
+          ?.catchUp()
+          .catch((err) => log.error({ err }, 'catching up missed slots failed'));
+        log.info({ port, mode, scheduler: Boolean(scheduler) }, 'serving Slack');
+        io.stderr(
+          `warden: serving Slack (${mode}); /healthz on port ${port}; scheduled jobs ${scheduler ? `on (${config.schedule.timezone})` : 'off'}\n`,
+        );
         await stopped(io.stop);
+        await catchingUp;
+        await scheduler?.stop();
         await app.stop();
         clients.destroy();
         return EXIT.ok;
       }),
+  },
+  digest: {
+    summary:
+      'build the daily or weekly digest now: send it to Slack, or --print it (and write the chart PNG)',
+    usage: 'warden digest --kind daily|weekly [--print] [--chart FILE]',
+    options: {
+      kind: { type: 'string' },
+      print: { type: 'boolean', default: false },
+      chart: { type: 'string' },
+    },
+    run: async (values, { config, io }) => {
+      const kind = values.kind as string | undefined;
+      if (kind !== 'daily' && kind !== 'weekly') throw new UsageError('--kind must be daily or weekly');
+      if (values.chart && !(values.print && kind === 'weekly'))
+        throw new UsageError('--chart goes with --print --kind weekly');
+      if (!values.print && !config.slack)
+        throw new UsageError('sending a digest needs SLACK_BOT_TOKEN; or use --print');
+      return withDb(config, async (handle) => {
+        await handle.migrate();
+        const now = new Date();
+        if (values.print) {
+          io.stdout(await printDigest(handle.db, config, kind, now, values.chart as string | undefined, io));
+          return EXIT.ok;
+        }
+        const log = createLogger(config.logLevel);
+        const clients = awsClients(config);
+        try {
+          const web = new webApi.WebClient(config.slack!.botToken, {
+            ...(config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {}),
+          });
+          const deps = jobDepsOf(
+            {
+              db: handle.db,
+              config,
+              clients,
+              web,
+              directory: new SlackDirectory(web),
+              writeBack: { db: handle.db, config, clients, roles: writeBackRoles(clients, config) },
+              auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
+            },
+            log,
+          );
+          const job = kind === 'daily' ? dailyDigestJob : weeklyDigestJob;
+          const result = await job.run(deps, now);
+          io.stdout(result ? `not sent: ${result.skipped}\n` : `${kind} digest sent\n`);
+          return result ? EXIT.failed : EXIT.ok;
+        } finally {
+          clients.destroy();
+        }
+      });
+    },
+  },
+  jobs: {
+    summary: 'list the latest scheduled runs: slot, job, outcome, which process, error',
+    usage: 'warden jobs [--limit N]',
+    options: { limit: { type: 'string', default: '30' } },
+    run: (values, { config, io }) => {
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number');
+      return withDb(config, async ({ db }) => {
+        io.stdout(jobRunsTable(await recentRuns(db, limit)));
+        return EXIT.ok;
+      });
+    },
   },
   health: {
     summary: 'exit 0 when the database answers and its schema is up to date (container health check)',
@@ -189,6 +282,49 @@ const COMMANDS: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+function awsClients(config: Config): AwsClients {
+  return new AwsClients({
+    maxAttempts: config.aws.scan.maxAttempts,
+    maxSockets: config.aws.scan.concurrency * 2,
+  });
+}
+
+/** What the scheduled jobs share with the Slack handlers: the same clients, directory and roles. */
+function jobDepsOf(
+  h: Pick<HandlerDeps, 'db' | 'config' | 'clients' | 'web' | 'directory' | 'writeBack' | 'auditRoles'>,
+  log: Logger,
+): JobDeps {
+  return {
+    db: h.db,
+    config: h.config,
+    log,
+    clients: h.clients,
+    slack: { web: h.web, directory: h.directory },
+    writeBack: h.writeBack,
+    auditRoles: h.auditRoles,
+  };
+}
+
+/** `warden digest --print`: the digest as text, and for the weekly one its chart written to a PNG file. */
+async function printDigest(
+  db: Database,
+  config: Config,
+  kind: 'daily' | 'weekly',
+  now: Date,
+  chartFile: string | undefined,
+  io: CliIo,
+): Promise<string> {
+  if (kind === 'daily') {
+    const { window } = dailyPeriod(now, config.schedule);
+    return digestText(dailyDigest(await dailyFigures(db, window, config.policy), ''));
+  }
+  const { period, window } = weeklyPeriod(now, config.schedule);
+  const { digest, message } = await weeklyDigestMessage(db, config, window, period);
+  const file = path.resolve(io.cwd, chartFile ?? message.chart.filename);
+  writeFileSync(file, message.chart.png);
+  return `${digestText(digest)}Chart: ${file}\n`;
+}
 
 /** Resolves when `signal` aborts (never, without one). */
 function stopped(signal: AbortSignal | undefined): Promise<void> {
@@ -214,10 +350,7 @@ async function scanWithProgress(
   io: CliIo,
   request: Omit<ScanRequest, 'onProgress'>,
 ): Promise<ScanResult | undefined> {
-  const clients = new AwsClients({
-    maxAttempts: config.aws.scan.maxAttempts,
-    maxSockets: config.aws.scan.concurrency * 2,
-  });
+  const clients = awsClients(config);
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
   const log = createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
   const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;

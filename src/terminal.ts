@@ -1,3 +1,5 @@
+import type { JobRun } from './db/schema.js';
+import type { Digest } from './digest/sections.js';
 import type { AccountPosture, NotScanned, SeverityCounts } from './posture/summary.js';
 import type { ScanProgress, ScanResult } from './workflow/scan.js';
 
@@ -103,4 +105,37 @@ export function postureReport(input: {
     lines.push(`  ${gap.accountId} ${gap.name} [${where.join(', ')}]: ${gap.reason}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A digest for the terminal (`warden digest --print`): each section's title, its lines, what was left out. */
+export function digestText(digest: Digest): string {
+  const out = [digest.title, '='.repeat(digest.title.length), ''];
+  for (const s of digest.sections) {
+    out.push(s.title, ...s.lines.map((l) => `  ${l}`));
+    if (s.more > 0) out.push(`  …and ${s.more} more`);
+    out.push('');
+  }
+  out.push(digest.footer, '');
+  return out.join('\n');
+}
+
+/** The latest scheduled runs as a table (`warden jobs`). */
+export function jobRunsTable(runs: JobRun[]): string {
+  if (runs.length === 0) return 'No scheduled run yet.\n';
+  const rows = runs.map((r) => [
+    r.slot.toISOString(),
+    r.job,
+    r.outcome,
+    r.finishedAt ? `${Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s` : '',
+    r.claimedBy,
+    r.error ?? '',
+  ]);
+  const head = ['slot', 'job', 'outcome', 'took', 'process', 'error'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}\n`;
+  return line(head) + rows.map(line).join('');
 }

@@ -307,7 +307,7 @@ export const jobRuns = pgTable(
     claimedBy: text('claimed_by').notNull(),
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
-    /** running | succeeded | failed */
+    /** running | succeeded | failed | skipped (nothing to do, e.g. a scan already running) | abandoned (a crash) */
     outcome: text('outcome').notNull().default('running'),
     error: text('error'),
   },
@@ -327,6 +327,12 @@ export const digestsSent = pgTable(
     channel: text('channel').notNull(),
     /** pending | sent | failed */
     status: text('status').notNull().default('pending'),
+    /** What is sent (text and blocks), kept so that a retry sends the same digest. */
+    message: jsonb('message').$type<{ text: string; blocks: unknown[] }>(),
+    /** The chart image (PNG, base64) uploaded in the digest's thread, if any. */
+    chart: text('chart'),
+    /** Where the message landed (a DM's channel id when `channel` names a person) and its ts. */
+    postedChannel: text('posted_channel'),
     messageTs: text('message_ts'),
     attempts: integer('attempts').notNull().default(0),
     error: text('error'),

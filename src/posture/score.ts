@@ -34,3 +34,6 @@ export const meanScore = (scores: number[]): number | null =>
 /** A score as people read it: `87.5`. */
 export const scoreText = (basisPoints: number | null) =>
   basisPoints === null ? 'n/a' : (basisPoints / 100).toFixed(1);
+
+/** The score's definition in one sentence, for the people who read it. */
+export const SCORE_EXPLAINED = `Score: 100 × ${SCORE_HALF_WEIGHT} / (${SCORE_HALF_WEIGHT} + open findings weighted ${SCORE_WEIGHTS.critical} critical, ${SCORE_WEIGHTS.high} high, ${SCORE_WEIGHTS.medium} medium, ${SCORE_WEIGHTS.low} low), averaged over accounts.`;

@@ -52,6 +52,8 @@ function boltLogger(log: Logger) {
 /**
  * Builds Warden's Slack app: HTTP mode on `/slack/events` (signature and staleness checked by Bolt),
  * or Socket Mode when SLACK_APP_TOKEN is set; `/healthz` reports the database's state either way.
+ * Returns the app and what its handlers share (the Web API client, the user directory, the roles),
+ * which the scheduler uses too.
  */
 export function createSlackApp(deps: SlackDeps) {
   const { slack, log } = deps;
@@ -101,10 +103,10 @@ export function createSlackApp(deps: SlackDeps) {
   };
   registerCommands(app, handlerDeps);
   registerInteractions(app, handlerDeps);
-  return app;
+  return { app, handlers: handlerDeps };
 }
 
-export type WardenSlackApp = ReturnType<typeof createSlackApp>;
+export type WardenSlackApp = ReturnType<typeof createSlackApp>['app'];
 
 /** Starts the app on `port` (0: any free port) and returns the port it listens on. */
 export async function startSlackApp(app: WardenSlackApp, port: number): Promise<number> {

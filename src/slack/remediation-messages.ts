@@ -15,8 +15,11 @@ import type { Block } from './blocks/text.js';
  * whenever the request changes; the requester also gets the outcome as a DM.
  */
 
+/** What keeping a request's messages needs: the database, the policy, Slack and its directory. */
+export type MessageDeps = Pick<HandlerDeps, 'db' | 'config' | 'web' | 'directory'>;
+
 /** Where a request's messages go that are not to one person: none when no channel is routed. */
-async function channelOf(deps: HandlerDeps, accountId: string): Promise<string | undefined> {
+async function channelOf(deps: MessageDeps, accountId: string): Promise<string | undefined> {
   const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
   return channelFor({ ouId: account?.ouId ?? null, ouPath: account?.ouPath ?? null }, deps.config.policy);
 }
@@ -69,7 +72,7 @@ export async function requestMessage(
 }
 
 /** The Slack users who may approve requests in this account, by user id. */
-async function approversOf(deps: HandlerDeps, accountId: string): Promise<string[]> {
+async function approversOf(deps: MessageDeps, accountId: string): Promise<string[]> {
   const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
   const { policy } = deps.config;
   const principals = [
@@ -82,7 +85,7 @@ async function approversOf(deps: HandlerDeps, accountId: string): Promise<string
 }
 
 /** Tells the people who may approve a new request, and its account's channel; keeps where it posted. */
-export async function announceRequest(deps: HandlerDeps, requestId: number): Promise<void> {
+export async function announceRequest(deps: MessageDeps, requestId: number): Promise<void> {
   const message = await requestMessage(deps, requestId);
   if (!message) return;
   const { request } = message.details;
@@ -108,7 +111,7 @@ export async function announceRequest(deps: HandlerDeps, requestId: number): Pro
 }
 
 /** Draws every message of a request again with its current state. */
-export async function refreshRequest(deps: HandlerDeps, requestId: number): Promise<void> {
+export async function refreshRequest(deps: MessageDeps, requestId: number): Promise<void> {
   const message = await requestMessage(deps, requestId);
   if (!message) return;
   for (const ref of message.details.request.messages) {
@@ -122,7 +125,7 @@ export async function refreshRequest(deps: HandlerDeps, requestId: number): Prom
 }
 
 /** After a request ends (done, failed, rejected…): its messages updated, the requester told, the thread told. */
-export async function announceOutcome(deps: HandlerDeps, requestId: number): Promise<void> {
+export async function announceOutcome(deps: MessageDeps, requestId: number): Promise<void> {
   await refreshRequest(deps, requestId);
   const message = await requestMessage(deps, requestId);
   if (!message) return;

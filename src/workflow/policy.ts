@@ -58,19 +58,20 @@ export function roleOf(
   return { role: isAdmin(who, policy) ? 'admin' : owns.length > 0 ? 'owner' : 'viewer', owns };
 }
 
-/**
- * The channel that hears about an account: the routing entry for its OU (by OU id, or by the longest
- * OU path that is its own or a parent's), else the default channel; undefined when neither is set.
- */
-export function channelFor(
+/** The channel routed to an account's OU (by OU id, or the longest OU path at or above its own), if any. */
+export function ouChannelFor(
   account: { ouId: string | null; ouPath: string | null },
   policy: Policy,
 ): string | undefined {
-  const { ous, defaultChannel } = policy.routing;
+  const { ous } = policy.routing;
   if (account.ouId && ous[account.ouId]) return ous[account.ouId];
   const path = account.ouPath ?? '';
   const parents = Object.keys(ous)
     .filter((key) => path === key || path.startsWith(`${key}/`))
     .sort((a, b) => b.length - a.length);
-  return parents[0] ? ous[parents[0]] : defaultChannel;
+  return parents[0] ? ous[parents[0]] : undefined;
 }
+
+/** The channel that hears about an account: its OU's, else the default; undefined when neither is set. */
+export const channelFor = (account: { ouId: string | null; ouPath: string | null }, policy: Policy) =>
+  ouChannelFor(account, policy) ?? policy.routing.defaultChannel;

@@ -126,15 +126,13 @@ beforeAll(async () => {
       request(ids.f10!, '2026-11-10T10:00:00', { status: 'pending' }),
     ])
     .returning();
-  await db.db
-    .insert(remediationDecisions)
-    .values({
-      requestId: rejected!.id,
-      decidedBy: 'U0CAROL',
-      decision: 'reject',
-      reason: 'no',
-      decidedAt: at('2026-11-19T12:00:00'),
-    });
+  await db.db.insert(remediationDecisions).values({
+    requestId: rejected!.id,
+    decidedBy: 'U0CAROL',
+    decision: 'reject',
+    reason: 'no',
+    decidedAt: at('2026-11-19T12:00:00'),
+  });
 });
 afterAll(async () => {
   await db.close();

@@ -11,21 +11,47 @@ export interface RecordedCall {
  * A fake Slack Web API on 127.0.0.1: it answers the methods Warden calls, records every call, and
  * rejects (`invalid_blocks`) any payload that breaks a Block Kit limit, as Slack would.
  */
+/** A programmed answer: a rate limit (HTTP 429 with Retry-After seconds), or an error Slack reports. */
+export type Trouble = { rateLimitedFor: number } | { error: string };
+
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   /** Slack user id → email, as users.info reports it. */
   readonly users = new Map<string, string>();
+  /** Files uploaded through files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal), by id. */
+  readonly uploads = new Map<string, Buffer>();
+  private readonly troubles: Array<{ method: string; trouble: Trouble }> = [];
   private server: Server | undefined;
   url = '';
   private ts = 1_700_000_000;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      void readBody(req).then((args) => {
+      void readBody(req).then(async ({ args, raw }) => {
         const path = req.url ?? '/';
         const method = path.replace(/^\/api\//, '').split('?')[0]!;
+        if (method.startsWith('/upload/')) {
+          const form = await new Response(raw, {
+            headers: { 'content-type': req.headers['content-type'] ?? '' },
+          }).formData();
+          const file = form.get('body');
+          this.uploads.set(method.slice('/upload/'.length), Buffer.from(await (file as Blob).arrayBuffer()));
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('OK');
+          return;
+        }
         this.calls.push({ method, args });
-        const body = this.answer(method, args);
+        const i = this.troubles.findIndex((t) => t.method === method);
+        const trouble = i >= 0 ? this.troubles.splice(i, 1)[0]!.trouble : undefined;
+        if (trouble && 'rateLimitedFor' in trouble) {
+          res.writeHead(429, {
+            'retry-after': String(trouble.rateLimitedFor),
+            'content-type': 'application/json',
+          });
+          res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+          return;
+        }
+        const body = trouble ? { ok: false, error: trouble.error } : this.answer(method, args);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });
@@ -43,6 +69,11 @@ export class FakeSlack {
   /** A response_url the fake records posts to. */
   responseUrl(id = 'r1'): string {
     return `${this.url}/response/${id}`;
+  }
+
+  /** The next call to `method` meets this trouble (once per call to troubleNext). */
+  troubleNext(method: string, trouble: Trouble): void {
+    this.troubles.push({ method, trouble });
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -89,6 +120,12 @@ export class FakeSlack {
           ? { ok: true, user: { id: found[0], profile: { email: found[1] } } }
           : { ok: false, error: 'users_not_found' };
       }
+      case 'files.getUploadURLExternal': {
+        const id = `F${this.uploads.size + this.calls.length}`;
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal':
+        return { ok: true, files: args.files };
       case 'views.publish':
       case 'views.open':
       case 'views.update':
@@ -106,13 +143,17 @@ export class FakeSlack {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: IncomingMessage): Promise<{ args: Record<string, unknown>; raw: Buffer }> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return {};
-  if ((req.headers['content-type'] ?? '').includes('json'))
-    return JSON.parse(text) as Record<string, unknown>;
+  const raw = Buffer.concat(chunks);
+  return { args: parseArgs(req.headers['content-type'] ?? '', raw), raw };
+}
+
+function parseArgs(contentType: string, raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8');
+  if (!text || contentType.startsWith('multipart/')) return {};
+  if (contentType.includes('json')) return JSON.parse(text) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(text)) {
     // The Web API client form-encodes arrays and objects as JSON strings.

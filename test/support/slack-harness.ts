@@ -62,7 +62,7 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
     { requireSlack: true },
   );
   const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: 16 });
-  const app = createSlackApp({ config, slack: config.slack!, db, log: createLogger('silent'), clients });
+  const { app } = createSlackApp({ config, slack: config.slack!, db, log: createLogger('silent'), clients });
   const base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
   const endpoint = `${base}/slack/events`;
   const user = (id: string) => ({ id, username: id.toLowerCase(), team_id: 'T0TEST' });

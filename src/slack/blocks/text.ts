@@ -75,14 +75,20 @@ export function actorText(actor: string): string {
  * Joins lines into one text of at most `max` characters: as many whole lines as fit, then
  * "…and N more" (so a long list is cut between lines, and says so).
  */
-export function linesWithin(lines: readonly string[], max: number, more: (n: number) => string): string {
+export function linesWithin(
+  lines: readonly string[],
+  max: number,
+  more: (n: number) => string,
+  /** Lines beyond these that were never fetched, counted in "and N more". */
+  beyond = 0,
+): string {
   let out = '';
   for (let i = 0; i < lines.length; i++) {
     const next = out ? `${out}\n${lines[i]}` : lines[i]!;
-    const left = lines.length - i;
+    const left = lines.length - i + beyond;
     const tail = left > 1 ? `\n${more(left - 1)}` : '';
     if (next.length + tail.length > max) return clip(out ? `${out}\n${more(left)}` : more(left), max);
     out = next;
   }
-  return out;
+  return beyond > 0 ? clip(`${out}\n${more(beyond)}`, max) : out;
 }

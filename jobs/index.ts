@@ -1,0 +1,17 @@
+import type { Job } from '../src/schedule/job.js';
+import { dailyDigestJob } from './daily-digest.js';
+import { fullScanJob } from './full-scan.js';
+import { remediationExpiryJob } from './remediation-expiry.js';
+import { scanJob } from './scan.js';
+import { suppressionExpiryJob } from './suppression-expiry.js';
+import { weeklyDigestJob } from './weekly-digest.js';
+
+/** Every scheduled job, in one list; their schedules come from the configuration (WARDEN_*_CRON). */
+export const JOBS: readonly Job[] = [
+  scanJob,
+  fullScanJob,
+  dailyDigestJob,
+  weeklyDigestJob,
+  suppressionExpiryJob,
+  remediationExpiryJob,
+];

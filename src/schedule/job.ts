@@ -1,0 +1,31 @@
+import type { webApi } from '@slack/bolt';
+import type { AwsClients } from '../aws/clients.js';
+import type { AssumedRoles } from '../aws/credentials.js';
+import type { Config, ScheduleConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import type { SlackDirectory } from '../slack/identity.js';
+import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
+
+/** What a scheduled job may use; Slack is absent when it is not configured. */
+export interface JobDeps {
+  db: Database;
+  config: Config;
+  log: Logger;
+  clients: AwsClients;
+  slack: { web: webApi.WebClient; directory: SlackDirectory } | undefined;
+  writeBack: WriteBackDeps;
+  auditRoles: AssumedRoles;
+}
+
+/**
+ * One scheduled job (a file in jobs/, listed in jobs/index.ts): its name, its cron expression (from
+ * the configuration), whether a slot every replica missed runs once at start, and what it does for
+ * a slot. A run that has nothing to do says why (`skipped`); one that fails throws.
+ */
+export interface Job {
+  name: string;
+  cron(schedule: ScheduleConfig): string;
+  catchUp: boolean;
+  run(deps: JobDeps, slot: Date): Promise<{ skipped: string } | undefined>;
+}
