@@ -57,12 +57,15 @@ function slaSection(sla: DailyFigures['sla']): DigestSection {
 }
 
 function suppressionsSection(s: DailyFigures['suppressions']): DigestSection {
-  return list(
-    `Suppressions ending within 7 days (${s.active} active)`,
-    s.expiringSoon,
-    (x) => `#${x.findingId} ${x.title} (${x.accountId}) until ${day(x.expiresAt)}: ${x.reason}`,
-    'None ends this week.',
-  );
+  return {
+    ...list(
+      'Suppressions ending within 7 days',
+      s.expiringSoon,
+      (x) => `#${x.findingId} ${x.title} (${x.accountId}) until ${day(x.expiresAt)}: ${x.reason}`,
+      'None ends this week.',
+    ),
+    title: `Suppressions: ${s.active} active, ${s.expiringSoon.total} ending within 7 days`,
+  };
 }
 
 /** The daily digest: what is new, what came back, what is late, what could not be read, what ends, what waits. */

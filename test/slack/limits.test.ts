@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { findings, scans, scanTargets } from '../../src/db/schema.js';
+import { findings, postureSnapshots, scans, scanTargets } from '../../src/db/schema.js';
+import { dailyDigests } from '../../src/digest/daily.js';
+import { weeklyDigestMessage } from '../../src/digest/weekly.js';
 import { scanDoneBlocks } from '../../src/slack/blocks/scan.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { blockKitProblem } from '../support/fake-slack.js';
@@ -54,6 +56,18 @@ beforeAll(async () => {
       finishedAt: now,
     })),
   );
+  await db.db
+    .insert(postureSnapshots)
+    .values(
+      ids.map((accountId, i) => ({
+        accountId,
+        takenAt: now,
+        ouPath: `Root/OU-${i % 40}`,
+        openCritical: 1,
+        openHigh: 1,
+        openLow: 1,
+      })),
+    );
   s = await slackHarness(db.db);
   s.slack.users.set('U0ALICE', 'alice@example.com');
 });
@@ -111,4 +125,22 @@ test('a scan that could not read 1,000 accounts reports them in one message, end
   );
   expect(blockKitProblem('chat.update', { blocks })).toBeUndefined();
   expect(JSON.stringify(blocks)).toMatch(/…and \d+ more/);
+});
+
+test('the daily and weekly digests of 1,000 accounts keep Slack’s limits: the worst shown, then "and N more"', async () => {
+  const window = { from: new Date(Date.now() - 7 * 86_400_000), to: new Date(Date.now() + 60_000) };
+  const config = {
+    ...s.config,
+    policy: { ...s.config.policy, routing: { defaultChannel: '#security', ous: {} } },
+  };
+  const [daily] = await dailyDigests(db.db, config, window);
+  expect(blockKitProblem('chat.postMessage', { blocks: daily!.message.blocks })).toBeUndefined();
+  expect(JSON.stringify(daily!.message.blocks)).toContain('New critical and high findings (2000)');
+  expect(JSON.stringify(daily!.message.blocks)).toMatch(/…and \d+ more/);
+
+  const { message } = await weeklyDigestMessage(db.db, config, window, '2026-W48');
+  expect(blockKitProblem('chat.postMessage', { blocks: message.blocks })).toBeUndefined();
+  const text = JSON.stringify(message.blocks);
+  expect(text).toContain('Score by account, worst first');
+  expect(text).toContain('…and 985 more');
 });
