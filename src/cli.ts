@@ -23,7 +23,7 @@ import { dailyFigures } from './posture/digest-figures.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
 import type { JobDeps } from './schedule/job.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { demoScenario } from './sim/scenarios.js';
+import { demoScenario, demoWeek } from './sim/scenarios.js';
 import { startSimulator } from './sim/server.js';
 import { createSlackApp, type HandlerDeps, startSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/identity.js';
@@ -349,13 +349,17 @@ async function scanWithProgress(
   config: Config,
   io: CliIo,
   request: Omit<ScanRequest, 'onProgress'>,
+  now?: () => Date,
 ): Promise<ScanResult | undefined> {
   const clients = awsClients(config);
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
   const log = createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
   const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;
   try {
-    return await runScan({ db, config, log, clients }, { ...request, ...(draw ? { onProgress: draw } : {}) });
+    return await runScan(
+      { db, config, log, clients, ...(now ? { now } : {}) },
+      { ...request, ...(draw ? { onProgress: draw } : {}) },
+    );
   } catch (err) {
     if (err instanceof ScanCannotRun) {
       io.stderr(`${draw ? '\n' : ''}warden scan: the scan could not run: ${err.message}\n`);
@@ -368,10 +372,21 @@ async function scanWithProgress(
   }
 }
 
-/** `warden demo`: the whole engine against the simulated demo organization, on a fresh embedded database. */
+/** Weeks of history the demo builds before today: a scan at the end of each week. */
+const DEMO_WEEKS = 4;
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * `warden demo`: the whole engine against the simulated demo organization, on a fresh embedded
+ * database. It builds a few weeks of history first, with the simulator's clock and Warden's set back
+ * a week at a time: each week the teams fix some findings and new ones appear, and a full scan
+ * records it. Then today's scan, the posture, and the weekly compliance digest with its chart.
+ */
 async function runDemo(config: Config, io: CliIo): Promise<number> {
   const scenario = demoScenario();
-  const sim = await startSimulator(scenario);
+  const today = Date.now();
+  let clock = today - DEMO_WEEKS * WEEK_MS;
+  const sim = await startSimulator(scenario, { now: () => clock });
   // The AWS SDK reads its endpoint and credentials from the process environment, as in production.
   Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
   const dataDir = path.join(config.database.dataDir, 'demo');
@@ -383,14 +398,33 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
   };
   io.stdout(
     `Simulated organization at ${sim.url}: ${scenario.accounts.length} accounts in ${scenario.ous.length} OUs, ` +
-      `${scenario.regions.length} regions. Embedded database in ${dataDir}.\n\n`,
+      `${scenario.regions.length} regions. Embedded database in ${dataDir}.\n` +
+      `Building ${DEMO_WEEKS} weeks of history: a full scan a week, findings fixed and new ones found in between.\n\n`,
   );
   try {
     return await withDb(demoConfig, async (handle) => {
       await handle.migrate();
+      const quiet = { ...io, isTTY: false, stdout: () => {} };
+      for (let week = DEMO_WEEKS; week > 0; week--) {
+        clock = today - week * WEEK_MS;
+        if (week < DEMO_WEEKS) demoWeek(sim.world, week);
+        const past = await scanWithProgress(
+          handle.db,
+          demoConfig,
+          quiet,
+          { trigger: 'demo', full: true },
+          () => new Date(clock),
+        );
+        if (!past) return EXIT.failed;
+        io.stdout(
+          `  ${new Date(clock).toISOString().slice(0, 10)}: ${past.totals.findings} findings read, ${past.totals.new} new, ${past.totals.resolved} resolved\n`,
+        );
+      }
+      clock = today;
+      demoWeek(sim.world, 0);
       const result = await scanWithProgress(handle.db, demoConfig, io, { trigger: 'demo', full: true });
       if (!result) return EXIT.failed;
-      io.stdout(scanSummary(result));
+      io.stdout(`\n${scanSummary(result)}`);
       const gaps = await lastScanGaps(handle.db);
       io.stdout(
         `\n${postureReport({
@@ -399,6 +433,9 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
           gaps: gaps?.gaps ?? [],
           lastScan: gaps?.finishedAt ?? null,
         })}`,
+      );
+      io.stdout(
+        `\n${await printDigest(handle.db, demoConfig, 'weekly', new Date(), path.join(dataDir, 'weekly-digest.png'), io)}`,
       );
       return EXIT.ok;
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -90,7 +90,7 @@ describe('warden scan', () => {
   });
 });
 
-test('warden demo scans the simulated organization into a fresh embedded database and prints its posture', async () => {
+test('warden demo builds weeks of history in a fresh embedded database, then prints the posture and the weekly digest with its chart', async () => {
   const { code, stdout } = await warden(['demo'], {
     WARDEN_DATA_DIR: path.join(dir, 'demo-home'),
     LOG_LEVEL: 'silent',
@@ -105,4 +105,12 @@ test('warden demo scans the simulated organization into a fresh embedded databas
   expect(stdout).toMatch(
     /100000000007 dev-api \[securityhub ap-southeast-2\]: .*Security Hub is not enabled in ap-southeast-2/,
   );
+  // Four weekly scans of history, then the weekly digest: a trend of five scores, MTTR, a chart.
+  expect(stdout.match(/^ {2}\d{4}-\d{2}-\d{2}: \d+ findings read/gm)).toHaveLength(4);
+  expect(stdout).toMatch(/Weekly compliance digest, \d{4}-W\d{2}/);
+  expect(stdout).toMatch(/Trend: (\d{4}-\d{2}-\d{2} \d+\.\d( → )?){5}\n/);
+  expect(stdout).toMatch(/Mean time to remediate: critical: \d+(\.\d)? days/);
+  expect(stdout).not.toMatch(/legacy-batch 100000000011: 100\.0/);
+  const chart = /Chart: (.+\.png)/.exec(stdout)![1]!;
+  expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
 });

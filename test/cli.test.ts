@@ -8,6 +8,7 @@ import { appendAudit } from '../src/audit/trail.js';
 import { type CliIo, run } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Database } from '../src/db/client.js';
+import { jobRuns } from '../src/db/schema.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -71,7 +72,8 @@ describe('warden CLI', () => {
       expect(stdout).toContain(c);
     }
     expect(stdout).toContain('warden serve');
-    expect(stdout).not.toMatch(/warden digest/);
+    expect(stdout).toContain('warden digest --kind daily|weekly');
+    expect(stdout).toContain('warden jobs');
   });
 
   test('an unknown command or a bad option prints usage and exits 2', async () => {
@@ -178,5 +180,45 @@ describe('warden CLI', () => {
     const broken = await warden(['audit', 'verify'], env);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/^broken: event 2: its content does not match its hash/);
+  });
+
+  test('warden digest --print builds a digest on demand, and writes the weekly chart to a PNG file; bad options get the usage', async () => {
+    const chart = path.join(dataDir, 'weekly.png');
+    const weekly = await warden(['digest', '--kind', 'weekly', '--print', '--chart', chart], env);
+    expect(weekly.code).toBe(0);
+    expect(weekly.stdout).toMatch(/^Weekly compliance digest, \d{4}-W\d{2}\n=+\n/);
+    expect(weekly.stdout).toContain('Mean time to remediate');
+    expect(weekly.stdout).toContain(`Chart: ${chart}`);
+    expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
+    const daily = await warden(['digest', '--kind', 'daily', '--print'], env);
+    expect(daily.stdout).toMatch(/^Daily security digest, /);
+    expect(daily.stdout).toContain('New critical and high findings (0)');
+
+    expect((await warden(['digest', '--kind', 'hourly', '--print'], env)).stderr).toMatch(
+      /--kind must be daily or weekly\nusage: warden digest/,
+    );
+    expect((await warden(['digest', '--kind', 'daily'], env)).stderr).toMatch(
+      /needs SLACK_BOT_TOKEN; or use --print/,
+    );
+  });
+
+  test('warden jobs lists the scheduled runs', async () => {
+    await withCliDb(async (db) => {
+      await db.insert(jobRuns).values({
+        job: 'weekly-digest',
+        slot: new Date('2026-11-23T09:00:00Z'),
+        claimedBy: 'host:1:abc',
+        startedAt: new Date('2026-11-23T09:00:00Z'),
+        finishedAt: new Date('2026-11-23T09:00:04Z'),
+        outcome: 'failed',
+        error: 'not delivered to #gone: channel_not_found',
+      });
+    });
+    const { code, stdout } = await warden(['jobs'], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^slot +job +outcome +took +process +error\n/);
+    expect(stdout).toMatch(
+      /2026-11-23T09:00:00.000Z +weekly-digest +failed +4 s +host:1:abc +not delivered to #gone/,
+    );
   });
 });

@@ -125,7 +125,9 @@ export function weeklyDigest(f: WeeklyFigures, period: string): Digest {
       slaSection(f.sla),
       {
         title: 'Score by OU, worst first',
-        lines: f.byOu.map((o) => `${o.ouPath}: ${scoreText(o.score)} (${o.accounts} accounts)`),
+        lines: f.byOu.map(
+          (o) => `${o.ouPath}: ${scoreText(o.score)} (${o.accounts} account${o.accounts === 1 ? '' : 's'})`,
+        ),
         more: 0,
       },
       {

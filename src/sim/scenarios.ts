@@ -1,6 +1,7 @@
 import { CONTROL_IDS } from './controls.js';
 import { createRandom } from './random.js';
 import { DEFAULT_ROLES, type Scenario, type SimAccount, type SimFinding, type SimUser } from './scenario.js';
+import type { SimWorld } from './world.js';
 
 /** Credentials of the simulated management account's caller. Not secrets: they open only the simulator. */
 export const SIM_CALLER = {
@@ -150,4 +151,28 @@ export function demoScenario(): Scenario {
     keys: [{ ageDays: 400, lastUsedDaysAgo: 10 }],
   };
   return s;
+}
+
+/**
+ * One week in the life of the demo organization: teams fix about a fifth of their failing Security
+ * Hub findings, and a couple of new ones appear per account. Seeded by the week, so the demo's
+ * history is the same every time.
+ */
+export function demoWeek(world: SimWorld, week: number): void {
+  const rand = createRandom(2026 + week);
+  for (const f of [...world.allFindings()]) {
+    if (f.compliance === 'FAILED' && f.recordState === 'ACTIVE' && rand.next() < 0.2)
+      world.updateFinding(f.id, { compliance: 'PASSED' });
+  }
+  for (const account of world.scenario.accounts) {
+    const regions = world.scenario.regions.filter((r) => !account.securityHubDisabledIn?.includes(r));
+    for (let n = 0; n < 2; n++) {
+      world.raiseFinding(account.id, {
+        control: rand.pick(CONTROL_IDS),
+        region: rand.pick(regions),
+        createdDaysAgo: 0,
+        updatedDaysAgo: 0,
+      });
+    }
+  }
 }

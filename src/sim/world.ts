@@ -6,6 +6,7 @@ import type {
   Scenario,
   SeverityLabel,
   SimAccount,
+  SimFinding,
   SimPasswordPolicy,
   SimRoot,
   SimUser,
@@ -123,29 +124,33 @@ export class SimWorld {
         passwordPolicy: spec.iam?.passwordPolicy === undefined ? null : spec.iam.passwordPolicy,
         report: { state: 'none', pollsLeft: 0 },
       });
-      for (const f of spec.findings ?? []) {
-        const control = CONTROLS[f.control];
-        if (!control) throw new Error(`scenario: account ${spec.id}: unknown control ${f.control}`);
-        const uuid = f.uuid ?? this.random.uuid();
-        const record: FindingRecord = {
-          id: `arn:aws:securityhub:${f.region}:${spec.id}:security-control/${f.control}/finding/${uuid}`,
-          productArn: `arn:aws:securityhub:${f.region}::product/aws/securityhub`,
-          account: spec.id,
-          region: f.region,
-          control: f.control,
-          severity: f.severity ?? control.severity,
-          compliance: f.compliance ?? 'FAILED',
-          recordState: f.recordState ?? 'ACTIVE',
-          workflow: f.workflow ?? 'NEW',
-          resourceType: f.resourceType ?? control.resourceType,
-          resourceId:
-            f.resourceId ?? control.resource(spec.id, f.region, this.findingCount(spec.id, f.region)),
-          createdAt: t - (f.createdDaysAgo ?? 30) * DAY,
-          updatedAt: t - (f.updatedDaysAgo ?? 1) * DAY,
-        };
-        this.addFinding(record);
-      }
+      for (const f of spec.findings ?? []) this.raiseFinding(spec.id, f, t);
     }
+  }
+
+  /** Adds a finding to an account as its scenario describes one; times count back from `t`. */
+  raiseFinding(accountId: string, f: SimFinding, t = this.now()): FindingRecord {
+    const control = CONTROLS[f.control];
+    if (!control) throw new Error(`scenario: account ${accountId}: unknown control ${f.control}`);
+    const uuid = f.uuid ?? this.random.uuid();
+    const record: FindingRecord = {
+      id: `arn:aws:securityhub:${f.region}:${accountId}:security-control/${f.control}/finding/${uuid}`,
+      productArn: `arn:aws:securityhub:${f.region}::product/aws/securityhub`,
+      account: accountId,
+      region: f.region,
+      control: f.control,
+      severity: f.severity ?? control.severity,
+      compliance: f.compliance ?? 'FAILED',
+      recordState: f.recordState ?? 'ACTIVE',
+      workflow: f.workflow ?? 'NEW',
+      resourceType: f.resourceType ?? control.resourceType,
+      resourceId:
+        f.resourceId ?? control.resource(accountId, f.region, this.findingCount(accountId, f.region)),
+      createdAt: t - (f.createdDaysAgo ?? 30) * DAY,
+      updatedAt: t - (f.updatedDaysAgo ?? 1) * DAY,
+    };
+    this.addFinding(record);
+    return record;
   }
 
   private buildKey(k: NonNullable<SimUser['keys']>[number], t: number): IamKey {

@@ -296,11 +296,16 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     reasons: rs,
   }));
 
+  // Only accounts the scan could read (some of): one it could not read keeps its last snapshot, and
+  // an account never read has none, rather than a perfect score for having no findings on record.
+  const read = new Set(
+    results.filter((r) => r.status === 'ok').flatMap((r) => r.aggregatorCovers ?? [r.accountId]),
+  );
   await snapshotPosture(
     db,
     scan.id,
     now(),
-    accounts.map((a) => a.id),
+    accounts.map((a) => a.id).filter((id) => read.has(id)),
   );
   const summary = {
     accounts: accounts.length,

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { postureSnapshots, scans } from '../../src/db/schema.js';
+import { accountScore } from '../../src/posture/score.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -59,7 +60,30 @@ describe('a scan of the organization', () => {
         snap.openHigh + snap.openMedium + snap.openLow + snap.openInformational + snap.openCritical,
       ).toBe(mine.length);
       expect(snap.ouPath).toMatch(/^Root/);
+      expect(snap.score).toBe(
+        accountScore({
+          critical: snap.openCritical,
+          high: snap.openHigh,
+          medium: snap.openMedium,
+          low: snap.openLow,
+          informational: snap.openInformational,
+        }),
+      );
     }
+  });
+
+  test('an account the scan could not read gets no snapshot: it keeps its last one, and a never-read account has no score', async () => {
+    h = await scanHarness(small((s) => (s.accounts[2]!.roles = { audit: false })));
+    const result = await h.scan({ full: true });
+    const snapshotted = await h.db.db
+      .select({ accountId: postureSnapshots.accountId })
+      .from(postureSnapshots)
+      .where(eq(postureSnapshots.scanId, result.scanId));
+    expect(snapshotted.map((r) => r.accountId).sort()).toEqual([
+      '100000000000',
+      '100000000001',
+      '100000000003',
+    ]);
   });
 
   test('each account is read with its own credentials: its calls are signed by it, and its data is its own', async () => {

@@ -56,18 +56,16 @@ beforeAll(async () => {
       finishedAt: now,
     })),
   );
-  await db.db
-    .insert(postureSnapshots)
-    .values(
-      ids.map((accountId, i) => ({
-        accountId,
-        takenAt: now,
-        ouPath: `Root/OU-${i % 40}`,
-        openCritical: 1,
-        openHigh: 1,
-        openLow: 1,
-      })),
-    );
+  await db.db.insert(postureSnapshots).values(
+    ids.map((accountId, i) => ({
+      accountId,
+      takenAt: now,
+      ouPath: `Root/OU-${i % 40}`,
+      openCritical: 1,
+      openHigh: 1,
+      openLow: 1,
+    })),
+  );
   s = await slackHarness(db.db);
   s.slack.users.set('U0ALICE', 'alice@example.com');
 });

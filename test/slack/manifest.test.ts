@@ -25,6 +25,7 @@ test('the bot asks for the scopes it uses and no more', () => {
   expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
     'chat:write',
     'commands',
+    'files:write',
     'users:read',
     'users:read.email',
   ]);
