@@ -40,6 +40,14 @@ const RULES: Array<{ layer: string; mayNotImport: string[] }> = [
     mayNotImport: ['src/db', 'src/aws', 'src/collect', 'src/workflow', 'src/sim'],
   },
   { layer: 'commands', mayNotImport: ['src/db', 'src/aws', 'src/collect', 'src/sim'] },
+  // Playbooks know AWS and the finding they fix; requests, approvals and Slack are the workflow's.
+  {
+    layer: 'src/remediate',
+    mayNotImport: ['src/workflow', 'src/slack', 'src/sim', 'src/posture', 'src/digest'],
+  },
+  // Digests are drawn from posture figures; they neither call AWS nor change state.
+  { layer: 'src/digest', mayNotImport: ['src/aws', 'src/collect', 'src/sim', 'src/remediate'] },
+  { layer: 'jobs', mayNotImport: ['src/sim', 'src/collect'] },
   // The simulator shares only AWS's published facts with Warden, never Warden's logic.
   {
     layer: 'src/sim',
