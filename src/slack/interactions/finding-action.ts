@@ -44,30 +44,40 @@ export async function actOnFinding(
   change: FindingChange,
 ): Promise<void> {
   const target = parseFindingBlockId(input.blockId);
-  if (!target) {
-    await refuse(deps, origin, {
-      attempted: input.attempted,
-      subject: 'slack:block',
-      reason: 'the message does not name a Warden finding',
-    });
-    return;
-  }
-  const who = await deps.directory.identify(origin.userId);
-  const access = await findingAccess(deps.db, who, target.findingId, deps.config.policy);
-  if (!access.allowed) {
-    await refuse(deps, origin, {
-      attempted: input.attempted,
-      subject: `finding:${target.findingId}`,
-      reason: access.reason,
-    });
-    return;
-  }
-  const result = await change({ finding: access.finding, who });
+  const allowed = await findingFor(deps, origin, target?.findingId, input.attempted);
+  if (!target || !allowed) return;
+  const result = await change(allowed);
   if (result.changed && result.finding && result.writeBack) {
     await writeBackWorkflow(deps.writeBack, [result.finding], result.writeBack, origin.userId);
   }
   if (result.changed) await result.afterwards?.();
   await redraw(deps, origin, target.view, target.findingId);
+}
+
+/**
+ * The finding a click is about and who clicked, when that person may change it: the finding read
+ * again and permission checked again, whatever the button said. Otherwise (no such finding, a block
+ * id that is not Warden's, someone who may not) the refusal is audited and told, and it returns
+ * undefined.
+ */
+export async function findingFor(
+  deps: HandlerDeps,
+  origin: ClickOrigin,
+  findingId: number | undefined,
+  attempted: string,
+  subject = findingId === undefined ? 'slack:block' : `finding:${findingId}`,
+): Promise<{ finding: Finding; who: Identity } | undefined> {
+  if (findingId === undefined) {
+    await refuse(deps, origin, { attempted, subject, reason: 'the message does not name a Warden finding' });
+    return undefined;
+  }
+  const who = await deps.directory.identify(origin.userId);
+  const access = await findingAccess(deps.db, who, findingId, deps.config.policy);
+  if (!access.allowed) {
+    await refuse(deps, origin, { attempted, subject, reason: access.reason });
+    return undefined;
+  }
+  return { finding: access.finding, who };
 }
 
 /** Draws the view a finding was clicked in again, from the database. */

@@ -8,24 +8,14 @@ import type {
 import { decide } from '../../workflow/remediation.js';
 import { runRequest } from '../../workflow/remediation-run.js';
 import type { HandlerDeps } from '../app.js';
-import {
-  parseRequestBlockId,
-  REMEDIATION_CALLBACKS,
-  REMEDIATION_FIELDS,
-  reasonModal,
-} from '../blocks/remediation.js';
+import { parseRequestBlockId, REMEDIATION_CALLBACKS, reasonModal } from '../blocks/remediation.js';
 import { escapeMrkdwn } from '../blocks/text.js';
 import { homeTab } from '../finding-views.js';
 import { announceOutcome, refreshRequest, requestMessage } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import type { ClickOrigin } from './finding-action.js';
+import { modalMetadata, readModalMetadata, takeReason } from './modal-form.js';
 import { tell } from './tell.js';
-
-/** What the rejection modal carries: the request, and the response_url of the message it came from. */
-interface DecisionMetadata {
-  id: number;
-  r?: string;
-}
 
 /**
  * Records a decision and follows it through: a refusal is told (decide() audits it); an approval
@@ -101,7 +91,6 @@ export function rejectButton(deps: HandlerDeps) {
     const message = id === undefined ? undefined : await requestMessage(deps, id);
     if (!message)
       return tell(deps, originOf(body, respond), 'That button does not name a Warden remediation request.');
-    const metadata: DecisionMetadata = { id: id!, ...(body.response_url ? { r: body.response_url } : {}) };
     await deps.web.views.open({
       trigger_id: body.trigger_id,
       view: reasonModal({
@@ -110,7 +99,7 @@ export function rejectButton(deps: HandlerDeps) {
         submit: 'Reject',
         label: 'Why not?',
         about: `Reject remediation #${id}: *${escapeMrkdwn(message.details.finding.title)}*. The requester is told your reason.`,
-        metadata: JSON.stringify(metadata),
+        metadata: modalMetadata(id!, body.response_url),
       }),
     });
   };
@@ -119,26 +108,15 @@ export function rejectButton(deps: HandlerDeps) {
 /** The rejection's reason is required; then the request is rejected and everyone concerned is told. */
 export function submitRejection(deps: HandlerDeps) {
   return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>) => {
-    const reason = (view.state.values[REMEDIATION_FIELDS.reason]?.value?.value ?? '').trim();
-    if (!reason) {
-      await ack({
-        response_action: 'errors',
-        errors: { [REMEDIATION_FIELDS.reason]: 'A reason is required.' },
-      });
-      return;
-    }
-    await ack();
-    let metadata: DecisionMetadata | undefined;
-    try {
-      metadata = JSON.parse(view.private_metadata) as DecisionMetadata;
-    } catch {}
+    const reason = await takeReason(ack, view);
+    if (!reason) return;
+    const metadata = readModalMetadata(view.private_metadata);
     const origin = {
       userId: body.user.id,
       respond: respondVia(metadata?.r, deps.slack),
       inHome: !metadata?.r,
     };
-    if (!metadata || !Number.isInteger(metadata.id))
-      return tell(deps, origin, 'That form is not one Warden drew.');
+    if (!metadata) return tell(deps, origin, 'That form is not one Warden drew.');
     await decideAndFollow(deps, origin, metadata.id, 'reject', reason);
   };
 }

@@ -8,24 +8,14 @@ import type {
 import { eq } from 'drizzle-orm';
 import { remediationRequests } from '../../db/schema.js';
 import { PLAYBOOKS } from '../../remediate/registry.js';
-import { findingAccess } from '../../workflow/finding-access.js';
 import { createRequest, rollbackPlan } from '../../workflow/remediation.js';
 import type { HandlerDeps } from '../app.js';
-import {
-  parseRequestBlockId,
-  REMEDIATION_CALLBACKS,
-  REMEDIATION_FIELDS,
-  reasonModal,
-} from '../blocks/remediation.js';
+import { parseRequestBlockId, REMEDIATION_CALLBACKS, reasonModal } from '../blocks/remediation.js';
 import { announceRequest, refreshRequest } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
-import { refuse } from './finding-action.js';
+import { findingFor } from './finding-action.js';
+import { modalMetadata, readModalMetadata, takeReason } from './modal-form.js';
 import { tell } from './tell.js';
-
-interface RollbackMetadata {
-  id: number;
-  r?: string;
-}
 
 /** Roll back… on a finished request: asks why first. */
 export function rollbackButton(deps: HandlerDeps) {
@@ -44,7 +34,6 @@ export function rollbackButton(deps: HandlerDeps) {
         'That button does not name a Warden remediation request.',
       );
     }
-    const metadata: RollbackMetadata = { id, ...(body.response_url ? { r: body.response_url } : {}) };
     await deps.web.views.open({
       trigger_id: body.trigger_id,
       view: reasonModal({
@@ -53,7 +42,7 @@ export function rollbackButton(deps: HandlerDeps) {
         submit: 'Request rollback',
         label: 'Why roll it back?',
         about: `Ask to undo remediation #${id}. The rollback is approved like any request before it runs.`,
-        metadata: JSON.stringify(metadata),
+        metadata: modalMetadata(id, body.response_url),
       }),
     });
   };
@@ -65,49 +54,34 @@ export function rollbackButton(deps: HandlerDeps) {
  */
 export function submitRollback(deps: HandlerDeps) {
   return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>) => {
-    const reason = (view.state.values[REMEDIATION_FIELDS.reason]?.value?.value ?? '').trim();
-    if (!reason) {
-      await ack({
-        response_action: 'errors',
-        errors: { [REMEDIATION_FIELDS.reason]: 'A reason is required.' },
-      });
-      return;
-    }
-    await ack();
-    let metadata: RollbackMetadata | undefined;
-    try {
-      metadata = JSON.parse(view.private_metadata) as RollbackMetadata;
-    } catch {}
+    const reason = await takeReason(ack, view);
+    if (!reason) return;
+    const metadata = readModalMetadata(view.private_metadata);
     const origin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slack) };
     const [original] = metadata
-      ? await deps.db
-          .select()
-          .from(remediationRequests)
-          .where(eq(remediationRequests.id, Number(metadata.id)))
+      ? await deps.db.select().from(remediationRequests).where(eq(remediationRequests.id, metadata.id))
       : [];
     const playbook = original && PLAYBOOKS.get(original.playbookId);
     if (!original || !playbook)
       return tell(deps, origin, 'That form does not name a Warden remediation request.');
-    const who = await deps.directory.identify(body.user.id);
-    const access = await findingAccess(deps.db, who, original.findingId, deps.config.policy);
-    if (!access.allowed) {
-      await refuse(deps, origin, {
-        attempted: 'roll back',
-        subject: `remediation:${original.id}`,
-        reason: access.reason,
-      });
-      return;
-    }
+    const allowed = await findingFor(
+      deps,
+      origin,
+      original.findingId,
+      'roll back',
+      `remediation:${original.id}`,
+    );
+    if (!allowed) return;
     try {
       const request = await createRequest(
         deps.db,
         {
-          finding: access.finding,
+          finding: allowed.finding,
           playbook,
           input: original.input,
           plan: rollbackPlan(original, playbook),
           reason,
-          requestedBy: who.userId,
+          requestedBy: allowed.who.userId,
           rollbackOf: original.id,
         },
         deps.config,

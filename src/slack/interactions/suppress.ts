@@ -6,13 +6,12 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import { findingSummaries } from '../../posture/findings-list.js';
-import { findingAccess } from '../../workflow/finding-access.js';
 import { suppress, validateSuppression } from '../../workflow/triage.js';
 import type { HandlerDeps } from '../app.js';
 import { parseFindingBlockId } from '../blocks/finding.js';
 import { SUPPRESS_FIELDS, suppressModal } from '../blocks/suppress.js';
 import { respondVia } from '../respond.js';
-import { actOnFinding, type ClickOrigin, nameOf, refuse } from './finding-action.js';
+import { actOnFinding, type ClickOrigin, findingFor, nameOf } from './finding-action.js';
 
 /** What the modal carries from the click to its submission: the finding's block id and the message's response_url. */
 interface SuppressMetadata {
@@ -31,18 +30,7 @@ export function openSuppressModal(deps: HandlerDeps) {
     await ack();
     const origin: ClickOrigin = { userId: body.user.id, respond: body.response_url ? respond : undefined };
     const target = parseFindingBlockId(action.block_id);
-    const who = await deps.directory.identify(body.user.id);
-    const access = target
-      ? await findingAccess(deps.db, who, target.findingId, deps.config.policy)
-      : { allowed: false as const, reason: 'the message does not name a Warden finding' };
-    if (!target || !access.allowed) {
-      await refuse(deps, origin, {
-        attempted: 'suppress',
-        subject: target ? `finding:${target.findingId}` : 'slack:block',
-        reason: access.allowed ? '' : access.reason,
-      });
-      return;
-    }
+    if (!target || !(await findingFor(deps, origin, target?.findingId, 'suppress'))) return;
     const [finding] = await findingSummaries(deps.db, [target.findingId]);
     const metadata: SuppressMetadata = {
       b: action.block_id,
