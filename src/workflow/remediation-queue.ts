@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Policy } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
@@ -115,19 +115,4 @@ export async function requestDetails(db: Database, requestId: number): Promise<R
     .orderBy(desc(remediationRequests.id))
     .limit(1);
   return { ...row, decisions, rollback };
-}
-
-/** The requests still open for these findings (pending or executing), by finding. */
-export async function openRequestsFor(db: Database, findingIds: number[]): Promise<Map<number, number>> {
-  if (findingIds.length === 0) return new Map();
-  const rows = await db
-    .select({ findingId: remediationRequests.findingId, id: remediationRequests.id })
-    .from(remediationRequests)
-    .where(
-      and(
-        inArray(remediationRequests.findingId, findingIds),
-        inArray(remediationRequests.status, ['pending', 'executing']),
-      ),
-    );
-  return new Map(rows.map((r) => [r.findingId, r.id]));
 }
