@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { run } from '../src/cli.js';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/db/client.js';
+import { jobRuns } from '../src/db/schema.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 import { FakeSlack } from './support/fake-slack.js';
 import { postToSlackEndpoint } from './support/signed-request.js';
@@ -46,7 +49,7 @@ test('warden serve without Slack settings names what is missing and exits 2', as
   expect(stderr).toMatch(/SLACK_BOT_TOKEN: missing \(required to talk to Slack\)/);
 });
 
-test('warden serve migrates, answers signed Slack requests and /healthz, and stops cleanly', async () => {
+test('warden serve migrates, answers signed Slack requests and /healthz, runs the scheduler, and stops cleanly', async () => {
   const port = await freePort();
   const stop = new AbortController();
   let stderr = '';
@@ -58,6 +61,9 @@ test('warden serve migrates, answers signed Slack requests and /healthz, and sto
       SLACK_API_URL: slack.apiUrl,
       PORT: String(port),
       LOG_LEVEL: 'silent',
+      // No scan may fire during the test (it would look for real AWS); the digests keep their defaults.
+      WARDEN_SCAN_CRON: '0 0 1 1 *',
+      WARDEN_FULL_SCAN_CRON: '0 0 1 1 *',
     },
     cwd: process.cwd(),
     stdout: () => {},
@@ -69,6 +75,7 @@ test('warden serve migrates, answers signed Slack requests and /healthz, and sto
   for (let i = 0; i < 100 && !stderr.includes('serving Slack'); i++)
     await new Promise((r) => setTimeout(r, 100));
   expect(stderr).toContain(`serving Slack (HTTP on port ${port})`);
+  expect(stderr).toContain('scheduled jobs on (UTC)');
 
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   expect(health.status).toBe(200);
@@ -86,4 +93,19 @@ test('warden serve migrates, answers signed Slack requests and /healthz, and sto
 
   stop.abort();
   expect(await serving).toBe(0);
+  // At start each digest's latest slot, missed while nothing ran, was run once: with no channel or
+  // manager configured, both were recorded as skipped, with why.
+  const handle = await createDb(
+    loadConfig(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+  );
+  try {
+    const runs = await handle.db.select().from(jobRuns).orderBy(jobRuns.job);
+    expect(runs.map((r) => [r.job, r.outcome])).toEqual([
+      ['daily-digest', 'skipped'],
+      ['weekly-digest', 'skipped'],
+    ]);
+    expect(runs[0]!.error).toMatch(/no channel to send to/);
+  } finally {
+    await handle.close();
+  }
 });
