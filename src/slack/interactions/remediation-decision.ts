@@ -6,6 +6,7 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import { decide } from '../../workflow/remediation.js';
+import type { RequestDetails } from '../../workflow/remediation-queue.js';
 import { runRequest } from '../../workflow/remediation-run.js';
 import type { HandlerDeps } from '../app.js';
 import { parseRequestBlockId, REMEDIATION_CALLBACKS, reasonModal } from '../blocks/remediation.js';
@@ -72,14 +73,21 @@ export function approveButton(deps: HandlerDeps) {
     await ack();
     const origin = originOf(body, respond);
     const id = parseRequestBlockId(action.block_id);
-    if (id === undefined)
-      return tell(deps, origin, 'That button does not name a Warden remediation request.');
+    if (id === undefined) return tell(deps, origin, NOT_A_REQUEST);
     await decideAndFollow(deps, origin, id, 'approve');
   };
 }
 
-/** Reject…: asks why first. */
-export function rejectButton(deps: HandlerDeps) {
+const NOT_A_REQUEST = 'That button does not name a Warden remediation request.';
+
+/**
+ * A request's button that asks why before anything happens (Reject…, Roll back…): reads the request
+ * its block id names, then opens the reason modal, which carries the request's id back.
+ */
+export function askWhyButton(
+  deps: HandlerDeps,
+  modal: (id: number, details: RequestDetails) => Omit<Parameters<typeof reasonModal>[0], 'metadata'>,
+) {
   return async ({
     ack,
     action,
@@ -89,21 +97,23 @@ export function rejectButton(deps: HandlerDeps) {
     await ack();
     const id = parseRequestBlockId(action.block_id);
     const message = id === undefined ? undefined : await requestMessage(deps, id);
-    if (!message)
-      return tell(deps, originOf(body, respond), 'That button does not name a Warden remediation request.');
+    if (id === undefined || !message) return tell(deps, originOf(body, respond), NOT_A_REQUEST);
     await deps.web.views.open({
       trigger_id: body.trigger_id,
-      view: reasonModal({
-        callbackId: REMEDIATION_CALLBACKS.reject,
-        title: `Reject #${id}`,
-        submit: 'Reject',
-        label: 'Why not?',
-        about: `Reject remediation #${id}: *${escapeMrkdwn(message.details.finding.title)}*. The requester is told your reason.`,
-        metadata: modalMetadata(id!, body.response_url),
-      }),
+      view: reasonModal({ ...modal(id, message.details), metadata: modalMetadata(id, body.response_url) }),
     });
   };
 }
+
+/** Reject…: asks why first. */
+export const rejectButton = (deps: HandlerDeps) =>
+  askWhyButton(deps, (id, details) => ({
+    callbackId: REMEDIATION_CALLBACKS.reject,
+    title: `Reject #${id}`,
+    submit: 'Reject',
+    label: 'Why not?',
+    about: `Reject remediation #${id}: *${escapeMrkdwn(details.finding.title)}*. The requester is told your reason.`,
+  }));
 
 /** The rejection's reason is required; then the request is rejected and everyone concerned is told. */
 export function submitRejection(deps: HandlerDeps) {

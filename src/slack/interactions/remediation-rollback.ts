@@ -1,52 +1,26 @@
-import type {
-  AllMiddlewareArgs,
-  BlockAction,
-  SlackActionMiddlewareArgs,
-  SlackViewMiddlewareArgs,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { eq } from 'drizzle-orm';
 import { remediationRequests } from '../../db/schema.js';
 import { PLAYBOOKS } from '../../remediate/registry.js';
 import { createRequest, rollbackPlan } from '../../workflow/remediation.js';
 import type { HandlerDeps } from '../app.js';
-import { parseRequestBlockId, REMEDIATION_CALLBACKS, reasonModal } from '../blocks/remediation.js';
+import { REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { announceRequest, refreshRequest } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import { findingFor } from './finding-action.js';
-import { modalMetadata, readModalMetadata, takeReason } from './modal-form.js';
+import { readModalMetadata, takeReason } from './modal-form.js';
+import { askWhyButton } from './remediation-decision.js';
 import { tell } from './tell.js';
 
 /** Roll back… on a finished request: asks why first. */
-export function rollbackButton(deps: HandlerDeps) {
-  return async ({
-    ack,
-    action,
-    body,
-    respond,
-  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
-    await ack();
-    const id = parseRequestBlockId(action.block_id);
-    if (id === undefined) {
-      return tell(
-        deps,
-        { userId: body.user.id, respond: body.response_url ? respond : undefined },
-        'That button does not name a Warden remediation request.',
-      );
-    }
-    await deps.web.views.open({
-      trigger_id: body.trigger_id,
-      view: reasonModal({
-        callbackId: REMEDIATION_CALLBACKS.rollback,
-        title: `Roll back #${id}`,
-        submit: 'Request rollback',
-        label: 'Why roll it back?',
-        about: `Ask to undo remediation #${id}. The rollback is approved like any request before it runs.`,
-        metadata: modalMetadata(id, body.response_url),
-      }),
-    });
-  };
-}
+export const rollbackButton = (deps: HandlerDeps) =>
+  askWhyButton(deps, (id) => ({
+    callbackId: REMEDIATION_CALLBACKS.rollback,
+    title: `Roll back #${id}`,
+    submit: 'Request rollback',
+    label: 'Why roll it back?',
+    about: `Ask to undo remediation #${id}. The rollback is approved like any request before it runs.`,
+  }));
 
 /**
  * A rollback is a new request (`rollbackOf` the original) whose plan restores what the original
