@@ -154,10 +154,11 @@ test('a request shows its exact plan, reaches the approvers but not the requeste
   // The requester hears the outcome, the channel's thread too, and every message shows it.
   await expect.poll(() => dmsTo(ALICE).length).toBe(1);
   expect(JSON.stringify(dmsTo(ALICE)[0]!.args.blocks)).toContain('Done and verified');
-  const thread = s.slack
-    .callsTo('chat.postMessage')
-    .find((c) => c.args.channel === '#security' && c.args.thread_ts);
-  expect(thread?.args.text).toMatch(/succeeded/);
+  // The thread's reply is the last thing said about the outcome.
+  const threadReply = () =>
+    s.slack.callsTo('chat.postMessage').find((c) => c.args.channel === '#security' && c.args.thread_ts)?.args
+      .text;
+  await expect.poll(threadReply).toMatch(/succeeded/);
   const updates = s.slack
     .callsTo('chat.update')
     .filter((c) => JSON.stringify(c.args.blocks).includes(`Remediation #${request.id}`));
