@@ -10,6 +10,7 @@ import {
   remediationRequests,
 } from '../db/schema.js';
 import type { PlannedCall, Playbook, Saved } from '../remediate/playbook.js';
+import { PLAYBOOKS } from '../remediate/registry.js';
 import { recordDenial } from './denials.js';
 import { type Identity, mayApprove } from './policy.js';
 
@@ -120,6 +121,35 @@ export function rollbackPlan(original: RemediationRequest, playbook: Playbook): 
     throw new RemediationRefused('a rollback is not rolled back; request the remediation again');
   const saved = ((original.result ?? {}) as { saved?: Saved }).saved ?? {};
   return playbook.rollback.plan(playbook.input.parse(original.input), saved);
+}
+
+/**
+ * Asks to undo a completed request: a new request (`rollbackOf` the original) whose plan restores
+ * what the original saved, approved under the same policy. Refused unless the original can be
+ * rolled back.
+ */
+export async function requestRollback(
+  db: Database,
+  r: { original: RemediationRequest; finding: Finding; reason: string; requestedBy: string },
+  config: Config,
+  now = new Date(),
+): Promise<RemediationRequest> {
+  const playbook = PLAYBOOKS.get(r.original.playbookId);
+  if (!playbook) throw new RemediationRefused(`there is no playbook ${r.original.playbookId}`);
+  return createRequest(
+    db,
+    {
+      finding: r.finding,
+      playbook,
+      input: r.original.input,
+      plan: rollbackPlan(r.original, playbook),
+      reason: r.reason,
+      requestedBy: r.requestedBy,
+      rollbackOf: r.original.id,
+    },
+    config,
+    now,
+  );
 }
 
 export type Decision =

@@ -8,7 +8,13 @@ import type { PlannedCall } from '../../src/remediate/playbook.js';
 import { PLAYBOOKS } from '../../src/remediate/registry.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import type { Identity } from '../../src/workflow/policy.js';
-import { createRequest, decide, rollbackPlan, sweepRequests } from '../../src/workflow/remediation.js';
+import {
+  createRequest,
+  decide,
+  requestRollback,
+  rollbackPlan,
+  sweepRequests,
+} from '../../src/workflow/remediation.js';
 import { preparePlan, runRequest } from '../../src/workflow/remediation-run.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
@@ -270,19 +276,10 @@ describe('modes', () => {
       'remediation.verified',
     ]);
     // Rollback: the old policy is back.
-    const playbook = PLAYBOOKS.get('cis-password-policy')!;
     const original = await current(r.id);
-    const rollback = await createRequest(
+    const rollback = await requestRollback(
       h.db.db,
-      {
-        finding: f,
-        playbook,
-        input: original.input,
-        plan: rollbackPlan(original, playbook),
-        reason: 'breaks SSO',
-        requestedBy: ALICE.userId,
-        rollbackOf: r.id,
-      },
+      { original, finding: f, reason: 'breaks SSO', requestedBy: ALICE.userId },
       config,
     );
     await approve(rollback.id, CAROL);
@@ -324,19 +321,10 @@ test('after a verified remediation, the next scan resolves the finding; a rollba
   await h.scan({ full: true });
   expect((await h.db.db.select().from(findings).where(eq(findings.id, f.id)))[0]!.status).toBe('resolved');
 
-  const playbook = PLAYBOOKS.get('deactivate-access-key')!;
   const original = await current(r.id);
-  const rollback = await createRequest(
+  const rollback = await requestRollback(
     h.db.db,
-    {
-      finding: f,
-      playbook,
-      input: original.input,
-      plan: rollbackPlan(original, playbook),
-      reason: 'still needed',
-      requestedBy: ALICE.userId,
-      rollbackOf: r.id,
-    },
+    { original, finding: f, reason: 'still needed', requestedBy: ALICE.userId },
     config,
   );
   await approve(rollback.id, CAROL);

@@ -1,8 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { eq } from 'drizzle-orm';
 import { remediationRequests } from '../../db/schema.js';
-import { PLAYBOOKS } from '../../remediate/registry.js';
-import { createRequest, rollbackPlan } from '../../workflow/remediation.js';
+import { requestRollback } from '../../workflow/remediation.js';
 import type { HandlerDeps } from '../app.js';
 import { REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { announceRequest, refreshRequest } from '../remediation-messages.js';
@@ -35,9 +34,7 @@ export function submitRollback(deps: HandlerDeps) {
     const [original] = metadata
       ? await deps.db.select().from(remediationRequests).where(eq(remediationRequests.id, metadata.id))
       : [];
-    const playbook = original && PLAYBOOKS.get(original.playbookId);
-    if (!original || !playbook)
-      return tell(deps, origin, 'That form does not name a Warden remediation request.');
+    if (!original) return tell(deps, origin, 'That form does not name a Warden remediation request.');
     const allowed = await findingFor(
       deps,
       origin,
@@ -47,17 +44,9 @@ export function submitRollback(deps: HandlerDeps) {
     );
     if (!allowed) return;
     try {
-      const request = await createRequest(
+      const request = await requestRollback(
         deps.db,
-        {
-          finding: allowed.finding,
-          playbook,
-          input: original.input,
-          plan: rollbackPlan(original, playbook),
-          reason,
-          requestedBy: allowed.who.userId,
-          rollbackOf: original.id,
-        },
+        { original, finding: allowed.finding, reason, requestedBy: allowed.who.userId },
         deps.config,
       );
       await announceRequest(deps, request.id);
