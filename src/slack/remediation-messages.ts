@@ -18,12 +18,6 @@ import type { Block } from './blocks/text.js';
 /** What keeping a request's messages needs: the database, the policy, Slack and its directory. */
 export type MessageDeps = Pick<HandlerDeps, 'db' | 'config' | 'web' | 'directory'>;
 
-/** Where a request's messages go that are not to one person: none when no channel is routed. */
-async function channelOf(deps: MessageDeps, accountId: string): Promise<string | undefined> {
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
-  return channelFor({ ouId: account?.ouId ?? null, ouPath: account?.ouPath ?? null }, deps.config.policy);
-}
-
 const ROLLBACK_CLOSED = ['rejected', 'expired', 'failed'];
 
 function cardOf(d: RequestDetails): RequestCard {
@@ -71,15 +65,13 @@ export async function requestMessage(
   };
 }
 
-/** The Slack users who may approve requests in this account, by user id. */
-async function approversOf(deps: MessageDeps, accountId: string): Promise<string[]> {
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
+/** The Slack users who may approve requests in this account (owners, approvers, admins), by user id. */
+async function approversOf(
+  deps: MessageDeps,
+  account: { id: string; tags: Record<string, string> },
+): Promise<string[]> {
   const { policy } = deps.config;
-  const principals = [
-    ...ownersOf({ id: accountId, tags: account?.tags ?? {} }, policy),
-    ...policy.approvers,
-    ...policy.admins,
-  ];
+  const principals = [...ownersOf(account, policy), ...policy.approvers, ...policy.admins];
   const ids = await Promise.all(principals.map((p) => deps.directory.userIdFor(p)));
   return [...new Set(ids.filter((id): id is string => Boolean(id)))];
 }
@@ -90,7 +82,10 @@ export async function announceRequest(deps: MessageDeps, requestId: number): Pro
   if (!message) return;
   const { request } = message.details;
   const refs: SlackMessageRef[] = [];
-  const recipients = (await approversOf(deps, request.accountId)).filter((id) => id !== request.requestedBy);
+  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, request.accountId));
+  const recipients = (await approversOf(deps, { id: request.accountId, tags: account?.tags ?? {} })).filter(
+    (id) => id !== request.requestedBy,
+  );
   for (const user of recipients) {
     const posted = await deps.web.chat.postMessage({
       channel: user,
@@ -99,7 +94,11 @@ export async function announceRequest(deps: MessageDeps, requestId: number): Pro
     });
     if (posted.ts && posted.channel) refs.push({ channel: posted.channel, ts: posted.ts, kind: 'approval' });
   }
-  const channel = await channelOf(deps, request.accountId);
+  // The account's channel (policy routing) holds the request's thread; none when no channel is routed.
+  const channel = channelFor(
+    { ouId: account?.ouId ?? null, ouPath: account?.ouPath ?? null },
+    deps.config.policy,
+  );
   if (channel) {
     const posted = await deps.web.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
     if (posted.ts && posted.channel) refs.push({ channel: posted.channel, ts: posted.ts, kind: 'thread' });
