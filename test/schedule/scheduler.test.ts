@@ -89,7 +89,6 @@ describe('once per slot', () => {
     // A loaded machine may delay a firing past its slot (node-cron then skips it), so at least one.
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(ran.map((d) => d.toISOString()).sort()).toEqual(rows.map((r) => r.slot.toISOString()));
-    expect(new Set(rows.map((r) => r.claimedBy)).size).toBeGreaterThanOrEqual(1);
   });
 
   test('a run cut short by a crash stays visible as running, the next slot runs as usual, and the next start marks it abandoned', async () => {

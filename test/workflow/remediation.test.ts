@@ -346,12 +346,21 @@ test('an expired request cannot be approved; a request left executing by a crash
   });
   expect((await current(r.id)).status).toBe('expired');
 
+  // The scheduler's sweep expires what nobody approved in time, before anyone tries.
+  const unapproved = await request(
+    await findingOf(ACCOUNT_1, 'unused-credentials', 'access_key_1'),
+    'delete-access-key',
+    ALICE,
+    new Date(Date.now() - 73 * HOUR),
+  );
   const stuck = await request(await findingOf(ACCOUNT_1, 'access-key-not-rotated'), 'deactivate-access-key');
   await h.db.db
     .update(remediationRequests)
     .set({ status: 'executing', mode: 'execute', executionStartedAt: new Date(Date.now() - 20 * 60_000) })
     .where(eq(remediationRequests.id, stuck.id));
   const swept = await sweepRequests(h.db.db);
+  expect(swept.expired.map((s) => s.id)).toEqual([unapproved.id]);
+  expect((await current(unapproved.id)).status).toBe('expired');
   expect(swept.stuck.map((s) => s.id)).toEqual([stuck.id]);
   expect((await current(stuck.id)).status).toBe('needs-attention');
   await runRequest(deps, stuck.id);
