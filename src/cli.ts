@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { webApi } from '@slack/bolt';
 import { dailyDigestJob } from '../jobs/daily-digest.js';
 import { JOBS } from '../jobs/index.js';
 import { weeklyDigestJob } from '../jobs/weekly-digest.js';
@@ -27,6 +26,7 @@ import { demoScenario, demoWeek } from './sim/scenarios.js';
 import { startSimulator } from './sim/server.js';
 import { createSlackApp, type HandlerDeps, startSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/identity.js';
+import { slackWebClient } from './slack/web-client.js';
 import { digestText, jobRunsTable, postureReport, progressLine, scanSummary } from './terminal.js';
 import { sweepRequests } from './workflow/remediation.js';
 import {
@@ -230,9 +230,7 @@ const COMMANDS: Record<string, Command> = {
         const log = createLogger(config.logLevel);
         const clients = awsClients(config);
         try {
-          const web = new webApi.WebClient(config.slack!.botToken, {
-            ...(config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {}),
-          });
+          const web = slackWebClient(config.slack!);
           const deps = jobDepsOf(
             {
               db: handle.db,

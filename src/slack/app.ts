@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import { registerCommands } from '../../commands/index.js';
 import type { AwsClients } from '../aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
@@ -9,8 +10,10 @@ import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
 import type { Logger } from '../log.js';
 import { type WriteBackDeps, writeBackRoles } from '../workflow/securityhub-sync.js';
+import { reportHandlerFailure } from './failures.js';
 import { SlackDirectory } from './identity.js';
 import { registerInteractions } from './interactions/index.js';
+import { slackWebClient } from './web-client.js';
 
 export interface SlackDeps {
   config: Config;
@@ -24,7 +27,7 @@ export interface SlackDeps {
 /** What handlers get: the app's dependencies and the Slack user directory. */
 export interface HandlerDeps extends SlackDeps {
   directory: SlackDirectory;
-  /** The Web API client Bolt built (token and SLACK_API_URL applied). */
+  /** The Web API client (token and SLACK_API_URL applied; failed calls name their method). */
   web: webApi.WebClient;
   /** Writes triage decisions back to Security Hub through the remediation role. */
   writeBack: WriteBackDeps;
@@ -69,8 +72,12 @@ export function createSlackApp(deps: SlackDeps) {
       res.end(JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy', database: status.detail }));
     },
   };
+  // Handlers use Warden's own client (same token and URL), whose failures name the method called.
+  const web = slackWebClient(slack, boltLogger(log));
   const common = {
     token: slack.botToken,
+    // The error handler gets the request's body: who asked, and where to answer them.
+    extendedErrorHandler: true,
     logger: boltLogger(log),
     ...(slack.apiUrl ? { clientOptions: { slackApiUrl: slack.apiUrl } } : {}),
   };
@@ -91,13 +98,15 @@ export function createSlackApp(deps: SlackDeps) {
           logger: common.logger,
         }),
       });
-  app.error(async (error) => {
-    log.error({ err: error, code: (error as { code?: string }).code }, 'a Slack handler failed');
+  // A handler that fails after its ack leaves Slack showing nothing: the person is told, and it is logged.
+  app.error(async (args) => {
+    const { error, body } = args as unknown as ExtendedErrorHandlerArgs;
+    await reportHandlerFailure({ web, log, error, body });
   });
   const handlerDeps: HandlerDeps = {
     ...deps,
-    directory: new SlackDirectory(app.client),
-    web: app.client,
+    directory: new SlackDirectory(web),
+    web,
     writeBack: { ...deps, roles: writeBackRoles(deps.clients, deps.config) },
     auditRoles: new AssumedRoles(deps.clients.sts(), auditRoleSpec(deps.config.aws.auditRole)),
   };

@@ -21,13 +21,21 @@ export const BLOCK_KIT = {
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
+  optionText: 75,
+  optionValue: 150,
+  placeholder: 150,
+  plainTextInputMaxLength: 3000,
+  inputLabel: 2000,
+  inputHint: 2000,
   /** Top-level `text` is truncated by Slack past this; Warden keeps the fallback much shorter. */
   messageText: 40_000,
 } as const;
 
-/** Slack asks for an acknowledgement within 3 seconds; slower work answers afterwards. */
-export const ACK_DEADLINE_MS = 3000;
-/** A slash command's response_url takes at most 5 posts within 30 minutes. */
-export const RESPONSE_URL_USES = 5;
-/** Requests whose timestamp is older than this are rejected as replays. */
-export const REQUEST_MAX_AGE_SECONDS = 300;
+/** A modal's own limits (docs.slack.dev/reference/views/modal-views): what views.open and views.update refuse. */
+export const VIEW = {
+  title: 24,
+  submit: 24,
+  close: 24,
+  callbackId: 255,
+  privateMetadata: 3000,
+} as const;

@@ -13,7 +13,7 @@ import { Scheduler } from '../../src/schedule/scheduler.js';
 import { SlackDirectory } from '../../src/slack/identity.js';
 import { writeBackRoles } from '../../src/workflow/securityhub-sync.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { blockKitProblem, FakeSlack } from '../support/fake-slack.js';
+import { blockKitProblem, channelIdOf, FakeSlack } from '../support/fake-slack.js';
 import { seedAccounts, seedFinding } from '../support/seed.js';
 
 // Digests delivered to the fake Slack Web API by the scheduled jobs: once per period and channel,
@@ -103,7 +103,11 @@ test('the weekly digest goes to the weekly channel and to each manager, with its
     expect(JSON.stringify(post!.args.blocks)).toContain('Weekly compliance digest, 2026-W47');
   }
   const completes = slack.callsTo('files.completeUploadExternal');
-  expect(completes.map((c) => c.args.channel_id).sort()).toEqual(['#leaders', 'U0BOSS']);
+  // The chart is shared where the message went: Slack's channel ids (the DM's, not the user's).
+  expect(completes.map((c) => c.args.channel_id).sort()).toEqual([
+    channelIdOf('#leaders'),
+    channelIdOf('U0BOSS'),
+  ]);
   expect(completes.every((c) => typeof c.args.thread_ts === 'string')).toBe(true);
   const [fileId] = (completes[0]!.args.files as Array<{ id: string }>).map((f) => f.id);
   expect(pngSize(slack.uploads.get(fileId!)!)).toEqual({ width: 800, height: 400 });

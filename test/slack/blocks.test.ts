@@ -39,12 +39,12 @@ test('a list that fits is shown whole, with no "more" line', () => {
 test('the fake Web API rejects what Slack would', () => {
   expect(
     blockKitProblem('chat.postMessage', { blocks: Array.from({ length: 51 }, () => section('x')) }),
-  ).toMatch(/51 blocks/);
+  ).toMatch(/no more than 50 items allowed \[json-pointer:\/blocks\]/);
   expect(
     blockKitProblem('chat.postMessage', {
       blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
     }),
-  ).toMatch(/header/);
+  ).toMatch(/must be less than 151 characters \[json-pointer:\/blocks\/0\/text\/text\]/);
 });
 
 test('a finding’s block id carries its id and its view, and nothing else reads as one', () => {

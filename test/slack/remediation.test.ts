@@ -8,6 +8,7 @@ import {
   REMEDIATION_CALLBACKS,
   requestBlockId,
 } from '../../src/slack/blocks/remediation.js';
+import { channelIdOf } from '../support/fake-slack.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
 
@@ -156,8 +157,9 @@ test('a request shows its exact plan, reaches the approvers but not the requeste
   expect(JSON.stringify(dmsTo(ALICE)[0]!.args.blocks)).toContain('Done and verified');
   // The thread's reply is the last thing said about the outcome.
   const threadReply = () =>
-    s.slack.callsTo('chat.postMessage').find((c) => c.args.channel === '#security' && c.args.thread_ts)?.args
-      .text;
+    s.slack
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.channel === channelIdOf('#security') && c.args.thread_ts)?.args.text;
   await expect.poll(threadReply).toMatch(/succeeded/);
   const updates = s.slack
     .callsTo('chat.update')

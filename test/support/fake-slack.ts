@@ -1,21 +1,48 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BLOCK_KIT } from '../../src/slack/limits.js';
+import { slackRejection } from './slack-validation.js';
 
 export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
 }
 
-/**
- * A fake Slack Web API on 127.0.0.1: it answers the methods Warden calls, records every call, and
- * rejects (`invalid_blocks`) any payload that breaks a Block Kit limit, as Slack would.
- */
+/** A call Slack would refuse because of what Warden sent (not a programmed trouble), with Slack's answer. */
+export interface Refusal extends RecordedCall {
+  error: string;
+  messages: string[];
+}
+
+/** Slack's answers that mean the caller sent something wrong, rather than something about the workspace. */
+const CALLER_MISTAKES = new Set([
+  'invalid_arguments',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'no_text',
+  'channel_not_found',
+  'message_not_found',
+  'not_found',
+  'hash_conflict',
+  'invalid_trigger_id',
+  'invalid_channel',
+  'exchanged_trigger_id',
+]);
+
 /** A programmed answer: a rate limit (HTTP 429 with Retry-After seconds), or an error Slack reports. */
 export type Trouble = { rateLimitedFor: number } | { error: string };
 
+/**
+ * A fake Slack Web API on 127.0.0.1: it answers the methods Warden calls, records every call, and is
+ * at least as strict as Slack: a payload Slack refuses (a view with inputs and no submit, a title over
+ * 24 characters, a block over its limit, a duplicate block_id…) gets Slack's error
+ * (`invalid_arguments`, `invalid_blocks`) with Slack's messages; chat.update needs a message that was
+ * posted (by channel id, never a user id); views.update a view that was opened, with its current hash;
+ * a trigger_id opens one view.
+ */
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
+  /** Every call refused for what Warden sent; a test harness fails a test that leaves one here. */
+  readonly refusals: Refusal[] = [];
   /** Slack user id → email, as users.info reports it. */
   readonly users = new Map<string, string>();
   /** Files uploaded through files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal), by id. */
@@ -24,6 +51,11 @@ export class FakeSlack {
   private server: Server | undefined;
   url = '';
   private ts = 1_700_000_000;
+  /** Messages posted, as `channel id|ts`: what chat.update may edit. */
+  private readonly messages = new Set<string>();
+  /** Open views by id, with their current hash. */
+  private readonly views = new Map<string, string>();
+  private readonly usedTriggers = new Set<string>();
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -52,6 +84,10 @@ export class FakeSlack {
           return;
         }
         const body = trouble ? { ok: false, error: trouble.error } : this.answer(method, args);
+        if (!trouble && body.ok === false && CALLER_MISTAKES.has(String(body.error))) {
+          const messages = (body.response_metadata as { messages?: string[] } | undefined)?.messages ?? [];
+          this.refusals.push({ method, args, error: String(body.error), messages });
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });
@@ -91,8 +127,9 @@ export class FakeSlack {
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
-    const problem = blockKitProblem(method, args);
-    if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+    const rejected = slackRejection(method, args);
+    if (rejected)
+      return { ok: false, error: rejected.error, response_metadata: { messages: rejected.messages } };
     switch (method) {
       case 'auth.test':
         return {
@@ -105,9 +142,22 @@ export class FakeSlack {
           bot_id: 'B0WARDEN',
         };
       case 'chat.postMessage':
-      case 'chat.postEphemeral':
-      case 'chat.update':
-        return { ok: true, channel: args.channel ?? 'C0TEST', ts: String(args.ts ?? `${this.ts++}.000100`) };
+      case 'chat.postEphemeral': {
+        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
+        const channel = channelIdOf(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const ts = `${this.ts++}.000100`;
+        if (method === 'chat.postMessage') this.messages.add(`${channel}|${ts}`);
+        return { ok: true, channel, ts };
+      }
+      case 'chat.update': {
+        // Slack's chat.update takes a channel id (a DM's D… id, not the user's U… id) and an existing message.
+        const channel = String(args.channel ?? '');
+        if (!/^[CGD][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+        if (!this.messages.has(`${channel}|${String(args.ts ?? '')}`))
+          return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, ts: args.ts };
+      }
       case 'users.info': {
         const id = String(args.user ?? '');
         if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
@@ -125,15 +175,42 @@ export class FakeSlack {
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
       }
       case 'files.completeUploadExternal':
+        // channel_id is an id (a DM's D… id, never a user's U… id or a #name).
+        if (args.channel_id !== undefined && !/^[CGD][A-Z0-9]+$/.test(String(args.channel_id)))
+          return { ok: false, error: 'invalid_channel' };
         return { ok: true, files: args.files };
+      case 'views.open': {
+        const trigger = String(args.trigger_id ?? '');
+        if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+        if (this.usedTriggers.has(trigger)) return { ok: false, error: 'exchanged_trigger_id' };
+        this.usedTriggers.add(trigger);
+        return this.showView(`V${this.ts++}`, args.view);
+      }
+      case 'views.update': {
+        const id = String(args.view_id ?? '');
+        const hash = this.views.get(id);
+        if (hash === undefined) return { ok: false, error: 'not_found' };
+        if (args.hash !== undefined && args.hash !== hash) return { ok: false, error: 'hash_conflict' };
+        return this.showView(id, args.view);
+      }
       case 'views.publish':
-      case 'views.open':
-      case 'views.update':
-        return { ok: true, view: { id: 'V0TEST' } };
+        if (!args.user_id) return { ok: false, error: 'invalid_arguments' };
+        return { ok: true, view: { id: `VHOME${String(args.user_id)}`, type: 'home' } };
       default:
         if (method.startsWith('/response/')) return { ok: true };
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private showView(id: string, view: unknown): Record<string, unknown> {
+    const hash = `${this.ts++}.view`;
+    this.views.set(id, hash);
+    return { ok: true, view: { ...(view as object), id, hash } };
+  }
+
+  /** A view Warden opened, as Slack holds it now (its id and hash are what a submission carries). */
+  viewIds(): string[] {
+    return [...this.views.keys()];
   }
 
   async stop(): Promise<void> {
@@ -162,43 +239,27 @@ function parseArgs(contentType: string, raw: Buffer): Record<string, unknown> {
   return out;
 }
 
-type AnyBlock = Record<string, unknown>;
-
-/** The first Block Kit limit a payload breaks, or undefined. */
+/**
+ * What Slack would say of a payload's blocks (or view), in one line; undefined when Slack would take it.
+ * For tests that check a renderer's output without sending it.
+ */
 export function blockKitProblem(method: string, args: Record<string, unknown>): string | undefined {
-  const view = args.view as { blocks?: AnyBlock[] } | undefined;
-  const blocks = (view?.blocks ?? args.blocks) as AnyBlock[] | undefined;
-  if (!blocks) return undefined;
-  const max = method.startsWith('views.') ? BLOCK_KIT.blocksPerView : BLOCK_KIT.blocksPerMessage;
-  if (blocks.length > max) return `${blocks.length} blocks (at most ${max})`;
-  const text = (t: unknown) => (t as { text?: string } | undefined)?.text ?? '';
-  for (const [i, b] of blocks.entries()) {
-    const where = `block ${i} (${String(b.type)})`;
-    if (typeof b.block_id === 'string' && b.block_id.length > BLOCK_KIT.blockId)
-      return `${where}: block_id too long`;
-    if (b.type === 'header' && text(b.text).length > BLOCK_KIT.headerText)
-      return `${where}: header over ${BLOCK_KIT.headerText}`;
-    if (b.type === 'section') {
-      const t = text(b.text);
-      if (b.text && (t.length < 1 || t.length > BLOCK_KIT.sectionText))
-        return `${where}: text length ${t.length}`;
-      const fields = (b.fields as unknown[] | undefined) ?? [];
-      if (fields.length > BLOCK_KIT.sectionFields) return `${where}: ${fields.length} fields`;
-      if (fields.some((f) => text(f).length > BLOCK_KIT.sectionFieldText)) return `${where}: field too long`;
-    }
-    const elements = (b.elements as AnyBlock[] | undefined) ?? [];
-    if (b.type === 'actions' && elements.length > BLOCK_KIT.actionsElements)
-      return `${where}: ${elements.length} elements`;
-    for (const e of [...elements, ...(b.accessory ? [b.accessory as AnyBlock] : [])]) {
-      if (e.type !== 'button') continue;
-      if (text(e.text).length > BLOCK_KIT.buttonText) return `${where}: button text too long`;
-      if (typeof e.value === 'string' && e.value.length > BLOCK_KIT.buttonValue)
-        return `${where}: button value too long`;
-      if (typeof e.action_id === 'string' && e.action_id.length > BLOCK_KIT.actionId)
-        return `${where}: action_id too long`;
-      if (typeof e.url === 'string' && e.url.length > BLOCK_KIT.buttonUrl)
-        return `${where}: button url too long`;
-    }
-  }
-  return undefined;
+  const rejected = slackRejection(method, args);
+  return rejected ? `${rejected.error}: ${rejected.messages.join('; ')}` : undefined;
+}
+
+/**
+ * The channel id Slack posts to: a user id (U…/W…) opens the DM (D…), a name (#security) is looked up
+ * (here: a stable made-up C… id); ids pass through. Undefined for nothing.
+ */
+export function channelIdOf(channel: unknown): string | undefined {
+  const c = String(channel ?? '');
+  if (!c) return undefined;
+  if (/^[UW][A-Z0-9]+$/.test(c)) return `D${c.slice(1)}`;
+  if (/^[CGD][A-Z0-9]+$/.test(c)) return c;
+  const name = c
+    .replace(/^#/, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
+  return `C${name || 'X'}`;
 }

@@ -1,9 +1,9 @@
 import { AwsClients } from '../../src/aws/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { createSlackApp, startSlackApp } from '../../src/slack/app.js';
-import { blockKitProblem, FakeSlack } from './fake-slack.js';
+import { blockKitProblem, FakeSlack, type Refusal } from './fake-slack.js';
 import { postToSlackEndpoint } from './signed-request.js';
 
 export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
@@ -45,12 +45,20 @@ export interface SlackHarness {
   answer(responseId: string, count?: number): Promise<{ args: Record<string, unknown>; text: string }>;
   endpoint: string;
   base: string;
+  /** Marks the refused calls made since the last check as expected (there must be `count`), and returns them. */
+  expectRefusals(count: number): Refusal[];
+  /** Stops everything; fails when Slack would have refused a call Warden made that no test expected. */
   close(): Promise<void>;
 }
 
 /** Warden's real Bolt app, on a free port, talking to a fake Slack Web API, on the given database. */
-export async function slackHarness(db: Database, env: Record<string, string> = {}): Promise<SlackHarness> {
+export async function slackHarness(
+  db: Database,
+  env: Record<string, string> = {},
+  options: { log?: Logger } = {},
+): Promise<SlackHarness> {
   const slack = await new FakeSlack().start();
+  const expectedRefusals = new Set<Refusal>();
   const config = loadConfig(
     {
       SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -62,10 +70,19 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
     { requireSlack: true },
   );
   const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: 16 });
-  const { app } = createSlackApp({ config, slack: config.slack!, db, log: createLogger('silent'), clients });
+  const { app } = createSlackApp({
+    config,
+    slack: config.slack!,
+    db,
+    log: options.log ?? createLogger('silent'),
+    clients,
+  });
   const base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
   const endpoint = `${base}/slack/events`;
   const user = (id: string) => ({ id, username: id.toLowerCase(), team_id: 'T0TEST' });
+  // Slack gives each interaction its own trigger_id, good for opening one view within 3 seconds.
+  let triggers = 0;
+  const trigger = () => `${++triggers}.${Date.now()}.trigger`;
   const act = (c: Click) =>
     postToSlackEndpoint(endpoint, SIGNING_SECRET, {
       payload: JSON.stringify({
@@ -74,7 +91,7 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
         user: user(c.user ?? 'U0ALICE'),
         api_app_id: 'A0WARDEN',
         token: 'legacy',
-        trigger_id: '1.2.3',
+        trigger_id: trigger(),
         ...(c.home
           ? {
               container: { type: 'view', view_id: 'V0HOME' },
@@ -123,7 +140,7 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
         channel_id: 'C0SEC',
         team_id: 'T0TEST',
         response_url: slack.responseUrl(responseId),
-        trigger_id: '1.2.3',
+        trigger_id: trigger(),
       }),
     click: (actionId, value, userId = 'U0ALICE', responseId = 'a1') =>
       act({ actionId, value, user: userId, responseId }),
@@ -136,7 +153,7 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
           user: user(userId),
           api_app_id: 'A0WARDEN',
           token: 'legacy',
-          trigger_id: '1.2.4',
+          trigger_id: trigger(),
           view: {
             id: 'V0MODAL',
             type: 'modal',
@@ -169,9 +186,24 @@ export async function slackHarness(db: Database, env: Record<string, string> = {
       return { args: last.args, text: JSON.stringify(last.args.blocks ?? last.args.text) };
     },
     async close() {
+      // Whatever a test did, Warden sent nothing that real Slack would have refused.
+      const refused = slack.refusals.filter((r) => !expectedRefusals.has(r));
       await app.stop();
       clients.destroy();
       await slack.stop();
+      if (refused.length > 0)
+        throw new Error(
+          `Slack would have refused ${refused.length} call(s) Warden made: ${refused
+            .map((r) => `${r.method}: ${r.error} ${r.messages.join('; ')}`)
+            .join(' | ')}`,
+        );
+    },
+    expectRefusals(count) {
+      const fresh = slack.refusals.filter((r) => !expectedRefusals.has(r));
+      if (fresh.length !== count)
+        throw new Error(`expected ${count} refused call(s), Slack refused ${fresh.length}`);
+      for (const r of fresh) expectedRefusals.add(r);
+      return fresh;
     },
   };
 }

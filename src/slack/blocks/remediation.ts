@@ -104,9 +104,9 @@ export function requestModal(input: {
     callback_id: REMEDIATION_CALLBACKS.request,
     private_metadata: input.metadata,
     title: { type: 'plain_text' as const, text: 'Request remediation' },
-    ...(plan !== 'loading' && !('error' in plan)
-      ? { submit: { type: 'plain_text' as const, text: 'Request' } }
-      : {}),
+    // Slack refuses a modal with input blocks and no submit, so every version has one: a submission
+    // reads the plan again, and one that cannot be made is refused then, with the reason.
+    submit: { type: 'plain_text' as const, text: 'Request' },
     close: { type: 'plain_text' as const, text: 'Cancel' },
     blocks: [
       section(
