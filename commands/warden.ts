@@ -5,7 +5,7 @@ import { clip, context, escapeMrkdwn, fitList, header, section } from '../src/sl
 import { recordDenial } from '../src/workflow/denials.js';
 import { membership } from '../src/workflow/membership.js';
 import { isAdmin } from '../src/workflow/policy.js';
-import { runScan, ScanCannotRun } from '../src/workflow/scan.js';
+import { runScan, ScanCancelled, ScanCannotRun } from '../src/workflow/scan.js';
 
 /** The subcommands of /warden that work today, each with an example. */
 export const WARDEN_SUBCOMMANDS = [
@@ -138,21 +138,28 @@ async function scanFromSlack(
     return edits;
   };
   try {
-    const result = await runScan(
-      { db: deps.db, config: deps.config, log: deps.log, clients: deps.clients },
-      {
-        trigger: 'slack',
-        requestedBy: userId,
-        ...(accounts.length ? { accounts } : {}),
-        onProgress: (p) => {
-          if (Date.now() - last < PROGRESS_EVERY_MS) return;
-          last = Date.now();
-          void edit('Scan running', scanProgressBlocks(p, userId));
+    const result = await deps.inFlight.track(
+      runScan(
+        { db: deps.db, config: deps.config, log: deps.log, clients: deps.clients },
+        {
+          trigger: 'slack',
+          requestedBy: userId,
+          ...(deps.stop ? { signal: deps.stop } : {}),
+          ...(accounts.length ? { accounts } : {}),
+          onProgress: (p) => {
+            if (Date.now() - last < PROGRESS_EVERY_MS) return;
+            last = Date.now();
+            void edit('Scan running', scanProgressBlocks(p, userId));
+          },
         },
-      },
+      ),
     );
     await edit(`Scan ${result.scanId} completed`, scanDoneBlocks(result, userId));
   } catch (err) {
+    if (err instanceof ScanCancelled) {
+      await edit('The scan was cancelled', scanFailedBlocks(`${err.message}: Warden is stopping`, userId));
+      return;
+    }
     if (!(err instanceof ScanCannotRun)) throw err;
     await edit('The scan could not run', scanFailedBlocks(err.message, userId));
   }

@@ -8,7 +8,7 @@ export const scanJob: Job = {
   catchUp: false,
   async run(deps) {
     try {
-      await runScan(deps, { trigger: 'schedule' });
+      await runScan(deps, { trigger: 'schedule', signal: deps.signal });
       return undefined;
     } catch (err) {
       if (err instanceof ScanCannotRun) return { skipped: err.message };

@@ -11,6 +11,7 @@ import { AwsClients } from './aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
 import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
 import { createDb, type Database, type DbHandle } from './db/client.js';
+import { DatabaseFailure } from './db/errors.js';
 import { recentRuns } from './db/job-runs.js';
 import { checkSchema } from './db/status.js';
 import { dailyPeriod, weeklyPeriod } from './digest/periods.js';
@@ -31,6 +32,7 @@ import { digestText, jobRunsTable, postureReport, progressLine, scanSummary } fr
 import { sweepRequests } from './workflow/remediation.js';
 import {
   runScan,
+  ScanCancelled,
   ScanCannotRun,
   type ScanProgress,
   type ScanRequest,
@@ -148,6 +150,7 @@ const COMMANDS: Record<string, Command> = {
           trigger: 'cli',
           full: Boolean(values.full),
           ...(accounts?.length ? { accounts } : {}),
+          ...(io.stop ? { signal: io.stop } : {}),
         });
         if (!result) return EXIT.failed;
         io.stdout(scanSummary(result));
@@ -177,16 +180,21 @@ const COMMANDS: Record<string, Command> = {
         if (swept.stuck.length)
           log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
         const clients = awsClients(config);
+        // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
+        const stopping = io.stop ?? new AbortController().signal;
         const { app, handlers } = createSlackApp({
           config,
           slack: config.slack!,
           db: handle.db,
           log,
           clients,
+          stop: stopping,
         });
         const port = await startSlackApp(app, config.port);
         const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
-        const scheduler = config.schedule.enabled ? new Scheduler(jobDepsOf(handlers, log), JOBS) : undefined;
+        const scheduler = config.schedule.enabled
+          ? new Scheduler(jobDepsOf(handlers, log, stopping), JOBS)
+          : undefined;
         scheduler?.start();
         // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
         const catchingUp = scheduler
@@ -199,6 +207,7 @@ const COMMANDS: Record<string, Command> = {
         await stopped(io.stop);
         await catchingUp;
         await scheduler?.stop();
+        await handlers.inFlight.drained();
         await app.stop();
         clients.destroy();
         return EXIT.ok;
@@ -292,8 +301,10 @@ function awsClients(config: Config): AwsClients {
 function jobDepsOf(
   h: Pick<HandlerDeps, 'db' | 'config' | 'clients' | 'web' | 'directory' | 'writeBack' | 'auditRoles'>,
   log: Logger,
+  signal: AbortSignal = new AbortController().signal,
 ): JobDeps {
   return {
+    signal,
     db: h.db,
     config: h.config,
     log,
@@ -359,8 +370,19 @@ async function scanWithProgress(
       { ...request, ...(draw ? { onProgress: draw } : {}) },
     );
   } catch (err) {
+    const lead = draw ? '\n' : '';
     if (err instanceof ScanCannotRun) {
-      io.stderr(`${draw ? '\n' : ''}warden scan: the scan could not run: ${err.message}\n`);
+      io.stderr(`${lead}warden scan: the scan could not run: ${err.message}\n`);
+      return undefined;
+    }
+    if (err instanceof ScanCancelled) {
+      io.stderr(`${lead}warden scan: ${err.message}; what it stored stays, nothing was resolved\n`);
+      return undefined;
+    }
+    if (err instanceof DatabaseFailure) {
+      io.stderr(
+        `${lead}warden scan: the database failed: ${err.message}; the scan stopped, nothing was resolved\n`,
+      );
       return undefined;
     }
     throw err;

@@ -48,6 +48,8 @@ const DEFAULTS = {
   AWS_MAX_ATTEMPTS: 8,
   INCREMENTAL_OVERLAP_MINUTES: 15,
   REPORT_TIMEOUT_SECONDS: 120,
+  /** A running scan renews its lease every third of this; one whose lease ran out was left by a dead process. */
+  SCAN_LEASE_SECONDS: 30,
   CHECKS: { keyRotationDays: 90, unusedCredentialDays: 45, rootUseDays: 30 },
 };
 
@@ -279,6 +281,7 @@ const envSchema = z.object({
   WARDEN_AWS_MAX_ATTEMPTS: positiveInt(DEFAULTS.AWS_MAX_ATTEMPTS, 20),
   WARDEN_INCREMENTAL_OVERLAP_MINUTES: positiveInt(DEFAULTS.INCREMENTAL_OVERLAP_MINUTES, 1440),
   WARDEN_REPORT_TIMEOUT_SECONDS: positiveInt(DEFAULTS.REPORT_TIMEOUT_SECONDS, 3600),
+  WARDEN_SCAN_LEASE_SECONDS: positiveInt(DEFAULTS.SCAN_LEASE_SECONDS, 3600),
 });
 
 export interface SlackConfig {
@@ -317,6 +320,8 @@ export interface AwsConfig {
     maxAttempts: number;
     incrementalOverlapMs: number;
     reportTimeoutMs: number;
+    /** How long a running scan's lease lasts without renewal (it renews every third of it). */
+    leaseMs: number;
   };
 }
 
@@ -428,6 +433,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         maxAttempts: e.WARDEN_AWS_MAX_ATTEMPTS,
         incrementalOverlapMs: e.WARDEN_INCREMENTAL_OVERLAP_MINUTES * 60_000,
         reportTimeoutMs: e.WARDEN_REPORT_TIMEOUT_SECONDS * 1000,
+        leaseMs: e.WARDEN_SCAN_LEASE_SECONDS * 1000,
       },
     },
     slack: e.SLACK_BOT_TOKEN

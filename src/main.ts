@@ -2,8 +2,20 @@
 import { run } from './cli.js';
 
 // The `warden` binary: the only place that touches process globals.
+
+/** After SIGINT/SIGTERM a command has this long to stop cleanly (containers allow 10 s) before it is ended. */
+const STOP_GRACE_MS = 9_000;
+
 const stop = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stop.abort(new Error(`${signal} received`));
+    setTimeout(() => {
+      process.stderr.write(`warden: did not stop within ${STOP_GRACE_MS / 1000} s of ${signal}; exiting\n`);
+      process.exit(1);
+    }, STOP_GRACE_MS).unref();
+  });
+}
 process.exitCode = await run(process.argv.slice(2), {
   stop: stop.signal,
   env: process.env,
@@ -12,3 +24,6 @@ process.exitCode = await run(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stderr.isTTY),
 });
+// A stopped command has recorded how it ended; work it abandoned (a sleeping poll, an open socket)
+// must not keep the process alive past the container's grace period.
+if (stop.signal.aborted) process.exit();

@@ -26,6 +26,12 @@ export async function fanOut<T, R>(
   return pMap(
     items,
     async (item): Promise<Settled<T, R>> => {
+      // A cancelled run starts nothing more: the items not yet begun settle at once with its reason.
+      if (options.signal?.aborted) {
+        const cancelled: Settled<T, R> = { item, ok: false, error: options.signal.reason };
+        options.onSettled?.(cancelled);
+        return cancelled;
+      }
       const controller = new AbortController();
       let rejectAbort: (reason: unknown) => void = () => {};
       const aborted = new Promise<never>((_, reject) => {

@@ -1,31 +1,39 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
 export type NewScanTarget = typeof scanTargets.$inferInsert;
 
-/** A scan still marked running after this long was left by a crash; the next scan closes it. */
-export const ABANDONED_SCAN_MS = 6 * 60 * 60 * 1000;
-
 /**
- * Records a new running scan. Only one scan runs at a time (a unique index on running scans): returns
- * the scan already running instead when there is one. A scan left running by a crash, longer ago than
- * ABANDONED_SCAN_MS, is first marked failed so that it does not block scans forever.
+ * Records a new running scan, holding its lease. Only one scan runs at a time (a unique index on
+ * running scans): returns the scan already running instead when there is one. First, every running
+ * scan whose lease lapsed (its process stopped renewing it `leaseMs` ago: killed, out of memory,
+ * redeployed) is closed as abandoned, and returned so that the caller can audit it.
  */
 export async function createScan(
   db: Database,
-  scan: { kind: 'full' | 'incremental'; trigger: string; requestedBy?: string | null; now: Date },
-): Promise<{ scan: Scan; running?: undefined } | { scan?: undefined; running: Scan }> {
-  await db
+  scan: {
+    kind: 'full' | 'incremental';
+    trigger: string;
+    requestedBy?: string | null;
+    now: Date;
+    leaseMs: number;
+  },
+): Promise<{ scan: Scan; abandoned: Scan[]; running?: undefined } | { scan?: undefined; running: Scan }> {
+  const abandoned = await db
     .update(scans)
     .set({
-      status: 'failed',
-      error: 'abandoned: the process running it stopped before it finished',
+      status: 'abandoned',
+      error: sql`'abandoned: its process stopped renewing its lease (last at ' || to_char(coalesce(${scans.heartbeatAt}, ${scans.startedAt}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')'`,
       finishedAt: scan.now,
     })
     .where(
-      and(eq(scans.status, 'running'), lt(scans.startedAt, new Date(scan.now.getTime() - ABANDONED_SCAN_MS))),
-    );
+      and(
+        eq(scans.status, 'running'),
+        sql`coalesce(${scans.heartbeatAt}, ${scans.startedAt}) < now() - make_interval(secs => ${scan.leaseMs / 1000})`,
+      ),
+    )
+    .returning();
   const [row] = await db
     .insert(scans)
     .values({
@@ -36,18 +44,31 @@ export async function createScan(
     })
     .onConflictDoNothing({ target: scans.status, where: sql`${scans.status} = 'running'` })
     .returning();
-  if (row) return { scan: row };
+  if (row) return { scan: row, abandoned };
   const [running] = await db.select().from(scans).where(eq(scans.status, 'running'));
   // It finished between the two statements: try again.
   return running ? { running } : createScan(db, scan);
 }
 
+/** Renews a running scan's lease; false when the scan is no longer running (another process closed it). */
+export async function renewLease(db: Database, id: number): Promise<boolean> {
+  const rows = await db
+    .update(scans)
+    .set({ heartbeatAt: sql`now()` })
+    .where(and(eq(scans.id, id), eq(scans.status, 'running')))
+    .returning({ id: scans.id });
+  return rows.length > 0;
+}
+
+export type ScanEnd = 'completed' | 'failed' | 'cancelled';
+
+/** Closes a running scan; false when it was no longer running (abandoned meanwhile by another process). */
 export async function finishScan(
   db: Database,
   id: number,
-  outcome: { status: 'completed' | 'failed'; summary?: Record<string, unknown>; error?: string; now: Date },
-): Promise<void> {
-  await db
+  outcome: { status: ScanEnd; summary?: Record<string, unknown>; error?: string; now: Date },
+): Promise<boolean> {
+  const rows = await db
     .update(scans)
     .set({
       status: outcome.status,
@@ -55,7 +76,9 @@ export async function finishScan(
       error: outcome.error ?? null,
       finishedAt: outcome.now,
     })
-    .where(eq(scans.id, id));
+    .where(and(eq(scans.id, id), eq(scans.status, 'running')))
+    .returning({ id: scans.id });
+  return rows.length > 0;
 }
 
 export async function recordTargets(db: Database, targets: NewScanTarget[]): Promise<void> {

@@ -58,9 +58,14 @@ export const scans = pgTable(
     /** cli | schedule | slack | demo */
     trigger: text('trigger').notNull(),
     requestedBy: text('requested_by'),
-    /** running | completed | failed (could not run at all) */
+    /**
+     * running | completed | failed (could not run, or stopped by an error) | cancelled (stopped on
+     * request) | abandoned (its process died: its lease ran out)
+     */
     status: text('status').notNull().default('running'),
     startedAt: ts('started_at').notNull().defaultNow(),
+    /** The running scan's lease, renewed by its process (database time); a lapsed one was left by a dead process. */
+    heartbeatAt: ts('heartbeat_at').defaultNow(),
     finishedAt: ts('finished_at'),
     summary: jsonb('summary').$type<Record<string, unknown>>(),
     error: text('error'),

@@ -16,6 +16,11 @@ export interface JobDeps {
   slack: { web: webApi.WebClient; directory: SlackDirectory } | undefined;
   writeBack: WriteBackDeps;
   auditRoles: AssumedRoles;
+  /** Aborted when Warden stops (SIGTERM): a running job stops its work and records how it ended. */
+  signal: AbortSignal;
+  /** How often, and how long, the full scan waits for a scan under way (defaults in jobs/full-scan.ts; tests shorten them). */
+  fullScanRetryMs?: number;
+  fullScanWaitMs?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSchema } from '../db/status.js';
+import { InFlight } from '../in-flight.js';
 import type { Logger } from '../log.js';
 import { type WriteBackDeps, writeBackRoles } from '../workflow/securityhub-sync.js';
 import { reportHandlerFailure } from './failures.js';
@@ -22,6 +23,8 @@ export interface SlackDeps {
   log: Logger;
   /** AWS clients for scans started from Slack. */
   clients: AwsClients;
+  /** Aborted when Warden stops: scans started from Slack stop and record it. */
+  stop?: AbortSignal;
 }
 
 /** What handlers get: the app's dependencies and the Slack user directory. */
@@ -33,6 +36,8 @@ export interface HandlerDeps extends SlackDeps {
   writeBack: WriteBackDeps;
   /** The read-only audit role, cached per account: remediation plans are read and verified with it. */
   auditRoles: AssumedRoles;
+  /** Long work started from Slack (a scan), which a stopping server waits for. */
+  inFlight: InFlight;
 }
 
 /** Bolt's logger interface, backed by Warden's pino logger. */
@@ -109,6 +114,7 @@ export function createSlackApp(deps: SlackDeps) {
     web,
     writeBack: { ...deps, roles: writeBackRoles(deps.clients, deps.config) },
     auditRoles: new AssumedRoles(deps.clients.sts(), auditRoleSpec(deps.config.aws.auditRole)),
+    inFlight: new InFlight(),
   };
   registerCommands(app, handlerDeps);
   registerInteractions(app, handlerDeps);

@@ -15,13 +15,22 @@ import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collec
 import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
+import { DatabaseFailure, describeDatabaseError } from '../db/errors.js';
 import { type ResolveScope, resolveUnseen } from '../db/findings.js';
-import { advanceCursors, createScan, finishScan, readCursors, recordTargets } from '../db/scans.js';
-import type { SyncCursor } from '../db/schema.js';
+import {
+  advanceCursors,
+  createScan,
+  finishScan,
+  readCursors,
+  recordTargets,
+  renewLease,
+} from '../db/scans.js';
+import type { Scan, SyncCursor } from '../db/schema.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { snapshotPosture } from '../posture/snapshot.js';
+import { clipReason } from '../reasons.js';
 import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
 
 export interface ScanEnvironment {
@@ -77,6 +86,26 @@ export class ScanCannotRun extends Error {
   override name = 'ScanCannotRun';
 }
 
+/** Another scan holds the lease: this one did not start. */
+export class ScanAlreadyRunning extends ScanCannotRun {
+  override name = 'ScanAlreadyRunning';
+  constructor(readonly running: Scan) {
+    super(
+      `scan ${running.id} is already running (started ${running.startedAt.toISOString()} by ${running.requestedBy ?? running.trigger})`,
+    );
+  }
+}
+
+/** The scan was stopped on request (a signal, Warden stopping): what it stored stays, nothing was resolved. */
+export class ScanCancelled extends Error {
+  override name = 'ScanCancelled';
+}
+
+/** Another process closed this scan as abandoned (its lease lapsed): it stops without writing more. */
+class LeaseLost extends Error {
+  override name = 'LeaseLost';
+}
+
 interface Target {
   source: Source;
   /** The account whose credentials the target uses. */
@@ -112,14 +141,24 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     trigger: request.trigger,
     requestedBy: request.requestedBy ?? null,
     now: now(),
-  });
-  if (created.running) {
-    const r = created.running;
-    throw new ScanCannotRun(
-      `scan ${r.id} is already running (started ${r.startedAt.toISOString()} by ${r.requestedBy ?? r.trigger})`,
-    );
-  }
+    leaseMs: config.aws.scan.leaseMs,
+  }).catch(asDatabaseFailure);
+  if (created.running) throw new ScanAlreadyRunning(created.running);
   const { scan } = created;
+  for (const gone of created.abandoned) {
+    log.warn({ scanId: gone.id, error: gone.error }, 'a scan left by a dead process was closed as abandoned');
+    await appendAudit(db, {
+      actor,
+      action: 'scan.abandoned',
+      subject: `scan:${gone.id}`,
+      details: {
+        kind: gone.kind,
+        trigger: gone.trigger,
+        startedAt: gone.startedAt.toISOString(),
+        error: gone.error,
+      },
+    });
+  }
   await appendAudit(db, {
     actor,
     action: 'scan.started',
@@ -127,32 +166,132 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     details: { kind, accounts: request.accounts ?? 'all' },
   });
 
+  log.info({ scanId: scan.id, kind, trigger: request.trigger }, 'scan started');
+  // The scan stops as a whole on request, when its database fails, or when its lease is lost: in-flight
+  // AWS calls are aborted, no target starts, and nothing is resolved.
+  const stop = new AbortController();
+  const cancel = () =>
+    stop.abort(
+      new ScanCancelled(`cancelled: ${String(request.signal?.reason?.message ?? 'stop requested')}`),
+    );
+  request.signal?.addEventListener('abort', cancel, { once: true });
+  if (request.signal?.aborted) cancel();
+  const releaseLease = holdLease(env, scan.id, (reason) => stop.abort(reason));
+  try {
+    return await scanBody(env, request, {
+      scan,
+      kind,
+      actor,
+      now,
+      signal: stop.signal,
+      fail: (e) => stop.abort(e),
+    });
+  } catch (err) {
+    const cause = stop.signal.aborted ? (stop.signal.reason as Error) : err;
+    const ended = await recordEnd(env, { scanId: scan.id, actor, now }, cause);
+    throw ended;
+  } finally {
+    releaseLease();
+    request.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/** A running scan renews its lease every third of WARDEN_SCAN_LEASE_SECONDS; returns what stops renewing. */
+function holdLease(env: ScanEnvironment, scanId: number, lost: (reason: Error) => void): () => void {
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (renewing) return;
+    renewing = true;
+    renewLease(env.db, scanId)
+      .then((held) => {
+        if (!held) lost(new LeaseLost(`scan ${scanId} was closed by another process while it ran`));
+      })
+      .catch((err) => lost(asFailure(err)))
+      .finally(() => {
+        renewing = false;
+      });
+  }, env.config.aws.scan.leaseMs / 3);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A database error as a DatabaseFailure (one line naming the database); anything else unchanged. */
+function asFailure(err: unknown): Error {
+  if (err instanceof DatabaseFailure) return err;
+  const database = describeDatabaseError(err);
+  return database ? new DatabaseFailure(database, { cause: err }) : (err as Error);
+}
+const asDatabaseFailure = (err: unknown): never => {
+  throw asFailure(err);
+};
+
+/**
+ * Records how a scan that did not complete ended: cancelled, or failed with its reason (a database
+ * failure is recorded if the database still answers). Returns the error the caller sees.
+ */
+async function recordEnd(
+  env: ScanEnvironment,
+  ctx: { scanId: number; actor: string; now: () => Date },
+  cause: unknown,
+): Promise<Error> {
+  const error = asFailure(cause);
+  if (error instanceof LeaseLost) return new ScanCannotRun(error.message, { cause: error });
+  const cancelled = error instanceof ScanCancelled;
+  const message = clipReason(error.message ?? String(error));
+  try {
+    const closed = await finishScan(env.db, ctx.scanId, {
+      status: cancelled ? 'cancelled' : 'failed',
+      error: message,
+      now: ctx.now(),
+    });
+    if (closed)
+      await appendAudit(env.db, {
+        actor: ctx.actor,
+        action: cancelled ? 'scan.cancelled' : 'scan.failed',
+        subject: `scan:${ctx.scanId}`,
+        details: { error: message },
+      });
+  } catch (err) {
+    // The database is gone too: the lease lapses and the next scan closes this one as abandoned.
+    env.log.error({ scanId: ctx.scanId, err: asFailure(err).message }, 'could not record how the scan ended');
+  }
+  return error;
+}
+
+async function scanBody(
+  env: ScanEnvironment,
+  request: ScanRequest,
+  ctx: {
+    scan: Scan;
+    kind: 'full' | 'incremental';
+    actor: string;
+    now: () => Date;
+    signal: AbortSignal;
+    fail: (reason: Error) => void;
+  },
+): Promise<ScanResult> {
+  const { db, config, log } = env;
+  const { scan, kind, actor, now, signal } = ctx;
   const discoveryStats = newStats();
   let accounts: DiscoveredAccount[];
   try {
-    accounts = await discoverAccounts(env.clients.organizations(discoveryStats), {
-      concurrency: Math.min(config.aws.scan.concurrency, DISCOVERY_CONCURRENCY_MAX),
-      ...(request.full ? {} : { known: await knownPlacements(db) }),
-      ...(request.accounts ? { only: request.accounts } : {}),
-    });
-    const unknown = (request.accounts ?? []).filter((id) => !accounts.some((a) => a.id === id));
-    if (unknown.length > 0) {
-      throw new ScanCannotRun(`not ACTIVE accounts of the organization: ${unknown.join(', ')}`);
-    }
+    accounts = await untilAborted(
+      discoverAccounts(env.clients.organizations(discoveryStats), {
+        concurrency: Math.min(config.aws.scan.concurrency, DISCOVERY_CONCURRENCY_MAX),
+        ...(request.full ? {} : { known: await knownPlacements(db) }),
+        ...(request.accounts ? { only: request.accounts } : {}),
+      }),
+      signal,
+    );
   } catch (err) {
-    const message =
-      err instanceof ScanCannotRun
-        ? err.message
-        : `cannot list the organization's accounts: ${(err as Error).message}`;
-    await finishScan(db, scan.id, { status: 'failed', error: message, now: now() });
-    await appendAudit(db, {
-      actor,
-      action: 'scan.failed',
-      subject: `scan:${scan.id}`,
-      details: { error: message },
+    if (signal.aborted || describeDatabaseError(err)) throw err;
+    throw new ScanCannotRun(`cannot list the organization's accounts: ${(err as Error).message}`, {
+      cause: err,
     });
-    throw new ScanCannotRun(message, { cause: err });
   }
+  const unknown = (request.accounts ?? []).filter((id) => !accounts.some((a) => a.id === id));
+  if (unknown.length > 0)
+    throw new ScanCannotRun(`not ACTIVE accounts of the organization: ${unknown.join(', ')}`);
   await syncAccounts(
     db,
     accounts.map((a) => ({
@@ -205,11 +344,12 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
         signal,
         progress,
         now,
+        fail: ctx.fail,
       }),
     {
       concurrency: config.aws.scan.concurrency,
       timeoutMs: config.aws.scan.targetTimeoutMs,
-      ...(request.signal ? { signal: request.signal } : {}),
+      signal,
       onSettled: (s) => {
         // A target that did not settle by itself is a failure too (timedOut explains it below).
         if (!s.ok || s.value.status === 'failed') progress.failures += 1;
@@ -223,6 +363,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     },
   );
   const results = settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, now())));
+  // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
+  if (signal.aborted) throw signal.reason;
 
   // Only now, with every target settled, resolve what the completed full syncs did not see, and move
   // the completed syncs' cursors: a crash before this point resolves nothing and re-reads more next time.
@@ -314,10 +456,21 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     ...totals,
     notScanned: notScanned.map((n) => ({ accountId: n.accountId, reasons: n.reasons })),
   };
-  await finishScan(db, scan.id, { status: 'completed', summary, now: now() });
+  if (!(await finishScan(db, scan.id, { status: 'completed', summary, now: now() })))
+    throw new LeaseLost(`scan ${scan.id} was closed by another process while it ran`);
   await appendAudit(db, { actor, action: 'scan.completed', subject: `scan:${scan.id}`, details: summary });
   log.info({ scanId: scan.id, ...totals, failedTargets: summary.failedTargets }, 'scan completed');
   return { scanId: scan.id, kind, accounts, targets: results, totals, notScanned };
+}
+
+/** Resolves as `work` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function planTargets(
@@ -405,7 +558,7 @@ function result(t: Target, run: TargetRun, now: Date, error?: TargetError): RunR
     source: t.source,
     full: run.full,
     status: error ? 'failed' : 'ok',
-    ...(error ? { failureKind: error.kind, reason: error.message } : {}),
+    ...(error ? { failureKind: error.kind, reason: clipReason(error.message) } : {}),
     counts: run.counts,
     findings: run.findings,
     apiCalls: run.stats.apiCalls,
@@ -443,6 +596,8 @@ async function runTarget(
     signal: AbortSignal;
     progress: ScanProgress;
     now: () => Date;
+    /** Stops the whole scan: its database failed. */
+    fail: (reason: Error) => void;
   },
 ): Promise<RunResult> {
   const { db, config, clients } = env;
@@ -514,6 +669,13 @@ async function runTarget(
     }
   } catch (err) {
     ctx.progress.throttles += stats.throttles;
+    // The database failing is not the account's fault: the whole scan stops, and no account is blamed.
+    const database = describeDatabaseError(err);
+    if (database) {
+      const failure = new DatabaseFailure(database, { cause: err });
+      ctx.fail(failure);
+      throw failure;
+    }
     const where = {
       account: t.accountId,
       region: t.region,

@@ -75,6 +75,7 @@ beforeAll(async () => {
     slack: { web, directory: new SlackDirectory(web) },
     writeBack: { db: t.db, config, clients, roles: writeBackRoles(clients, config) },
     auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
+    signal: new AbortController().signal,
   };
 });
 afterAll(async () => {

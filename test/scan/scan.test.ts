@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
-import { postureSnapshots, scans } from '../../src/db/schema.js';
+import { auditEvents, postureSnapshots, scans } from '../../src/db/schema.js';
 import { accountScore } from '../../src/posture/score.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -233,13 +233,22 @@ describe('a scan of the organization', () => {
       .returning();
     await expect(h.scan({ full: true })).rejects.toThrow(`scan ${stuck!.id} is already running`);
 
+    // Its process died: nobody renews its lease, which lapses after WARDEN_SCAN_LEASE_SECONDS.
     await h.db.db
       .update(scans)
-      .set({ startedAt: new Date(Date.now() - 7 * 3_600_000) })
+      .set({ heartbeatAt: new Date(Date.now() - h.config.aws.scan.leaseMs - 1000) })
       .where(eq(scans.id, stuck!.id));
     const result = await h.scan({ full: true });
     expect(result.notScanned).toEqual([]);
     const [abandoned] = await h.db.db.select().from(scans).where(eq(scans.id, stuck!.id));
-    expect(abandoned).toMatchObject({ status: 'failed', error: expect.stringMatching(/^abandoned/) });
+    expect(abandoned).toMatchObject({
+      status: 'abandoned',
+      error: expect.stringMatching(/^abandoned: its process stopped renewing its lease/),
+    });
+    const events = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subject, `scan:${stuck!.id}`));
+    expect(events.map((e) => e.action)).toEqual(['scan.abandoned']);
   });
 });

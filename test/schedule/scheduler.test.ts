@@ -40,6 +40,7 @@ function replica(config: Config, now?: () => Date, jobs: Job[] = []): Scheduler 
     slack: undefined,
     writeBack: { db: t.db, config, clients, roles: writeBackRoles(clients, config) },
     auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
+    signal: new AbortController().signal,
   };
   return new Scheduler(deps, jobs, now);
 }

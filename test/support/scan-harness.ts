@@ -1,5 +1,5 @@
 import { AwsClients } from '../../src/aws/clients.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { findings } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { Scenario } from '../../src/sim/scenario.js';
@@ -10,6 +10,7 @@ import { openTestDatabase, type TestDatabase } from './database.js';
 export interface ScanHarness {
   sim: Simulator;
   db: TestDatabase;
+  config: Config;
   scan(request?: Partial<ScanRequest>): ReturnType<typeof runScan>;
   /** Every stored finding row. */
   rows(): Promise<(typeof findings.$inferSelect)[]>;
@@ -34,6 +35,7 @@ export async function scanHarness(
   return {
     sim,
     db,
+    config,
     scan: (request = {}) =>
       runScan({ db: db.db, config, log, clients, reportPollBaseMs: 5 }, { trigger: 'cli', ...request }),
     rows: () => db.db.select().from(findings).orderBy(findings.id),
