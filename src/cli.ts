@@ -276,15 +276,20 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   health: {
-    summary: 'exit 0 when the database answers and its schema is up to date (container health check)',
+    summary:
+      'exit 0 when the database answers and its schema is up to date; never creates or migrates one (a running server answers GET /healthz)',
     usage: 'warden health',
     options: {},
     run: (_values, { config, io }) =>
-      withDb(config, async ({ db }) => {
-        const status = await checkSchema(db);
-        io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
-        return status.ok ? EXIT.ok : EXIT.failed;
-      }),
+      withDb(
+        config,
+        async ({ db }) => {
+          const status = await checkSchema(db);
+          io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
+          return status.ok ? EXIT.ok : EXIT.failed;
+        },
+        { create: false },
+      ),
   },
 };
 
@@ -464,8 +469,12 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
   }
 }
 
-async function withDb(config: Config, work: (handle: DbHandle) => Promise<number>): Promise<number> {
-  const handle = await createDb(config);
+async function withDb(
+  config: Config,
+  work: (handle: DbHandle) => Promise<number>,
+  options: { create?: boolean } = {},
+): Promise<number> {
+  const handle = await createDb(config, options);
   try {
     return await work(handle);
   } finally {

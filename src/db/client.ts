@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Config } from '../config.js';
+import { lockDataDir } from './folder-lock.js';
 import { LOCKS } from './locks.js';
 import * as schema from './schema.js';
 
@@ -38,14 +39,41 @@ function findMigrationsFolder(from: string): string {
 
 /**
  * Opens the database the configuration names: PostgreSQL through postgres.js when DATABASE_URL is
- * set, otherwise an embedded PGlite kept in WARDEN_DATA_DIR.
+ * set, otherwise an embedded PGlite kept in WARDEN_DATA_DIR, locked to this process until closed.
+ * `create: false` refuses to make an embedded database that is not there.
  */
-export async function createDb(config: Config): Promise<DbHandle> {
+export async function createDb(config: Config, options: { create?: boolean } = {}): Promise<DbHandle> {
   const { url, dataDir } = config.database;
   if (url) return postgresHandle(url);
+  if (options.create === false && !existsSync(path.join(dataDir, 'PG_VERSION')))
+    throw new NoDatabase(
+      `no embedded database in ${dataDir}: run \`warden migrate\` (or \`warden serve\`) first`,
+    );
   mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  return pgliteHandle(client);
+  const release = await lockDataDir(dataDir);
+  try {
+    const client = await PGlite.create(dataDir);
+    const handle = pgliteHandle(client);
+    return {
+      ...handle,
+      close: async () => {
+        try {
+          await handle.close();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** The database asked for is not there, and this command does not create one. */
+export class NoDatabase extends Error {
+  readonly code = 'no-database';
+  override name = 'NoDatabase';
 }
 
 export function postgresHandle(url: string, options: { max?: number } = {}): DbHandle {

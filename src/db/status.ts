@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { type Database, MIGRATIONS_FOLDER, rawRows } from './client.js';
+import { describeDatabaseError } from './errors.js';
 
 /** How many migrations drizzle/ holds (from drizzle-kit's journal). */
 export function migrationCount(): number {
@@ -27,7 +28,10 @@ export async function checkSchema(db: Database): Promise<{ ok: boolean; detail: 
       (err as { cause?: { code?: string } }).cause?.code;
     if (code === '42P01' || code === '3F000')
       return { ok: false, detail: 'no migrations applied: run `warden migrate`' };
-    return { ok: false, detail: `database unreachable: ${(err as Error).message}` };
+    return {
+      ok: false,
+      detail: describeDatabaseError(err) ?? `database unreachable: ${(err as Error).message}`,
+    };
   }
   if (applied < expected)
     return { ok: false, detail: `${expected - applied} migration(s) pending: run \`warden migrate\`` };
