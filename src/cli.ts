@@ -10,8 +10,9 @@ import { verifyAuditChain } from './audit/verify.js';
 import { AwsClients } from './aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
 import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
-import { createDb, type Database, type DbHandle } from './db/client.js';
-import { DatabaseFailure } from './db/errors.js';
+import { createDb, type Database, type DbHandle, NoDatabase } from './db/client.js';
+import { DatabaseFailure, databaseTarget, describeDatabaseError } from './db/errors.js';
+import { DataDirLocked } from './db/folder-lock.js';
 import { recentRuns } from './db/job-runs.js';
 import { checkSchema } from './db/status.js';
 import { dailyPeriod, weeklyPeriod } from './digest/periods.js';
@@ -21,6 +22,7 @@ import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { dailyFigures } from './posture/digest-figures.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
+import { clipReason } from './reasons.js';
 import type { JobDeps } from './schedule/job.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { demoScenario, demoWeek } from './sim/scenarios.js';
@@ -280,16 +282,23 @@ const COMMANDS: Record<string, Command> = {
       'exit 0 when the database answers and its schema is up to date; never creates or migrates one (a running server answers GET /healthz)',
     usage: 'warden health',
     options: {},
-    run: (_values, { config, io }) =>
-      withDb(
-        config,
-        async ({ db }) => {
-          const status = await checkSchema(db);
-          io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
-          return status.ok ? EXIT.ok : EXIT.failed;
-        },
-        { create: false },
-      ),
+    run: async (_values, { config, io }) => {
+      try {
+        return await withDb(
+          config,
+          async ({ db }) => {
+            const status = await checkSchema(db);
+            io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
+            return status.ok ? EXIT.ok : EXIT.failed;
+          },
+          { create: false },
+        );
+      } catch (err) {
+        if (!(err instanceof NoDatabase || err instanceof DataDirLocked)) throw err;
+        io.stdout(`unhealthy: ${err.message}\n`);
+        return EXIT.failed;
+      }
+    },
   },
 };
 
@@ -509,6 +518,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name]!;
   const rest = argv.slice(name.split(' ').length);
+  let config: Config | undefined;
   try {
     const { values } = parseArgs({
       args: rest,
@@ -520,7 +530,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
       return EXIT.ok;
     }
-    const config = loadConfig(io.env, { cwd: io.cwd, requireSlack: Boolean(command.needsSlack) });
+    config = loadConfig(io.env, { cwd: io.cwd, requireSlack: Boolean(command.needsSlack) });
     return await command.run(values, { config, io });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -532,15 +542,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`warden ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
       return EXIT.usage;
     }
-    io.stderr(`warden ${name}: ${describeError(err)}\n`);
+    io.stderr(`warden ${name}: ${describeError(err, config)}\n`);
     return EXIT.failed;
   }
 }
 
-function describeError(err: unknown): string {
+/** One line for a failed command: the database named as such (never its SQL), else the error's message. */
+function describeError(err: unknown, config: Config | undefined): string {
   const e = err as { code?: string; message?: string; cause?: unknown };
   // An unmigrated database is the commonest first-run mistake: say what to do.
   const pgCode = e.code ?? (e.cause as { code?: string } | undefined)?.code;
   if (pgCode === '42P01') return 'the database has no Warden schema yet: run `warden migrate` first';
-  return e.message ?? String(err);
+  const database = describeDatabaseError(err, databaseTarget(config?.database.url));
+  if (database) return database;
+  return clipReason(e.message ?? String(err));
 }

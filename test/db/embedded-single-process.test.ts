@@ -119,11 +119,34 @@ async function runHealthcheck(port: number) {
   return { code, out };
 }
 
+test('a holder killed with SIGKILL leaves its lock behind; the next opener on this host takes it over at once', async () => {
+  const dataDir = path.join(dir, 'killed');
+  const port = await freePort();
+  const serve = startWarden(['serve'], {
+    WARDEN_DATA_DIR: dataDir,
+    SLACK_BOT_TOKEN: 'xoxb-embedded',
+    SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
+    SLACK_API_URL: slack.apiUrl,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    WARDEN_SCHEDULER: 'false',
+  });
+  await serve.waitForOutput(/serving Slack/);
+  serve.child.kill('SIGKILL');
+  await serve.exited;
+  const started = Date.now();
+  const handle = await createDb(loadConfig({ WARDEN_DATA_DIR: dataDir }));
+  expect(Date.now() - started).toBeLessThan(5000);
+  await handle.close();
+}, 60_000);
+
 test('warden health on an empty folder says there is no database, and creates none', async () => {
   const empty = path.join(dir, 'empty');
   const { code, out } = await warden(['health'], { WARDEN_DATA_DIR: empty });
   expect(code).toBe(1);
-  expect(out).toContain(`no embedded database in ${empty}: run \`warden migrate\``);
+  expect(out).toBe(
+    `unhealthy: no embedded database in ${empty}: run \`warden migrate\` (or \`warden serve\`) first\n`,
+  );
   expect(existsSync(path.join(empty, 'PG_VERSION'))).toBe(false);
 });
 

@@ -108,12 +108,9 @@ describe('the Slack endpoint', () => {
     expect(s.slack.callsTo('users.info').filter((c) => c.args.user === 'U0ALICE')).toHaveLength(1);
   });
 
-  test('/healthz reports the database', async () => {
+  test('/healthz reports the database: ok, and nothing more to whoever asks', async () => {
     const res = await fetch(`${s.base}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      status: 'ok',
-      database: expect.stringMatching(/migrations applied/),
-    });
+    expect(await res.json()).toEqual({ status: 'ok' });
   });
 });
