@@ -1,3 +1,4 @@
+import { anyScanCompleted, NO_SCAN_YET } from '../src/db/scans.js';
 import { dailyDigests } from '../src/digest/daily.js';
 import { deliverDigest, retryFailedDeliveries } from '../src/digest/deliver.js';
 import { dailyPeriod } from '../src/digest/periods.js';
@@ -14,6 +15,7 @@ export const dailyDigestJob: Job = {
     const digests = await dailyDigests(deps.db, deps.config, window);
     if (digests.length === 0)
       return { skipped: 'no channel to send to: set routing.defaultChannel or routing.ous' };
+    if (!(await anyScanCompleted(deps.db))) return { skipped: NO_SCAN_YET };
     await retryFailedDeliveries(deps.db, deps.slack.web, 'daily', slot);
     const failed = [];
     for (const d of digests) {

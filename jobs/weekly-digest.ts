@@ -1,3 +1,4 @@
+import { anyScanCompleted, NO_SCAN_YET } from '../src/db/scans.js';
 import { deliverDigest, retryFailedDeliveries } from '../src/digest/deliver.js';
 import { weeklyPeriod } from '../src/digest/periods.js';
 import { weeklyDigestMessage } from '../src/digest/weekly.js';
@@ -18,6 +19,7 @@ export const weeklyDigestJob: Job = {
     ];
     if (recipients.length === 0)
       return { skipped: 'nobody to send to: set managers or routing.weeklyChannel' };
+    if (!(await anyScanCompleted(deps.db))) return { skipped: NO_SCAN_YET };
     const { period, window } = weeklyPeriod(slot, deps.config.schedule);
     const { message } = await weeklyDigestMessage(deps.db, deps.config, window, period);
     await retryFailedDeliveries(deps.db, deps.slack.web, 'weekly', slot);

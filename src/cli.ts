@@ -19,7 +19,7 @@ import { dailyPeriod, weeklyPeriod } from './digest/periods.js';
 import { dailyDigest } from './digest/sections.js';
 import { weeklyDigestMessage } from './digest/weekly.js';
 import type { Logger } from './log.js';
-import { createLogger } from './log.js';
+import { createLogger, fileLogger } from './log.js';
 import { dailyFigures } from './posture/digest-figures.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from './posture/summary.js';
 import { clipReason } from './reasons.js';
@@ -59,8 +59,8 @@ type Values = Record<string, string | boolean | undefined>;
 interface Command {
   summary: string;
   usage: string;
-  /** The command talks to Slack, so the Slack settings are required. */
-  needsSlack?: boolean;
+  /** What the command needs of Slack (see LoadConfigOptions.requireSlack); the Slack settings are checked only then. */
+  needsSlack?: boolean | 'web' | ((values: Values) => boolean | 'web');
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Values, ctx: { config: Config; io: CliIo }): Promise<number>;
 }
@@ -224,13 +224,12 @@ const COMMANDS: Record<string, Command> = {
       print: { type: 'boolean', default: false },
       chart: { type: 'string' },
     },
+    needsSlack: (values) => !values.print && 'web',
     run: async (values, { config, io }) => {
       const kind = values.kind as string | undefined;
       if (kind !== 'daily' && kind !== 'weekly') throw new UsageError('--kind must be daily or weekly');
       if (values.chart && !(values.print && kind === 'weekly'))
         throw new UsageError('--chart goes with --print --kind weekly');
-      if (!values.print && !config.slack)
-        throw new UsageError('sending a digest needs SLACK_BOT_TOKEN; or use --print');
       return withDb(config, async (handle) => {
         await handle.migrate();
         const now = new Date();
@@ -372,11 +371,13 @@ async function scanWithProgress(
   config: Config,
   io: CliIo,
   request: Omit<ScanRequest, 'onProgress'>,
-  now?: () => Date,
+  options: { now?: () => Date; log?: Logger } = {},
 ): Promise<ScanResult | undefined> {
+  const { now } = options;
   const clients = awsClients(config);
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
-  const log = createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
+  const log =
+    options.log ?? createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
   const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;
   try {
     return await runScan(
@@ -430,9 +431,12 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
     database: { url: undefined, dataDir },
     aws: { ...config.aws, regions: scenario.regions, securityHub: { mode: 'per-account' } },
   };
+  // The demo's output is for people: Warden's log lines (the accounts it could not read) go to a file.
+  const logFile = path.join(dataDir, 'warden.log');
+  const log = fileLogger(config.logLevel, logFile);
   io.stdout(
     `Simulated organization at ${sim.url}: ${scenario.accounts.length} accounts in ${scenario.ous.length} OUs, ` +
-      `${scenario.regions.length} regions. Embedded database in ${dataDir}.\n` +
+      `${scenario.regions.length} regions. Embedded database in ${dataDir}; Warden's log in ${logFile}.\n` +
       `Building ${DEMO_WEEKS} weeks of history: a full scan a week, findings fixed and new ones found in between.\n\n`,
   );
   try {
@@ -447,7 +451,7 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
           demoConfig,
           quiet,
           { trigger: 'demo', full: true },
-          () => new Date(clock),
+          { now: () => new Date(clock), log },
         );
         if (!past) return EXIT.failed;
         io.stdout(
@@ -456,7 +460,13 @@ async function runDemo(config: Config, io: CliIo): Promise<number> {
       }
       clock = today;
       demoWeek(sim.world, 0);
-      const result = await scanWithProgress(handle.db, demoConfig, io, { trigger: 'demo', full: true });
+      const result = await scanWithProgress(
+        handle.db,
+        demoConfig,
+        io,
+        { trigger: 'demo', full: true },
+        { log },
+      );
       if (!result) return EXIT.failed;
       io.stdout(`\n${scanSummary(result)}`);
       const gaps = await lastScanGaps(handle.db);
@@ -530,7 +540,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
       return EXIT.ok;
     }
-    config = loadConfig(io.env, { cwd: io.cwd, requireSlack: Boolean(command.needsSlack) });
+    const needsSlack =
+      typeof command.needsSlack === 'function' ? command.needsSlack(values) : command.needsSlack;
+    config = loadConfig(io.env, { cwd: io.cwd, ...(needsSlack ? { requireSlack: needsSlack } : {}) });
     return await command.run(values, { config, io });
   } catch (err) {
     if (err instanceof ConfigError) {

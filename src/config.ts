@@ -191,19 +191,6 @@ const envSchema = z.object({
   ),
   WARDEN_DATA_DIR: optionalText.transform((v) => v ?? DEFAULTS.WARDEN_DATA_DIR),
   WARDEN_POLICY_FILE: optionalText,
-  SLACK_BOT_TOKEN: optionalText.pipe(
-    z.string().startsWith('xoxb-', { message: 'must be a bot token (starts with xoxb-)' }).optional(),
-  ),
-  SLACK_SIGNING_SECRET: optionalText.pipe(
-    z
-      .string()
-      .regex(/^[0-9a-f]{32,}$/i, { message: 'must be the app’s signing secret (hexadecimal)' })
-      .optional(),
-  ),
-  SLACK_APP_TOKEN: optionalText.pipe(
-    z.string().startsWith('xapp-', { message: 'must be an app-level token (starts with xapp-)' }).optional(),
-  ),
-  SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
   PORT: optionalText.pipe(
     z.coerce
       .number<string | undefined>({ message: 'must be a port number' })
@@ -347,8 +334,12 @@ export interface Config {
 }
 
 export interface LoadConfigOptions {
-  /** Commands that talk to Slack (serve) need its settings; the others run without them. */
-  requireSlack?: boolean;
+  /**
+   * What the command needs of Slack: `true` serves it (serve: the bot token, and the signing secret
+   * in HTTP mode or the app token in Socket Mode), `'web'` only calls its Web API (digest: the bot
+   * token). Other commands neither read nor check the Slack settings.
+   */
+  requireSlack?: boolean | 'web';
   /** Base for relative paths (the policy file); defaults to the process's working directory. */
   cwd?: string;
 }
@@ -359,6 +350,48 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The Slack settings a command needs, checked only then (a signing secret does not stop `migrate`):
+ * every problem is added to `problems`, by name, never with its value.
+ */
+function slackSettings(
+  env: Record<string, string | undefined>,
+  need: boolean | 'web' | undefined,
+  problems: string[],
+): SlackConfig | undefined {
+  if (!need) return undefined;
+  const get = (name: string) => env[name]?.trim() || undefined;
+  const botToken = get('SLACK_BOT_TOKEN');
+  const signingSecret = get('SLACK_SIGNING_SECRET');
+  const appToken = get('SLACK_APP_TOKEN');
+  const apiUrl = get('SLACK_API_URL');
+  const before = problems.length;
+  if (!botToken) problems.push('SLACK_BOT_TOKEN: missing (required to talk to Slack)');
+  else if (!botToken.startsWith('xoxb-'))
+    problems.push('SLACK_BOT_TOKEN: must be a bot token (starts with xoxb-)');
+  if (apiUrl && !z.url().safeParse(apiUrl).success) problems.push('SLACK_API_URL: must be an http(s) URL');
+  if (need === true) {
+    if (appToken) {
+      // Socket Mode: Slack's requests arrive over the app's socket, unsigned; the signing secret is not used.
+      if (!appToken.startsWith('xapp-'))
+        problems.push('SLACK_APP_TOKEN: must be an app-level token (starts with xapp-)');
+    } else if (!signingSecret) {
+      problems.push(
+        'SLACK_SIGNING_SECRET: missing (required to verify Slack’s requests; or set SLACK_APP_TOKEN for Socket Mode)',
+      );
+    } else if (!/^[0-9a-f]{32,}$/i.test(signingSecret)) {
+      problems.push('SLACK_SIGNING_SECRET: must be the app’s signing secret (hexadecimal)');
+    }
+  }
+  if (problems.length > before || !botToken) return undefined;
+  return {
+    botToken,
+    signingSecret: need === true && !appToken ? signingSecret : undefined,
+    appToken: need === true ? appToken : undefined,
+    apiUrl,
+  };
 }
 
 /** Validates the environment (and the policy file it names). Throws one ConfigError listing every problem. */
@@ -373,21 +406,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   }
   const e = parsed.success ? parsed.data : undefined;
 
-  const slackVars = {
-    SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN?.trim(),
-    SLACK_SIGNING_SECRET: env.SLACK_SIGNING_SECRET?.trim(),
-    SLACK_APP_TOKEN: env.SLACK_APP_TOKEN?.trim(),
-  };
-  const anySlack = Object.values(slackVars).some(Boolean);
-  if (anySlack || options.requireSlack) {
-    const why = options.requireSlack
-      ? 'required to talk to Slack'
-      : 'required when other Slack settings are set';
-    if (!slackVars.SLACK_BOT_TOKEN) problems.push(`SLACK_BOT_TOKEN: missing (${why})`);
-    if (!slackVars.SLACK_SIGNING_SECRET && !slackVars.SLACK_APP_TOKEN) {
-      problems.push(`SLACK_SIGNING_SECRET: missing (${why}; or set SLACK_APP_TOKEN for Socket Mode)`);
-    }
-  }
+  const slack = slackSettings(env, options.requireSlack, problems);
 
   if (e?.WARDEN_SECURITYHUB_MODE === 'aggregator') {
     if (!e.WARDEN_SECURITYHUB_ADMIN_ACCOUNT) {
@@ -436,14 +455,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         leaseMs: e.WARDEN_SCAN_LEASE_SECONDS * 1000,
       },
     },
-    slack: e.SLACK_BOT_TOKEN
-      ? {
-          botToken: e.SLACK_BOT_TOKEN,
-          signingSecret: e.SLACK_SIGNING_SECRET,
-          appToken: e.SLACK_APP_TOKEN,
-          apiUrl: e.SLACK_API_URL,
-        }
-      : undefined,
+    slack,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     policyFile: e.WARDEN_POLICY_FILE,

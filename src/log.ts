@@ -31,3 +31,8 @@ export function createLogger(
     destination,
   );
 }
+
+/** A logger that writes to a file (created or appended to), for commands whose terminal output is for people. */
+export function fileLogger(level: LogLevel, file: string): Logger {
+  return createLogger(level, pino.destination({ dest: file, sync: true, mkdir: true }));
+}

@@ -6,6 +6,7 @@ import { type CliIo, run } from '../src/cli.js';
 import { generateScenario } from '../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../src/sim/server.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
+import { startWarden } from './support/warden-process.js';
 
 async function warden(argv: string[], env: Record<string, string | undefined>, isTTY = false) {
   let stdout = '';
@@ -91,10 +92,18 @@ describe('warden scan', () => {
 });
 
 test('warden demo builds weeks of history in a fresh embedded database, then prints the posture and the weekly digest with its chart', async () => {
-  const { code, stdout } = await warden(['demo'], {
-    WARDEN_DATA_DIR: path.join(dir, 'demo-home'),
-    LOG_LEVEL: 'silent',
-  });
+  // As a person runs it, piped (stdout not a terminal), at the default log level: the output is for
+  // people, and Warden's log lines go to a file.
+  const demo = startWarden(['demo'], { WARDEN_DATA_DIR: path.join(dir, 'demo-home') });
+  const { code } = await demo.exited;
+  const stdout = demo.stdout();
+  expect(demo.stderr()).not.toMatch(/"level":/);
+  expect(stdout).not.toMatch(/"level":/);
+  const logFile = path.join(dir, 'demo-home', 'demo', 'warden.log');
+  expect(stdout).toContain(`Warden's log in ${logFile}`);
+  expect(readFileSync(logFile, 'utf8')).toMatch(
+    /"level":40,.*cannot assume arn:aws:iam::100000000011:role\/WardenAudit/,
+  );
   expect(code).toBe(0);
   expect(stdout).toMatch(/12 accounts in 3 OUs, 3 regions/);
   expect(stdout).toMatch(/Open findings: \d+\nCRITICAL +HIGH +MEDIUM +LOW/);
@@ -113,4 +122,4 @@ test('warden demo builds weeks of history in a fresh embedded database, then pri
   expect(stdout).not.toMatch(/legacy-batch 100000000011: 100\.0/);
   const chart = /Chart: (.+\.png)/.exec(stdout)![1]!;
   expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
-});
+}, 60_000);

@@ -197,9 +197,10 @@ describe('warden CLI', () => {
     expect((await warden(['digest', '--kind', 'hourly', '--print'], env)).stderr).toMatch(
       /--kind must be daily or weekly\nusage: warden digest/,
     );
-    expect((await warden(['digest', '--kind', 'daily'], env)).stderr).toMatch(
-      /needs SLACK_BOT_TOKEN; or use --print/,
-    );
+    expect(await warden(['digest', '--kind', 'daily'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/SLACK_BOT_TOKEN: missing \(required to talk to Slack\)/),
+    });
   });
 
   test('warden jobs lists the scheduled runs', async () => {

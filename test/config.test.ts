@@ -41,7 +41,10 @@ describe('loadConfig', () => {
   });
 
   test('a missing secret and a malformed value are reported together, by name, without their values', () => {
-    const message = problemsOf({ SLACK_BOT_TOKEN: BOT_TOKEN, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    const message = problemsOf(
+      { SLACK_BOT_TOKEN: BOT_TOKEN, PORT: 'eighty', LOG_LEVEL: 'loud' },
+      { requireSlack: true },
+    );
     expect(message).toMatch(/SLACK_SIGNING_SECRET: missing/);
     expect(message).toMatch(/PORT: must be a port number/);
     expect(message).toMatch(/LOG_LEVEL: must be one of/);
@@ -51,10 +54,10 @@ describe('loadConfig', () => {
   });
 
   test('a malformed secret is named but its value is never echoed', () => {
-    const message = problemsOf({
-      SLACK_BOT_TOKEN: 'xoxp-user-token-qqvalueqq',
-      SLACK_SIGNING_SECRET: 'not hex at all qqvalueqq',
-    });
+    const message = problemsOf(
+      { SLACK_BOT_TOKEN: 'xoxp-user-token-qqvalueqq', SLACK_SIGNING_SECRET: 'not hex at all qqvalueqq' },
+      { requireSlack: true },
+    );
     expect(message).toMatch(/SLACK_BOT_TOKEN: must be a bot token/);
     expect(message).toMatch(/SLACK_SIGNING_SECRET: must be the app’s signing secret/);
     expect(message).not.toMatch(/qqvalueqq|xoxp|not hex/);
@@ -84,12 +87,33 @@ describe('loadConfig', () => {
     });
   });
 
+  test('the Slack settings are checked only where Slack is served: a bad secret stops serve, not migrate or scan', () => {
+    const env = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: 'not-hex-qqvalueqq' };
+    expect(loadConfig(env).slack).toBeUndefined();
+    expect(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN }).slack).toBeUndefined();
+    expect(problemsOf(env, { requireSlack: true })).toMatch(
+      /SLACK_SIGNING_SECRET: must be the app’s signing secret/,
+    );
+    // Sending a digest uses the Web API only: the bot token, not the signing secret.
+    expect(loadConfig(env, { requireSlack: 'web' }).slack).toMatchObject({ botToken: BOT_TOKEN });
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 'x' }, { requireSlack: 'web' })).toMatch(
+      /SLACK_BOT_TOKEN: missing/,
+    );
+    // Socket Mode does not use the signing secret, so a bad one does not stop it.
+    expect(
+      loadConfig({ ...env, SLACK_APP_TOKEN: 'xapp-1-A1-xyz' }, { requireSlack: true }).slack,
+    ).toMatchObject({ appToken: 'xapp-1-A1-xyz', signingSecret: undefined });
+  });
+
   test('the described configuration never contains a secret', () => {
-    const config = loadConfig({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET.replace(/[yz]/g, 'f'),
-      DATABASE_URL: 'postgres://warden:hunter2@db.internal:5432/warden',
-    });
+    const config = loadConfig(
+      {
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET.replace(/[yz]/g, 'f'),
+        DATABASE_URL: 'postgres://warden:hunter2@db.internal:5432/warden',
+      },
+      { requireSlack: true },
+    );
     const shown = JSON.stringify(describeConfig(config));
     expect(shown).not.toContain(BOT_TOKEN);
     expect(shown).not.toContain('hunter2');

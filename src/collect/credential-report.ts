@@ -115,6 +115,24 @@ export class ReportTimeoutError extends Error {
 }
 
 /**
+ * Why a credential report was not read in time, as it happened: IAM still generating it, or the time
+ * spent waiting out throttled GenerateCredentialReport calls (retried by the SDK) before it could be.
+ */
+export function reportTimeoutReason(r: {
+  state: string | undefined;
+  polls: number;
+  retries: number;
+  retryDelayMs: number;
+  elapsedMs: number;
+}): string {
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const asked = `IAM answered ${r.state ?? 'no state'} ${r.polls} time${r.polls === 1 ? '' : 's'}`;
+  if (r.retries > 0 && r.retryDelayMs * 2 >= r.elapsedMs)
+    return `the time for the credential report (${seconds(r.elapsedMs)}) went to waiting out ${r.retries} throttled or failed iam:GenerateCredentialReport attempts (${seconds(r.retryDelayMs)} of backoff); ${asked}`;
+  return `IAM was still generating the credential report after ${seconds(r.elapsedMs)} (${asked}${r.retries ? `, ${r.retries} attempts retried` : ''})`;
+}
+
+/**
  * Asks IAM to generate the credential report, polls with exponential backoff until it is COMPLETE
  * (or `timeoutMs` passes), then fetches and parses it, and reads the password policy.
  */
@@ -123,15 +141,29 @@ export async function fetchCredentialReport(
   options: { timeoutMs: number; pollBaseMs?: number; signal?: AbortSignal },
 ): Promise<CredentialReport> {
   const send = { ...(options.signal ? { abortSignal: options.signal } : {}) };
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   let delay = options.pollBaseMs ?? 250;
   let polls = 0;
+  // Where the time went: the SDK retries throttled calls itself, and those retries spend the budget too.
+  let retries = 0;
+  let retryDelayMs = 0;
   for (;;) {
-    const state = (await iam.send(new GenerateCredentialReportCommand({}), send)).State;
-    if (state === 'COMPLETE') break;
+    const answer = await iam.send(new GenerateCredentialReportCommand({}), send);
+    retries += Math.max(0, (answer.$metadata.attempts ?? 1) - 1);
+    retryDelayMs += answer.$metadata.totalRetryDelay ?? 0;
+    if (answer.State === 'COMPLETE') break;
     polls += 1;
     if (Date.now() + delay > deadline) {
-      throw new ReportTimeoutError(`the credential report was still ${state} after ${polls} polls`);
+      throw new ReportTimeoutError(
+        reportTimeoutReason({
+          state: answer.State,
+          polls,
+          retries,
+          retryDelayMs,
+          elapsedMs: Date.now() - started,
+        }),
+      );
     }
     await sleep(delay, options.signal);
     delay = Math.min(delay * 2, 5_000);

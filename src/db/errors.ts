@@ -98,7 +98,8 @@ export function describeDatabaseError(err: unknown, target?: DatabaseTarget): st
       fromQuery ||
       code.startsWith('CONNECT') ||
       (target !== undefined &&
-        (e.port === target.port || e.address === target.host || e.hostname === target.host));
+        Number(e.port) === target.port &&
+        (e.address === target.host || e.hostname === target.host || e.address === undefined));
     if (connection && ours) return `database unreachable${at(e)} (${connection})`;
     if ((code === 'ENOTFOUND' || code === 'EAI_AGAIN') && ours)
       return `database host ${JSON.stringify(e.hostname ?? target?.host ?? '?')} not found`;

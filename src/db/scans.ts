@@ -115,3 +115,12 @@ export async function advanceCursors(
       });
   }
 }
+
+/** Whether any scan has completed: before the first, there is no posture to report. */
+export async function anyScanCompleted(db: Database): Promise<boolean> {
+  const [row] = await db.select({ id: scans.id }).from(scans).where(eq(scans.status, 'completed')).limit(1);
+  return row !== undefined;
+}
+
+/** What a digest job says when no scan has completed: nothing is sent or recorded, the next slot sends. */
+export const NO_SCAN_YET = 'no scan has completed yet: the digest waits for the first one';

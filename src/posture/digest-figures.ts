@@ -260,6 +260,8 @@ export interface WeeklyFigures {
   trend: Array<{ at: Date; score: number | null }>;
   score: number | null;
   byOu: Array<{ ouPath: string; score: number; accounts: number }>;
+  /** Each OU's score at each point of `trend` (null where none of its accounts had a score then). */
+  ouTrend: Array<{ ouPath: string; scores: Array<number | null> }>;
   byAccount: AccountScore[];
   opened: number;
   resolved: number;
@@ -271,6 +273,14 @@ export interface WeeklyFigures {
   notScanned: NotScanned[];
 }
 
+/** Account scores by OU path. */
+function groupByOu(scores: Array<{ ouPath: string | null; score: number }>): Map<string, number[]> {
+  const ous = new Map<string, number[]>();
+  for (const a of scores)
+    ous.set(a.ouPath ?? 'unknown', [...(ous.get(a.ouPath ?? 'unknown') ?? []), a.score]);
+  return ous;
+}
+
 /**
  * The weekly compliance digest: the score and its trend over 4 weeks, per OU and per account (worst
  * first), findings opened and resolved, mean time to remediate by severity, SLA breaches,
@@ -278,17 +288,21 @@ export interface WeeklyFigures {
  */
 export async function weeklyFigures(db: Database, window: Window, policy: Policy): Promise<WeeklyFigures> {
   const trend = [];
+  const ouPoints: Array<Map<string, number[]>> = [];
   for (let w = 4; w >= 0; w--) {
     const at = new Date(window.to.getTime() - w * 7 * DAY);
-    trend.push({ at, score: meanScore((await scoresAt(db, at)).map((a) => a.score)) });
+    const scores = await scoresAt(db, at);
+    trend.push({ at, score: meanScore(scores.map((a) => a.score)) });
+    ouPoints.push(groupByOu(scores));
   }
   const byAccount = await scoresAt(db, window.to);
-  const ous = new Map<string, number[]>();
-  for (const a of byAccount)
-    ous.set(a.ouPath ?? 'unknown', [...(ous.get(a.ouPath ?? 'unknown') ?? []), a.score]);
-  const byOu = [...ous]
+  const byOu = [...groupByOu(byAccount)]
     .map(([ouPath, scores]) => ({ ouPath, score: meanScore(scores)!, accounts: scores.length }))
     .sort((a, b) => a.score - b.score || a.ouPath.localeCompare(b.ouPath));
+  const ouTrend = byOu.map(({ ouPath }) => ({
+    ouPath,
+    scores: ouPoints.map((point) => meanScore(point.get(ouPath) ?? [])),
+  }));
 
   const count = async (where: SQL | undefined) =>
     Number((await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where))[0]?.n ?? 0);
@@ -331,6 +345,7 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
     trend,
     score: trend.at(-1)!.score,
     byOu,
+    ouTrend,
     byAccount,
     opened: await count(inWindow(findings.firstSeenAt, window)),
     resolved: await count(resolvedInWindow),

@@ -7,6 +7,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
+import { databaseTarget } from '../db/errors.js';
 import { checkSchema } from '../db/status.js';
 import { InFlight } from '../in-flight.js';
 import type { Logger } from '../log.js';
@@ -108,7 +109,8 @@ export function createSlackApp(deps: SlackDeps) {
   // A handler that fails after its ack leaves Slack showing nothing: the person is told, and it is logged.
   app.error(async (args) => {
     const { error, body } = args as unknown as ExtendedErrorHandlerArgs;
-    await reportHandlerFailure({ web, log, error, body });
+    const database = databaseTarget(deps.config.database.url);
+    await reportHandlerFailure({ web, log, error, body, ...(database ? { database } : {}) });
   });
   const handlerDeps: HandlerDeps = {
     ...deps,

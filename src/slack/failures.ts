@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { describeDatabaseError } from '../db/errors.js';
+import { type DatabaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { Logger } from '../log.js';
 
 /** The Web API method a failed call was made to, recorded on the error by `WardenWebClient`. */
@@ -37,11 +37,11 @@ export interface HandlerFailure {
 }
 
 /** What failed in a handler, in one line a person can act on. */
-export function describeHandlerFailure(error: unknown): HandlerFailure {
+export function describeHandlerFailure(error: unknown, database?: DatabaseTarget): HandlerFailure {
   const e = rootOf(error);
   const method = e[FAILED_METHOD];
-  const database = describeDatabaseError(e);
-  if (database) return { summary: database };
+  const failedDatabase = describeDatabaseError(e, database);
+  if (failedDatabase) return { summary: failedDatabase };
   if (method && e.data?.error) {
     const detail = e.data.response_metadata?.messages?.[0];
     return {
@@ -75,10 +75,10 @@ interface RequestBody {
  * request had one, else by direct message. A notice that cannot be sent is logged too.
  */
 export async function reportHandlerFailure(
-  input: { web: webApi.WebClient; log: Logger; error: unknown; body: unknown },
+  input: { web: webApi.WebClient; log: Logger; error: unknown; body: unknown; database?: DatabaseTarget },
   send: (url: string, text: string) => Promise<void> = postToResponseUrl,
 ): Promise<void> {
-  const failure = describeHandlerFailure(input.error);
+  const failure = describeHandlerFailure(input.error, input.database);
   const body = (input.body ?? {}) as RequestBody;
   const userId = body.user_id ?? body.user?.id ?? body.event?.user;
   input.log.error(

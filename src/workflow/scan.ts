@@ -15,7 +15,7 @@ import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collec
 import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
-import { DatabaseFailure, describeDatabaseError } from '../db/errors.js';
+import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import { type ResolveScope, resolveUnseen } from '../db/findings.js';
 import {
   advanceCursors,
@@ -142,7 +142,9 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
     requestedBy: request.requestedBy ?? null,
     now: now(),
     leaseMs: config.aws.scan.leaseMs,
-  }).catch(asDatabaseFailure);
+  }).catch((err: unknown) => {
+    throw asFailure(err, config);
+  });
   if (created.running) throw new ScanAlreadyRunning(created.running);
   const { scan } = created;
   for (const gone of created.abandoned) {
@@ -206,7 +208,7 @@ function holdLease(env: ScanEnvironment, scanId: number, lost: (reason: Error) =
       .then((held) => {
         if (!held) lost(new LeaseLost(`scan ${scanId} was closed by another process while it ran`));
       })
-      .catch((err) => lost(asFailure(err)))
+      .catch((err) => lost(asFailure(err, env.config)))
       .finally(() => {
         renewing = false;
       });
@@ -216,14 +218,11 @@ function holdLease(env: ScanEnvironment, scanId: number, lost: (reason: Error) =
 }
 
 /** A database error as a DatabaseFailure (one line naming the database); anything else unchanged. */
-function asFailure(err: unknown): Error {
+function asFailure(err: unknown, config: Config): Error {
   if (err instanceof DatabaseFailure) return err;
-  const database = describeDatabaseError(err);
+  const database = describeDatabaseError(err, databaseTarget(config.database.url));
   return database ? new DatabaseFailure(database, { cause: err }) : (err as Error);
 }
-const asDatabaseFailure = (err: unknown): never => {
-  throw asFailure(err);
-};
 
 /**
  * Records how a scan that did not complete ended: cancelled, or failed with its reason (a database
@@ -234,7 +233,7 @@ async function recordEnd(
   ctx: { scanId: number; actor: string; now: () => Date },
   cause: unknown,
 ): Promise<Error> {
-  const error = asFailure(cause);
+  const error = asFailure(cause, env.config);
   if (error instanceof LeaseLost) return new ScanCannotRun(error.message, { cause: error });
   const cancelled = error instanceof ScanCancelled;
   const message = clipReason(error.message ?? String(error));
@@ -253,7 +252,10 @@ async function recordEnd(
       });
   } catch (err) {
     // The database is gone too: the lease lapses and the next scan closes this one as abandoned.
-    env.log.error({ scanId: ctx.scanId, err: asFailure(err).message }, 'could not record how the scan ended');
+    env.log.error(
+      { scanId: ctx.scanId, err: asFailure(err, env.config).message },
+      'could not record how the scan ended',
+    );
   }
   return error;
 }
@@ -284,7 +286,7 @@ async function scanBody(
       signal,
     );
   } catch (err) {
-    if (signal.aborted || describeDatabaseError(err)) throw err;
+    if (signal.aborted || describeDatabaseError(err, databaseTarget(config.database.url))) throw err;
     throw new ScanCannotRun(`cannot list the organization's accounts: ${(err as Error).message}`, {
       cause: err,
     });
@@ -670,7 +672,7 @@ async function runTarget(
   } catch (err) {
     ctx.progress.throttles += stats.throttles;
     // The database failing is not the account's fault: the whole scan stops, and no account is blamed.
-    const database = describeDatabaseError(err);
+    const database = describeDatabaseError(err, databaseTarget(config.database.url));
     if (database) {
       const failure = new DatabaseFailure(database, { cause: err });
       ctx.fail(failure);

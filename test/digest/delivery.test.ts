@@ -5,7 +5,8 @@ import { weeklyDigestJob } from '../../jobs/weekly-digest.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { digestsSent, postureSnapshots } from '../../src/db/schema.js';
+import { NO_SCAN_YET } from '../../src/db/scans.js';
+import { digestsSent, postureSnapshots, scans } from '../../src/db/schema.js';
 import { deliverDigest } from '../../src/digest/deliver.js';
 import { createLogger } from '../../src/log.js';
 import type { JobDeps } from '../../src/schedule/job.js';
@@ -93,6 +94,18 @@ function pngSize(png: Buffer) {
   expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
+
+test('before any scan has completed, both digests wait: nothing is sent and no period is marked sent', async () => {
+  for (const job of [dailyDigestJob, weeklyDigestJob]) {
+    expect(await job.run(deps, MONDAY)).toEqual({ skipped: NO_SCAN_YET });
+  }
+  expect(slack.callsTo('chat.postMessage')).toEqual([]);
+  expect(await t.db.select().from(digestsSent)).toEqual([]);
+  // The history the snapshots describe: a scan completed (the next tests send).
+  await t.db
+    .insert(scans)
+    .values({ kind: 'full', trigger: 'schedule', status: 'completed', finishedAt: MONDAY });
+});
 
 test('the weekly digest goes to the weekly channel and to each manager, with its chart (a valid 800×400 PNG) in the thread', async () => {
   expect(await new Scheduler(deps, [weeklyDigestJob], () => MONDAY).fire(weeklyDigestJob, MONDAY)).toBe(

@@ -169,6 +169,11 @@ test('weekly figures equal the hand-computed values', async () => {
   ]);
   // A week ago: prod-web 2 critical + 1 high = 25 → 6667; dev-web nothing open → 10000; mean 8333.5.
   expect(w.trend.map((p) => p.score)).toEqual([null, null, null, 8334, 7732]);
+  // Each OU over the same weeks: prod-web 6667 then 7463, dev-web 10000 then 8000.
+  expect(w.ouTrend).toEqual([
+    { ouPath: 'Root/Prod', scores: [null, null, null, 6667, 7463] },
+    { ouPath: 'Root/Dev', scores: [null, null, null, 10000, 8000] },
+  ]);
   expect(w.score).toBe(7732); // (7463 + 8000) / 2 = 7731.5
   expect(w.suppressions).toMatchObject({ active: 1, expiringSoon: { total: 1 } });
   expect(w.remediations).toEqual({ requested: 2, approved: 1, executed: 1, failed: 0, rejected: 1 });

@@ -207,7 +207,7 @@ describe('a scan of the organization', () => {
     const target = result.targets.find((t) => t.accountId === stuck && t.source === 'credential-report')!;
     expect(target).toMatchObject({ status: 'failed', failureKind: 'report-unavailable' });
     expect(target.reason).toMatch(
-      /in account \d{12} \(global\): the credential report was still INPROGRESS after \d+ polls/,
+      /in account \d{12} \(global\): IAM was still generating the credential report after [\d.]+ s \(IAM answered INPROGRESS \d+ times\)/,
     );
   });
 
