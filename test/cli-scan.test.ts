@@ -2,28 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliIo, run } from '../src/cli.js';
 import { generateScenario } from '../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../src/sim/server.js';
+import { runCli } from './support/cli.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 import { startWarden } from './support/warden-process.js';
 
-async function warden(argv: string[], env: Record<string, string | undefined>, isTTY = false) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    env,
-    cwd: process.cwd(),
-    isTTY,
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  };
-  return { code: await run(argv, io), stdout, stderr };
-}
+const warden = (argv: string[], env: Record<string, string | undefined>, isTTY = false) =>
+  runCli(argv, env, { isTTY });
 
 let sim: Simulator;
 let pg: TestDatabase | undefined;

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { run } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { jobRuns } from '../src/db/schema.js';
+import { freePort } from './support/cli.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 import { FakeSlack } from './support/fake-slack.js';
 import { postToSlackEndpoint } from './support/signed-request.js';
@@ -26,14 +26,6 @@ afterAll(async () => {
   await pg?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('warden serve without Slack settings names what is missing and exits 2', async () => {
   let stderr = '';

@@ -5,29 +5,14 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendAudit } from '../src/audit/trail.js';
-import { type CliIo, run } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Database } from '../src/db/client.js';
 import { jobRuns } from '../src/db/schema.js';
+import { runCli } from './support/cli.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 
 /** Runs the CLI in-process and captures what it prints. */
-async function warden(argv: string[], env: Record<string, string | undefined>) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    env,
-    cwd: process.cwd(),
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
+const warden = (argv: string[], env: Record<string, string | undefined>) => runCli(argv, env);
 
 /** The environment for one CLI database: this run's PostgreSQL, or an embedded one in a fresh folder. */
 let env: Record<string, string | undefined>;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { appendAudit } from '../audit/trail.js';
 import { type AwsClients, type CallStats, newStats } from '../aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
@@ -172,6 +173,8 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   // The scan stops as a whole on request, when its database fails, or when its lease is lost: in-flight
   // AWS calls are aborted, no target starts, and nothing is resolved.
   const stop = new AbortController();
+  // Every target in flight listens to it (the fan-out's concurrency), besides the lease and discovery.
+  setMaxListeners(config.aws.scan.concurrency + 8, stop.signal);
   const cancel = () =>
     stop.abort(
       new ScanCancelled(`cancelled: ${String(request.signal?.reason?.message ?? 'stop requested')}`),

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run } from '../../src/cli.js';
 import { postgresHandle } from '../../src/db/client.js';
 import { findings, scans, scanTargets } from '../../src/db/schema.js';
 import { REASON_MAX_CHARS } from '../../src/reasons.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
+import { runCli } from '../support/cli.js';
 import { type PrivatePostgres, privatePostgres } from '../support/private-postgres.js';
 import { startWarden } from '../support/warden-process.js';
 
@@ -31,21 +31,8 @@ afterAll(async () => {
   await pg.destroy();
 });
 
-async function warden(argv: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    env: { LOG_LEVEL: 'silent', WARDEN_REGIONS: scenario.regions.join(','), ...env },
-    cwd: process.cwd(),
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const warden = (argv: string[], env: Record<string, string>) =>
+  runCli(argv, { LOG_LEVEL: 'silent', WARDEN_REGIONS: scenario.regions.join(','), ...env });
 
 test('a closed port, a missing database and a wrong password are each named as the database’s, in one line', async () => {
   const closed = `postgres://warden@127.0.0.1:1/warden`;

@@ -1,15 +1,14 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
-import { run } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { DataDirLocked } from '../../src/db/folder-lock.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, startSlackApp } from '../../src/slack/app.js';
+import { freePort, runCli } from '../support/cli.js';
 import { openEmptyDatabase } from '../support/database.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startWarden } from '../support/warden-process.js';
@@ -29,27 +28,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function warden(argv: string[], env: Record<string, string>) {
-  let out = '';
-  const code = await run(argv, {
-    env: { LOG_LEVEL: 'silent', ...env },
-    cwd: process.cwd(),
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      out += s;
-    },
-  });
-  return { code, out };
-}
+/** `warden serve` on an embedded database, talking to the fake Slack, without the scheduler. */
+const serveEnv = (dataDir: string, port: number) => ({
+  WARDEN_DATA_DIR: dataDir,
+  SLACK_BOT_TOKEN: 'xoxb-embedded',
+  SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
+  SLACK_API_URL: slack.apiUrl,
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+  WARDEN_SCHEDULER: 'false',
+});
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+async function warden(argv: string[], env: Record<string, string>) {
+  const { code, stdout, stderr } = await runCli(argv, { LOG_LEVEL: 'silent', ...env });
+  return { code, out: stdout + stderr };
 }
 
 test('a second opener of the same folder is refused at once, naming the folder; after close, it opens', async () => {
@@ -70,16 +62,7 @@ test('a second opener of the same folder is refused at once, naming the folder; 
 test('beside a running warden serve, another warden process exits non-zero at once and the audit chain stays whole', async () => {
   const dataDir = path.join(dir, 'served');
   const port = await freePort();
-  const env = {
-    WARDEN_DATA_DIR: dataDir,
-    SLACK_BOT_TOKEN: 'xoxb-embedded',
-    SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    WARDEN_SCHEDULER: 'false',
-  };
-  const serve = startWarden(['serve'], env);
+  const serve = startWarden(['serve'], serveEnv(dataDir, port));
   try {
     await serve.waitForOutput(/serving Slack/);
     const second = startWarden(['audit', 'verify'], { WARDEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
@@ -122,15 +105,7 @@ async function runHealthcheck(port: number) {
 test('a holder killed with SIGKILL leaves its lock behind; the next opener on this host takes it over at once', async () => {
   const dataDir = path.join(dir, 'killed');
   const port = await freePort();
-  const serve = startWarden(['serve'], {
-    WARDEN_DATA_DIR: dataDir,
-    SLACK_BOT_TOKEN: 'xoxb-embedded',
-    SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    WARDEN_SCHEDULER: 'false',
-  });
+  const serve = startWarden(['serve'], serveEnv(dataDir, port));
   await serve.waitForOutput(/serving Slack/);
   serve.child.kill('SIGKILL');
   await serve.exited;

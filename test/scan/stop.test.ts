@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { auditEvents, findings, scans } from '../../src/db/schema.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
+import { freePort, runCli } from '../support/cli.js';
 import { openEmptyDatabase, type TestDatabase } from '../support/database.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { postToSlackEndpoint } from '../support/signed-request.js';
@@ -48,21 +47,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function warden(argv: string[], extra: Record<string, string> = {}) {
-  let stderr = '';
-  let stdout = '';
-  const code = await run(argv, {
-    env: { ...env, LOG_LEVEL: 'silent', ...extra },
-    cwd: process.cwd(),
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const warden = (argv: string[], extra: Record<string, string> = {}) =>
+  runCli(argv, { ...env, LOG_LEVEL: 'silent', ...extra });
 
 /** Reads the database as a separate opener would, after the process under test has gone. */
 async function withDatabase<T>(
@@ -79,9 +65,7 @@ const openFindings = () =>
   withDatabase(async (db) => (await db.select().from(findings).where(eq(findings.status, 'open'))).length);
 const lastScan = () =>
   withDatabase(async (db) => {
-    const [scan] = await db.select().from(scans).orderBy(asc(scans.id));
-    const rows = await db.select().from(scans).orderBy(asc(scans.id));
-    const last = rows.at(-1) ?? scan!;
+    const last = (await db.select().from(scans).orderBy(asc(scans.id))).at(-1)!;
     const events = await db
       .select()
       .from(auditEvents)
@@ -117,10 +101,7 @@ test('a scan killed with SIGKILL blocks the next one only until its lease lapses
   }
   expect(next.code).toBe(0);
   expect(Date.now() - killedAt).toBeLessThan(60_000);
-  const killed = await withDatabase(async (db) => {
-    const rows = await db.select().from(scans).where(eq(scans.status, 'abandoned'));
-    return rows;
-  });
+  const killed = await withDatabase((db) => db.select().from(scans).where(eq(scans.status, 'abandoned')));
   expect(killed).toHaveLength(1);
   expect(killed[0]!.error).toMatch(/^abandoned: its process stopped renewing its lease/);
   const abandonedEvents = await withDatabase((db) =>
@@ -153,14 +134,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // Nothing waits for a lease: the next scan runs at once.
     expect(await warden(['scan'])).toMatchObject({ code: 0 });
   }, 60_000);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('warden serve on SIGTERM cancels a scan started from Slack, records it, and exits within 10 s', async () => {

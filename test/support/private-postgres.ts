@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
+import { freePort } from './cli.js';
 
 /**
  * A PostgreSQL server of a test's own, on its own port, that the test may stop or kill (never the
@@ -27,14 +27,6 @@ function binaries(): string {
   const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
   if (!version) throw new Error(`no PostgreSQL under ${root}`);
   return path.join(root, version, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function privatePostgres(): Promise<PrivatePostgres> {
