@@ -132,10 +132,22 @@ async function scanFromSlack(
   const ts = posted.ts!;
   const at = posted.channel ?? channel;
   let last = 0;
+  // Progress edits run one after another; one that fails is kept (never an unhandled rejection) and
+  // the last edit, awaited, throws it so the admin is told.
   let edits = Promise.resolve();
+  let failed: unknown;
   const edit = (text: string, blocks: ReturnType<typeof scanProgressBlocks>) => {
-    edits = edits.then(() => client.chat.update({ channel: at, ts, text, blocks }).then(() => {}));
-    return edits;
+    edits = edits
+      .then(() => client.chat.update({ channel: at, ts, text, blocks }))
+      .then(
+        () => {},
+        (err: unknown) => {
+          failed ??= err;
+        },
+      );
+    return edits.then(() => {
+      if (failed) throw failed;
+    });
   };
   try {
     const result = await deps.inFlight.track(
@@ -149,7 +161,7 @@ async function scanFromSlack(
           onProgress: (p) => {
             if (Date.now() - last < PROGRESS_EVERY_MS) return;
             last = Date.now();
-            void edit('Scan running', scanProgressBlocks(p, userId));
+            void edit('Scan running', scanProgressBlocks(p, userId)).catch(() => {});
           },
         },
       ),

@@ -22,7 +22,7 @@ export async function claimSlot(
 export async function finishRun(
   db: Database,
   id: number,
-  outcome: { outcome: 'succeeded' | 'failed' | 'skipped'; error?: string; now: Date },
+  outcome: { outcome: 'succeeded' | 'failed' | 'skipped' | 'cancelled'; error?: string; now: Date },
 ): Promise<void> {
   await db
     .update(jobRuns)

@@ -312,7 +312,7 @@ export const jobRuns = pgTable(
     claimedBy: text('claimed_by').notNull(),
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
-    /** running | succeeded | failed | skipped (nothing to do, e.g. a scan already running) | abandoned (a crash) */
+    /** running | succeeded | failed | skipped (nothing to do, e.g. a scan already running) | cancelled (Warden stopped) | abandoned (a crash) */
     outcome: text('outcome').notNull().default('running'),
     error: text('error'),
   },

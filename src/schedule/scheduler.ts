@@ -44,9 +44,14 @@ export class Scheduler {
         });
         return result ? 'skipped' : 'ran';
       } catch (err) {
-        log.error({ err, job: job.name, slot: slot.toISOString() }, 'a scheduled job failed');
+        // Stopped with Warden (SIGTERM): cancelled, not failed.
+        const outcome = this.deps.signal.aborted ? 'cancelled' : 'failed';
+        log.error(
+          { err, job: job.name, slot: slot.toISOString(), outcome },
+          `a scheduled job ${outcome === 'cancelled' ? 'was cancelled' : 'failed'}`,
+        );
         await finishRun(db, run.id, {
-          outcome: 'failed',
+          outcome,
           error: (err as Error).message ?? String(err),
           now: this.now(),
         });

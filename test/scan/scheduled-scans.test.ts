@@ -1,17 +1,18 @@
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fullScanJob } from '../../jobs/full-scan.js';
 import { scanJob } from '../../jobs/scan.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
-import { scans } from '../../src/db/schema.js';
+import { jobRuns, scans } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { JobDeps } from '../../src/schedule/job.js';
+import { Scheduler } from '../../src/schedule/scheduler.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { writeBackRoles } from '../../src/workflow/securityhub-sync.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
-// The nightly full scan that finds the hourly incremental scan still running waits for it and then
+// Scheduled scans. The nightly full scan that finds the hourly incremental scan still running waits for it and then
 // runs, instead of being skipped until the next night; the hourly scan that finds a scan running is
 // skipped (the next hour reads what it missed).
 
@@ -75,4 +76,21 @@ test('a full scan that waited too long is recorded as skipped, with why', async 
   });
   await incremental;
   scenario.faults = { ...scenario.faults, latencyMs: 0 };
+}, 60_000);
+
+test('a scheduled scan stopped with Warden (SIGTERM) is recorded cancelled: its run and its scan', async () => {
+  const stop = new AbortController();
+  const scheduler = new Scheduler({ ...deps, signal: stop.signal }, [scanJob]);
+  scenario.faults = { ...scenario.faults, latencyMs: 60 };
+  const firing = scheduler.fire(scanJob, new Date('2026-12-01T10:00:00Z'));
+  await expect
+    .poll(async () => (await h.db.db.select().from(scans)).some((s) => s.status === 'running'))
+    .toBe(true);
+  stop.abort(new Error('SIGTERM received'));
+  expect(await firing).toBe('failed');
+  scenario.faults = { ...scenario.faults, latencyMs: 0 };
+  const [run] = await h.db.db.select().from(jobRuns).where(eq(jobRuns.job, 'scan'));
+  expect(run).toMatchObject({ outcome: 'cancelled', error: 'cancelled: SIGTERM received' });
+  const last = (await h.db.db.select().from(scans).orderBy(asc(scans.id))).at(-1)!;
+  expect(last).toMatchObject({ status: 'cancelled', trigger: 'schedule' });
 }, 60_000);
