@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: compile the TypeScript with the dev dependencies.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -13,7 +13,7 @@ COPY deploy ./deploy
 RUN npm run build
 
 # Run: production dependencies, the built JavaScript and the migrations, as a non-root user.
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     WARDEN_DATA_DIR=/data
 # The weekly digest's chart is drawn on the server: it needs a font.

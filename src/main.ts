@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { run } from './cli.js';
+import { run } from './cli/index.js';
 
 // The `warden` binary: the only place that touches process globals.
 
@@ -8,7 +8,12 @@ const STOP_GRACE_MS = 9_000;
 
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  // The first signal asks the command to stop; a second one ends the process at once.
+  process.on(signal, () => {
+    if (stop.signal.aborted) {
+      process.stderr.write(`warden: ${signal} again; exiting now\n`);
+      process.exit(1);
+    }
     stop.abort(new Error(`${signal} received`));
     setTimeout(() => {
       process.stderr.write(`warden: did not stop within ${STOP_GRACE_MS / 1000} s of ${signal}; exiting\n`);

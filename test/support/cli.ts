@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { type CliIo, run } from '../../src/cli.js';
+import { type CliIo, run } from '../../src/cli/index.js';
 
 /** Runs one `warden` command in this process with exactly `env`, and returns its exit code and output. */
 export async function runCli(

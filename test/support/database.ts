@@ -22,13 +22,13 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   if (pgTemplate) return createPostgresDatabase(`template "${pgTemplate}"`);
   const tarball = readFileSync(inject('pgliteTemplate')!);
   const client = await PGlite.create({ loadDataDir: new Blob([tarball]) });
-  return { ...pgliteHandle(client), url: undefined };
+  return { ...(await pgliteHandle(client)), url: undefined };
 }
 
 /** A database with nothing in it, not even migrations. */
 export async function openEmptyDatabase(): Promise<TestDatabase> {
   if (onPostgres) return createPostgresDatabase('template template0');
-  return { ...pgliteHandle(await PGlite.create()), url: undefined };
+  return { ...(await pgliteHandle(await PGlite.create())), url: undefined };
 }
 
 async function createPostgresDatabase(template: string): Promise<TestDatabase> {

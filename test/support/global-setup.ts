@@ -38,7 +38,7 @@ export default async function setup(project: TestProject) {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'warden-test-'));
   const client = await PGlite.create();
-  await pgliteHandle(client).migrate();
+  await (await pgliteHandle(client)).migrate();
   const dump = await client.dumpDataDir('none');
   await client.close();
   const file = path.join(dir, 'template.tar');

@@ -1,0 +1,16 @@
+import { verifyAuditChain } from '../audit/verify.js';
+import { type CommandModule, EXIT } from './command.js';
+import { withDb } from './with-db.js';
+
+export const run: CommandModule['run'] = (_values, { config, io }) =>
+  withDb(config, async ({ db }) => {
+    const result = await verifyAuditChain(db);
+    if (result.ok) {
+      io.stdout(`ok: ${result.count} events, head ${result.head}\n`);
+      return EXIT.ok;
+    }
+    io.stdout(
+      `broken: event ${result.brokenSeq}: ${result.reason} (${result.count} events before it verified)\n`,
+    );
+    return EXIT.failed;
+  });

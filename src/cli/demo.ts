@@ -1,0 +1,93 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { fileLogger } from '../log.js';
+import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
+import { demoScenario, demoWeek } from '../sim/scenarios.js';
+import { startSimulator } from '../sim/server.js';
+import { postureReport, scanSummary } from '../terminal.js';
+import { type CommandModule, EXIT } from './command.js';
+import { printDigest } from './digest.js';
+import { scanWithProgress } from './scan.js';
+import { withDb } from './with-db.js';
+
+/** Weeks of history the demo builds before today: a scan at the end of each week. */
+const DEMO_WEEKS = 4;
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * `warden demo`: the whole engine against the simulated demo organization, on a fresh embedded
+ * database. It builds a few weeks of history first, with the simulator's clock and Warden's set back
+ * a week at a time: each week the teams fix some findings and new ones appear, and a full scan
+ * records it. Then today's scan, the posture, and the weekly compliance digest with its chart.
+ */
+export const run: CommandModule['run'] = async (_values, { config, io }) => {
+  const scenario = demoScenario();
+  const today = Date.now();
+  let clock = today - DEMO_WEEKS * WEEK_MS;
+  const sim = await startSimulator(scenario, { now: () => clock });
+  // The AWS SDK reads its endpoint and credentials from the process environment, as in production.
+  Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+  const dataDir = path.join(config.database.dataDir, 'demo');
+  rmSync(dataDir, { recursive: true, force: true });
+  const demoConfig: Config = {
+    ...config,
+    database: { url: undefined, dataDir },
+    aws: { ...config.aws, regions: scenario.regions, securityHub: { mode: 'per-account' } },
+  };
+  // The demo's output is for people: Warden's log lines (the accounts it could not read) go to a file.
+  const logFile = path.join(dataDir, 'warden.log');
+  const log = fileLogger(config.logLevel, logFile);
+  io.stdout(
+    `Simulated organization at ${sim.url}: ${scenario.accounts.length} accounts in ${scenario.ous.length} OUs, ` +
+      `${scenario.regions.length} regions. Embedded database in ${dataDir}; Warden's log in ${logFile}.\n` +
+      `Building ${DEMO_WEEKS} weeks of history: a full scan a week, findings fixed and new ones found in between.\n\n`,
+  );
+  try {
+    return await withDb(demoConfig, async (handle) => {
+      await handle.migrate();
+      const quiet = { ...io, isTTY: false, stdout: () => {} };
+      for (let week = DEMO_WEEKS; week > 0; week--) {
+        clock = today - week * WEEK_MS;
+        if (week < DEMO_WEEKS) demoWeek(sim.world, week);
+        const past = await scanWithProgress(
+          handle.db,
+          demoConfig,
+          quiet,
+          { trigger: 'demo', full: true },
+          { now: () => new Date(clock), log },
+        );
+        if (!past) return EXIT.failed;
+        io.stdout(
+          `  ${new Date(clock).toISOString().slice(0, 10)}: ${past.totals.findings} findings read, ${past.totals.new} new, ${past.totals.resolved} resolved\n`,
+        );
+      }
+      clock = today;
+      demoWeek(sim.world, 0);
+      const result = await scanWithProgress(
+        handle.db,
+        demoConfig,
+        io,
+        { trigger: 'demo', full: true },
+        { log },
+      );
+      if (!result) return EXIT.failed;
+      io.stdout(`\n${scanSummary(result)}`);
+      const gaps = await lastScanGaps(handle.db);
+      io.stdout(
+        `\n${postureReport({
+          open: await openBySeverity(handle.db),
+          worst: await worstAccounts(handle.db, 5),
+          gaps: gaps?.gaps ?? [],
+          lastScan: gaps?.finishedAt ?? null,
+        })}`,
+      );
+      io.stdout(
+        `\n${await printDigest(handle.db, demoConfig, 'weekly', new Date(), path.join(dataDir, 'weekly-digest.png'), io)}`,
+      );
+      return EXIT.ok;
+    });
+  } finally {
+    await sim.close();
+  }
+};

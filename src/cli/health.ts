@@ -1,0 +1,23 @@
+import { NoDatabase } from '../db/client.js';
+import { DataDirLocked } from '../db/folder-lock.js';
+import { checkSchema } from '../db/status.js';
+import { type CommandModule, EXIT } from './command.js';
+import { withDb } from './with-db.js';
+
+export const run: CommandModule['run'] = async (_values, { config, io }) => {
+  try {
+    return await withDb(
+      config,
+      async ({ db }) => {
+        const status = await checkSchema(db);
+        io.stdout(`${status.ok ? 'healthy' : 'unhealthy'}: ${status.detail}\n`);
+        return status.ok ? EXIT.ok : EXIT.failed;
+      },
+      { create: false },
+    );
+  } catch (err) {
+    if (!(err instanceof NoDatabase || err instanceof DataDirLocked)) throw err;
+    io.stdout(`unhealthy: ${err.message}\n`);
+    return EXIT.failed;
+  }
+};

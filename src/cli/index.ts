@@ -1,0 +1,163 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { Config } from '../config.js';
+import { type CliIo, type CommandModule, EXIT, UsageError, type Values } from './command.js';
+
+export type { CliIo } from './command.js';
+export { EXIT } from './command.js';
+
+/**
+ * Every command: what `--help` says of it, its options, what it needs of Slack, and its module,
+ * loaded only when it runs (so `--help` does not pay for Bolt, the AWS SDK, PGlite or a canvas).
+ */
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** What the command needs of Slack (see LoadConfigOptions.requireSlack); the Slack settings are checked only then. */
+  needsSlack?: boolean | 'web' | ((values: Values) => boolean | 'web');
+  load(): Promise<CommandModule>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    summary: 'apply pending database migrations (also done at start by `serve`)',
+    usage: 'warden migrate',
+    options: {},
+    load: () => import('./migrate.js'),
+  },
+  'audit verify': {
+    summary: 'check the audit trail’s hash chain from the first event to the head',
+    usage: 'warden audit verify',
+    options: {},
+    load: () => import('./audit-verify.js'),
+  },
+  'audit export': {
+    summary: 'write the audit events for an auditor',
+    usage: 'warden audit export [--since YYYY-MM-DD] [--format jsonl|csv] [--output FILE]',
+    options: {
+      since: { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+      output: { type: 'string' },
+    },
+    load: () => import('./audit-export.js'),
+  },
+  scan: {
+    summary: 'scan the organization (incremental; --full reconciles everything) and print a summary',
+    usage: 'warden scan [--account ID ...] [--full]',
+    options: { account: { type: 'string', multiple: true }, full: { type: 'boolean', default: false } },
+    load: () => import('./scan.js'),
+  },
+  demo: {
+    summary:
+      'scan a simulated organization into a fresh embedded database and print its posture (no setup needed)',
+    usage: 'warden demo',
+    options: {},
+    load: () => import('./demo.js'),
+  },
+  serve: {
+    summary:
+      'answer Slack (HTTP on PORT at /slack/events, or Socket Mode with SLACK_APP_TOKEN) and /healthz, and run the scheduled jobs',
+    usage: 'warden serve',
+    options: {},
+    needsSlack: true,
+    load: () => import('./serve.js'),
+  },
+  digest: {
+    summary:
+      'build the daily or weekly digest now: send it to Slack, or --print it (and write the chart PNG)',
+    usage: 'warden digest --kind daily|weekly [--print] [--chart FILE]',
+    options: {
+      kind: { type: 'string' },
+      print: { type: 'boolean', default: false },
+      chart: { type: 'string' },
+    },
+    needsSlack: (values) => !values.print && 'web',
+    load: () => import('./digest.js'),
+  },
+  jobs: {
+    summary: 'list the latest scheduled runs: slot, job, outcome, which process, error',
+    usage: 'warden jobs [--limit N]',
+    options: { limit: { type: 'string', default: '30' } },
+    load: () => import('./jobs.js'),
+  },
+  health: {
+    summary:
+      'exit 0 when the database answers and its schema is up to date; never creates or migrates one (a running server answers GET /healthz)',
+    usage: 'warden health',
+    options: {},
+    load: () => import('./health.js'),
+  },
+};
+
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return [
+    'warden: governs the findings of an AWS Organization from Slack.',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+    'Settings come from environment variables; see the configuration table in README.md.',
+    '',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation and returns its exit code. Never calls process.exit. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(helpText());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((n) => n in COMMANDS);
+  if (!name) {
+    io.stderr(`warden: unknown command "${argv.join(' ')}"\n\n${helpText()}`);
+    return EXIT.usage;
+  }
+  const command = COMMANDS[name]!;
+  const rest = argv.slice(name.split(' ').length);
+  let config: Config | undefined;
+  const { ConfigError, loadConfig } = await import('../config.js');
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
+      return EXIT.ok;
+    }
+    const needsSlack =
+      typeof command.needsSlack === 'function' ? command.needsSlack(values) : command.needsSlack;
+    config = loadConfig(io.env, { cwd: io.cwd, ...(needsSlack ? { requireSlack: needsSlack } : {}) });
+    const module = await command.load();
+    return await module.run(values, { config, io });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`warden: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`warden ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`warden ${name}: ${await describeError(err, config)}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** One line for a failed command: the database named as such (never its SQL), else the error's message. */
+async function describeError(err: unknown, config: Config | undefined): Promise<string> {
+  const e = err as { code?: string; message?: string; cause?: unknown };
+  // An unmigrated database is the commonest first-run mistake: say what to do.
+  const pgCode = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (pgCode === '42P01') return 'the database has no Warden schema yet: run `warden migrate` first';
+  const { databaseTarget, describeDatabaseError } = await import('../db/errors.js');
+  const { clipReason } = await import('../reasons.js');
+  const database = describeDatabaseError(err, databaseTarget(config?.database.url));
+  if (database) return database;
+  return clipReason(e.message ?? String(err));
+}

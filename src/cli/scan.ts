@@ -1,0 +1,75 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { DatabaseFailure } from '../db/errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { progressLine, scanSummary } from '../terminal.js';
+import {
+  runScan,
+  ScanCancelled,
+  ScanCannotRun,
+  type ScanProgress,
+  type ScanRequest,
+  type ScanResult,
+} from '../workflow/scan.js';
+import { type CliIo, type CommandModule, EXIT, UsageError } from './command.js';
+import { awsClients, withDb } from './with-db.js';
+
+export const run: CommandModule['run'] = async (values, { config, io }) => {
+  const accounts = values.account as unknown as string[] | undefined;
+  const bad = (accounts ?? []).filter((a) => !/^\d{12}$/.test(a));
+  if (bad.length > 0) throw new UsageError(`--account takes 12-digit account ids (got ${bad.join(', ')})`);
+  return withDb(config, async (handle) => {
+    await handle.migrate();
+    const result = await scanWithProgress(handle.db, config, io, {
+      trigger: 'cli',
+      full: Boolean(values.full),
+      ...(accounts?.length ? { accounts } : {}),
+      ...(io.stop ? { signal: io.stop } : {}),
+    });
+    if (!result) return EXIT.failed;
+    io.stdout(scanSummary(result));
+    return EXIT.ok;
+  });
+};
+
+/** Runs a scan, drawing a progress bar on a terminal. Returns undefined when the scan could not run. */
+export async function scanWithProgress(
+  db: Database,
+  config: Config,
+  io: CliIo,
+  request: Omit<ScanRequest, 'onProgress'>,
+  options: { now?: () => Date; log?: Logger } = {},
+): Promise<ScanResult | undefined> {
+  const { now } = options;
+  const clients = awsClients(config);
+  // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
+  const log =
+    options.log ?? createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
+  const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;
+  try {
+    return await runScan(
+      { db, config, log, clients, ...(now ? { now } : {}) },
+      { ...request, ...(draw ? { onProgress: draw } : {}) },
+    );
+  } catch (err) {
+    const lead = draw ? '\n' : '';
+    if (err instanceof ScanCannotRun) {
+      io.stderr(`${lead}warden scan: the scan could not run: ${err.message}\n`);
+      return undefined;
+    }
+    if (err instanceof ScanCancelled) {
+      io.stderr(`${lead}warden scan: ${err.message}; what it stored stays, nothing was resolved\n`);
+      return undefined;
+    }
+    if (err instanceof DatabaseFailure) {
+      io.stderr(
+        `${lead}warden scan: the database failed: ${err.message}; the scan stopped, nothing was resolved\n`,
+      );
+      return undefined;
+    }
+    throw err;
+  } finally {
+    if (draw) io.stderr('\n');
+    clients.destroy();
+  }
+}

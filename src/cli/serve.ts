@@ -1,0 +1,58 @@
+import { JOBS } from '../../jobs/index.js';
+import { createLogger } from '../log.js';
+import { Scheduler } from '../schedule/scheduler.js';
+import { createSlackApp, startSlackApp } from '../slack/app.js';
+import { sweepRequests } from '../workflow/remediation.js';
+import { type CommandModule, EXIT } from './command.js';
+import { jobDepsOf } from './job-deps.js';
+import { awsClients, withDb } from './with-db.js';
+
+export const run: CommandModule['run'] = (_values, { config, io }) =>
+  withDb(config, async (handle) => {
+    await handle.migrate();
+    const log = createLogger(config.logLevel);
+    // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
+    const swept = await sweepRequests(handle.db);
+    if (swept.stuck.length)
+      log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
+    const clients = awsClients(config);
+    // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
+    const stopping = io.stop ?? new AbortController().signal;
+    const { app, handlers } = createSlackApp({
+      config,
+      slack: config.slack!,
+      db: handle.db,
+      log,
+      clients,
+      stop: stopping,
+    });
+    const port = await startSlackApp(app, config.port);
+    const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
+    const scheduler = config.schedule.enabled
+      ? new Scheduler(jobDepsOf(handlers, log, stopping), JOBS)
+      : undefined;
+    scheduler?.start();
+    // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
+    const catchingUp = scheduler
+      ?.catchUp()
+      .catch((err) => log.error({ err }, 'catching up missed slots failed'));
+    log.info({ port, mode, scheduler: Boolean(scheduler) }, 'serving Slack');
+    io.stderr(
+      `warden: serving Slack (${mode}); /healthz on port ${port}; scheduled jobs ${scheduler ? `on (${config.schedule.timezone})` : 'off'}\n`,
+    );
+    await stopped(stopping);
+    await catchingUp;
+    await scheduler?.stop();
+    await handlers.inFlight.drained();
+    await app.stop();
+    clients.destroy();
+    return EXIT.ok;
+  });
+
+/** Resolves when `signal` aborts. */
+function stopped(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
