@@ -10,6 +10,7 @@ import { freePort } from './support/cli.js';
 import { openEmptyDatabase, type TestDatabase } from './support/database.js';
 import { FakeSlack } from './support/fake-slack.js';
 import { postToSlackEndpoint } from './support/signed-request.js';
+import { wiring } from './support/wiring.js';
 
 const SECRET = 'abcdef0123456789abcdef0123456789';
 let slack: FakeSlack;
@@ -29,14 +30,18 @@ afterAll(async () => {
 
 test('warden serve without Slack settings names what is missing and exits 2', async () => {
   let stderr = '';
-  const code = await run(['serve'], {
-    env: { WARDEN_DATA_DIR: path.join(dir, 'none'), LOG_LEVEL: 'silent' },
-    cwd: process.cwd(),
-    stdout: () => {},
-    stderr: (s) => {
-      stderr += s;
+  const code = await run(
+    ['serve'],
+    {
+      env: { WARDEN_DATA_DIR: path.join(dir, 'none'), LOG_LEVEL: 'silent' },
+      cwd: process.cwd(),
+      stdout: () => {},
+      stderr: (s) => {
+        stderr += s;
+      },
     },
-  });
+    wiring,
+  );
   expect(code).toBe(2);
   expect(stderr).toMatch(/SLACK_BOT_TOKEN: missing \(required to talk to Slack\)/);
 });
@@ -45,25 +50,29 @@ test('warden serve migrates, answers signed Slack requests and /healthz, runs th
   const port = await freePort();
   const stop = new AbortController();
   let stderr = '';
-  const serving = run(['serve'], {
-    env: {
-      ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
-      SLACK_BOT_TOKEN: 'xoxb-serve-test',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'silent',
-      // No scan may fire during the test (it would look for real AWS); the digests keep their defaults.
-      WARDEN_SCAN_CRON: '0 0 1 1 *',
-      WARDEN_FULL_SCAN_CRON: '0 0 1 1 *',
+  const serving = run(
+    ['serve'],
+    {
+      env: {
+        ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+        SLACK_BOT_TOKEN: 'xoxb-serve-test',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+        LOG_LEVEL: 'silent',
+        // No scan may fire during the test (it would look for real AWS); the digests keep their defaults.
+        WARDEN_SCAN_CRON: '0 0 1 1 *',
+        WARDEN_FULL_SCAN_CRON: '0 0 1 1 *',
+      },
+      cwd: process.cwd(),
+      stdout: () => {},
+      stderr: (s) => {
+        stderr += s;
+      },
+      stop: stop.signal,
     },
-    cwd: process.cwd(),
-    stdout: () => {},
-    stderr: (s) => {
-      stderr += s;
-    },
-    stop: stop.signal,
-  });
+    wiring,
+  );
   for (let i = 0; i < 100 && !stderr.includes('serving Slack'); i++)
     await new Promise((r) => setTimeout(r, 100));
   expect(stderr).toContain(`serving Slack (HTTP on port ${port})`);

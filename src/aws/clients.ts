@@ -21,6 +21,13 @@ export const newStats = (): CallStats => ({ apiCalls: 0, throttles: 0 });
 
 type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
+/** An AWS endpoint, a region and Warden's own credentials, given as values. */
+export interface AwsTarget {
+  endpoint: string;
+  region: string;
+  credentials: AwsCredentialIdentity;
+}
+
 /**
  * Makes Warden's AWS clients. Endpoints, base credentials and region come from the SDK's standard
  * configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, the default credential chain).
@@ -33,18 +40,32 @@ export class AwsClients {
   private readonly httpsAgent: HttpsAgent;
   private readonly securityHubLimiter = new RateLimiter(securityHubRateLimit);
 
-  constructor(private readonly options: { maxAttempts: number; maxSockets: number }) {
+  constructor(
+    private readonly options: {
+      maxAttempts: number;
+      maxSockets: number;
+      /**
+       * Where AWS is and who Warden is, as values (the demo's simulator); without it the SDK's
+       * standard configuration decides (AWS_ENDPOINT_URL, AWS_REGION, the default credential chain).
+       */
+      target?: AwsTarget;
+    },
+  ) {
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
     this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
   }
 
   private common(credentials?: Credentials, region?: string) {
+    const target = this.options.target;
+    const chosen = credentials ?? target?.credentials;
+    const where = region ?? target?.region;
     return {
       maxAttempts: this.options.maxAttempts,
       retryMode: 'standard',
       requestHandler: { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent },
-      ...(credentials ? { credentials } : {}),
-      ...(region ? { region } : {}),
+      ...(target ? { endpoint: target.endpoint } : {}),
+      ...(chosen ? { credentials: chosen } : {}),
+      ...(where ? { region: where } : {}),
     };
   }
 

@@ -1,4 +1,7 @@
+import type { App } from '@slack/bolt';
 import type { Config } from '../config.js';
+import type { Job } from '../schedule/job.js';
+import type { HandlerDeps } from '../slack/app.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -14,9 +17,21 @@ export interface CliIo {
 
 export type Values = Record<string, string | boolean | undefined>;
 
+/** Registers the slash commands (commands/index.ts) on the Slack app. */
+export type RegisterCommands = (app: App, deps: HandlerDeps) => void;
+
+/**
+ * What the composition root (src/main.ts) hands in from the top-level folders, loaded only by the
+ * commands that use them: nothing else under src/ imports commands/ or jobs/.
+ */
+export interface Wiring {
+  slashCommands(): Promise<RegisterCommands>;
+  jobs(): Promise<readonly Job[]>;
+}
+
 /** One CLI command's module (src/cli/<command>.ts), loaded only when that command runs. */
 export interface CommandModule {
-  run(values: Values, ctx: { config: Config; io: CliIo }): Promise<number>;
+  run(values: Values, ctx: { config: Config; io: CliIo; wiring: Wiring }): Promise<number>;
 }
 
 /** Exit codes: 0 done, 1 the work failed (e.g. a broken audit chain), 2 the command or its config was wrong. */

@@ -9,7 +9,7 @@ import { postureReport, scanSummary } from '../terminal.js';
 import { type CommandModule, EXIT } from './command.js';
 import { printDigest } from './digest.js';
 import { scanWithProgress } from './scan.js';
-import { withDb } from './with-db.js';
+import { awsClients, withDb } from './with-db.js';
 
 /** Weeks of history the demo builds before today: a scan at the end of each week. */
 const DEMO_WEEKS = 4;
@@ -26,8 +26,8 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
   const today = Date.now();
   let clock = today - DEMO_WEEKS * WEEK_MS;
   const sim = await startSimulator(scenario, { now: () => clock });
-  // The AWS SDK reads its endpoint and credentials from the process environment, as in production.
-  Object.assign(process.env, sim.env, { AWS_EC2_METADATA_DISABLED: 'true' });
+  // Warden's AWS clients are pointed at the simulator by value; the process environment is untouched.
+  const clients = awsClients(config, sim.target);
   const dataDir = path.join(config.database.dataDir, 'demo');
   rmSync(dataDir, { recursive: true, force: true });
   const demoConfig: Config = {
@@ -55,7 +55,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
           demoConfig,
           quiet,
           { trigger: 'demo', full: true },
-          { now: () => new Date(clock), log },
+          { now: () => new Date(clock), log, clients },
         );
         if (!past) return EXIT.failed;
         io.stdout(
@@ -69,7 +69,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
         demoConfig,
         io,
         { trigger: 'demo', full: true },
-        { log },
+        { log, clients },
       );
       if (!result) return EXIT.failed;
       io.stdout(`\n${scanSummary(result)}`);
@@ -88,6 +88,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       return EXIT.ok;
     });
   } finally {
+    clients.destroy();
     await sim.close();
   }
 };

@@ -1,7 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dailyDigestJob } from '../../jobs/daily-digest.js';
-import { weeklyDigestJob } from '../../jobs/weekly-digest.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -18,7 +16,7 @@ import { type CliIo, type CommandModule, EXIT, UsageError } from './command.js';
 import { jobDepsOf } from './job-deps.js';
 import { awsClients, withDb } from './with-db.js';
 
-export const run: CommandModule['run'] = async (values, { config, io }) => {
+export const run: CommandModule['run'] = async (values, { config, io, wiring }) => {
   const kind = values.kind as string | undefined;
   if (kind !== 'daily' && kind !== 'weekly') throw new UsageError('--kind must be daily or weekly');
   if (values.chart && !(values.print && kind === 'weekly'))
@@ -46,7 +44,8 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
         },
         log,
       );
-      const job = kind === 'daily' ? dailyDigestJob : weeklyDigestJob;
+      const job = (await wiring.jobs()).find((j) => j.name === `${kind}-digest`);
+      if (!job) throw new Error(`no ${kind}-digest job is wired in`);
       const result = await job.run(deps, now);
       io.stdout(result ? `not sent: ${result.skipped}\n` : `${kind} digest sent\n`);
       return result ? EXIT.failed : EXIT.ok;

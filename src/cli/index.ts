@@ -1,8 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Config } from '../config.js';
-import { type CliIo, type CommandModule, EXIT, UsageError, type Values } from './command.js';
+import { type CliIo, type CommandModule, EXIT, UsageError, type Values, type Wiring } from './command.js';
 
-export type { CliIo } from './command.js';
+export type { CliIo, Wiring } from './command.js';
 export { EXIT } from './command.js';
 
 /**
@@ -104,7 +104,7 @@ export function helpText(): string {
 }
 
 /** Runs one CLI invocation and returns its exit code. Never calls process.exit. */
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function run(argv: string[], io: CliIo, wiring: Wiring): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(helpText());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
@@ -133,7 +133,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       typeof command.needsSlack === 'function' ? command.needsSlack(values) : command.needsSlack;
     config = loadConfig(io.env, { cwd: io.cwd, ...(needsSlack ? { requireSlack: needsSlack } : {}) });
     const module = await command.load();
-    return await module.run(values, { config, io });
+    return await module.run(values, { config, io, wiring });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`warden: ${err.message}\n`);

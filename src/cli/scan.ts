@@ -1,3 +1,4 @@
+import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure } from '../db/errors.js';
@@ -38,10 +39,11 @@ export async function scanWithProgress(
   config: Config,
   io: CliIo,
   request: Omit<ScanRequest, 'onProgress'>,
-  options: { now?: () => Date; log?: Logger } = {},
+  options: { now?: () => Date; log?: Logger; clients?: AwsClients } = {},
 ): Promise<ScanResult | undefined> {
   const { now } = options;
-  const clients = awsClients(config);
+  // Clients handed in stay the caller's; ones made here are closed here.
+  const clients = options.clients ?? awsClients(config);
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
   const log =
     options.log ?? createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
@@ -70,6 +72,6 @@ export async function scanWithProgress(
     throw err;
   } finally {
     if (draw) io.stderr('\n');
-    clients.destroy();
+    if (!options.clients) clients.destroy();
   }
 }

@@ -1,4 +1,3 @@
-import { JOBS } from '../../jobs/index.js';
 import { createLogger } from '../log.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
@@ -7,7 +6,7 @@ import { type CommandModule, EXIT } from './command.js';
 import { jobDepsOf } from './job-deps.js';
 import { awsClients, withDb } from './with-db.js';
 
-export const run: CommandModule['run'] = (_values, { config, io }) =>
+export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
   withDb(config, async (handle) => {
     await handle.migrate();
     const log = createLogger(config.logLevel);
@@ -18,18 +17,14 @@ export const run: CommandModule['run'] = (_values, { config, io }) =>
     const clients = awsClients(config);
     // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
     const stopping = io.stop ?? new AbortController().signal;
-    const { app, handlers } = createSlackApp({
-      config,
-      slack: config.slack!,
-      db: handle.db,
-      log,
-      clients,
-      stop: stopping,
-    });
+    const { app, handlers } = createSlackApp(
+      { config, slack: config.slack!, db: handle.db, log, clients, stop: stopping },
+      await wiring.slashCommands(),
+    );
     const port = await startSlackApp(app, config.port);
     const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
     const scheduler = config.schedule.enabled
-      ? new Scheduler(jobDepsOf(handlers, log, stopping), JOBS)
+      ? new Scheduler(jobDepsOf(handlers, log, stopping), await wiring.jobs())
       : undefined;
     scheduler?.start();
     // A digest slot every replica missed runs once now; scheduled slots do not wait for it.

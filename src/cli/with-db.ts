@@ -1,4 +1,4 @@
-import { AwsClients } from '../aws/clients.js';
+import { AwsClients, type AwsTarget } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import { createDb, type DbHandle } from '../db/client.js';
 
@@ -16,9 +16,11 @@ export async function withDb(
   }
 }
 
-export function awsClients(config: Config): AwsClients {
+/** Warden's AWS clients for a command: the SDK's standard configuration, or a target given as values. */
+export function awsClients(config: Config, target?: AwsTarget): AwsClients {
   return new AwsClients({
     maxAttempts: config.aws.scan.maxAttempts,
     maxSockets: config.aws.scan.concurrency * 2,
+    ...(target ? { target } : {}),
   });
 }

@@ -33,6 +33,8 @@ export interface Simulator {
   world: SimWorld;
   /** The environment an AWS SDK or CLI process needs to talk to this simulator as the management account. */
   env: Record<string, string>;
+  /** The same as values, for Warden's AWS clients in this process (no environment written). */
+  target: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   close(): Promise<void>;
 }
 
@@ -140,6 +142,14 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
       AWS_SECRET_ACCESS_KEY: scenario.callerCredentials.secretAccessKey,
       AWS_REGION: scenario.regions[0] ?? 'us-east-1',
       AWS_DEFAULT_REGION: scenario.regions[0] ?? 'us-east-1',
+    },
+    target: {
+      endpoint: url,
+      region: scenario.regions[0] ?? 'us-east-1',
+      credentials: {
+        accessKeyId: scenario.callerCredentials.accessKeyId,
+        secretAccessKey: scenario.callerCredentials.secretAccessKey,
+      },
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

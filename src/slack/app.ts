@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
-import { registerCommands } from '../../commands/index.js';
 import type { AwsClients } from '../aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
@@ -61,10 +60,10 @@ function boltLogger(log: Logger) {
 /**
  * Builds Warden's Slack app: HTTP mode on `/slack/events` (signature and staleness checked by Bolt),
  * or Socket Mode when SLACK_APP_TOKEN is set; `/healthz` reports the database's state either way.
- * Returns the app and what its handlers share (the Web API client, the user directory, the roles),
+ * The slash commands (commands/) are handed in by the caller. Returns the app and what its handlers share (the Web API client, the user directory, the roles),
  * which the scheduler uses too.
  */
-export function createSlackApp(deps: SlackDeps) {
+export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, deps: HandlerDeps) => void) {
   const { slack, log } = deps;
   const healthz = {
     path: '/healthz',

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { registerCommands } from '../../commands/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
@@ -138,7 +139,7 @@ test('/healthz answers unhealthy (503) without the database’s reason, which go
   );
   const clients = new AwsClients({ maxAttempts: 1, maxSockets: 1 });
   const log = createLogger('warn', { write: (l: string) => lines.push(l) });
-  const { app } = createSlackApp({ config, slack: config.slack!, db: db.db, log, clients });
+  const { app } = createSlackApp({ config, slack: config.slack!, db: db.db, log, clients }, registerCommands);
   try {
     const port = await startSlackApp(app, 0);
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { type CliIo, run } from '../../src/cli/index.js';
+import { wiring } from './wiring.js';
 
 /** Runs one `warden` command in this process with exactly `env`, and returns its exit code and output. */
 export async function runCli(
@@ -20,7 +21,7 @@ export async function runCli(
       stderr += s;
     },
   };
-  const code = await run(argv, io);
+  const code = await run(argv, io, wiring);
   return { code, stdout, stderr };
 }
 

@@ -1,3 +1,4 @@
+import { registerCommands } from '../../commands/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
@@ -70,13 +71,16 @@ export async function slackHarness(
     { requireSlack: true },
   );
   const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: 16 });
-  const { app } = createSlackApp({
-    config,
-    slack: config.slack!,
-    db,
-    log: options.log ?? createLogger('silent'),
-    clients,
-  });
+  const { app } = createSlackApp(
+    {
+      config,
+      slack: config.slack!,
+      db,
+      log: options.log ?? createLogger('silent'),
+      clients,
+    },
+    registerCommands,
+  );
   const base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
   const endpoint = `${base}/slack/events`;
   const user = (id: string) => ({ id, username: id.toLowerCase(), team_id: 'T0TEST' });

@@ -1,0 +1,99 @@
+import type { DiscoveredAccount } from '../aws/organization.js';
+import { CREDENTIAL_REPORT_MIN_INTERVAL_MS, PAGE_LIMITS } from '../aws/quotas.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { readCursors } from '../db/scans.js';
+import type { Source } from '../findings/finding.js';
+
+/** One account × region × source a scan reads: whose credentials, which findings it covers, which cursor it moves. */
+export interface Target {
+  source: Source;
+  /** The account whose credentials the target uses. */
+  accountId: string;
+  region: string;
+  /** The accounts whose findings this target covers (more than one in aggregator mode). */
+  covers: string[];
+  aggregator: boolean;
+  /** Aggregator mode restricted to some accounts: the AwsAccountId filter (at most 20 values). */
+  accountFilter?: string[];
+  /** The sync cursor's scope; undefined when this target must not move a cursor. */
+  cursorScope: string | undefined;
+}
+
+/**
+ * The targets of a scan: every account's credential report (unless read recently), and Security Hub
+ * per account × region, or one organization-wide stream from the aggregator (one per 20 accounts when
+ * the scan names accounts).
+ */
+export function planTargets(
+  config: Config,
+  accounts: DiscoveredAccount[],
+  restricted: boolean,
+  freshReports: Set<string>,
+): Target[] {
+  const ids = accounts.map((a) => a.id);
+  const targets: Target[] = accounts
+    .filter((a) => !freshReports.has(a.id))
+    .map((a) => ({
+      source: 'credential-report',
+      accountId: a.id,
+      region: 'global',
+      covers: [a.id],
+      aggregator: false,
+      cursorScope: a.id,
+    }));
+  const hub = config.aws.securityHub;
+  if (hub.mode === 'aggregator' && !restricted) {
+    targets.push({
+      source: 'securityhub',
+      accountId: hub.adminAccountId,
+      region: hub.aggregationRegion,
+      covers: ids,
+      aggregator: true,
+      cursorScope: `aggregator|${hub.adminAccountId}|${hub.aggregationRegion}`,
+    });
+  } else if (hub.mode === 'aggregator') {
+    // Some accounts only: one stream per 20 accounts (the most values a filter takes), always in full,
+    // and the organization-wide cursor stays where it is.
+    for (let i = 0; i < ids.length; i += PAGE_LIMITS.securityHubFilterValues) {
+      const some = ids.slice(i, i + PAGE_LIMITS.securityHubFilterValues);
+      targets.push({
+        source: 'securityhub',
+        accountId: hub.adminAccountId,
+        region: hub.aggregationRegion,
+        covers: some,
+        aggregator: true,
+        accountFilter: some,
+        cursorScope: undefined,
+      });
+    }
+  } else {
+    for (const a of accounts) {
+      for (const region of config.aws.regions) {
+        targets.push({
+          source: 'securityhub',
+          accountId: a.id,
+          region,
+          covers: [a.id],
+          aggregator: false,
+          cursorScope: `${a.id}|${region}`,
+        });
+      }
+    }
+  }
+  return targets;
+}
+
+/**
+ * The accounts whose credential report an incremental scan skips: IAM hands back the same report for
+ * 4 hours, so one read more recently than that has nothing new. A full scan reads every one.
+ */
+export async function freshReportAccounts(db: Database, full: boolean, now: Date): Promise<Set<string>> {
+  if (full) return new Set();
+  const cutoff = now.getTime() - CREDENTIAL_REPORT_MIN_INTERVAL_MS;
+  return new Set(
+    (await readCursors(db, 'credential-report'))
+      .filter((c) => c.syncedAt.getTime() > cutoff)
+      .map((c) => c.scope),
+  );
+}

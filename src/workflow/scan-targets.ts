@@ -1,0 +1,228 @@
+import type { CallStats } from '../aws/clients.js';
+import { newStats } from '../aws/clients.js';
+import type { AssumedRoles } from '../aws/credentials.js';
+import { explainAwsError, TargetError } from '../aws/errors.js';
+import { evaluateChecks } from '../collect/checks/cis.js';
+import {
+  fetchCredentialReport,
+  MalformedReportError,
+  ReportTimeoutError,
+} from '../collect/credential-report.js';
+import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
+import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
+import type { ResolveScope } from '../db/findings.js';
+import type { SyncCursor } from '../db/schema.js';
+import type { ScanProgress } from '../posture/scan-progress.js';
+import { clipReason } from '../reasons.js';
+import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
+import type { ScanEnvironment, TargetResult } from './scan.js';
+import type { Target } from './scan-plan.js';
+
+/** A target's result, with what the scan's conclusion needs: what it vouches for, the cursor it moves. */
+export type RunResult = TargetResult & {
+  aggregatorCovers?: string[];
+  startedAt: Date;
+  finishedAt: Date;
+  /** What a completed full sync vouches for: unseen findings there get resolved. */
+  resolveScopes?: ResolveScope[];
+  /** The sync cursor a completed sync moves. */
+  cursor?: { source: string; scope: string; syncedAt: Date; full: boolean };
+};
+
+/** What a target had done when it ended, whichever way it ended. */
+interface TargetRun {
+  stats: CallStats;
+  counts: IngestCounts;
+  findings: number;
+  full: boolean;
+  startedAt: Date;
+}
+
+function result(t: Target, run: TargetRun, now: Date, error?: TargetError): RunResult {
+  return {
+    accountId: t.accountId,
+    region: t.region,
+    source: t.source,
+    full: run.full,
+    status: error ? 'failed' : 'ok',
+    ...(error ? { failureKind: error.kind, reason: clipReason(error.message) } : {}),
+    counts: run.counts,
+    findings: run.findings,
+    apiCalls: run.stats.apiCalls,
+    throttles: run.stats.throttles,
+    startedAt: run.startedAt,
+    finishedAt: now,
+    ...(error && t.aggregator ? { aggregatorCovers: t.covers } : {}),
+  };
+}
+
+/** A target that did not settle by itself (its time limit, or a cancelled scan). */
+export function timedOut(t: Target, error: unknown, now: Date): RunResult {
+  const call = t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport';
+  const explained = explainAwsError(
+    error,
+    { account: t.accountId, region: t.region, call },
+    AbortSignal.abort(),
+  );
+  return result(
+    t,
+    { stats: newStats(), counts: emptyCounts(), findings: 0, full: false, startedAt: now },
+    now,
+    explained,
+  );
+}
+
+/** What a target runner is handed by the scan. */
+export interface TargetContext {
+  scanId: number;
+  full: boolean;
+  roles: AssumedRoles;
+  cursors: Map<string, SyncCursor>;
+  signal: AbortSignal;
+  progress: ScanProgress;
+  now: () => Date;
+  /** Stops the whole scan: its database failed. */
+  fail: (reason: Error) => void;
+}
+
+/** Stores one page of findings for a target, counting what it did. */
+type Store = (page: Parameters<typeof ingestPage>[1]) => Promise<void>;
+
+/**
+ * Runs one target with the audit role of its account and stores what it reads page by page. It ends
+ * ok, or failed with a reason a person can act on; a database failure stops the whole scan instead.
+ */
+export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetContext): Promise<RunResult> {
+  const run: TargetRun = {
+    stats: newStats(),
+    counts: emptyCounts(),
+    findings: 0,
+    full: t.source === 'credential-report' || ctx.full,
+    startedAt: ctx.now(),
+  };
+  const store: Store = async (page) => {
+    addCounts(run.counts, await ingestPage(env.db, page, ctx.scanId, ctx.now()));
+    run.findings += page.length;
+    ctx.progress.findings += page.length;
+  };
+  try {
+    const credentials = await ctx.roles.credentialsFor(t.accountId);
+    const done =
+      t.source === 'credential-report'
+        ? await readCredentialReport(env, t, ctx, run, credentials, store)
+        : await readSecurityHub(env, t, ctx, run, credentials, store);
+    ctx.progress.throttles += run.stats.throttles;
+    return done;
+  } catch (err) {
+    ctx.progress.throttles += run.stats.throttles;
+    return failedTarget(env, t, ctx, run, err);
+  }
+}
+
+type Credentials = Awaited<ReturnType<AssumedRoles['credentialsFor']>>;
+
+/** The credential report: generate, poll, read, run the CIS checks; a completed read vouches for the account. */
+async function readCredentialReport(
+  env: ScanEnvironment,
+  t: Target,
+  ctx: TargetContext,
+  run: TargetRun,
+  credentials: Credentials,
+  store: Store,
+): Promise<RunResult> {
+  const { config } = env;
+  const report = await fetchCredentialReport(env.clients.iam(credentials, run.stats), {
+    timeoutMs: config.aws.scan.reportTimeoutMs,
+    ...(env.reportPollBaseMs !== undefined ? { pollBaseMs: env.reportPollBaseMs } : {}),
+    signal: ctx.signal,
+  });
+  await store(
+    evaluateChecks({ accountId: t.accountId, report, thresholds: config.policy.checks, now: ctx.now() }),
+  );
+  return {
+    ...result(t, run, ctx.now()),
+    resolveScopes: [{ source: t.source, accountId: t.accountId }],
+    cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
+  };
+}
+
+/**
+ * Security Hub: everything failing (a full sync, which vouches for its scope) or only what changed
+ * since the cursor, less the overlap (an incremental sync, which resolves nothing by absence).
+ */
+async function readSecurityHub(
+  env: ScanEnvironment,
+  t: Target,
+  ctx: TargetContext,
+  run: TargetRun,
+  credentials: Credentials,
+  store: Store,
+): Promise<RunResult> {
+  const cursor = t.cursorScope ? ctx.cursors.get(t.cursorScope) : undefined;
+  run.full ||= !cursor?.fullSyncedAt;
+  const full = run.full;
+  const fetchStartedAt = ctx.now();
+  const filters = full
+    ? fullSyncFilters(t.accountFilter)
+    : incrementalFilters(
+        new Date(cursor!.syncedAt.getTime() - env.config.aws.scan.incrementalOverlapMs),
+        fetchStartedAt,
+        t.accountFilter,
+      );
+  const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
+  for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
+  return {
+    ...result(t, run, ctx.now()),
+    ...(full
+      ? {
+          resolveScopes: t.covers.map((accountId) => ({
+            source: 'securityhub',
+            accountId,
+            ...(t.aggregator ? {} : { region: t.region }),
+          })),
+        }
+      : {}),
+    ...(t.cursorScope
+      ? { cursor: { source: 'securityhub', scope: t.cursorScope, syncedAt: fetchStartedAt, full } }
+      : {}),
+  };
+}
+
+/** A target that failed: why, naming the account, region and call; the database's failure stops the scan. */
+function failedTarget(
+  env: ScanEnvironment,
+  t: Target,
+  ctx: TargetContext,
+  run: TargetRun,
+  err: unknown,
+): RunResult {
+  // The database failing is not the account's fault: the whole scan stops, and no account is blamed.
+  const database = describeDatabaseError(err, databaseTarget(env.config.database.url));
+  if (database) {
+    const failure = new DatabaseFailure(database, { cause: err });
+    ctx.fail(failure);
+    throw failure;
+  }
+  const where = {
+    account: t.accountId,
+    region: t.region,
+    call:
+      run.stats.lastCall ??
+      (t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GenerateCredentialReport'),
+  };
+  const explained =
+    err instanceof MalformedReportError
+      ? new TargetError(
+          'report-malformed',
+          { ...where, call: 'iam:GetCredentialReport' },
+          `the credential report could not be read: ${err.message}`,
+        )
+      : err instanceof ReportTimeoutError
+        ? new TargetError('report-unavailable', where, `${err.message}; try again later`)
+        : explainAwsError(err, where, ctx.signal);
+  env.log.warn(
+    { account: t.accountId, region: t.region, source: t.source, kind: explained.kind },
+    explained.message,
+  );
+  return result(t, run, ctx.now(), explained);
+}
