@@ -1,11 +1,12 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { hasCode } from '../src/errors.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { scanDoneBlocks, scanFailedBlocks, scanProgressBlocks } from '../src/slack/blocks/scan.js';
 import { clip, context, escapeMrkdwn, fitList, header, section } from '../src/slack/blocks/text.js';
 import { recordDenial } from '../src/workflow/denials.js';
 import { membership } from '../src/workflow/membership.js';
 import { isAdmin } from '../src/workflow/policy.js';
-import { runScan, ScanCancelled, ScanCannotRun } from '../src/workflow/scan.js';
+import { runScan } from '../src/workflow/scan.js';
 
 /** The subcommands of /warden that work today, each with an example. */
 export const WARDEN_SUBCOMMANDS = [
@@ -168,11 +169,11 @@ async function scanFromSlack(
     );
     await edit(`Scan ${result.scanId} completed`, scanDoneBlocks(result, userId));
   } catch (err) {
-    if (err instanceof ScanCancelled) {
+    if (hasCode(err, 'scan-cancelled')) {
       await edit('The scan was cancelled', scanFailedBlocks(`${err.message}: Warden is stopping`, userId));
       return;
     }
-    if (!(err instanceof ScanCannotRun)) throw err;
+    if (!hasCode(err, 'scan-cannot-run', 'scan-already-running')) throw err;
     await edit('The scan could not run', scanFailedBlocks(err.message, userId));
   }
 }

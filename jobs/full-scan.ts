@@ -1,5 +1,6 @@
+import { hasCode } from '../src/errors.js';
 import type { Job } from '../src/schedule/job.js';
-import { runScan, ScanAlreadyRunning, ScanCannotRun } from '../src/workflow/scan.js';
+import { runScan, ScanAlreadyRunning } from '../src/workflow/scan.js';
 
 /** How often a full scan that found another scan running looks again. */
 export const FULL_SCAN_RETRY_MS = 15_000;
@@ -27,7 +28,7 @@ export const fullScanJob: Job = {
           await waitOrStop(deps.fullScanRetryMs ?? FULL_SCAN_RETRY_MS, deps.signal);
           continue;
         }
-        if (err instanceof ScanCannotRun) return { skipped: err.message };
+        if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };
         throw err;
       }
     }

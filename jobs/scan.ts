@@ -1,5 +1,6 @@
+import { hasCode } from '../src/errors.js';
 import type { Job } from '../src/schedule/job.js';
-import { runScan, ScanCannotRun } from '../src/workflow/scan.js';
+import { runScan } from '../src/workflow/scan.js';
 
 /** An incremental scan: what changed since the last one. Skipped while another scan runs. */
 export const scanJob: Job = {
@@ -11,7 +12,7 @@ export const scanJob: Job = {
       await runScan(deps, { trigger: 'schedule', signal: deps.signal });
       return undefined;
     } catch (err) {
-      if (err instanceof ScanCannotRun) return { skipped: err.message };
+      if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };
       throw err;
     }
   },

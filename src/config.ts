@@ -3,6 +3,7 @@ import path from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { WardenError } from './errors.js';
 import type { Severity } from './findings/severity.js';
 
 /**
@@ -345,10 +346,9 @@ export interface LoadConfigOptions {
 }
 
 /** Thrown when the configuration is invalid. Its message lists every problem, by variable name. */
-export class ConfigError extends Error {
+export class ConfigError extends WardenError {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super('config', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { WardenError } from '../errors.js';
 /** Error names the AWS SDK treats as throttling (FACTS.md §1, smithy `service-error-classification`). */
 export const THROTTLING_ERROR_NAMES = new Set([
   'BandwidthLimitExceeded',
@@ -36,15 +37,14 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
  * Why one account × region × source could not be scanned, worded for the person who must fix it:
  * it names the account, the region and the AWS call, and what to do.
  */
-export class TargetError extends Error {
+export class TargetError extends WardenError {
   constructor(
     readonly kind: FailureKind,
     readonly where: { account: string; region: string; call: string },
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${where.call} in account ${where.account} (${where.region}): ${detail}`, options);
-    this.name = 'TargetError';
+    super('aws', `${where.call} in account ${where.account} (${where.region}): ${detail}`, options);
   }
 }
 

@@ -1,9 +1,13 @@
 import pMap from 'p-map';
+import { WardenError } from '../errors.js';
 
 export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
 
-export class TargetTimeoutError extends Error {
-  override name = 'TimeoutError';
+export class TargetTimeoutError extends WardenError {
+  constructor(message: string) {
+    super('target-timeout', message);
+    this.name = 'TimeoutError';
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { WardenError } from '../errors.js';
 import type { Job } from '../schedule/job.js';
 import type { HandlerDeps } from '../slack/app.js';
 
@@ -38,8 +39,10 @@ export interface CommandModule {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** A bad option or argument: the command's usage is printed with it, and the exit code is 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends WardenError {
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
 export function parseDate(text: string, flag: string): Date {

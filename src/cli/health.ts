@@ -1,6 +1,5 @@
-import { NoDatabase } from '../db/client.js';
-import { DataDirLocked } from '../db/folder-lock.js';
 import { checkSchema } from '../db/status.js';
+import { hasCode } from '../errors.js';
 import { type CommandModule, EXIT } from './command.js';
 import { withDb } from './with-db.js';
 
@@ -16,7 +15,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       { create: false },
     );
   } catch (err) {
-    if (!(err instanceof NoDatabase || err instanceof DataDirLocked)) throw err;
+    if (!hasCode(err, 'no-database', 'database-locked')) throw err;
     io.stdout(`unhealthy: ${err.message}\n`);
     return EXIT.failed;
   }

@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Config } from '../config.js';
-import { type CliIo, type CommandModule, EXIT, UsageError, type Values, type Wiring } from './command.js';
+import { hasCode } from '../errors.js';
+import { type CliIo, type CommandModule, EXIT, type Values, type Wiring } from './command.js';
 
 export type { CliIo, Wiring } from './command.js';
 export { EXIT } from './command.js';
@@ -117,7 +118,7 @@ export async function run(argv: string[], io: CliIo, wiring: Wiring): Promise<nu
   const command = COMMANDS[name]!;
   const rest = argv.slice(name.split(' ').length);
   let config: Config | undefined;
-  const { ConfigError, loadConfig } = await import('../config.js');
+  const { loadConfig } = await import('../config.js');
   try {
     const { values } = parseArgs({
       args: rest,
@@ -135,12 +136,12 @@ export async function run(argv: string[], io: CliIo, wiring: Wiring): Promise<nu
     const module = await command.load();
     return await module.run(values, { config, io, wiring });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (hasCode(err, 'config')) {
       io.stderr(`warden: ${err.message}\n`);
       return EXIT.usage;
     }
     const code = (err as { code?: string }).code;
-    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+    if (hasCode(err, 'usage') || code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`warden ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
       return EXIT.usage;
     }

@@ -1,17 +1,10 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { DatabaseFailure } from '../db/errors.js';
+import { hasCode } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { progressLine, scanSummary } from '../terminal.js';
-import {
-  runScan,
-  ScanCancelled,
-  ScanCannotRun,
-  type ScanProgress,
-  type ScanRequest,
-  type ScanResult,
-} from '../workflow/scan.js';
+import { runScan, type ScanProgress, type ScanRequest, type ScanResult } from '../workflow/scan.js';
 import { type CliIo, type CommandModule, EXIT, UsageError } from './command.js';
 import { awsClients, withDb } from './with-db.js';
 
@@ -55,18 +48,15 @@ export async function scanWithProgress(
     );
   } catch (err) {
     const lead = draw ? '\n' : '';
-    if (err instanceof ScanCannotRun) {
-      io.stderr(`${lead}warden scan: the scan could not run: ${err.message}\n`);
-      return undefined;
-    }
-    if (err instanceof ScanCancelled) {
-      io.stderr(`${lead}warden scan: ${err.message}; what it stored stays, nothing was resolved\n`);
-      return undefined;
-    }
-    if (err instanceof DatabaseFailure) {
-      io.stderr(
-        `${lead}warden scan: the database failed: ${err.message}; the scan stopped, nothing was resolved\n`,
-      );
+    const said = hasCode(err, 'scan-cannot-run', 'scan-already-running')
+      ? `the scan could not run: ${err.message}`
+      : hasCode(err, 'scan-cancelled')
+        ? `${err.message}; what it stored stays, nothing was resolved`
+        : hasCode(err, 'database')
+          ? `the database failed: ${err.message}; the scan stopped, nothing was resolved`
+          : undefined;
+    if (said) {
+      io.stderr(`${lead}warden scan: ${said}\n`);
       return undefined;
     }
     throw err;

@@ -6,6 +6,7 @@ import {
   type PasswordPolicy,
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
+import { WardenError } from '../errors.js';
 
 /** One access key's columns of the report. */
 export interface ReportKey {
@@ -29,8 +30,10 @@ export interface ReportRow {
   keys: ReportKey[];
 }
 
-export class MalformedReportError extends Error {
-  override name = 'MalformedReportError';
+export class MalformedReportError extends WardenError {
+  constructor(message: string) {
+    super('report-malformed', message);
+  }
 }
 
 const REQUIRED_COLUMNS = [
@@ -110,8 +113,10 @@ export interface CredentialReport {
   passwordPolicy: PasswordPolicy | null;
 }
 
-export class ReportTimeoutError extends Error {
-  override name = 'ReportTimeoutError';
+export class ReportTimeoutError extends WardenError {
+  constructor(message: string) {
+    super('report-unavailable', message);
+  }
 }
 
 /**

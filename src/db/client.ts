@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Config } from '../config.js';
+import { WardenError } from '../errors.js';
 import { lockDataDir } from './folder-lock.js';
 import { LOCKS } from './locks.js';
 import * as schema from './schema.js';
@@ -70,9 +71,10 @@ export async function createDb(config: Config, options: { create?: boolean } = {
 }
 
 /** The database asked for is not there, and this command does not create one. */
-export class NoDatabase extends Error {
-  readonly code = 'no-database';
-  override name = 'NoDatabase';
+export class NoDatabase extends WardenError {
+  constructor(message: string) {
+    super('no-database', message);
+  }
 }
 
 export function postgresHandle(url: string, options: { max?: number } = {}): DbHandle {

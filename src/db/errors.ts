@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { WardenError } from '../errors.js';
 
 /** Where the database is, for messages: host, port, database and user, never the password. */
 export interface DatabaseTarget {
@@ -122,10 +123,8 @@ export function describeDatabaseError(err: unknown, target?: DatabaseTarget): st
 }
 
 /** The database failed: whatever was being done stops, and says so in one line. */
-export class DatabaseFailure extends Error {
-  readonly code = 'database';
-  override name = 'DatabaseFailure';
+export class DatabaseFailure extends WardenError {
   constructor(summary: string, options?: { cause?: unknown }) {
-    super(summary, options);
+    super('database', summary, options);
   }
 }

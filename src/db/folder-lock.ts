@@ -2,6 +2,7 @@ import { readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'nod
 import { hostname } from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { WardenError } from '../errors.js';
 
 /** The lock's name inside the data folder. */
 export const LOCK_NAME = 'warden.lock';
@@ -11,11 +12,10 @@ const UPDATE_MS = 2_000;
 const STALE_MS = 15_000;
 
 /** Another process holds the embedded database's folder. */
-export class DataDirLocked extends Error {
-  readonly code = 'database-locked';
-  override name = 'DataDirLocked';
+export class DataDirLocked extends WardenError {
   constructor(readonly dir: string) {
     super(
+      'database-locked',
       `the embedded database in ${dir} is in use by another Warden process: it serves one process at a time (PostgreSQL, through DATABASE_URL, serves several)`,
     );
   }

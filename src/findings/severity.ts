@@ -4,7 +4,7 @@ export type Severity = (typeof SEVERITIES)[number];
 
 /** Security Hub's Severity.Label, or its deprecated Normalized score (0–100), to Warden's scale. */
 export function severityFromSecurityHub(
-  severity: { Label?: string; Normalized?: number } | undefined,
+  severity: { Label?: string | undefined; Normalized?: number | undefined } | undefined,
 ): Severity {
   const label = severity?.Label?.toLowerCase();
   if (label && (SEVERITIES as readonly string[]).includes(label)) return label as Severity;

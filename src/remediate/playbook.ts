@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { PlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
 import type { Finding } from '../db/schema.js';
+import { WardenError } from '../errors.js';
 
 export type { PlannedCall };
 
@@ -65,8 +66,10 @@ export interface Verification {
 }
 
 /** The playbook cannot fix this finding as things are now (the key is already inactive, say). */
-export class NotApplicable extends Error {
-  override name = 'NotApplicable';
+export class NotApplicable extends WardenError {
+  constructor(message: string) {
+    super('not-applicable', message);
+  }
 }
 
 /** The IAM user and access-key slot a credential-report finding is about. */

@@ -9,6 +9,7 @@ import {
   remediationDecisions,
   remediationRequests,
 } from '../db/schema.js';
+import { WardenError } from '../errors.js';
 import type { PlannedCall, Playbook, Saved } from '../remediate/playbook.js';
 import { PLAYBOOKS } from '../remediate/registry.js';
 import { recordDenial } from './denials.js';
@@ -25,8 +26,10 @@ import { type Identity, mayApprove } from './policy.js';
 export const EXECUTION_STALE_MS = 15 * 60_000;
 export const REASON_MAX = 1000;
 
-export class RemediationRefused extends Error {
-  override name = 'RemediationRefused';
+export class RemediationRefused extends WardenError {
+  constructor(message: string) {
+    super('remediation-refused', message);
+  }
 }
 
 /** How many approvals, from different people, a request needs under the policy. */

@@ -11,6 +11,7 @@ import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
 import type { Scan } from '../db/schema.js';
+import { WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
@@ -69,28 +70,34 @@ export interface ScanResult {
 }
 
 /** The scan could not run at all (no organization, no credentials): nothing was changed. */
-export class ScanCannotRun extends Error {
-  override name = 'ScanCannotRun';
+export class ScanCannotRun extends WardenError {
+  constructor(message: string, options?: { cause?: unknown; code?: 'scan-already-running' }) {
+    super(options?.code ?? 'scan-cannot-run', message, options);
+  }
 }
 
 /** Another scan holds the lease: this one did not start. */
 export class ScanAlreadyRunning extends ScanCannotRun {
-  override name = 'ScanAlreadyRunning';
   constructor(readonly running: Scan) {
     super(
       `scan ${running.id} is already running (started ${running.startedAt.toISOString()} by ${running.requestedBy ?? running.trigger})`,
+      { code: 'scan-already-running' },
     );
   }
 }
 
 /** The scan was stopped on request (a signal, Warden stopping): what it stored stays, nothing was resolved. */
-export class ScanCancelled extends Error {
-  override name = 'ScanCancelled';
+export class ScanCancelled extends WardenError {
+  constructor(message: string) {
+    super('scan-cancelled', message);
+  }
 }
 
 /** Another process closed this scan as abandoned (its lease lapsed): it stops without writing more. */
-class LeaseLost extends Error {
-  override name = 'LeaseLost';
+class LeaseLost extends WardenError {
+  constructor(message: string) {
+    super('scan-lease-lost', message);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { Database } from '../db/client.js';
 import { assignments, type Finding, findings, suppressions } from '../db/schema.js';
+import { WardenError } from '../errors.js';
 
 /**
  * The finding lifecycle's human transitions. Each changes state and appends its audit event in one
@@ -15,8 +16,10 @@ export interface TriageResult {
   finding: Finding | undefined;
 }
 
-export class TriageError extends Error {
-  override name = 'TriageError';
+export class TriageError extends WardenError {
+  constructor(message: string) {
+    super('triage-refused', message);
+  }
 }
 
 const DAY = 86_400_000;
