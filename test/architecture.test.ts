@@ -41,7 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   // Renderers: data in, blocks out.
   'src/slack/blocks': ['src/digest', 'src/posture', 'src/slack'],
   'src/digest': ['src/config', 'src/db', 'src/posture', 'src/schedule', 'src/slack/blocks', 'src/workflow'],
-  // Slack's handlers. Debt (issue 11 §4): they still read and write src/db directly.
+  // Slack's handlers: from src/db only types, failures and the health check (tested below).
   'src/slack': [
     'src/aws',
     'src/config',
@@ -124,6 +124,34 @@ describe('layers', () => {
       expect(offending).toEqual([]);
     });
   }
+
+  test('Slack handlers and slash commands read and change state through posture and the workflow', () => {
+    // From src/db they take types, the description of a database failure, and the health check.
+    const offending = files
+      .filter((f) => ['src/slack', 'commands'].includes(layerOf(f)))
+      .flatMap((f) =>
+        [
+          ...readFileSync(path.join(root, f), 'utf8').matchAll(
+            /^import (?!type )[^;]*? from '([^']*\/db\/[^']+)'/gms,
+          ),
+        ]
+          .map((m) => path.basename(m[1]!))
+          .filter((module) => !['errors.js', 'status.js'].includes(module))
+          .map((module) => `${f} → db/${module}`),
+      );
+    expect(offending).toEqual([]);
+  });
+
+  test('one writer of state: tables are written only by src/db and src/workflow (and the debts named here)', () => {
+    // Debts (issue 11 §4): the audit trail's own repository, posture snapshots and digest deliveries.
+    const debts = ['src/audit/trail.ts', 'src/posture/snapshot.ts', 'src/digest/deliver.ts'];
+    const writers = files.filter((f) =>
+      /\b(?:db|tx)\s*\.(?:insert|update|delete)\(/.test(readFileSync(path.join(root, f), 'utf8')),
+    );
+    expect(
+      writers.filter((f) => !['src/db', 'src/workflow'].includes(layerOf(f)) && !debts.includes(f)),
+    ).toEqual([]);
+  });
 
   test('the simulator takes from src/aws only the published quotas and the token bucket', () => {
     const used = new Set(

@@ -1,9 +1,13 @@
-import { eq } from 'drizzle-orm';
-import { accounts, remediationRequests, type SlackMessageRef } from '../db/schema.js';
+import type { SlackMessageRef } from '../db/schema.js';
 import type { PlannedCall } from '../remediate/playbook.js';
 import { PLAYBOOKS } from '../remediate/registry.js';
 import { channelFor, ownersOf } from '../workflow/policy.js';
-import { type RequestDetails, requestDetails } from '../workflow/remediation-queue.js';
+import {
+  accountOfRequest,
+  type RequestDetails,
+  recordRequestMessages,
+  requestDetails,
+} from '../workflow/remediation-queue.js';
 import type { HandlerDeps } from './app.js';
 import { type RequestCard, requestCard } from './blocks/remediation.js';
 import type { Block } from './blocks/text.js';
@@ -82,7 +86,7 @@ export async function announceRequest(deps: MessageDeps, requestId: number): Pro
   if (!message) return;
   const { request } = message.details;
   const refs: SlackMessageRef[] = [];
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, request.accountId));
+  const account = await accountOfRequest(deps.db, request.accountId);
   const recipients = (await approversOf(deps, { id: request.accountId, tags: account?.tags ?? {} })).filter(
     (id) => id !== request.requestedBy,
   );
@@ -103,10 +107,7 @@ export async function announceRequest(deps: MessageDeps, requestId: number): Pro
     const posted = await deps.web.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
     if (posted.ts && posted.channel) refs.push({ channel: posted.channel, ts: posted.ts, kind: 'thread' });
   }
-  await deps.db
-    .update(remediationRequests)
-    .set({ messages: refs })
-    .where(eq(remediationRequests.id, requestId));
+  await recordRequestMessages(deps.db, requestId, refs);
 }
 
 /** Draws every message of a request again with its current state. */

@@ -2,11 +2,13 @@ import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Policy } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
+  type Account,
   accounts,
   findings,
   type RemediationRequest,
   remediationDecisions,
   remediationRequests,
+  type SlackMessageRef,
 } from '../db/schema.js';
 import { type Identity, mayApprove } from './policy.js';
 
@@ -115,4 +117,25 @@ export async function requestDetails(db: Database, requestId: number): Promise<R
     .orderBy(desc(remediationRequests.id))
     .limit(1);
   return { ...row, decisions, rollback };
+}
+
+/** A remediation request by id (the rollback of a finished one starts from it). */
+export async function requestById(db: Database, id: number): Promise<RemediationRequest | undefined> {
+  const [row] = await db.select().from(remediationRequests).where(eq(remediationRequests.id, id));
+  return row;
+}
+
+/** The account a request is about: its owners (tags) and where its messages go (its OU). */
+export async function accountOfRequest(db: Database, accountId: string): Promise<Account | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId));
+  return row;
+}
+
+/** Records where a request's Slack messages are, so that they can be updated in place. */
+export async function recordRequestMessages(
+  db: Database,
+  requestId: number,
+  refs: SlackMessageRef[],
+): Promise<void> {
+  await db.update(remediationRequests).set({ messages: refs }).where(eq(remediationRequests.id, requestId));
 }

@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { eq } from 'drizzle-orm';
-import { remediationRequests } from '../../db/schema.js';
 import { requestRollback } from '../../workflow/remediation.js';
+import { requestById } from '../../workflow/remediation-queue.js';
 import type { HandlerDeps } from '../app.js';
 import { REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { announceRequest, refreshRequest } from '../remediation-messages.js';
@@ -31,9 +30,7 @@ export function submitRollback(deps: HandlerDeps) {
     if (!reason) return;
     const metadata = readModalMetadata(view.private_metadata);
     const origin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slack) };
-    const [original] = metadata
-      ? await deps.db.select().from(remediationRequests).where(eq(remediationRequests.id, metadata.id))
-      : [];
+    const original = metadata ? await requestById(deps.db, metadata.id) : undefined;
     if (!original) return tell(deps, origin, 'That form does not name a Warden remediation request.');
     const allowed = await findingFor(
       deps,
