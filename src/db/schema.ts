@@ -362,9 +362,7 @@ export const postureSnapshots = pgTable(
     openMedium: integer('open_medium').notNull().default(0),
     openLow: integer('open_low').notNull().default(0),
     openInformational: integer('open_informational').notNull().default(0),
-    controlsPassed: integer('controls_passed').notNull().default(0),
-    controlsFailed: integer('controls_failed').notNull().default(0),
-    /** Severity-weighted share of controls passing, in basis points (0–10000); defined in src/posture. */
+    /** The account's score then, in basis points (0–10000): 100 × 50 / (50 + weighted open findings), src/posture/score.ts. */
     score: integer('score'),
   },
   (t) => [index('posture_snapshots_account_idx').on(t.accountId, t.takenAt)],
