@@ -1,3 +1,4 @@
+import type { FailureKind } from '../domain.js';
 import { WardenError } from '../errors.js';
 /** Error names the AWS SDK treats as throttling (FACTS.md §1, smithy `service-error-classification`). */
 export const THROTTLING_ERROR_NAMES = new Set([
@@ -22,16 +23,7 @@ export function isThrottling(err: unknown): boolean {
   return THROTTLING_ERROR_NAMES.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 429;
 }
 
-export const FAILURE_KINDS = [
-  'role-denied',
-  'throttled',
-  'timeout',
-  'securityhub-disabled',
-  'report-unavailable',
-  'report-malformed',
-  'error',
-] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+export { FAILURE_KINDS, type FailureKind } from '../domain.js';
 
 /**
  * Why one account × region × source could not be scanned, worded for the person who must fix it:

@@ -1,4 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { ScanKind, ScanTrigger } from '../domain.js';
+import type { Source } from '../findings/finding.js';
 import type { Database } from './client.js';
 import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
@@ -13,8 +15,8 @@ export type NewScanTarget = typeof scanTargets.$inferInsert;
 export async function createScan(
   db: Database,
   scan: {
-    kind: 'full' | 'incremental';
-    trigger: string;
+    kind: ScanKind;
+    trigger: ScanTrigger;
     requestedBy?: string | null;
     now: Date;
     leaseMs: number;
@@ -86,14 +88,14 @@ export async function recordTargets(db: Database, targets: NewScanTarget[]): Pro
     await db.insert(scanTargets).values(targets.slice(i, i + 500));
 }
 
-export async function readCursors(db: Database, source: string) {
+export async function readCursors(db: Database, source: Source) {
   return db.select().from(syncCursors).where(eq(syncCursors.source, source));
 }
 
 /** Moves sync cursors forward after the syncs that completed; a full sync also stamps fullSyncedAt. */
 export async function advanceCursors(
   db: Database,
-  cursors: Array<{ source: string; scope: string; syncedAt: Date; full: boolean }>,
+  cursors: Array<{ source: Source; scope: string; syncedAt: Date; full: boolean }>,
 ): Promise<void> {
   for (let i = 0; i < cursors.length; i += 500) {
     await db

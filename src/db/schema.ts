@@ -13,6 +13,22 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import {
+  DECISIONS,
+  DELIVERY_STATUSES,
+  DIGEST_KINDS,
+  FAILURE_KINDS,
+  FINDING_STATUSES,
+  JOB_OUTCOMES,
+  REMEDIATION_MODES,
+  REQUEST_STATUSES,
+  SCAN_KINDS,
+  SCAN_STATUSES,
+  SCAN_TRIGGERS,
+  TARGET_STATUSES,
+} from '../domain.js';
+import { SOURCES } from '../findings/finding.js';
+import { SEVERITIES } from '../findings/severity.js';
 
 /**
  * Warden's whole schema. Each table sits beside its row types. Migrations are generated from this
@@ -21,6 +37,13 @@ import {
  */
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A CHECK that a column holds one of its listed values (the lists live in src/domain.ts). */
+const oneOf = (table: string, column: { name: string }, values: readonly string[]) =>
+  check(
+    `${table}_${column.name}_check`,
+    sql`${sql.identifier(column.name)} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`,
+  );
 
 // ── Organization ────────────────────────────────────────────────────────────────────────────────
 
@@ -54,15 +77,15 @@ export const scans = pgTable(
   {
     id: serial('id').primaryKey(),
     /** full | incremental */
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: SCAN_KINDS }).notNull(),
     /** cli | schedule | slack | demo */
-    trigger: text('trigger').notNull(),
+    trigger: text('trigger', { enum: SCAN_TRIGGERS }).notNull(),
     requestedBy: text('requested_by'),
     /**
      * running | completed | failed (could not run, or stopped by an error) | cancelled (stopped on
      * request) | abandoned (its process died: its lease ran out)
      */
-    status: text('status').notNull().default('running'),
+    status: text('status', { enum: SCAN_STATUSES }).notNull().default('running'),
     startedAt: ts('started_at').notNull().defaultNow(),
     /** The running scan's lease, renewed by its process (database time); a lapsed one was left by a dead process. */
     heartbeatAt: ts('heartbeat_at').defaultNow(),
@@ -71,6 +94,9 @@ export const scans = pgTable(
     error: text('error'),
   },
   (t) => [
+    oneOf('scans', t.kind, SCAN_KINDS),
+    oneOf('scans', t.trigger, SCAN_TRIGGERS),
+    oneOf('scans', t.status, SCAN_STATUSES),
     index('scans_started_at_idx').on(t.startedAt),
     // At most one scan runs at a time, across every process and replica.
     uniqueIndex('scans_one_running_idx').on(t.status).where(sql`${t.status} = 'running'`),
@@ -90,11 +116,11 @@ export const scanTargets = pgTable(
     /** The region scanned, or `global` for IAM. */
     region: text('region').notNull(),
     /** securityhub | credential-report */
-    source: text('source').notNull(),
+    source: text('source', { enum: SOURCES }).notNull(),
     /** ok | failed */
-    status: text('status').notNull(),
+    status: text('status', { enum: TARGET_STATUSES }).notNull(),
     /** role-denied | throttled | timeout | securityhub-disabled | error … */
-    failureKind: text('failure_kind'),
+    failureKind: text('failure_kind', { enum: FAILURE_KINDS }),
     reason: text('reason'),
     newCount: integer('new_count').notNull().default(0),
     updatedCount: integer('updated_count').notNull().default(0),
@@ -108,6 +134,9 @@ export const scanTargets = pgTable(
   // Not unique per account × region × source: a scan of some accounts in aggregator mode reads the
   // administrator's region in several streams of 20 accounts.
   (t) => [
+    oneOf('scan_targets', t.source, SOURCES),
+    oneOf('scan_targets', t.status, TARGET_STATUSES),
+    oneOf('scan_targets', t.failureKind, FAILURE_KINDS),
     index('scan_targets_scan_idx').on(t.scanId),
     index('scan_targets_account_idx').on(t.accountId, t.source, t.region, t.finishedAt),
   ],
@@ -121,7 +150,7 @@ export const findings = pgTable(
   {
     id: serial('id').primaryKey(),
     /** securityhub | credential-report */
-    source: text('source').notNull(),
+    source: text('source', { enum: SOURCES }).notNull(),
     /** Security Hub's product ARN; empty for Warden's own checks. */
     productArn: text('product_arn').notNull().default(''),
     /** Security Hub's finding `Id`, or Warden's fingerprint of account, check and resource. */
@@ -136,7 +165,7 @@ export const findings = pgTable(
     title: text('title').notNull(),
     description: text('description'),
     /** critical | high | medium | low | informational */
-    severity: text('severity').notNull(),
+    severity: text('severity', { enum: SEVERITIES }).notNull(),
     /** PASSED | FAILED | WARNING | NOT_AVAILABLE, where the source says */
     compliance: text('compliance'),
     /** Security Hub Workflow.Status as last seen: NEW | NOTIFIED | RESOLVED | SUPPRESSED */
@@ -146,7 +175,7 @@ export const findings = pgTable(
     /** Why the last write-back failed (the account, region, call and AWS error); null when it worked. */
     awsSyncError: text('aws_sync_error'),
     /** Warden's lifecycle: open | acknowledged | suppressed | resolved */
-    status: text('status').notNull().default('open'),
+    status: text('status', { enum: FINDING_STATUSES }).notNull().default('open'),
     /** True when a resolved finding came back. */
     regression: boolean('regression').notNull().default(false),
     reopenCount: integer('reopen_count').notNull().default(0),
@@ -164,6 +193,9 @@ export const findings = pgTable(
     lastScanId: integer('last_scan_id'),
   },
   (t) => [
+    oneOf('findings', t.source, SOURCES),
+    oneOf('findings', t.severity, SEVERITIES),
+    oneOf('findings', t.status, FINDING_STATUSES),
     uniqueIndex('findings_identity_idx').on(t.source, t.productArn, t.externalId),
     index('findings_account_status_idx').on(t.accountId, t.status, t.severity),
     index('findings_status_severity_idx').on(t.status, t.severity),
@@ -230,11 +262,11 @@ export const remediationRequests = pgTable(
      * read-back disagrees) | failed | dry-run (recorded what it would call) | needs-attention (left
      * executing by a crash: a person must look, it is never re-run)
      */
-    status: text('status').notNull().default('pending'),
+    status: text('status', { enum: REQUEST_STATUSES }).notNull().default('pending'),
     requiredApprovals: integer('required_approvals').notNull().default(1),
     expiresAt: ts('expires_at').notNull(),
     /** dry-run | execute: the mode in force when it ran. */
-    mode: text('mode'),
+    mode: text('mode', { enum: REMEDIATION_MODES }),
     executionStartedAt: ts('execution_started_at'),
     executionFinishedAt: ts('execution_finished_at'),
     result: jsonb('result').$type<Record<string, unknown>>(),
@@ -245,6 +277,8 @@ export const remediationRequests = pgTable(
     messages: jsonb('messages').$type<SlackMessageRef[]>().notNull().default([]),
   },
   (t) => [
+    oneOf('remediation_requests', t.status, REQUEST_STATUSES),
+    oneOf('remediation_requests', t.mode, REMEDIATION_MODES),
     index('remediation_requests_status_idx').on(t.status, t.expiresAt),
     index('remediation_requests_finding_idx').on(t.findingId),
     // One open request per finding and playbook, and one open rollback per request.
@@ -273,12 +307,15 @@ export const remediationDecisions = pgTable(
       .references(() => remediationRequests.id),
     decidedBy: text('decided_by').notNull(),
     /** approve | reject */
-    decision: text('decision').notNull(),
+    decision: text('decision', { enum: DECISIONS }).notNull(),
     reason: text('reason'),
     decidedAt: ts('decided_at').notNull().defaultNow(),
   },
   // One decision per person per request: a second approval by the same person is refused by the database too.
-  (t) => [primaryKey({ columns: [t.requestId, t.decidedBy] })],
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.decidedBy] }),
+    oneOf('remediation_decisions', t.decision, DECISIONS),
+  ],
 );
 export type RemediationDecision = typeof remediationDecisions.$inferSelect;
 
@@ -313,10 +350,10 @@ export const jobRuns = pgTable(
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
     /** running | succeeded | failed | skipped (nothing to do, e.g. a scan already running) | cancelled (Warden stopped) | abandoned (a crash) */
-    outcome: text('outcome').notNull().default('running'),
+    outcome: text('outcome', { enum: JOB_OUTCOMES }).notNull().default('running'),
     error: text('error'),
   },
-  (t) => [uniqueIndex('job_runs_slot_idx').on(t.job, t.slot)],
+  (t) => [uniqueIndex('job_runs_slot_idx').on(t.job, t.slot), oneOf('job_runs', t.outcome, JOB_OUTCOMES)],
 );
 export type JobRun = typeof jobRuns.$inferSelect;
 
@@ -325,13 +362,13 @@ export const digestsSent = pgTable(
   {
     id: serial('id').primaryKey(),
     /** daily | weekly */
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: DIGEST_KINDS }).notNull(),
     /** The period the digest covers, e.g. 2026-11-23 or 2026-W48. */
     period: text('period').notNull(),
     /** Channel id or user id it went to. */
     channel: text('channel').notNull(),
     /** pending | sent | failed */
-    status: text('status').notNull().default('pending'),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     /** What is sent (text and blocks), kept so that a retry sends the same digest. */
     message: jsonb('message').$type<{ text: string; blocks: unknown[] }>(),
     /** The chart image (PNG, base64) uploaded in the digest's thread, if any. */
@@ -344,7 +381,11 @@ export const digestsSent = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
   },
-  (t) => [uniqueIndex('digests_sent_period_idx').on(t.kind, t.period, t.channel)],
+  (t) => [
+    uniqueIndex('digests_sent_period_idx').on(t.kind, t.period, t.channel),
+    oneOf('digests_sent', t.kind, DIGEST_KINDS),
+    oneOf('digests_sent', t.status, DELIVERY_STATUSES),
+  ],
 );
 export type DigestSent = typeof digestsSent.$inferSelect;
 
@@ -377,11 +418,11 @@ export type PostureSnapshot = typeof postureSnapshots.$inferSelect;
 export const syncCursors = pgTable(
   'sync_cursors',
   {
-    source: text('source').notNull(),
+    source: text('source', { enum: SOURCES }).notNull(),
     scope: text('scope').notNull(),
     syncedAt: ts('synced_at').notNull(),
     fullSyncedAt: ts('full_synced_at'),
   },
-  (t) => [primaryKey({ columns: [t.source, t.scope] })],
+  (t) => [primaryKey({ columns: [t.source, t.scope] }), oneOf('sync_cursors', t.source, SOURCES)],
 );
 export type SyncCursor = typeof syncCursors.$inferSelect;

@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { accounts, findings, suppressions } from '../db/schema.js';
+import type { FindingStatus } from '../domain.js';
 import type { Source } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
 
-export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;
-export type FindingStatus = (typeof FINDING_STATUSES)[number];
+export { FINDING_STATUSES, type FindingStatus } from '../domain.js';
 
 export interface FindingFilters {
   severity?: Severity;
@@ -22,8 +22,8 @@ export interface FindingSummary {
   id: number;
   title: string;
   severity: Severity;
-  status: string;
-  source: string;
+  status: FindingStatus;
+  source: Source;
   /** Security Hub's finding Id, or Warden's fingerprint. */
   externalId: string;
   accountId: string;

@@ -7,6 +7,7 @@ import { actionOf, isKnownCall, type PlannedCall, sendPlannedCall } from '../aws
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { type RemediationRequest, remediationRequests } from '../db/schema.js';
+import type { RequestStatus } from '../domain.js';
 import type { PlanContext, Playbook, Readers, Saved, Verification } from '../remediate/playbook.js';
 import { PLAYBOOKS } from '../remediate/registry.js';
 
@@ -172,7 +173,7 @@ async function verify(deps: RunDeps, request: RemediationRequest, saved: Saved):
 async function finish(
   db: Database,
   request: RemediationRequest,
-  outcome: { status: string; result?: Record<string, unknown>; error?: string },
+  outcome: { status: RequestStatus; result?: Record<string, unknown>; error?: string },
   at: Date,
 ): Promise<RemediationRequest> {
   const [row] = await db

@@ -12,6 +12,7 @@ import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collec
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { ResolveScope } from '../db/findings.js';
 import type { SyncCursor } from '../db/schema.js';
+import type { Source } from '../findings/finding.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
 import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
@@ -26,7 +27,7 @@ export type RunResult = TargetResult & {
   /** What a completed full sync vouches for: unseen findings there get resolved. */
   resolveScopes?: ResolveScope[];
   /** The sync cursor a completed sync moves. */
-  cursor?: { source: string; scope: string; syncedAt: Date; full: boolean };
+  cursor?: { source: Source; scope: string; syncedAt: Date; full: boolean };
 };
 
 /** What a target had done when it ended, whichever way it ended. */

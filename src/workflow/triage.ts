@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { Database } from '../db/client.js';
 import { assignments, type Finding, findings, suppressions } from '../db/schema.js';
+import type { FindingStatus } from '../domain.js';
 import { WardenError } from '../errors.js';
 
 /**
@@ -26,7 +27,7 @@ const DAY = 86_400_000;
 
 async function transition(
   db: Database,
-  input: { findingId: number; from: string[]; to: string; actor: string; now: Date },
+  input: { findingId: number; from: FindingStatus[]; to: FindingStatus; actor: string; now: Date },
   event: { action: string; details?: Record<string, unknown> },
   alsoInTransaction?: (tx: Database, finding: Finding) => Promise<void>,
 ): Promise<TriageResult> {

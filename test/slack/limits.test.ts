@@ -26,8 +26,8 @@ beforeAll(async () => {
   const now = new Date();
   await db.db.insert(findings).values(
     ids.flatMap((accountId, i) =>
-      ['critical', 'high', 'low'].map((severity) => ({
-        source: 'credential-report',
+      (['critical', 'high', 'low'] as const).map((severity) => ({
+        source: 'credential-report' as const,
         externalId: `warden:limits:${i}:${severity}`,
         accountId,
         region: 'global',
@@ -48,9 +48,9 @@ beforeAll(async () => {
       scanId: scan!.id,
       accountId,
       region: 'us-east-1',
-      source: 'securityhub',
-      status: 'failed',
-      failureKind: 'role-denied',
+      source: 'securityhub' as const,
+      status: 'failed' as const,
+      failureKind: 'role-denied' as const,
       reason: `sts:AssumeRole in account ${accountId} (global): cannot assume arn:aws:iam::${accountId}:role/WardenAudit`,
       startedAt: now,
       finishedAt: now,

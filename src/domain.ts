@@ -1,0 +1,66 @@
+/**
+ * The values every status, kind and outcome may take, in one place: the schema makes each an
+ * enumerated column with a CHECK constraint from these lists, and the code's types derive from them.
+ */
+
+export const SCAN_KINDS = ['full', 'incremental'] as const;
+export type ScanKind = (typeof SCAN_KINDS)[number];
+
+export const SCAN_TRIGGERS = ['cli', 'schedule', 'slack', 'demo'] as const;
+export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
+
+/** failed: could not run, or stopped by an error; cancelled: stopped on request; abandoned: its process died. */
+export const SCAN_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'abandoned'] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
+export const TARGET_STATUSES = ['ok', 'failed'] as const;
+export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+/** Why one account × region × source could not be scanned. */
+export const FAILURE_KINDS = [
+  'role-denied',
+  'throttled',
+  'timeout',
+  'securityhub-disabled',
+  'report-unavailable',
+  'report-malformed',
+  'error',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Warden's lifecycle of a finding. */
+export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
+/**
+ * succeeded: verified; unverified: made, but the read-back disagrees; dry-run: recorded what it would
+ * call; needs-attention: left executing by a crash (a person must look; it is never re-run).
+ */
+export const REQUEST_STATUSES = [
+  'pending',
+  'rejected',
+  'expired',
+  'executing',
+  'succeeded',
+  'unverified',
+  'failed',
+  'dry-run',
+  'needs-attention',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const REMEDIATION_MODES = ['dry-run', 'execute'] as const;
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
+
+export const DECISIONS = ['approve', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** skipped: nothing to do (say, a scan already running); cancelled: Warden stopped; abandoned: a crash. */
+export const JOB_OUTCOMES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'abandoned'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+export const DIGEST_KINDS = ['daily', 'weekly'] as const;
+export type DigestKind = (typeof DIGEST_KINDS)[number];
+
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
