@@ -31,9 +31,10 @@ import { SOURCES } from '../findings/finding.js';
 import { SEVERITIES } from '../findings/severity.js';
 
 /**
- * Warden's whole schema. Each table sits beside its row types. Migrations are generated from this
- * file by drizzle-kit (`npm run db:generate`) into drizzle/; hand-written SQL (triggers) lives in
- * custom migrations there.
+ * Warden's whole schema. Each table sits beside its row types. The values of every status, kind
+ * and outcome column are listed in src/domain.ts (with what each means), and each column has a
+ * CHECK constraint from that list. Migrations are generated from this file by drizzle-kit
+ * (`npm run db:generate`) into drizzle/; hand-written SQL (triggers) lives in custom migrations.
  */
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -76,15 +77,9 @@ export const scans = pgTable(
   'scans',
   {
     id: serial('id').primaryKey(),
-    /** full | incremental */
     kind: text('kind', { enum: SCAN_KINDS }).notNull(),
-    /** cli | schedule | slack | demo */
     trigger: text('trigger', { enum: SCAN_TRIGGERS }).notNull(),
     requestedBy: text('requested_by'),
-    /**
-     * running | completed | failed (could not run, or stopped by an error) | cancelled (stopped on
-     * request) | abandoned (its process died: its lease ran out)
-     */
     status: text('status', { enum: SCAN_STATUSES }).notNull().default('running'),
     startedAt: ts('started_at').notNull().defaultNow(),
     /** The running scan's lease, renewed by its process (database time); a lapsed one was left by a dead process. */
@@ -115,11 +110,8 @@ export const scanTargets = pgTable(
     accountId: text('account_id').notNull(),
     /** The region scanned, or `global` for IAM. */
     region: text('region').notNull(),
-    /** securityhub | credential-report */
     source: text('source', { enum: SOURCES }).notNull(),
-    /** ok | failed */
     status: text('status', { enum: TARGET_STATUSES }).notNull(),
-    /** role-denied | throttled | timeout | securityhub-disabled | error … */
     failureKind: text('failure_kind', { enum: FAILURE_KINDS }),
     reason: text('reason'),
     newCount: integer('new_count').notNull().default(0),
@@ -149,7 +141,6 @@ export const findings = pgTable(
   'findings',
   {
     id: serial('id').primaryKey(),
-    /** securityhub | credential-report */
     source: text('source', { enum: SOURCES }).notNull(),
     /** Security Hub's product ARN; empty for Warden's own checks. */
     productArn: text('product_arn').notNull().default(''),
@@ -164,7 +155,6 @@ export const findings = pgTable(
     generatorId: text('generator_id'),
     title: text('title').notNull(),
     description: text('description'),
-    /** critical | high | medium | low | informational */
     severity: text('severity', { enum: SEVERITIES }).notNull(),
     /** PASSED | FAILED | WARNING | NOT_AVAILABLE, where the source says */
     compliance: text('compliance'),
@@ -174,7 +164,7 @@ export const findings = pgTable(
     awsSyncedAt: ts('aws_synced_at'),
     /** Why the last write-back failed (the account, region, call and AWS error); null when it worked. */
     awsSyncError: text('aws_sync_error'),
-    /** Warden's lifecycle: open | acknowledged | suppressed | resolved */
+    /** Warden's lifecycle (src/domain.ts). */
     status: text('status', { enum: FINDING_STATUSES }).notNull().default('open'),
     /** True when a resolved finding came back. */
     regression: boolean('regression').notNull().default(false),
@@ -257,15 +247,10 @@ export const remediationRequests = pgTable(
     reason: text('reason').notNull(),
     requestedBy: text('requested_by').notNull(),
     requestedAt: ts('requested_at').notNull().defaultNow(),
-    /**
-     * pending | rejected | expired | executing | succeeded (verified) | unverified (made, but the
-     * read-back disagrees) | failed | dry-run (recorded what it would call) | needs-attention (left
-     * executing by a crash: a person must look, it is never re-run)
-     */
     status: text('status', { enum: REQUEST_STATUSES }).notNull().default('pending'),
     requiredApprovals: integer('required_approvals').notNull().default(1),
     expiresAt: ts('expires_at').notNull(),
-    /** dry-run | execute: the mode in force when it ran. */
+    /** The mode in force when it ran. */
     mode: text('mode', { enum: REMEDIATION_MODES }),
     executionStartedAt: ts('execution_started_at'),
     executionFinishedAt: ts('execution_finished_at'),
@@ -306,7 +291,6 @@ export const remediationDecisions = pgTable(
       .notNull()
       .references(() => remediationRequests.id),
     decidedBy: text('decided_by').notNull(),
-    /** approve | reject */
     decision: text('decision', { enum: DECISIONS }).notNull(),
     reason: text('reason'),
     decidedAt: ts('decided_at').notNull().defaultNow(),
@@ -349,7 +333,6 @@ export const jobRuns = pgTable(
     claimedBy: text('claimed_by').notNull(),
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
-    /** running | succeeded | failed | skipped (nothing to do, e.g. a scan already running) | cancelled (Warden stopped) | abandoned (a crash) */
     outcome: text('outcome', { enum: JOB_OUTCOMES }).notNull().default('running'),
     error: text('error'),
   },
@@ -361,13 +344,11 @@ export const digestsSent = pgTable(
   'digests_sent',
   {
     id: serial('id').primaryKey(),
-    /** daily | weekly */
     kind: text('kind', { enum: DIGEST_KINDS }).notNull(),
     /** The period the digest covers, e.g. 2026-11-23 or 2026-W48. */
     period: text('period').notNull(),
     /** Channel id or user id it went to. */
     channel: text('channel').notNull(),
-    /** pending | sent | failed */
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     /** What is sent (text and blocks), kept so that a retry sends the same digest. */
     message: jsonb('message').$type<{ text: string; blocks: unknown[] }>(),
