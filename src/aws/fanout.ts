@@ -52,7 +52,6 @@ export async function fanOut<T, R>(
       );
       const onCancel = () => abort(options.signal?.reason);
       options.signal?.addEventListener('abort', onCancel, { once: true });
-      if (options.signal?.aborted) onCancel();
       let settled: Settled<T, R>;
       try {
         // Racing the abort means a worker that ignores its signal still ends at its time limit.

@@ -133,23 +133,25 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Where the simulator is and who calls it, as values; the environment of a process is the same, spelled out.
+  const target = {
+    endpoint: url,
+    region: scenario.regions[0] ?? 'us-east-1',
+    credentials: {
+      accessKeyId: scenario.callerCredentials.accessKeyId,
+      secretAccessKey: scenario.callerCredentials.secretAccessKey,
+    },
+  };
   return {
     url,
     world,
+    target,
     env: {
-      AWS_ENDPOINT_URL: url,
-      AWS_ACCESS_KEY_ID: scenario.callerCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: scenario.callerCredentials.secretAccessKey,
-      AWS_REGION: scenario.regions[0] ?? 'us-east-1',
-      AWS_DEFAULT_REGION: scenario.regions[0] ?? 'us-east-1',
-    },
-    target: {
-      endpoint: url,
-      region: scenario.regions[0] ?? 'us-east-1',
-      credentials: {
-        accessKeyId: scenario.callerCredentials.accessKeyId,
-        secretAccessKey: scenario.callerCredentials.secretAccessKey,
-      },
+      AWS_ENDPOINT_URL: target.endpoint,
+      AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
+      AWS_REGION: target.region,
+      AWS_DEFAULT_REGION: target.region,
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -109,7 +109,7 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
   app.error(async (args) => {
     const { error, body } = args as unknown as ExtendedErrorHandlerArgs;
     const database = databaseTarget(deps.config.database.url);
-    await reportHandlerFailure({ web, log, error, body, ...(database ? { database } : {}) });
+    await reportHandlerFailure({ web, slack, log, error, body, ...(database ? { database } : {}) });
   });
   const handlerDeps: HandlerDeps = {
     ...deps,

@@ -1,6 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import type { SlackConfig } from '../config.js';
 import { type DatabaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { Logger } from '../log.js';
+import { tell } from './interactions/tell.js';
+import { respondVia } from './respond.js';
 
 /** The Web API method a failed call was made to, recorded on the error by `WardenWebClient`. */
 export const FAILED_METHOD = Symbol('slack method');
@@ -74,10 +77,14 @@ interface RequestBody {
  * and Slack's error, and tells the person who asked, ephemerally through the response_url when the
  * request had one, else by direct message. A notice that cannot be sent is logged too.
  */
-export async function reportHandlerFailure(
-  input: { web: webApi.WebClient; log: Logger; error: unknown; body: unknown; database?: DatabaseTarget },
-  send: (url: string, text: string) => Promise<void> = postToResponseUrl,
-): Promise<void> {
+export async function reportHandlerFailure(input: {
+  web: webApi.WebClient;
+  slack: SlackConfig;
+  log: Logger;
+  error: unknown;
+  body: unknown;
+  database?: DatabaseTarget;
+}): Promise<void> {
   const failure = describeHandlerFailure(input.error, input.database);
   const body = (input.body ?? {}) as RequestBody;
   const userId = body.user_id ?? body.user?.id ?? body.event?.user;
@@ -95,18 +102,8 @@ export async function reportHandlerFailure(
   const text = `:warning: Warden could not finish what you asked: ${failure.summary}. Anything it had already changed stands and is shown where it lives; the details are in Warden's log.`;
   const responseUrl = body.response_url ?? body.response_urls?.[0]?.response_url;
   try {
-    if (responseUrl) await send(responseUrl, text);
-    else await input.web.chat.postMessage({ channel: userId, text });
+    await tell(input, { userId, respond: respondVia(responseUrl, input.slack) }, text);
   } catch (err) {
     input.log.error({ err, user: userId }, 'could not tell the user that their request failed');
   }
-}
-
-async function postToResponseUrl(url: string, text: string): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
-  });
-  if (!response.ok) throw new Error(`response_url answered ${response.status}`);
 }

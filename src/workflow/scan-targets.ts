@@ -122,15 +122,18 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
 
 type Credentials = Awaited<ReturnType<AssumedRoles['credentialsFor']>>;
 
-/** The credential report: generate, poll, read, run the CIS checks; a completed read vouches for the account. */
-async function readCredentialReport(
+/** One source's reader: it reads with the account's credentials and stores what it reads page by page. */
+type SourceRunner = (
   env: ScanEnvironment,
   t: Target,
   ctx: TargetContext,
   run: TargetRun,
   credentials: Credentials,
   store: Store,
-): Promise<RunResult> {
+) => Promise<RunResult>;
+
+/** The credential report: generate, poll, read, run the CIS checks; a completed read vouches for the account. */
+const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials, store) => {
   const { config } = env;
   const report = await fetchCredentialReport(env.clients.iam(credentials, run.stats), {
     timeoutMs: config.aws.scan.reportTimeoutMs,
@@ -145,20 +148,13 @@ async function readCredentialReport(
     resolveScopes: [{ source: t.source, accountId: t.accountId }],
     cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
   };
-}
+};
 
 /**
  * Security Hub: everything failing (a full sync, which vouches for its scope) or only what changed
  * since the cursor, less the overlap (an incremental sync, which resolves nothing by absence).
  */
-async function readSecurityHub(
-  env: ScanEnvironment,
-  t: Target,
-  ctx: TargetContext,
-  run: TargetRun,
-  credentials: Credentials,
-  store: Store,
-): Promise<RunResult> {
+const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, store) => {
   const cursor = t.cursorScope ? ctx.cursors.get(t.cursorScope) : undefined;
   run.full ||= !cursor?.fullSyncedAt;
   const full = run.full;
@@ -187,7 +183,7 @@ async function readSecurityHub(
       ? { cursor: { source: 'securityhub', scope: t.cursorScope, syncedAt: fetchStartedAt, full } }
       : {}),
   };
-}
+};
 
 /** A target that failed: why, naming the account, region and call; the database's failure stops the scan. */
 function failedTarget(

@@ -225,6 +225,31 @@ describe('a scan of the organization', () => {
     expect((await h.rows()).map((r) => [r.id, r.status])).toEqual(before);
   }, 60_000);
 
+  test('a scan whose row another process closed (its lease lapsed meanwhile) stops at once, and resolves nothing', async () => {
+    const harness = await scanHarness(small(), {
+      WARDEN_SCAN_LEASE_SECONDS: '1',
+      WARDEN_SCAN_CONCURRENCY: '1',
+    });
+    h = harness;
+    await harness.scan({ full: true });
+    const before = (await harness.rows()).map((r) => [r.id, r.status]);
+    // Gone from Security Hub: a scan that reached its conclusion would resolve it.
+    const gone = [...harness.sim.world.allFindings()].find((f) => f.compliance === 'FAILED')!;
+    harness.sim.world.deleteFinding(gone.id);
+    harness.sim.world.scenario.faults = { ...harness.sim.world.scenario.faults, latencyMs: 100 };
+    const scanning = harness.scan({ full: true });
+    const running = async () =>
+      (await harness.db.db.select().from(scans)).some((s) => s.status === 'running');
+    await expect.poll(running).toBe(true);
+    await harness.db.db.update(scans).set({ status: 'abandoned' }).where(eq(scans.status, 'running'));
+    await expect(scanning).rejects.toThrow(/was closed by another process while it ran/);
+    expect((await harness.rows()).map((r) => [r.id, r.status])).toEqual(before);
+    expect((await harness.db.db.select().from(scans)).map((s) => s.status).sort()).toEqual([
+      'abandoned',
+      'completed',
+    ]);
+  });
+
   test('only one scan runs at a time; one abandoned by a crash does not block the next', async () => {
     h = await scanHarness(small());
     const [stuck] = await h.db.db
