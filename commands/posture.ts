@@ -25,7 +25,7 @@ export function postureCommand(deps: HandlerDeps) {
       const gaps = await lastScanGaps(db);
       const blocks = organizationPosture({
         open: await openBySeverity(db),
-        weekAgo: await openBySeverityAt(db, new Date(Date.now() - 7 * DAY)),
+        weekAgo: await openBySeverityAt(db, new Date(deps.now().getTime() - 7 * DAY)),
         worst: await worstAccounts(db, WORST_ACCOUNTS),
         accountsWithOpen: await accountsWithOpenFindings(db),
         gaps: gaps?.gaps ?? [],

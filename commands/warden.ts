@@ -157,7 +157,7 @@ async function scanFromSlack(
         {
           trigger: 'slack',
           requestedBy: userId,
-          ...(deps.stop ? { signal: deps.stop } : {}),
+          signal: deps.stop,
           ...(accounts.length ? { accounts } : {}),
           onProgress: (p) => {
             if (Date.now() - last < PROGRESS_EVERY_MS) return;

@@ -20,12 +20,12 @@ export const fullScanJob: Job = {
     const deadline = Date.now() + (deps.fullScanWaitMs ?? FULL_SCAN_WAIT_MS);
     for (;;) {
       try {
-        await runScan(deps, { trigger: 'schedule', full: true, signal: deps.signal });
+        await runScan(deps, { trigger: 'schedule', full: true, signal: deps.stop });
         return undefined;
       } catch (err) {
         if (err instanceof ScanAlreadyRunning && Date.now() < deadline) {
           deps.log.info({ running: err.running.id }, 'the full scan waits for the scan under way');
-          await waitOrStop(deps.fullScanRetryMs ?? FULL_SCAN_RETRY_MS, deps.signal);
+          await waitOrStop(deps.fullScanRetryMs ?? FULL_SCAN_RETRY_MS, deps.stop);
           continue;
         }
         if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };

@@ -9,7 +9,7 @@ export const scanJob: Job = {
   catchUp: false,
   async run(deps) {
     try {
-      await runScan(deps, { trigger: 'schedule', signal: deps.signal });
+      await runScan(deps, { trigger: 'schedule', signal: deps.stop });
       return undefined;
     } catch (err) {
       if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { EXPORT_FORMATS, type ExportFormat, exportAudit } from '../audit/export.js';
+import { withRuntime } from '../runtime.js';
 import { type CommandModule, EXIT, parseDate, UsageError } from './command.js';
-import { withDb } from './with-db.js';
 
 export const run: CommandModule['run'] = async (values, { config, io }) => {
   const format = values.format as string;
@@ -10,7 +10,7 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
     throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
   }
   const since = values.since === undefined ? undefined : parseDate(values.since as string, '--since');
-  return withDb(config, async ({ db }) => {
+  return withRuntime(config, {}, async ({ db }) => {
     const file = values.output ? createWriteStream(values.output as string) : undefined;
     const write = file
       ? async (chunk: string) => {

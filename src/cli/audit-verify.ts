@@ -1,9 +1,9 @@
 import { verifyAuditChain } from '../audit/verify.js';
+import { withRuntime } from '../runtime.js';
 import { type CommandModule, EXIT } from './command.js';
-import { withDb } from './with-db.js';
 
 export const run: CommandModule['run'] = (_values, { config, io }) =>
-  withDb(config, async ({ db }) => {
+  withRuntime(config, {}, async ({ db }) => {
     const result = await verifyAuditChain(db);
     if (result.ok) {
       io.stdout(`ok: ${result.count} events, head ${result.head}\n`);

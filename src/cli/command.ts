@@ -52,3 +52,6 @@ export function parseDate(text: string, flag: string): Date {
   if (!date || Number.isNaN(date.getTime())) throw new UsageError(`${flag} must be a date like 2026-11-01`);
   return date;
 }
+
+/** The runtime's stop signal: the binary's SIGINT/SIGTERM, when it gave one. */
+export const stopOf = (io: CliIo): { stop?: AbortSignal } => (io.stop ? { stop: io.stop } : {});

@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { fileLogger } from '../log.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
+import { withServices } from '../runtime.js';
 import { demoScenario, demoWeek } from '../sim/scenarios.js';
 import { startSimulator } from '../sim/server.js';
 import { postureReport, scanSummary } from '../terminal.js';
-import { type CommandModule, EXIT } from './command.js';
+import { type CommandModule, EXIT, stopOf } from './command.js';
 import { printDigest } from './digest.js';
 import { scanWithProgress } from './scan.js';
-import { awsClients, withDb } from './with-db.js';
 
 /** Weeks of history the demo builds before today: a scan at the end of each week. */
 const DEMO_WEEKS = 4;
@@ -26,8 +26,6 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
   const today = Date.now();
   let clock = today - DEMO_WEEKS * WEEK_MS;
   const sim = await startSimulator(scenario, { now: () => clock });
-  // Warden's AWS clients are pointed at the simulator by value; the process environment is untouched.
-  const clients = awsClients(config, sim.target);
   const dataDir = path.join(config.database.dataDir, 'demo');
   rmSync(dataDir, { recursive: true, force: true });
   const demoConfig: Config = {
@@ -37,26 +35,26 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
   };
   // The demo's output is for people: Warden's log lines (the accounts it could not read) go to a file.
   const logFile = path.join(dataDir, 'warden.log');
-  const log = fileLogger(config.logLevel, logFile);
   io.stdout(
     `Simulated organization at ${sim.url}: ${scenario.accounts.length} accounts in ${scenario.ous.length} OUs, ` +
       `${scenario.regions.length} regions. Embedded database in ${dataDir}; Warden's log in ${logFile}.\n` +
       `Building ${DEMO_WEEKS} weeks of history: a full scan a week, findings fixed and new ones found in between.\n\n`,
   );
+  const options = {
+    migrate: true,
+    log: fileLogger(config.logLevel, logFile),
+    // Warden's clock is the simulator's, and its AWS clients point at the simulator by value.
+    now: () => new Date(clock),
+    target: sim.target,
+    ...stopOf(io),
+  };
   try {
-    return await withDb(demoConfig, async (handle) => {
-      await handle.migrate();
+    return await withServices(demoConfig, options, async (services) => {
       const quiet = { ...io, isTTY: false, stdout: () => {} };
       for (let week = DEMO_WEEKS; week > 0; week--) {
         clock = today - week * WEEK_MS;
         if (week < DEMO_WEEKS) demoWeek(sim.world, week);
-        const past = await scanWithProgress(
-          handle.db,
-          demoConfig,
-          quiet,
-          { trigger: 'demo', full: true },
-          { now: () => new Date(clock), log, clients },
-        );
+        const past = await scanWithProgress(services, quiet, { trigger: 'demo', full: true });
         if (!past) return EXIT.failed;
         io.stdout(
           `  ${new Date(clock).toISOString().slice(0, 10)}: ${past.totals.findings} findings read, ${past.totals.new} new, ${past.totals.resolved} resolved\n`,
@@ -64,31 +62,23 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       }
       clock = today;
       demoWeek(sim.world, 0);
-      const result = await scanWithProgress(
-        handle.db,
-        demoConfig,
-        io,
-        { trigger: 'demo', full: true },
-        { log, clients },
-      );
+      const result = await scanWithProgress(services, io, { trigger: 'demo', full: true });
       if (!result) return EXIT.failed;
       io.stdout(`\n${scanSummary(result)}`);
-      const gaps = await lastScanGaps(handle.db);
+      const { db } = services;
+      const gaps = await lastScanGaps(db);
       io.stdout(
         `\n${postureReport({
-          open: await openBySeverity(handle.db),
-          worst: await worstAccounts(handle.db, 5),
+          open: await openBySeverity(db),
+          worst: await worstAccounts(db, 5),
           gaps: gaps?.gaps ?? [],
           lastScan: gaps?.finishedAt ?? null,
         })}`,
       );
-      io.stdout(
-        `\n${await printDigest(handle.db, demoConfig, 'weekly', new Date(), path.join(dataDir, 'weekly-digest.png'), io)}`,
-      );
+      io.stdout(`\n${await printDigest(services, 'weekly', path.join(dataDir, 'weekly-digest.png'), io)}`);
       return EXIT.ok;
     });
   } finally {
-    clients.destroy();
     await sim.close();
   }
 };

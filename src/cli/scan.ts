@@ -1,24 +1,23 @@
-import type { AwsClients } from '../aws/clients.js';
-import type { Config } from '../config.js';
-import type { Database } from '../db/client.js';
 import { hasCode } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
+import { withServices } from '../runtime.js';
+import type { Services } from '../services.js';
 import { progressLine, scanSummary } from '../terminal.js';
 import { runScan, type ScanProgress, type ScanRequest, type ScanResult } from '../workflow/scan.js';
-import { type CliIo, type CommandModule, EXIT, UsageError } from './command.js';
-import { awsClients, withDb } from './with-db.js';
+import { type CliIo, type CommandModule, EXIT, stopOf, UsageError } from './command.js';
 
 export const run: CommandModule['run'] = async (values, { config, io }) => {
   const accounts = values.account as unknown as string[] | undefined;
   const bad = (accounts ?? []).filter((a) => !/^\d{12}$/.test(a));
   if (bad.length > 0) throw new UsageError(`--account takes 12-digit account ids (got ${bad.join(', ')})`);
-  return withDb(config, async (handle) => {
-    await handle.migrate();
-    const result = await scanWithProgress(handle.db, config, io, {
+  // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
+  const logLevel = io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel;
+  const options = { migrate: true, logLevel, ...stopOf(io) };
+  return withServices(config, options, async (services) => {
+    const result = await scanWithProgress(services, io, {
       trigger: 'cli',
       full: Boolean(values.full),
       ...(accounts?.length ? { accounts } : {}),
-      ...(io.stop ? { signal: io.stop } : {}),
+      signal: services.stop,
     });
     if (!result) return EXIT.failed;
     io.stdout(scanSummary(result));
@@ -28,24 +27,13 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
 
 /** Runs a scan, drawing a progress bar on a terminal. Returns undefined when the scan could not run. */
 export async function scanWithProgress(
-  db: Database,
-  config: Config,
+  services: Services,
   io: CliIo,
   request: Omit<ScanRequest, 'onProgress'>,
-  options: { now?: () => Date; log?: Logger; clients?: AwsClients } = {},
 ): Promise<ScanResult | undefined> {
-  const { now } = options;
-  // Clients handed in stay the caller's; ones made here are closed here.
-  const clients = options.clients ?? awsClients(config);
-  // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
-  const log =
-    options.log ?? createLogger(io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel);
   const draw = io.isTTY ? (p: ScanProgress) => io.stderr(`\r${progressLine(p)}`) : undefined;
   try {
-    return await runScan(
-      { db, config, log, clients, ...(now ? { now } : {}) },
-      { ...request, ...(draw ? { onProgress: draw } : {}) },
-    );
+    return await runScan(services, { ...request, ...(draw ? { onProgress: draw } : {}) });
   } catch (err) {
     const lead = draw ? '\n' : '';
     const said = hasCode(err, 'scan-cannot-run', 'scan-already-running')
@@ -62,6 +50,5 @@ export async function scanWithProgress(
     throw err;
   } finally {
     if (draw) io.stderr('\n');
-    if (!options.clients) clients.destroy();
   }
 }

@@ -1,31 +1,21 @@
-import { createLogger } from '../log.js';
+import { withServices } from '../runtime.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
 import { sweepRequests } from '../workflow/remediation.js';
-import { type CommandModule, EXIT } from './command.js';
-import { jobDepsOf } from './job-deps.js';
-import { awsClients, withDb } from './with-db.js';
+import { type CommandModule, EXIT, stopOf } from './command.js';
 
 export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
-  withDb(config, async (handle) => {
-    await handle.migrate();
-    const log = createLogger(config.logLevel);
+  // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
+  withServices(config, { migrate: true, ...stopOf(io) }, async (services) => {
+    const { log, stop } = services;
     // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
-    const swept = await sweepRequests(handle.db);
+    const swept = await sweepRequests(services.db);
     if (swept.stuck.length)
       log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
-    const clients = awsClients(config);
-    // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
-    const stopping = io.stop ?? new AbortController().signal;
-    const { app, handlers } = createSlackApp(
-      { config, slack: config.slack!, db: handle.db, log, clients, stop: stopping },
-      await wiring.slashCommands(),
-    );
+    const { app, handlers } = createSlackApp(services, await wiring.slashCommands());
     const port = await startSlackApp(app, config.port);
     const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
-    const scheduler = config.schedule.enabled
-      ? new Scheduler(jobDepsOf(handlers, log, stopping), await wiring.jobs())
-      : undefined;
+    const scheduler = config.schedule.enabled ? new Scheduler(services, await wiring.jobs()) : undefined;
     scheduler?.start();
     // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
     const catchingUp = scheduler
@@ -35,12 +25,11 @@ export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
     io.stderr(
       `warden: serving Slack (${mode}); /healthz on port ${port}; scheduled jobs ${scheduler ? `on (${config.schedule.timezone})` : 'off'}\n`,
     );
-    await stopped(stopping);
+    await stopped(stop);
     await catchingUp;
     await scheduler?.stop();
     await handlers.inFlight.drained();
     await app.stop();
-    clients.destroy();
     return EXIT.ok;
   });
 

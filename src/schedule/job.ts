@@ -1,23 +1,8 @@
-import type { webApi } from '@slack/bolt';
-import type { AwsClients } from '../aws/clients.js';
-import type { AssumedRoles } from '../aws/credentials.js';
-import type { Config, ScheduleConfig } from '../config.js';
-import type { Database } from '../db/client.js';
-import type { Logger } from '../log.js';
-import type { SlackDirectory } from '../slack/identity.js';
-import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
+import type { ScheduleConfig } from '../config.js';
+import type { Services } from '../services.js';
 
-/** What a scheduled job may use; Slack is absent when it is not configured. */
-export interface JobDeps {
-  db: Database;
-  config: Config;
-  log: Logger;
-  clients: AwsClients;
-  slack: { web: webApi.WebClient; directory: SlackDirectory } | undefined;
-  writeBack: WriteBackDeps;
-  auditRoles: AssumedRoles;
-  /** Aborted when Warden stops (SIGTERM): a running job stops its work and records how it ended. */
-  signal: AbortSignal;
+/** What a scheduled job may use: the runtime's services (Slack is absent when it is not configured). */
+export interface JobDeps extends Services {
   /** How often, and how long, the full scan waits for a scan under way (defaults in jobs/full-scan.ts; tests shorten them). */
   fullScanRetryMs?: number;
   fullScanWaitMs?: number;

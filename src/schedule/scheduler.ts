@@ -26,13 +26,17 @@ export class Scheduler {
   constructor(
     private readonly deps: JobDeps,
     private readonly jobs: readonly Job[],
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Claims the slot and, if this process won it, runs the job and records how it ended. */
   async fire(job: Job, slot: Date): Promise<FireResult> {
     const { db, log } = this.deps;
-    const run = await claimSlot(db, { job: job.name, slot, claimedBy: this.instanceId, now: this.now() });
+    const run = await claimSlot(db, {
+      job: job.name,
+      slot,
+      claimedBy: this.instanceId,
+      now: this.deps.now(),
+    });
     if (!run) return 'claimed-elsewhere';
     const work = (async (): Promise<FireResult> => {
       try {
@@ -40,12 +44,12 @@ export class Scheduler {
         await finishRun(db, run.id, {
           outcome: result ? 'skipped' : 'succeeded',
           ...(result ? { error: result.skipped } : {}),
-          now: this.now(),
+          now: this.deps.now(),
         });
         return result ? 'skipped' : 'ran';
       } catch (err) {
         // Stopped with Warden (SIGTERM): cancelled, not failed.
-        const outcome = this.deps.signal.aborted ? 'cancelled' : 'failed';
+        const outcome = this.deps.stop.aborted ? 'cancelled' : 'failed';
         log.error(
           { err, job: job.name, slot: slot.toISOString(), outcome },
           `a scheduled job ${outcome === 'cancelled' ? 'was cancelled' : 'failed'}`,
@@ -53,7 +57,7 @@ export class Scheduler {
         await finishRun(db, run.id, {
           outcome,
           error: (err as Error).message ?? String(err),
-          now: this.now(),
+          now: this.deps.now(),
         });
         return 'failed';
       }
@@ -72,7 +76,7 @@ export class Scheduler {
    */
   async catchUp(): Promise<void> {
     const { db, config, log } = this.deps;
-    const abandoned = await abandonStaleRuns(db, this.now(), ABANDONED_RUN_MS);
+    const abandoned = await abandonStaleRuns(db, this.deps.now(), ABANDONED_RUN_MS);
     for (const r of abandoned)
       log.warn({ job: r.job, slot: r.slot }, 'a scheduled run was abandoned by a crash');
     if (!config.schedule.catchUpDigests) return;
@@ -80,7 +84,7 @@ export class Scheduler {
       const slot = previousSlot(
         job.cron(config.schedule),
         config.schedule.timezone,
-        this.now(),
+        this.deps.now(),
         CATCH_UP_LOOK_BACK_MS,
       );
       if (slot && !(await slotClaimed(db, job.name, slot))) {

@@ -1,70 +1,62 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import type { AwsClients } from '../aws/clients.js';
-import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
+import type { AssumedRoles } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { databaseTarget } from '../db/errors.js';
 import { checkSchema } from '../db/status.js';
+import { WardenError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
 import type { Logger } from '../log.js';
-import { type WriteBackDeps, writeBackRoles } from '../workflow/securityhub-sync.js';
+import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
 import { reportHandlerFailure } from './failures.js';
-import { SlackDirectory } from './identity.js';
 import { registerInteractions } from './interactions/index.js';
-import { slackWebClient } from './web-client.js';
+import { boltLogger, type SlackClients } from './web-client.js';
 
+/** What the Slack app is built on: the runtime's services (src/runtime.ts), with Slack configured. */
 export interface SlackDeps {
   config: Config;
-  slack: SlackConfig;
   db: Database;
   log: Logger;
+  now: () => Date;
+  /** Aborted when Warden stops: scans started from Slack stop and record it. */
+  stop: AbortSignal;
   /** AWS clients for scans started from Slack. */
   clients: AwsClients;
-  /** Aborted when Warden stops: scans started from Slack stop and record it. */
-  stop?: AbortSignal;
-}
-
-/** What handlers get: the app's dependencies and the Slack user directory. */
-export interface HandlerDeps extends SlackDeps {
-  directory: SlackDirectory;
-  /** The Web API client (token and SLACK_API_URL applied; failed calls name their method). */
-  web: webApi.WebClient;
-  /** Writes triage decisions back to Security Hub through the remediation role. */
-  writeBack: WriteBackDeps;
   /** The read-only audit role, cached per account: remediation plans are read and verified with it. */
   auditRoles: AssumedRoles;
-  /** Long work started from Slack (a scan), which a stopping server waits for. */
-  inFlight: InFlight;
+  /** Writes triage decisions back to Security Hub through the remediation role. */
+  writeBack: WriteBackDeps;
+  /** Slack's clients (src/services.ts builds them when Slack is configured; the app needs them). */
+  slack: SlackClients | undefined;
 }
 
-/** Bolt's logger interface, backed by Warden's pino logger. */
-function boltLogger(log: Logger) {
-  const child = log.child({ mod: 'slack.bolt' });
-  let level = LogLevel.INFO;
-  return {
-    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
-    setLevel: (l: typeof level) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
+/**
+ * What handlers get: the app's dependencies, Slack's Web API client (token and SLACK_API_URL applied;
+ * failed calls name their method) and user directory, and Slack's settings.
+ */
+export interface HandlerDeps extends Omit<SlackDeps, 'slack'>, SlackClients {
+  slackConfig: SlackConfig;
+  /** Long work started from Slack (a scan), which a stopping server waits for. */
+  inFlight: InFlight;
 }
 
 /**
  * Builds Warden's Slack app: HTTP mode on `/slack/events` (signature and staleness checked by Bolt),
  * or Socket Mode when SLACK_APP_TOKEN is set; `/healthz` reports the database's state either way.
- * The slash commands (commands/) are handed in by the caller. Returns the app and what its handlers share (the Web API client, the user directory, the roles),
- * which the scheduler uses too.
+ * The slash commands (commands/) are handed in by the caller. Returns the app and what its handlers share.
  */
 export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, deps: HandlerDeps) => void) {
-  const { slack, log } = deps;
+  const { log } = deps;
+  const slack = deps.config.slack;
+  if (!slack || !deps.slack)
+    throw new WardenError(
+      'config',
+      'the Slack app needs the Slack settings (SLACK_BOT_TOKEN and a signing secret or app token)',
+    );
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -80,7 +72,7 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
     },
   };
   // Handlers use Warden's own client (same token and URL), whose failures name the method called.
-  const web = slackWebClient(slack, boltLogger(log));
+  const { web, directory } = deps.slack;
   const common = {
     token: slack.botToken,
     // The error handler gets the request's body: who asked, and where to answer them.
@@ -111,12 +103,12 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
     const database = databaseTarget(deps.config.database.url);
     await reportHandlerFailure({ web, slack, log, error, body, ...(database ? { database } : {}) });
   });
+  const { slack: _clients, ...services } = deps;
   const handlerDeps: HandlerDeps = {
-    ...deps,
-    directory: new SlackDirectory(web),
+    ...services,
     web,
-    writeBack: { ...deps, roles: writeBackRoles(deps.clients, deps.config) },
-    auditRoles: new AssumedRoles(deps.clients.sts(), auditRoleSpec(deps.config.aws.auditRole)),
+    directory,
+    slackConfig: slack,
     inFlight: new InFlight(),
   };
   registerCommands(app, handlerDeps);

@@ -1,6 +1,8 @@
-import { webApi } from '@slack/bolt';
+import { LogLevel, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
+import type { Logger } from '../log.js';
 import { FAILED_METHOD } from './failures.js';
+import { SlackDirectory } from './identity.js';
 
 /**
  * The Web API client Warden's handlers, jobs and commands use: Slack's own, with SLACK_API_URL
@@ -22,9 +24,34 @@ export class WardenWebClient extends webApi.WebClient {
   }
 }
 
-export function slackWebClient(slack: SlackConfig, logger?: webApi.Logger): WardenWebClient {
-  return new WardenWebClient(slack.botToken, {
+/** What Warden holds of Slack: the Web API client and the user directory built on it. */
+export interface SlackClients {
+  web: webApi.WebClient;
+  directory: SlackDirectory;
+}
+
+/** Slack's clients for a runtime, logging through Warden's logger. */
+export function slackClients(slack: SlackConfig, log: Logger): SlackClients {
+  const web = new WardenWebClient(slack.botToken, {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-    ...(logger ? { logger } : {}),
+    logger: boltLogger(log),
   });
+  return { web, directory: new SlackDirectory(web) };
+}
+
+/** Bolt's (and the Web API client's) logger interface, backed by Warden's pino logger. */
+export function boltLogger(log: Logger): webApi.Logger {
+  const child = log.child({ mod: 'slack.bolt' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
 }

@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { DataDirLocked } from '../../src/db/folder-lock.js';
 import { createLogger } from '../../src/log.js';
+import { runtimeOn } from '../../src/runtime.js';
+import { servicesOn } from '../../src/services.js';
 import { createSlackApp, startSlackApp } from '../../src/slack/app.js';
 import { freePort, runCli } from '../support/cli.js';
 import { openEmptyDatabase } from '../support/database.js';
@@ -139,7 +141,10 @@ test('/healthz answers unhealthy (503) without the database’s reason, which go
   );
   const clients = new AwsClients({ maxAttempts: 1, maxSockets: 1 });
   const log = createLogger('warn', { write: (l: string) => lines.push(l) });
-  const { app } = createSlackApp({ config, slack: config.slack!, db: db.db, log, clients }, registerCommands);
+  const { app } = createSlackApp(
+    servicesOn(runtimeOn(config, db.db, { log }), { clients }),
+    registerCommands,
+  );
   try {
     const port = await startSlackApp(app, 0);
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);

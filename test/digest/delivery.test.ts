@@ -3,16 +3,16 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { dailyDigestJob } from '../../jobs/daily-digest.js';
 import { weeklyDigestJob } from '../../jobs/weekly-digest.js';
 import { AwsClients } from '../../src/aws/clients.js';
-import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { NO_SCAN_YET } from '../../src/db/scans.js';
 import { digestsSent, postureSnapshots, scans } from '../../src/db/schema.js';
 import { deliverDigest } from '../../src/digest/deliver.js';
 import { createLogger } from '../../src/log.js';
+import { runtimeOn } from '../../src/runtime.js';
 import type { JobDeps } from '../../src/schedule/job.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
+import { servicesOn } from '../../src/services.js';
 import { SlackDirectory } from '../../src/slack/identity.js';
-import { writeBackRoles } from '../../src/workflow/securityhub-sync.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { blockKitProblem, channelIdOf, FakeSlack } from '../support/fake-slack.js';
 import { seedAccounts, seedFinding } from '../support/seed.js';
@@ -68,16 +68,8 @@ beforeAll(async () => {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
   });
-  deps = {
-    db: t.db,
-    config,
-    log: createLogger('silent'),
-    clients,
-    slack: { web, directory: new SlackDirectory(web) },
-    writeBack: { db: t.db, config, clients, roles: writeBackRoles(clients, config) },
-    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
-    signal: new AbortController().signal,
-  };
+  const services = await servicesOn(runtimeOn(config, t.db, { log: createLogger('silent') }), { clients });
+  deps = { ...services, slack: { web, directory: new SlackDirectory(web) } };
 });
 afterAll(async () => {
   clients.destroy();
@@ -108,9 +100,9 @@ test('before any scan has completed, both digests wait: nothing is sent and no p
 });
 
 test('the weekly digest goes to the weekly channel and to each manager, with its chart (a valid 800×400 PNG) in the thread', async () => {
-  expect(await new Scheduler(deps, [weeklyDigestJob], () => MONDAY).fire(weeklyDigestJob, MONDAY)).toBe(
-    'ran',
-  );
+  expect(
+    await new Scheduler({ ...deps, now: () => MONDAY }, [weeklyDigestJob]).fire(weeklyDigestJob, MONDAY),
+  ).toBe('ran');
   for (const channel of ['#leaders', 'U0BOSS']) {
     const [post] = posts(channel);
     expect(blockKitProblem('chat.postMessage', post!.args)).toBeUndefined();
@@ -135,13 +127,17 @@ test('the weekly digest goes to the weekly channel and to each manager, with its
 
 test('after a restart the same week is not sent again, neither by catching up nor by running the job again', async () => {
   const before = slack.callsTo('chat.postMessage').length;
-  await new Scheduler(deps, [weeklyDigestJob], () => new Date(MONDAY.getTime() + 3_600_000)).catchUp();
+  await new Scheduler({ ...deps, now: () => new Date(MONDAY.getTime() + 3_600_000) }, [
+    weeklyDigestJob,
+  ]).catchUp();
   await weeklyDigestJob.run(deps, MONDAY);
   expect(slack.callsTo('chat.postMessage').length).toBe(before);
 });
 
 test('the daily digest goes to the default channel (the organization) and to each OU channel (its accounts)', async () => {
-  expect(await new Scheduler(deps, [dailyDigestJob], () => MONDAY).fire(dailyDigestJob, MONDAY)).toBe('ran');
+  expect(
+    await new Scheduler({ ...deps, now: () => MONDAY }, [dailyDigestJob]).fire(dailyDigestJob, MONDAY),
+  ).toBe('ran');
   const org = JSON.stringify(posts('#security')[0]!.args.blocks);
   const prod = JSON.stringify(posts('#prod-security')[0]!.args.blocks);
   expect(org).toContain('New critical and high findings (2)');

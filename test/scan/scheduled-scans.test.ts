@@ -3,13 +3,13 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fullScanJob } from '../../jobs/full-scan.js';
 import { scanJob } from '../../jobs/scan.js';
 import { AwsClients } from '../../src/aws/clients.js';
-import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { jobRuns, scans } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
+import { runtimeOn } from '../../src/runtime.js';
 import type { JobDeps } from '../../src/schedule/job.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
+import { servicesOn } from '../../src/services.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
-import { writeBackRoles } from '../../src/workflow/securityhub-sync.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
 // Scheduled scans. The nightly full scan that finds the hourly incremental scan still running waits for it and then
@@ -25,17 +25,8 @@ beforeAll(async () => {
   h = await scanHarness(scenario, { WARDEN_SCAN_CONCURRENCY: '2' });
   await h.scan({ full: true });
   clients = new AwsClients({ maxAttempts: 3, maxSockets: 8 });
-  deps = {
-    db: h.db.db,
-    config: h.config,
-    log: createLogger('silent'),
-    clients,
-    slack: undefined,
-    writeBack: { db: h.db.db, config: h.config, clients, roles: writeBackRoles(clients, h.config) },
-    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(h.config.aws.auditRole)),
-    signal: new AbortController().signal,
-    fullScanRetryMs: 100,
-  };
+  const runtime = runtimeOn(h.config, h.db.db, { log: createLogger('silent') });
+  deps = { ...servicesOn(runtime, { clients }), fullScanRetryMs: 100 };
 });
 afterAll(async () => {
   clients.destroy();
@@ -80,7 +71,7 @@ test('a full scan that waited too long is recorded as skipped, with why', async 
 
 test('a scheduled scan stopped with Warden (SIGTERM) is recorded cancelled: its run and its scan', async () => {
   const stop = new AbortController();
-  const scheduler = new Scheduler({ ...deps, signal: stop.signal }, [scanJob]);
+  const scheduler = new Scheduler({ ...deps, stop: stop.signal }, [scanJob]);
   scenario.faults = { ...scenario.faults, latencyMs: 60 };
   const firing = scheduler.fire(scanJob, new Date('2026-12-01T10:00:00Z'));
   await expect

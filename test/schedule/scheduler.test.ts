@@ -1,15 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
-import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { postgresHandle } from '../../src/db/client.js';
 import { jobRuns } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
-import type { Job, JobDeps } from '../../src/schedule/job.js';
+import { runtimeOn } from '../../src/runtime.js';
+import type { Job } from '../../src/schedule/job.js';
 import { ABANDONED_RUN_MS, Scheduler } from '../../src/schedule/scheduler.js';
 import { dayKey, isoWeekKey, previousSlot } from '../../src/schedule/slots.js';
-import { writeBackRoles } from '../../src/workflow/securityhub-sync.js';
+import { servicesOn } from '../../src/services.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../support/database.js';
 
 // Jobs run on every replica's schedule; the database lets one of them run each slot.
@@ -32,17 +32,8 @@ afterEach(async () => {
 function replica(config: Config, now?: () => Date, jobs: Job[] = []): Scheduler {
   const db = onPostgres ? postgresHandle(t.url!, { max: 2 }) : undefined;
   if (db) extraHandles.push(db);
-  const deps: JobDeps = {
-    db: db?.db ?? t.db,
-    config,
-    log: createLogger('silent'),
-    clients,
-    slack: undefined,
-    writeBack: { db: t.db, config, clients, roles: writeBackRoles(clients, config) },
-    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
-    signal: new AbortController().signal,
-  };
-  return new Scheduler(deps, jobs, now);
+  const runtime = runtimeOn(config, db?.db ?? t.db, { log: createLogger('silent'), ...(now ? { now } : {}) });
+  return new Scheduler(servicesOn(runtime, { clients }), jobs);
 }
 
 /** A job that counts its runs (and can be made to hang or fail). */

@@ -3,6 +3,8 @@ import { AwsClients } from '../../src/aws/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { runtimeOn } from '../../src/runtime.js';
+import { servicesOn } from '../../src/services.js';
 import { createSlackApp, startSlackApp } from '../../src/slack/app.js';
 import { blockKitProblem, FakeSlack, type Refusal } from './fake-slack.js';
 import { postToSlackEndpoint } from './signed-request.js';
@@ -71,16 +73,8 @@ export async function slackHarness(
     { requireSlack: true },
   );
   const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: 16 });
-  const { app } = createSlackApp(
-    {
-      config,
-      slack: config.slack!,
-      db,
-      log: options.log ?? createLogger('silent'),
-      clients,
-    },
-    registerCommands,
-  );
+  const runtime = runtimeOn(config, db, { log: options.log ?? createLogger('silent') });
+  const { app } = createSlackApp(servicesOn(runtime, { clients }), registerCommands);
   const base = `http://127.0.0.1:${await startSlackApp(app, 0)}`;
   const endpoint = `${base}/slack/events`;
   const user = (id: string) => ({ id, username: id.toLowerCase(), team_id: 'T0TEST' });

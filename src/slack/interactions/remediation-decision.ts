@@ -123,7 +123,7 @@ export function submitRejection(deps: HandlerDeps) {
     const metadata = readModalMetadata(view.private_metadata);
     const origin = {
       userId: body.user.id,
-      respond: respondVia(metadata?.r, deps.slack),
+      respond: respondVia(metadata?.r, deps.slackConfig),
       inHome: !metadata?.r,
     };
     if (!metadata) return tell(deps, origin, 'That form is not one Warden drew.');

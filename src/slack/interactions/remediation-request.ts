@@ -147,7 +147,7 @@ export function submitRemediationRequest(deps: HandlerDeps) {
     const reason = await takeReason(ack, view);
     if (!reason) return;
     const metadata = readModalMetadata(view.private_metadata);
-    const origin: ClickOrigin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slack) };
+    const origin: ClickOrigin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slackConfig) };
     if (!metadata) return tell(deps, origin, 'That form is not one Warden drew; nothing was requested.');
     const allowed = await findingFor(deps, origin, metadata.id, REQUEST);
     if (!allowed) return;

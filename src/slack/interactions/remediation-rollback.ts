@@ -29,7 +29,7 @@ export function submitRollback(deps: HandlerDeps) {
     const reason = await takeReason(ack, view);
     if (!reason) return;
     const metadata = readModalMetadata(view.private_metadata);
-    const origin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slack) };
+    const origin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slackConfig) };
     const original = metadata ? await requestById(deps.db, metadata.id) : undefined;
     if (!original) return tell(deps, origin, 'That form does not name a Warden remediation request.');
     const allowed = await findingFor(

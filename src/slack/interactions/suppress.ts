@@ -42,7 +42,7 @@ export function openSuppressModal(deps: HandlerDeps) {
         finding: finding!,
         maxDays: deps.config.policy.suppression.maxDays,
         metadata: JSON.stringify(metadata),
-        now: new Date(),
+        now: deps.now(),
       }),
     });
   };
@@ -61,7 +61,7 @@ export function submitSuppression(deps: HandlerDeps) {
     const reason = values[SUPPRESS_FIELDS.reason]?.value?.value ?? '';
     const date = values[SUPPRESS_FIELDS.expiry]?.value?.selected_date ?? '';
     const expiresAt = new Date(DATE.test(date) ? `${date}T00:00:00Z` : Number.NaN);
-    const now = new Date();
+    const now = deps.now();
     const maxDays = deps.config.policy.suppression.maxDays;
     const problems = validateSuppression({ reason, expiresAt, maxDays, now });
     if (problems.length) {
@@ -84,7 +84,7 @@ export function submitSuppression(deps: HandlerDeps) {
     }
     await actOnFinding(
       deps,
-      { userId: body.user.id, respond: respondVia(metadata.r, deps.slack) },
+      { userId: body.user.id, respond: respondVia(metadata.r, deps.slackConfig) },
       { blockId: String(metadata.b ?? ''), attempted: 'suppress' },
       async ({ finding, who }) => ({
         ...(await suppress(deps.db, {

@@ -1,0 +1,46 @@
+import { AwsClients, type AwsTarget } from './aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
+import type { Runtime } from './runtime.js';
+import { type SlackClients, slackClients } from './slack/web-client.js';
+import { type WriteBackDeps, writeBackRoles } from './workflow/securityhub-sync.js';
+
+/** A runtime that also reaches AWS and, when configured, Slack. */
+export interface Services extends Runtime {
+  clients: AwsClients;
+  /** The read-only audit role, assumed per account and cached: remediation plans are read and verified with it. */
+  auditRoles: AssumedRoles;
+  /** Writes triage decisions back to Security Hub through the remediation role. */
+  writeBack: WriteBackDeps;
+  /** The Web API client and the user directory; undefined when Slack is not configured. */
+  slack: SlackClients | undefined;
+}
+
+export interface ServiceOptions {
+  /** Where AWS is and who Warden is, as values (the demo's simulator); default: the SDK's standard configuration. */
+  target?: AwsTarget;
+}
+
+/**
+ * Adds AWS and Slack to a runtime: one pool of AWS clients (whoever asked destroys them), the audit and
+ * remediation roles on them, and Slack's Web API client and user directory when Slack is configured.
+ */
+export function servicesOn(
+  runtime: Runtime,
+  options: ServiceOptions & { clients?: AwsClients } = {},
+): Services {
+  const { config, db } = runtime;
+  const clients =
+    options.clients ??
+    new AwsClients({
+      maxAttempts: config.aws.scan.maxAttempts,
+      maxSockets: config.aws.scan.concurrency * 2,
+      ...(options.target ? { target: options.target } : {}),
+    });
+  return {
+    ...runtime,
+    clients,
+    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
+    writeBack: { db, config, clients, roles: writeBackRoles(clients, config) },
+    slack: config.slack ? slackClients(config.slack, runtime.log) : undefined,
+  };
+}
