@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
+// The production build (npm run build), as the image runs it.
+const MAIN = path.join(ROOT, 'dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 // Each process reports its own peak RSS as it exits (kilobytes, from getrusage).
 const PEAK = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\npeak-rss-kb="+process.resourceUsage().maxRSS+"\\n"))`;
