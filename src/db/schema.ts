@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -351,7 +352,7 @@ export const digestsSent = pgTable(
     channel: text('channel').notNull(),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     /** What is sent (text and blocks), kept so that a retry sends the same digest. */
-    message: jsonb('message').$type<{ text: string; blocks: unknown[] }>(),
+    message: jsonb('message').$type<{ text: string; blocks: KnownBlock[] }>(),
     /** The chart image (PNG, base64) uploaded in the digest's thread, if any. */
     chart: text('chart'),
     /** Where the message landed (a DM's channel id when `channel` names a person) and its ts. */

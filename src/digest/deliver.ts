@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type DigestSent, digestsSent } from '../db/schema.js';
@@ -6,7 +7,7 @@ import { type DigestSent, digestsSent } from '../db/schema.js';
 /** What one delivery sends: the message, and a chart posted in its thread. */
 export interface DigestMessage {
   text: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
   chart?: { png: Buffer; filename: string; title: string };
 }
 
@@ -73,7 +74,7 @@ async function send(
         const posted = await web.chat.postMessage({
           channel: current.channel,
           text: current.message!.text,
-          blocks: current.message!.blocks as never,
+          blocks: current.message!.blocks,
         });
         messageTs = posted.ts!;
         postedChannel = posted.channel ?? current.channel;

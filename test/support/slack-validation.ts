@@ -156,8 +156,9 @@ export function blockProblems(blocks: Json[], base: string, max: number): string
 }
 
 /** What Slack says of a modal or Home tab view, or nothing when it would take it. */
-export function viewProblems(method: string, view: Json | undefined): string[] {
-  if (!view || typeof view !== 'object') return [err('must provide an object', '/view')];
+export function viewProblems(method: string, given: object | undefined): string[] {
+  if (!given || typeof given !== 'object') return [err('must provide an object', '/view')];
+  const view = given as Json;
   const out: string[] = [];
   const blocks = (view.blocks as Json[] | undefined) ?? [];
   if (method === 'views.publish' && view.type !== 'home')

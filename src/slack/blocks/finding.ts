@@ -1,6 +1,17 @@
+import type { ActionsBlockElement, UsersSelect } from '@slack/types';
 import type { FindingSummary } from '../../posture/findings-list.js';
 import { BLOCK_KIT } from '../limits.js';
-import { actorText, type Block, clip, escapeMrkdwn, section, slackDate } from './text.js';
+import {
+  actions,
+  actorText,
+  type Block,
+  button,
+  clip,
+  escapeMrkdwn,
+  plainText,
+  section,
+  slackDate,
+} from './text.js';
 
 /**
  * Where a finding is shown, so that a click can draw the same message again with the finding's new
@@ -87,37 +98,30 @@ function stateLines(f: FindingSummary): string[] {
   return lines;
 }
 
-const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
-  type: 'button',
-  text: { type: 'plain_text', text },
-  action_id: actionId,
-  ...(style ? { style } : {}),
-});
-
 /** The buttons a finding in this state offers (each handler checks the state and permission again). */
-function actionsFor(f: ShownFinding) {
+function actionsFor(f: ShownFinding): ActionsBlockElement[] {
   const a = FINDING_ACTIONS;
   const triage =
     f.status === 'open'
-      ? [button('Acknowledge', a.acknowledge, 'primary'), button('Suppress…', a.suppress)]
+      ? [button('Acknowledge', a.acknowledge, { style: 'primary' }), button('Suppress…', a.suppress)]
       : f.status === 'acknowledged'
         ? [button('Reopen', a.reopen), button('Suppress…', a.suppress)]
         : f.status === 'suppressed'
           ? [button('Unsuppress', a.unsuppress)]
           : [button('Reopen', a.reopen)];
-  const assign =
+  const assign: UsersSelect[] =
     f.status === 'resolved'
       ? []
       : [
           {
             type: 'users_select',
             action_id: a.assign,
-            placeholder: { type: 'plain_text', text: 'Assign to…' },
+            placeholder: plainText('Assign to…'),
             ...(f.assignee ? { initial_user: f.assignee } : {}),
           },
         ];
   const remediate = f.remediable ? [button('Request remediation…', a.remediate)] : [];
-  return [...triage, ...remediate, ...assign, { ...button('AWS console', a.console), url: consoleUrl(f) }];
+  return [...triage, ...remediate, ...assign, button('AWS console', a.console, { url: consoleUrl(f) })];
 }
 
 /**
@@ -132,7 +136,7 @@ export function findingBlocks(f: ShownFinding, view: FindingView): Block[] {
     `\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
     ...stateLines(f),
   ].join('\n');
-  return [section(text), { type: 'actions', block_id: findingBlockId(f.id, view), elements: actionsFor(f) }];
+  return [section(text), actions(findingBlockId(f.id, view), actionsFor(f))];
 }
 
 const IAM_CONSOLE = 'https://console.aws.amazon.com/iam/home';

@@ -1,5 +1,5 @@
 import { findingBlocks, type ShownFinding } from './finding.js';
-import { type Block, clip, context, escapeMrkdwn, fitList, section } from './text.js';
+import { actions, type Block, button, clip, context, escapeMrkdwn, fitList, section } from './text.js';
 
 export const FINDINGS_PAGE_SIZE = 10;
 
@@ -35,21 +35,15 @@ export function findingsPage(input: {
       : `${title}: none left.`,
   );
   const tail = [
-    ...(buttons.length ? [{ type: 'actions', block_id: 'findings-pager', elements: buttons }] : []),
+    ...(buttons.length ? [actions('findings-pager', buttons)] : []),
     context('Most severe first. `/findings help` shows the filters.'),
   ];
   const view = { kind: 'findings' as const, query, offset };
   return [head, ...fitList(rows, (f) => findingBlocks(f, view), { reserved: 1 + tail.length }), ...tail];
 }
 
-function pager(text: string, actionId: string, cursor: PageCursor) {
-  return {
-    type: 'button',
-    text: { type: 'plain_text', text },
-    action_id: actionId,
-    value: JSON.stringify(cursor),
-  };
-}
+const pager = (text: string, actionId: string, cursor: PageCursor) =>
+  button(text, actionId, { value: JSON.stringify(cursor) });
 
 export const FINDINGS_USAGE =
   'Usage: `/findings [critical|high|medium|low] [account id or name] [open|acknowledged|suppressed|resolved] [mine|@user] [securityhub|iam]`\n' +

@@ -1,3 +1,4 @@
+import type { HomeView } from '@slack/types';
 import type { SeverityCounts } from '../../posture/summary.js';
 import { findingBlocks, type ShownFinding } from './finding.js';
 import { severityLine } from './posture.js';
@@ -19,7 +20,7 @@ export interface HomeInput {
 const BUDGET = { assigned: 42, accounts: 22, approvals: 24 } as const;
 
 /** The App Home tab: what is assigned to me, the posture of my accounts, what waits for my approval. */
-export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
+export function homeView(input: HomeInput): HomeView {
   const blocks: Block[] = [
     header('Warden'),
     context(`<@${input.userId}>, you are ${input.role === 'admin' ? 'an' : 'a'} *${input.role}*.`),

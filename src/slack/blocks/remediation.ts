@@ -1,12 +1,16 @@
-import { BLOCK_KIT } from '../limits.js';
+import type { Button, ConfirmationDialog, InputBlock, ModalView, PlainTextOption } from '@slack/types';
+import { BLOCK_KIT, VIEW } from '../limits.js';
 import {
+  actions,
   actorText,
   type Block,
+  button,
   clip,
   context,
   escapeMrkdwn,
   header,
   linesWithin,
+  plainText,
   section,
   slackDate,
 } from './text.js';
@@ -60,10 +64,7 @@ export interface PlaybookChoice {
   reversible: boolean;
 }
 
-const option = (p: PlaybookChoice) => ({
-  text: { type: 'plain_text' as const, text: clip(p.title, 75) },
-  value: p.id,
-});
+const option = (p: PlaybookChoice): PlainTextOption => ({ text: plainText(clip(p.title, 75)), value: p.id });
 
 /**
  * The Request remediation modal: choose a playbook, read its plan (the exact calls), give a reason.
@@ -76,7 +77,7 @@ export function requestModal(input: {
   plan: { calls: PlanLine[]; approvals: number } | { error: string } | 'loading';
   mode: 'dry-run' | 'execute';
   metadata: string;
-}) {
+}): ModalView {
   const chosen = input.playbooks.find((p) => p.id === input.selected) ?? input.playbooks[0]!;
   const { plan } = input;
   const planBlocks: Block[] =
@@ -100,14 +101,14 @@ export function requestModal(input: {
             ),
           ];
   return {
-    type: 'modal' as const,
+    type: 'modal',
     callback_id: REMEDIATION_CALLBACKS.request,
     private_metadata: input.metadata,
-    title: { type: 'plain_text' as const, text: 'Request remediation' },
+    title: plainText('Request remediation'),
     // Slack refuses a modal with input blocks and no submit, so every version has one: a submission
     // reads the plan again, and one that cannot be made is refused then, with the reason.
-    submit: { type: 'plain_text' as const, text: 'Request' },
-    close: { type: 'plain_text' as const, text: 'Cancel' },
+    submit: plainText('Request'),
+    close: plainText('Cancel'),
     blocks: [
       section(
         `*${escapeMrkdwn(clip(input.finding.title, 300))}*\n${input.finding.severity} · account \`${input.finding.accountId}\``,
@@ -116,7 +117,7 @@ export function requestModal(input: {
         type: 'input',
         block_id: REMEDIATION_FIELDS.playbook,
         dispatch_action: true,
-        label: { type: 'plain_text', text: 'Playbook' },
+        label: plainText('Playbook'),
         element: {
           type: 'static_select',
           action_id: REMEDIATION_ACTIONS.choosePlaybook,
@@ -129,15 +130,15 @@ export function requestModal(input: {
       ),
       ...planBlocks,
       reasonInput('Why should this be done?'),
-    ] as Block[],
+    ],
   };
 }
 
-function reasonInput(label: string): Block {
+function reasonInput(label: string): InputBlock {
   return {
     type: 'input',
     block_id: REMEDIATION_FIELDS.reason,
-    label: { type: 'plain_text', text: label },
+    label: plainText(label),
     element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000 },
   };
 }
@@ -150,14 +151,14 @@ export function reasonModal(input: {
   label: string;
   about: string;
   metadata: string;
-}) {
+}): ModalView {
   return {
-    type: 'modal' as const,
+    type: 'modal',
     callback_id: input.callbackId,
     private_metadata: input.metadata,
-    title: { type: 'plain_text' as const, text: clip(input.title, 24) },
-    submit: { type: 'plain_text' as const, text: input.submit },
-    close: { type: 'plain_text' as const, text: 'Cancel' },
+    title: plainText(clip(input.title, VIEW.title)),
+    submit: plainText(input.submit),
+    close: plainText('Cancel'),
     blocks: [section(input.about), reasonInput(input.label)],
   };
 }
@@ -213,34 +214,18 @@ function outcomeLines(r: RequestCard): string[] {
 }
 
 /** Approve (asking to confirm when the change cannot be undone) and Reject. */
-function decisionButtons(title: string, undoable: boolean) {
-  const confirm = {
-    title: { type: 'plain_text', text: 'This cannot be undone' },
-    text: {
-      type: 'plain_text',
-      text: clip(`Approve ${title}? It cannot be rolled back.`, BLOCK_KIT.confirmText),
-    },
-    confirm: { type: 'plain_text', text: 'Approve' },
-    deny: { type: 'plain_text', text: 'Cancel' },
+function decisionButtons(title: string, undoable: boolean): Button[] {
+  const confirm: ConfirmationDialog = {
+    title: plainText('This cannot be undone'),
+    text: plainText(clip(`Approve ${title}? It cannot be rolled back.`, BLOCK_KIT.confirmText)),
+    confirm: plainText('Approve'),
+    deny: plainText('Cancel'),
   };
   return [
-    button('Approve', REMEDIATION_ACTIONS.approve, 'primary', undoable ? undefined : confirm),
-    button('Reject…', REMEDIATION_ACTIONS.reject, 'danger'),
+    button('Approve', REMEDIATION_ACTIONS.approve, { style: 'primary', ...(undoable ? {} : { confirm }) }),
+    button('Reject…', REMEDIATION_ACTIONS.reject, { style: 'danger' }),
   ];
 }
-
-const button = (
-  text: string,
-  actionId: string,
-  style?: 'primary' | 'danger',
-  confirm?: Record<string, unknown>,
-) => ({
-  type: 'button',
-  text: { type: 'plain_text', text },
-  action_id: actionId,
-  ...(style ? { style } : {}),
-  ...(confirm ? { confirm } : {}),
-});
 
 /** One request: what, on which finding, why, the plan, where it stands; Approve / Reject while pending, Roll back after. */
 export function requestCard(r: RequestCard): Block[] {
@@ -263,7 +248,7 @@ export function requestCard(r: RequestCard): Block[] {
     ),
     section(`*Plan*\n${planText(r.plan)}`),
     section(outcomeLines(r).join('\n')),
-    ...(elements.length ? [{ type: 'actions', block_id: requestBlockId(r.id), elements }] : []),
+    ...(elements.length ? [actions(requestBlockId(r.id), elements)] : []),
   ];
 }
 
@@ -289,10 +274,6 @@ export function approvalItemBlocks(r: ApprovalItem): Block[] {
       `*#${r.id} ${escapeMrkdwn(r.playbookTitle)}*${r.reversible ? '' : ' :warning: cannot be undone'} on _${escapeMrkdwn(clip(r.findingTitle, 200))}_ (${r.severity}) in ${escapeMrkdwn(r.accountName ?? r.accountId)} \`${r.accountId}\`\n` +
         `Requested by ${actorText(r.requestedBy)} · ${r.approvals} of ${r.requiredApprovals} approvals · expires ${slackDate(r.expiresAt)}`,
     ),
-    {
-      type: 'actions',
-      block_id: requestBlockId(r.id),
-      elements: decisionButtons(r.playbookTitle, r.reversible),
-    },
+    actions(requestBlockId(r.id), decisionButtons(r.playbookTitle, r.reversible)),
   ];
 }

@@ -1,5 +1,6 @@
+import type { ModalView } from '@slack/types';
 import type { FindingSummary } from '../../posture/findings-list.js';
-import { type Block, clip, escapeMrkdwn, section } from './text.js';
+import { type Block, clip, escapeMrkdwn, plainText, section } from './text.js';
 
 export const SUPPRESS_CALLBACK = 'suppress-finding';
 /** The modal's input blocks, named so a submission's errors land on the right field. */
@@ -18,7 +19,7 @@ export function suppressModal(input: {
   maxDays: number;
   metadata: string;
   now: Date;
-}) {
+}): ModalView {
   const { finding, maxDays, now } = input;
   const blocks: Block[] = [
     section(
@@ -27,23 +28,20 @@ export function suppressModal(input: {
     {
       type: 'input',
       block_id: SUPPRESS_FIELDS.reason,
-      label: { type: 'plain_text', text: 'Why is this acceptable for now?' },
+      label: plainText('Why is this acceptable for now?'),
       element: {
         type: 'plain_text_input',
         action_id: 'value',
         multiline: true,
         max_length: SUPPRESS_REASON_MAX,
-        placeholder: { type: 'plain_text', text: 'Accepted risk, compensating control, fix scheduled…' },
+        placeholder: plainText('Accepted risk, compensating control, fix scheduled…'),
       },
     },
     {
       type: 'input',
       block_id: SUPPRESS_FIELDS.expiry,
-      label: { type: 'plain_text', text: 'Suppressed until' },
-      hint: {
-        type: 'plain_text',
-        text: `At most ${maxDays} days from today. The finding reopens at 00:00 UTC on this date.`,
-      },
+      label: plainText('Suppressed until'),
+      hint: plainText(`At most ${maxDays} days from today. The finding reopens at 00:00 UTC on this date.`),
       element: {
         type: 'datepicker',
         action_id: 'value',
@@ -52,12 +50,12 @@ export function suppressModal(input: {
     },
   ];
   return {
-    type: 'modal' as const,
+    type: 'modal',
     callback_id: SUPPRESS_CALLBACK,
     private_metadata: input.metadata,
-    title: { type: 'plain_text' as const, text: 'Suppress finding' },
-    submit: { type: 'plain_text' as const, text: 'Suppress' },
-    close: { type: 'plain_text' as const, text: 'Cancel' },
+    title: plainText('Suppress finding'),
+    submit: plainText('Suppress'),
+    close: plainText('Cancel'),
     blocks,
   };
 }

@@ -1,3 +1,15 @@
+import type {
+  ActionsBlock,
+  ActionsBlockElement,
+  Button,
+  ConfirmationDialog,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  KnownBlock,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
 import { BLOCK_KIT } from '../limits.js';
 
 /** Cuts `text` to at most `max` characters, ending with an ellipsis when cut. */
@@ -11,27 +23,43 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export type Block = Record<string, unknown> & { type: string };
+/** A Block Kit block in a message, modal or Home tab, as @slack/types defines them. */
+export type Block = KnownBlock;
 
-export const header = (text: string): Block => ({
+export const header = (text: string): HeaderBlock => ({
   type: 'header',
   text: { type: 'plain_text', text: clip(text, BLOCK_KIT.headerText), emoji: true },
 });
 
-export const section = (mrkdwn: string, extra: Record<string, unknown> = {}): Block => ({
+export const section = (mrkdwn: string, extra: Omit<SectionBlock, 'type' | 'text'> = {}): SectionBlock => ({
   type: 'section',
   text: { type: 'mrkdwn', text: clip(mrkdwn, BLOCK_KIT.sectionText) },
   ...extra,
 });
 
-export const context = (...items: string[]): Block => ({
+export const context = (...items: string[]): ContextBlock => ({
   type: 'context',
   elements: items
     .slice(0, BLOCK_KIT.contextElements)
     .map((text) => ({ type: 'mrkdwn', text: clip(text, BLOCK_KIT.sectionText) })),
 });
 
-export const divider = (): Block => ({ type: 'divider' });
+export const divider = (): DividerBlock => ({ type: 'divider' });
+
+export const plainText = (text: string): PlainTextElement => ({ type: 'plain_text', text });
+
+/** A button: a value travels back with the click, a URL opens in the browser, a confirmation asks first. */
+export const button = (
+  text: string,
+  actionId: string,
+  options: { style?: 'primary' | 'danger'; value?: string; url?: string; confirm?: ConfirmationDialog } = {},
+): Button => ({ type: 'button', text: plainText(text), action_id: actionId, ...options });
+
+export const actions = (blockId: string, elements: ActionsBlockElement[]): ActionsBlock => ({
+  type: 'actions',
+  block_id: blockId,
+  elements,
+});
 
 /**
  * Fits a list of items into a message's block budget: as many item blocks as fit (each item may
