@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
+import { auditEventPages } from '../db/audit-events.js';
 import type { Database } from '../db/client.js';
 import type { AuditEvent } from '../db/schema.js';
-import { readAuditPages } from './trail.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -33,7 +33,7 @@ export async function exportAudit(
 ): Promise<number> {
   let count = 0;
   if (options.format === 'csv') await write(stringify([CSV_COLUMNS]));
-  for await (const page of readAuditPages(db, options.since ? { since: options.since } : {})) {
+  for await (const page of auditEventPages(db, options.since ? { since: options.since } : {})) {
     const records = page.map(exportRecord);
     if (options.format === 'jsonl') {
       await write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));

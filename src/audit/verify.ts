@@ -1,6 +1,6 @@
+import { auditEventPages } from '../db/audit-events.js';
 import type { Database } from '../db/client.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
-import { readAuditPages } from './trail.js';
 
 export type VerifyResult =
   | { ok: true; count: number; head: string }
@@ -15,7 +15,7 @@ export async function verifyAuditChain(db: Database): Promise<VerifyResult> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
-  for await (const page of readAuditPages(db)) {
+  for await (const page of auditEventPages(db)) {
     for (const e of page) {
       const broken = (reason: string): VerifyResult => ({ ok: false, count, brokenSeq: e.seq, reason });
       if (e.seq !== expectedSeq) {

@@ -321,6 +321,7 @@ export const auditEvents = pgTable('audit_events', {
   hash: text('hash').notNull(),
 });
 export type AuditEvent = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = typeof auditEvents.$inferInsert;
 
 // ── Jobs, digests, trends ───────────────────────────────────────────────────────────────────────
 
@@ -391,6 +392,7 @@ export const postureSnapshots = pgTable(
   (t) => [index('posture_snapshots_account_idx').on(t.accountId, t.takenAt)],
 );
 export type PostureSnapshot = typeof postureSnapshots.$inferSelect;
+export type NewPostureSnapshot = typeof postureSnapshots.$inferInsert;
 
 /**
  * Where each collector's last successful sync started, per scope: `<account>|<region>` in per-account

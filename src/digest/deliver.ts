@@ -1,8 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { type DigestSent, digestsSent } from '../db/schema.js';
+import { deliveryRow, recordAttempt, recordPosted, unsentDeliveries } from '../db/digests-sent.js';
+import type { DigestSent } from '../db/schema.js';
 
 /** What one delivery sends: the message, and a chart posted in its thread. */
 export interface DigestMessage {
@@ -30,27 +30,17 @@ export async function deliverDigest(
   d: { kind: 'daily' | 'weekly'; period: string; channel: string; message: DigestMessage },
   delaysMs: readonly number[] = DELIVERY_RETRY_DELAYS_MS,
 ): Promise<DigestSent> {
-  const stored = { text: d.message.text, blocks: d.message.blocks };
-  await db
-    .insert(digestsSent)
-    .values({
-      kind: d.kind,
-      period: d.period,
-      channel: d.channel,
-      message: stored,
-      chart: d.message.chart ? d.message.chart.png.toString('base64') : null,
-    })
-    .onConflictDoNothing();
-  const [row] = await db
-    .select()
-    .from(digestsSent)
-    .where(
-      and(eq(digestsSent.kind, d.kind), eq(digestsSent.period, d.period), eq(digestsSent.channel, d.channel)),
-    );
+  const row = await deliveryRow(db, {
+    kind: d.kind,
+    period: d.period,
+    channel: d.channel,
+    message: { text: d.message.text, blocks: d.message.blocks },
+    chart: d.message.chart ? d.message.chart.png.toString('base64') : null,
+  });
   return send(
     db,
     web,
-    row!,
+    row,
     d.message.chart?.filename ?? `${d.kind}-${d.period}.png`,
     d.message.chart?.title,
     delaysMs,
@@ -78,8 +68,7 @@ async function send(
         });
         messageTs = posted.ts!;
         postedChannel = posted.channel ?? current.channel;
-        // Recorded at once: a retry after this point posts the chart only, never the message again.
-        await db.update(digestsSent).set({ messageTs, postedChannel }).where(eq(digestsSent.id, current.id));
+        await recordPosted(db, current.id, { messageTs, postedChannel });
       }
       if (current.chart) {
         await web.files.uploadV2({
@@ -90,26 +79,10 @@ async function send(
           ...(title ? { title } : {}),
         });
       }
-      current = (
-        await db
-          .update(digestsSent)
-          .set({ status: 'sent', sentAt: new Date(), attempts: current.attempts + 1, error: null })
-          .where(eq(digestsSent.id, current.id))
-          .returning()
-      )[0]!;
+      current = await recordAttempt(db, current, { sentAt: new Date() });
     } catch (err) {
       const e = err as { data?: { error?: string }; message?: string };
-      current = (
-        await db
-          .update(digestsSent)
-          .set({
-            status: 'failed',
-            attempts: current.attempts + 1,
-            error: e.data?.error ?? e.message ?? String(err),
-          })
-          .where(eq(digestsSent.id, current.id))
-          .returning()
-      )[0]!;
+      current = await recordAttempt(db, current, { error: e.data?.error ?? e.message ?? String(err) });
       if (attempt >= delaysMs.length) return current;
       await sleep(delaysMs[attempt]!);
     }
@@ -125,17 +98,8 @@ export async function retryFailedDeliveries(
   now: Date,
   days = 7,
 ): Promise<DigestSent[]> {
-  const rows = await db
-    .select()
-    .from(digestsSent)
-    .where(
-      and(
-        eq(digestsSent.kind, kind),
-        inArray(digestsSent.status, ['pending', 'failed']),
-        gte(digestsSent.createdAt, new Date(now.getTime() - days * 86_400_000)),
-        lt(digestsSent.attempts, MAX_DELIVERY_ATTEMPTS),
-      ),
-    );
+  const since = new Date(now.getTime() - days * 86_400_000);
+  const rows = await unsentDeliveries(db, kind, since, MAX_DELIVERY_ATTEMPTS);
   const out: DigestSent[] = [];
   for (const row of rows) out.push(await send(db, web, row, `${kind}-${row.period}.png`, undefined, []));
   return out;

@@ -1,6 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { accounts, findings, postureSnapshots } from '../db/schema.js';
+import { insertPostureSnapshots } from '../db/posture-snapshots.js';
+import { accounts, findings } from '../db/schema.js';
 import { accountScore } from './score.js';
 import { isOpen, noFindings, severityCountColumns, toSeverityCounts } from './summary.js';
 
@@ -41,6 +42,5 @@ export async function snapshotPosture(
       openInformational: c?.informational ?? 0,
     };
   });
-  for (let i = 0; i < values.length; i += 500)
-    await db.insert(postureSnapshots).values(values.slice(i, i + 500));
+  await insertPostureSnapshots(db, values);
 }
