@@ -7,7 +7,11 @@ import {
   UpdateAccessKeyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchUpdateFindingsCommand,
+  type BatchUpdateFindingsCommandInput,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 
 /**
  * The AWS calls a remediation may make, and the one way they are made. A playbook's plan is a list
@@ -26,6 +30,8 @@ const IAM_CALLS = {
 const SECURITY_HUB_CALLS = { BatchUpdateFindings: BatchUpdateFindingsCommand } as const;
 
 export type IamOperation = keyof typeof IAM_CALLS;
+/** Any IAM command, as the client's send() takes one whose operation is known only at run time. */
+type AnyIamCommand = Parameters<IAMClient['send']>[0];
 export type SecurityHubOperation = keyof typeof SECURITY_HUB_CALLS;
 
 /** One AWS call, exactly as it will be sent: shown before approval, audited when made. */
@@ -61,12 +67,15 @@ export async function sendPlannedCall(
 ): Promise<unknown> {
   try {
     if (call.service === 'iam') {
-      const Command = IAM_CALLS[call.operation] as unknown as new (input: unknown) => never;
+      // The plan's parameters were written by the playbook for this operation; the SDK checks them again.
+      const Command = IAM_CALLS[call.operation] as unknown as new (input: object) => AnyIamCommand;
       return await clients.iam().send(new Command(call.params));
     }
     const out = await clients
       .securityHub()
-      .send(new SECURITY_HUB_CALLS[call.operation](call.params as never));
+      .send(
+        new SECURITY_HUB_CALLS[call.operation](call.params as unknown as BatchUpdateFindingsCommandInput),
+      );
     const refused = out.UnprocessedFindings ?? [];
     if (refused.length > 0) {
       const first = refused[0]!;

@@ -75,7 +75,7 @@ export async function scoreChart(
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, size.width, size.height);
   // Skia's context implements what Chart.js draws with; the DOM type is not in Node's lib.
-  const chart = new Chart(context as never, scoreChartConfig(f));
+  const chart = new Chart(context, scoreChartConfig(f));
   try {
     return Buffer.from(await canvas.encode('png'));
   } finally {
