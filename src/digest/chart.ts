@@ -74,7 +74,7 @@ export async function scoreChart(
   const context = canvas.getContext('2d');
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, size.width, size.height);
-  // Skia's context implements what Chart.js draws with; the DOM type is not in Node's lib.
+  // Skia's context implements what Chart.js draws with.
   const chart = new Chart(context, scoreChartConfig(f));
   try {
     return Buffer.from(await canvas.encode('png'));
