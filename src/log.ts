@@ -1,33 +1,23 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from './config.js';
+import { redactSecrets } from './secrets.js';
 
 export type { Logger };
-
-/**
- * Field paths pino masks in every line, should a secret ever reach a log call. Config values are
- * logged only through describeConfig(), which never includes them in the first place.
- */
-const REDACT_PATHS = [
-  '*.token',
-  '*.botToken',
-  '*.appToken',
-  '*.signingSecret',
-  '*.password',
-  '*.secretAccessKey',
-  '*.SecretAccessKey',
-  '*.sessionToken',
-  '*.SessionToken',
-  'headers.authorization',
-  'headers["x-slack-signature"]',
-];
 
 /** The root logger; modules take `log.child({ mod: 'collect.securityhub' })`. Logs go to stderr. */
 export function createLogger(
   level: LogLevel,
   destination: DestinationStream = pino.destination({ dest: 2, sync: true }),
 ): Logger {
+  // Should a secret ever reach a log call, it is masked at any depth, in the line as written: its
+  // fields, a child logger's bindings, an error's own properties. Config values are logged only
+  // through describeConfig(), which never includes them in the first place.
   return pino(
-    { level, base: { app: 'warden' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    {
+      level,
+      base: { app: 'warden' },
+      hooks: { streamWrite: (line) => `${JSON.stringify(redactSecrets(JSON.parse(line)))}\n` },
+    },
     destination,
   );
 }

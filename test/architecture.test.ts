@@ -14,12 +14,13 @@ const ALLOWED: Record<string, string[]> = {
   'src/domain': [],
   'src/findings': [],
   'src/config': ['src/findings'],
-  'src/log': ['src/config'],
+  'src/secrets': [],
+  'src/log': ['src/config', 'src/secrets'],
   'src/reasons': [],
   'src/in-flight': [],
   // Storage and the outside world.
   'src/db': ['src/config', 'src/findings'],
-  'src/audit': ['src/db'],
+  'src/audit': ['src/db', 'src/secrets'],
   'src/aws': [],
   'src/collect': ['src/aws', 'src/config', 'src/findings'],
   // The simulator shares only AWS's published facts with Warden (and the policies it enforces).
