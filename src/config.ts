@@ -183,13 +183,16 @@ const cron = (fallback: string) =>
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
+const postgresUrl = optionalText.pipe(
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+);
+
 const envSchema = z.object({
-  DATABASE_URL: optionalText.pipe(
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
-      .optional(),
-  ),
+  DATABASE_URL: postgresUrl,
+  WARDEN_MIGRATION_DATABASE_URL: postgresUrl,
   WARDEN_DATA_DIR: optionalText.transform((v) => v ?? DEFAULTS.WARDEN_DATA_DIR),
   WARDEN_POLICY_FILE: optionalText,
   PORT: optionalText.pipe(
@@ -323,8 +326,16 @@ export interface ScheduleConfig {
   cron: { scan: string; fullScan: string; dailyDigest: string; weeklyDigest: string; expiry: string };
 }
 
+export interface DatabaseConfig {
+  /** PostgreSQL as Warden's runtime role; unset: the embedded database in `dataDir`. */
+  url: string | undefined;
+  /** PostgreSQL as the schema's owner, for migrations (and granting the runtime role); unset: migrate only with `warden migrate`. */
+  migrationUrl?: string | undefined;
+  dataDir: string;
+}
+
 export interface Config {
-  database: { url: string | undefined; dataDir: string };
+  database: DatabaseConfig;
   aws: AwsConfig;
   slack: SlackConfig | undefined;
   port: number;
@@ -419,13 +430,22 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     }
   }
 
+  if (e?.WARDEN_MIGRATION_DATABASE_URL && !e.DATABASE_URL)
+    problems.push(
+      'WARDEN_MIGRATION_DATABASE_URL: set without DATABASE_URL (the runtime role Warden runs as)',
+    );
+
   const cwd = options.cwd ?? process.cwd();
   const policy = loadPolicy(e?.WARDEN_POLICY_FILE ?? env.WARDEN_POLICY_FILE?.trim(), cwd, problems);
 
   if (problems.length > 0 || !e || !policy) throw new ConfigError(problems);
 
   return {
-    database: { url: e.DATABASE_URL, dataDir: path.resolve(cwd, e.WARDEN_DATA_DIR) },
+    database: {
+      url: e.DATABASE_URL,
+      ...(e.WARDEN_MIGRATION_DATABASE_URL ? { migrationUrl: e.WARDEN_MIGRATION_DATABASE_URL } : {}),
+      dataDir: path.resolve(cwd, e.WARDEN_DATA_DIR),
+    },
     aws: {
       auditRole: { name: e.WARDEN_AUDIT_ROLE_NAME, externalId: e.WARDEN_AUDIT_EXTERNAL_ID },
       remediationRole: {
@@ -509,7 +529,11 @@ function loadPolicy(file: string | undefined, cwd: string, problems: string[]): 
 export function describeConfig(config: Config): Record<string, unknown> {
   return {
     database: config.database.url
-      ? { driver: 'postgres', url: redactUrl(config.database.url) }
+      ? {
+          driver: 'postgres',
+          url: redactUrl(config.database.url),
+          ...(config.database.migrationUrl ? { migrationUrl: redactUrl(config.database.migrationUrl) } : {}),
+        }
       : {
           driver: 'pglite',
           dataDir: config.database.dataDir,

@@ -27,8 +27,13 @@ export interface RuntimeOptions {
   stop?: AbortSignal;
   /** Create the embedded database when there is none (default true; `warden health` only looks). */
   create?: boolean;
-  /** Apply pending migrations before the work. */
-  migrate?: boolean;
+  /**
+   * Bring the schema up to date before the work. On PostgreSQL migrations run as the schema's owner:
+   * `as-owner` (warden migrate) with WARDEN_MIGRATION_DATABASE_URL, else with DATABASE_URL taken as
+   * the owner's; `if-owner` (serve, scan, digest) only when WARDEN_MIGRATION_DATABASE_URL is set, and
+   * otherwise refuses a schema that is behind. The embedded database has one role: both apply.
+   */
+  migrate?: 'as-owner' | 'if-owner';
 }
 
 /** Opens the configured database and runs `work` with the runtime; the database is closed however the work ends. */
@@ -79,12 +84,28 @@ export function runtimeOn(
 
 async function openDatabase(config: Config, options: RuntimeOptions): Promise<DbHandle> {
   const { createDb } = await import('./db/client.js');
+  const { url, migrationUrl } = config.database;
+  const asOwner = url && options.migrate && (migrationUrl || options.migrate === 'as-owner');
+  if (asOwner) await (await import('./db/roles.js')).migrateAsOwner(migrationUrl ?? url, url);
   const handle = await createDb(config, options.create === false ? { create: false } : {});
   try {
-    if (options.migrate) await handle.migrate();
+    if (options.migrate && !url) await handle.migrate();
+    else if (options.migrate && !asOwner) await requireCurrentSchema(handle.db);
   } catch (err) {
     await handle.close();
     throw err;
   }
   return handle;
+}
+
+/** Refuses to work on a schema that is behind: on PostgreSQL only the owner migrates it. */
+async function requireCurrentSchema(db: Database): Promise<void> {
+  const [{ checkSchema }, { WardenError }] = await Promise.all([
+    import('./db/status.js'),
+    import('./errors.js'),
+  ]);
+  const status = await checkSchema(db);
+  if (status.ok) return;
+  const owner = status.behind ? ' as the schema’s owner (or set WARDEN_MIGRATION_DATABASE_URL)' : '';
+  throw new WardenError('database', `${status.detail}${owner}`);
 }

@@ -23,7 +23,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'warden-cli-scan-'));
   pg = process.env.DATABASE_URL ? await openEmptyDatabase() : undefined;
   env = {
-    ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+    ...(pg
+      ? { DATABASE_URL: pg.url!, WARDEN_MIGRATION_DATABASE_URL: pg.url! }
+      : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
     WARDEN_REGIONS: 'us-east-1',
     LOG_LEVEL: 'silent',
   };

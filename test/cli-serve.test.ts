@@ -54,7 +54,9 @@ test('warden serve migrates, answers signed Slack requests and /healthz, runs th
     ['serve'],
     {
       env: {
-        ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+        ...(pg
+          ? { DATABASE_URL: pg.url!, WARDEN_MIGRATION_DATABASE_URL: pg.url! }
+          : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
         SLACK_BOT_TOKEN: 'xoxb-serve-test',
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: slack.apiUrl,

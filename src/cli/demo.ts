@@ -41,7 +41,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       `Building ${DEMO_WEEKS} weeks of history: a full scan a week, findings fixed and new ones found in between.\n\n`,
   );
   const options = {
-    migrate: true,
+    migrate: 'as-owner' as const,
     log: fileLogger(config.logLevel, logFile),
     // Warden's clock is the simulator's, and its AWS clients point at the simulator by value.
     now: () => new Date(clock),

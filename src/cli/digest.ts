@@ -14,13 +14,13 @@ export const run: CommandModule['run'] = async (values, { config, io, wiring }) 
   if (values.chart && !(values.print && kind === 'weekly'))
     throw new UsageError('--chart goes with --print --kind weekly');
   if (values.print)
-    return withRuntime(config, { migrate: true }, async (runtime) => {
+    return withRuntime(config, { migrate: 'if-owner' }, async (runtime) => {
       io.stdout(await printDigest(runtime, kind, values.chart as string | undefined, io));
       return EXIT.ok;
     });
   const job = (await wiring.jobs()).find((j) => j.name === `${kind}-digest`);
   if (!job) throw new Error(`no ${kind}-digest job is wired in`);
-  return withServices(config, { migrate: true }, async (services) => {
+  return withServices(config, { migrate: 'if-owner' }, async (services) => {
     const result = await job.run(services, services.now());
     io.stdout(result ? `not sent: ${result.skipped}\n` : `${kind} digest sent\n`);
     return result ? EXIT.failed : EXIT.ok;

@@ -11,7 +11,7 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
   if (bad.length > 0) throw new UsageError(`--account takes 12-digit account ids (got ${bad.join(', ')})`);
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
   const logLevel = io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel;
-  const options = { migrate: true, logLevel, ...stopOf(io) };
+  const options = { migrate: 'if-owner' as const, logLevel, ...stopOf(io) };
   return withServices(config, options, async (services) => {
     const result = await scanWithProgress(services, io, {
       trigger: 'cli',

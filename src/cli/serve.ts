@@ -1,3 +1,4 @@
+import { describeGuard, trailGuard } from '../db/roles.js';
 import { withServices } from '../runtime.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
@@ -6,8 +7,19 @@ import { type CommandModule, EXIT, stopOf } from './command.js';
 
 export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
   // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
-  withServices(config, { migrate: true, ...stopOf(io) }, async (services) => {
+  withServices(config, { migrate: 'if-owner', ...stopOf(io) }, async (services) => {
     const { log, stop } = services;
+    if (config.database.url) {
+      // Warden's own role should not be able to rewrite its audit trail: say so at every start.
+      const guard = await trailGuard(services.db);
+      if (guard.problems.length) {
+        log.warn(
+          { role: guard.role, problems: guard.problems },
+          'the runtime role could rewrite the audit trail',
+        );
+        io.stderr(`warden: ${describeGuard(guard)}\n`);
+      }
+    }
     // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
     const swept = await sweepRequests(services.db);
     if (swept.stuck.length)

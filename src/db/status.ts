@@ -13,7 +13,13 @@ export function migrationCount(): number {
 }
 
 /** Whether the database answers and has every migration applied (drizzle records them in drizzle.__drizzle_migrations). */
-export async function checkSchema(db: Database): Promise<{ ok: boolean; detail: string }> {
+export async function checkSchema(
+  db: Database,
+): Promise<{
+  ok: boolean;
+  detail: string /** The database answers, but migrations are missing. */;
+  behind?: true;
+}> {
   const expected = migrationCount();
   let applied: number;
   try {
@@ -27,13 +33,17 @@ export async function checkSchema(db: Database): Promise<{ ok: boolean; detail: 
       (err as { code?: string; cause?: { code?: string } }).code ??
       (err as { cause?: { code?: string } }).cause?.code;
     if (code === '42P01' || code === '3F000')
-      return { ok: false, detail: 'no migrations applied: run `warden migrate`' };
+      return { ok: false, behind: true, detail: 'no migrations applied: run `warden migrate`' };
     return {
       ok: false,
       detail: describeDatabaseError(err) ?? `database unreachable: ${(err as Error).message}`,
     };
   }
   if (applied < expected)
-    return { ok: false, detail: `${expected - applied} migration(s) pending: run \`warden migrate\`` };
+    return {
+      ok: false,
+      behind: true,
+      detail: `${expected - applied} migration(s) pending: run \`warden migrate\``,
+    };
   return { ok: true, detail: `database up, ${applied} migrations applied` };
 }

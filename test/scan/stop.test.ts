@@ -33,7 +33,9 @@ beforeAll(async () => {
   pg = process.env.DATABASE_URL ? await openEmptyDatabase() : undefined;
   env = {
     ...sim.env,
-    ...(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
+    ...(pg
+      ? { DATABASE_URL: pg.url!, WARDEN_MIGRATION_DATABASE_URL: pg.url! }
+      : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
     WARDEN_REGIONS: 'us-east-1',
     WARDEN_SCAN_LEASE_SECONDS: String(LEASE_SECONDS),
     LOG_LEVEL: 'info',

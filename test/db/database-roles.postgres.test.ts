@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { appendAudit } from '../../src/audit/trail.js';
+import { verifyAuditChain } from '../../src/audit/verify.js';
+import { postgresHandle } from '../../src/db/client.js';
+import { runCli } from '../support/cli.js';
+import { adminSql, dropDatabase, withDatabase } from '../support/postgres-admin.js';
+
+// Two database roles: the owner migrates, Warden runs as a role that can add to the audit trail and
+// read it, and nothing else. PostgreSQL only: the embedded database has one role.
+
+const suffix = randomBytes(4).toString('hex');
+const ownerRole = `warden_owner_${suffix}`;
+const runtimeRole = `warden_app_${suffix}`;
+const database = `warden_roles_${suffix}`;
+const server = new URL(process.env.DATABASE_URL!);
+const as = (role: string, password: string) => {
+  const u = new URL(withDatabase(server.toString(), database));
+  u.username = role;
+  u.password = password;
+  return u.toString();
+};
+const ownerUrl = as(ownerRole, 'owner-pw');
+const runtimeUrl = as(runtimeRole, 'app-pw');
+const admin = adminSql(server.toString());
+let runtime: postgres.Sql;
+
+beforeAll(async () => {
+  await admin.unsafe(`create role ${ownerRole} login createrole password 'owner-pw'`);
+  await admin.unsafe(`create database ${database} owner ${ownerRole}`);
+  // The runtime role does not exist yet: `warden migrate` creates it from DATABASE_URL.
+  const migrated = await runCli(['migrate'], {
+    DATABASE_URL: runtimeUrl,
+    WARDEN_MIGRATION_DATABASE_URL: ownerUrl,
+  });
+  expect(migrated).toMatchObject({
+    code: 0,
+    stdout: `migrations applied (postgres)\nruntime role ${runtimeRole}: SELECT and INSERT on audit_events, no UPDATE, DELETE or TRUNCATE, not the owner\n`,
+  });
+  runtime = postgres(runtimeUrl, { max: 1, onnotice: () => {} });
+});
+
+afterAll(async () => {
+  await runtime?.end();
+  await dropDatabase(admin, database);
+  for (const role of [runtimeRole, ownerRole]) await admin.unsafe(`drop role if exists ${role}`);
+  await admin.end();
+});
+
+test('the runtime role appends events and verifies the chain', async () => {
+  const handle = postgresHandle(runtimeUrl, { max: 2 });
+  try {
+    for (let i = 0; i < 3; i++)
+      await appendAudit(handle.db, { actor: 'U1', action: 'test.append', subject: `n:${i}` });
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 3 });
+  } finally {
+    await handle.close();
+  }
+  expect(await runCli(['audit', 'verify'], { DATABASE_URL: runtimeUrl })).toMatchObject({ code: 0 });
+});
+
+test.each([
+  [
+    'UPDATE',
+    'update audit_events set actor = $$mallory$$ where seq = 2',
+    /permission denied for table audit_events/,
+  ],
+  ['DELETE', 'delete from audit_events where seq = 3', /permission denied for table audit_events/],
+  ['TRUNCATE', 'truncate audit_events', /permission denied for table audit_events/],
+  [
+    'disabling its trigger',
+    'alter table audit_events disable trigger all',
+    /must be owner of table audit_events/,
+  ],
+  ['dropping it', 'drop table audit_events', /must be owner of table audit_events/],
+  [
+    'switching triggers off for the session',
+    "set session_replication_role = 'replica'",
+    /permission denied to set parameter/,
+  ],
+  [
+    'taking ownership',
+    `alter table audit_events owner to ${runtimeRole}`,
+    /must be owner of table audit_events/,
+  ],
+])('the runtime role is refused %s on the audit trail', async (_what, statement, refusal) => {
+  await expect(runtime.unsafe(statement)).rejects.toThrow(refusal);
+  expect(await runtime.unsafe('select count(*)::int as n from audit_events')).toEqual([{ n: 3 }]);
+});
+
+test('the runtime role still writes Warden’s other state', async () => {
+  await runtime.unsafe(`insert into accounts (id, name, state) values ('123456789012', 'prod', 'ACTIVE')`);
+  await runtime.unsafe(`update accounts set name = 'prod-web' where id = '123456789012'`);
+  await runtime.unsafe(`delete from accounts where id = '123456789012'`);
+});
+
+test('a command run as the runtime role refuses a schema that is behind instead of migrating it', async () => {
+  const fresh = `warden_roles_fresh_${suffix}`;
+  await admin.unsafe(`create database ${fresh} owner ${ownerRole}`);
+  try {
+    const url = withDatabase(runtimeUrl, fresh);
+    const { code, stderr } = await runCli(['scan'], { DATABASE_URL: url });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'no migrations applied: run `warden migrate` as the schema’s owner (or set WARDEN_MIGRATION_DATABASE_URL)',
+    );
+  } finally {
+    await dropDatabase(admin, fresh);
+  }
+});
