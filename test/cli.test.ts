@@ -128,7 +128,7 @@ describe('warden CLI', () => {
 
     expect(await warden(['audit', 'verify'], env)).toEqual({
       code: 0,
-      stdout: `ok: 3 events, head ${events[2]!.hash}\n`,
+      stdout: `ok: 3 events, head 3:${events[2]!.hash}\n`,
       stderr: '',
     });
 

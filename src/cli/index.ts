@@ -27,9 +27,10 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./migrate.js'),
   },
   'audit verify': {
-    summary: 'check the audit trail’s hash chain from the first event to the head',
-    usage: 'warden audit verify',
-    options: {},
+    summary:
+      'check the audit trail’s hash chain (or an export’s, offline), and that published heads are still in it',
+    usage: 'warden audit verify [--expect SEQ:HASH ...] [--file EXPORT.jsonl]',
+    options: { expect: { type: 'string', multiple: true }, file: { type: 'string' } },
     load: () => import('./audit-verify.js'),
   },
   'audit export': {

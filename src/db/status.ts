@@ -13,9 +13,7 @@ export function migrationCount(): number {
 }
 
 /** Whether the database answers and has every migration applied (drizzle records them in drizzle.__drizzle_migrations). */
-export async function checkSchema(
-  db: Database,
-): Promise<{
+export async function checkSchema(db: Database): Promise<{
   ok: boolean;
   detail: string /** The database answers, but migrations are missing. */;
   behind?: true;
