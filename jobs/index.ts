@@ -1,4 +1,5 @@
 import type { Job } from '../src/schedule/job.js';
+import { auditAnchorJob } from './audit-anchor.js';
 import { dailyDigestJob } from './daily-digest.js';
 import { fullScanJob } from './full-scan.js';
 import { remediationExpiryJob } from './remediation-expiry.js';
@@ -14,4 +15,5 @@ export const JOBS: readonly Job[] = [
   weeklyDigestJob,
   suppressionExpiryJob,
   remediationExpiryJob,
+  auditAnchorJob,
 ];

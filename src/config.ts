@@ -41,6 +41,7 @@ const DEFAULTS = {
     dailyDigest: '0 9 * * *',
     weeklyDigest: '0 9 * * 1',
     expiry: '*/15 * * * *',
+    auditAnchor: '50 23 * * *',
   },
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
@@ -51,6 +52,9 @@ const DEFAULTS = {
   REPORT_TIMEOUT_SECONDS: 120,
   /** A running scan renews its lease every third of this; one whose lease ran out was left by a dead process. */
   SCAN_LEASE_SECONDS: 30,
+  ANCHOR_PREFIX: 'warden/audit-anchors/',
+  /** 400 days: a yearly audit, with a month to spare, can still read every anchor of its period. */
+  ANCHOR_RETENTION_DAYS: 400,
   CHECKS: { keyRotationDays: 90, unusedCredentialDays: 45, rootUseDays: 30 },
 };
 
@@ -94,6 +98,8 @@ const policySchema = z
         ous: z.record(z.string().min(1), channel).default({}),
         /** Where the weekly compliance digest goes, besides the managers' DMs. */
         weeklyChannel: channel.optional(),
+        /** Where the audit trail's head is published (daily and after each remediation run). */
+        auditChannel: channel.optional(),
       })
       .strict()
       .default({ ous: {} }),
@@ -235,6 +241,22 @@ const envSchema = z.object({
   WARDEN_DAILY_DIGEST_CRON: cron(DEFAULTS.CRON.dailyDigest),
   WARDEN_WEEKLY_DIGEST_CRON: cron(DEFAULTS.CRON.weeklyDigest),
   WARDEN_EXPIRY_CRON: cron(DEFAULTS.CRON.expiry),
+  WARDEN_AUDIT_ANCHOR_CRON: cron(DEFAULTS.CRON.auditAnchor),
+  WARDEN_ANCHOR_BUCKET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name' })
+      .optional(),
+  ),
+  WARDEN_ANCHOR_PREFIX: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w!.*'()/-]{0,512}$/, {
+        message: "must be an S3 key prefix (letters, digits, / - _ . ! * ' ( ))",
+      })
+      .default(DEFAULTS.ANCHOR_PREFIX),
+  ),
+  WARDEN_ANCHOR_RETENTION_DAYS: positiveInt(DEFAULTS.ANCHOR_RETENTION_DAYS, 36500),
   WARDEN_SCHEDULER: flag(true),
   WARDEN_CATCH_UP_DIGESTS: flag(true),
   /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
@@ -323,7 +345,23 @@ export interface ScheduleConfig {
   timezone: string;
   /** At start, run the latest slot of each digest that every replica missed (once, never a burst). */
   catchUpDigests: boolean;
-  cron: { scan: string; fullScan: string; dailyDigest: string; weeklyDigest: string; expiry: string };
+  cron: {
+    scan: string;
+    fullScan: string;
+    dailyDigest: string;
+    weeklyDigest: string;
+    expiry: string;
+    auditAnchor: string;
+  };
+}
+
+/** Where the audit trail's head is published besides Slack: an S3 bucket with Object Lock. */
+export interface AnchorConfig {
+  /** Unset: no S3 anchors (Slack's audit channel only, when routed). */
+  bucket: string | undefined;
+  prefix: string;
+  /** Each anchor object is locked in compliance mode this long: nobody can delete or change it. */
+  retentionDays: number;
 }
 
 export interface DatabaseConfig {
@@ -337,6 +375,7 @@ export interface DatabaseConfig {
 export interface Config {
   database: DatabaseConfig;
   aws: AwsConfig;
+  anchors: AnchorConfig;
   slack: SlackConfig | undefined;
   port: number;
   logLevel: LogLevel;
@@ -475,6 +514,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         leaseMs: e.WARDEN_SCAN_LEASE_SECONDS * 1000,
       },
     },
+    anchors: {
+      bucket: e.WARDEN_ANCHOR_BUCKET,
+      prefix: e.WARDEN_ANCHOR_PREFIX,
+      retentionDays: e.WARDEN_ANCHOR_RETENTION_DAYS,
+    },
     slack,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -490,6 +534,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         dailyDigest: e.WARDEN_DAILY_DIGEST_CRON,
         weeklyDigest: e.WARDEN_WEEKLY_DIGEST_CRON,
         expiry: e.WARDEN_EXPIRY_CRON,
+        auditAnchor: e.WARDEN_AUDIT_ANCHOR_CRON,
       },
     },
   };
@@ -557,6 +602,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
         externalId: config.aws.remediationRole.externalId ? '[set]' : undefined,
       },
     },
+    anchors: config.anchors,
     port: config.port,
     logLevel: config.logLevel,
     policyFile: config.policyFile,

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'not-applicable',
   'remediation-refused',
   'triage-refused',
+  'audit-anchor-conflict',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -29,13 +29,7 @@ export function servicesOn(
   options: ServiceOptions & { clients?: AwsClients } = {},
 ): Services {
   const { config, db } = runtime;
-  const clients =
-    options.clients ??
-    new AwsClients({
-      maxAttempts: config.aws.scan.maxAttempts,
-      maxSockets: config.aws.scan.concurrency * 2,
-      ...(options.target ? { target: options.target } : {}),
-    });
+  const clients = options.clients ?? awsClientsFor(config, options.target);
   return {
     ...runtime,
     clients,
@@ -43,4 +37,13 @@ export function servicesOn(
     writeBack: { db, config, clients, roles: writeBackRoles(clients, config) },
     slack: config.slack ? slackClients(config.slack, runtime.log) : undefined,
   };
+}
+
+/** Warden's AWS clients on their own, for work that needs no database (checking an export against anchors). */
+export function awsClientsFor(config: Runtime['config'], target?: AwsTarget): AwsClients {
+  return new AwsClients({
+    maxAttempts: config.aws.scan.maxAttempts,
+    maxSockets: config.aws.scan.concurrency * 2,
+    ...(target ? { target } : {}),
+  });
 }

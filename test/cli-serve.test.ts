@@ -96,18 +96,20 @@ test('warden serve migrates, answers signed Slack requests and /healthz, runs th
 
   stop.abort();
   expect(await serving).toBe(0);
-  // At start each digest's latest slot, missed while nothing ran, was run once: with no channel or
-  // manager configured, both were recorded as skipped, with why.
+  // At start the latest slot of each digest and of the audit anchor, missed while nothing ran, was
+  // run once: with no channel, manager or anchor bucket configured, each was recorded as skipped, with why.
   const handle = await createDb(
     loadConfig(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
   );
   try {
     const runs = await handle.db.select().from(jobRuns).orderBy(jobRuns.job);
     expect(runs.map((r) => [r.job, r.outcome])).toEqual([
+      ['audit-anchor', 'skipped'],
       ['daily-digest', 'skipped'],
       ['weekly-digest', 'skipped'],
     ]);
-    expect(runs[0]!.error).toMatch(/no channel to send to/);
+    expect(runs[0]!.error).toMatch(/no anchor destination/);
+    expect(runs[1]!.error).toMatch(/no channel to send to/);
   } finally {
     await handle.close();
   }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -91,6 +92,15 @@ export class AwsClients {
     return counted(new SecurityHubClient(this.common(credentials, region)), stats, (operation) =>
       this.securityHubLimiter.bucket(`${account}|${region}|${operation}`, operation),
     );
+  }
+
+  /**
+   * S3 with Warden's own credentials: the audit anchors. A bucket in another region is followed
+   * there; an endpoint given as a value (the simulator) is addressed path-style.
+   */
+  s3(stats?: CallStats): S3Client {
+    const pathStyle = this.options.target ? { forcePathStyle: true } : {};
+    return counted(new S3Client({ ...this.common(), followRegionRedirects: true, ...pathStyle }), stats);
   }
 
   destroy(): void {

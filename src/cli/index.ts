@@ -29,8 +29,12 @@ const COMMANDS: Record<string, Command> = {
   'audit verify': {
     summary:
       'check the audit trail’s hash chain (or an export’s, offline), and that published heads are still in it',
-    usage: 'warden audit verify [--expect SEQ:HASH ...] [--file EXPORT.jsonl]',
-    options: { expect: { type: 'string', multiple: true }, file: { type: 'string' } },
+    usage: 'warden audit verify [--expect SEQ:HASH ...] [--anchors] [--file EXPORT.jsonl]',
+    options: {
+      expect: { type: 'string', multiple: true },
+      anchors: { type: 'boolean', default: false },
+      file: { type: 'string' },
+    },
     load: () => import('./audit-verify.js'),
   },
   'audit export': {

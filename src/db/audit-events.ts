@@ -50,3 +50,13 @@ export async function* auditEventPages(
     after = page[page.length - 1]!.seq;
   }
 }
+
+/** The chain's last event as it stands (undefined for an empty chain). */
+export async function chainHead(db: Database): Promise<Pick<AuditEvent, 'seq' | 'hash' | 'at'> | undefined> {
+  const [head] = await db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash, at: auditEvents.at })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  return head;
+}

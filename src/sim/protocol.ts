@@ -23,7 +23,7 @@ export class SimError extends Error {
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 export const QUERY_NAMESPACES: Record<string, string> = {

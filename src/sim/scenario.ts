@@ -108,6 +108,8 @@ export interface Scenario {
   callerCredentials: { accessKeyId: string; secretAccessKey: string; userName: string };
   roles: { audit: { name: string; externalId?: string }; remediation: { name: string; externalId?: string } };
   securityHub?: { adminAccountId?: string; aggregationRegion?: string };
+  /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
+  buckets?: Array<{ name: string; objectLock?: boolean }>;
   faults?: {
     /** Added to every answer. */
     latencyMs?: number;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { securityHubRateLimit } from '../aws/quotas.js';
 import { RateLimiter } from '../aws/token-bucket.js';
-import { authorize } from './permissions.js';
+import { authorize, mayPerform } from './permissions.js';
 import {
   failure,
   type Protocol,
@@ -16,9 +16,10 @@ import type { Scenario } from './scenario.js';
 import type { Handler } from './services/context.js';
 import { iam } from './services/iam.js';
 import { organizations } from './services/organizations.js';
+import { S3_ACTIONS, answerS3 as s3, s3Failure, s3Operation } from './services/s3.js';
 import { SECURITY_HUB_ROUTES, securityhub } from './services/securityhub.js';
 import { sts } from './services/sts.js';
-import { SimWorld } from './world.js';
+import { type IssuedCredentials, SimWorld } from './world.js';
 
 const SERVICES: Record<string, { protocol: Protocol; handlers: Record<string, Handler> }> = {
   organizations: { protocol: 'json', handlers: organizations },
@@ -56,9 +57,86 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
   const world = new SimWorld(scenario, options.now);
   const limits = new RateLimiter(securityHubRateLimit);
 
-  async function answer(req: IncomingMessage, body: string): Promise<WireResponse> {
+  /** The caller a key id names, refused as each protocol refuses an unknown or expired key. */
+  function callerOf(keyId: string, protocol: Protocol | 's3'): IssuedCredentials {
+    const caller = world.credentials.get(keyId);
+    if (!caller) {
+      if (protocol === 's3')
+        throw new SimError(
+          'InvalidAccessKeyId',
+          'The AWS Access Key Id you provided does not exist in our records.',
+          403,
+        );
+      const code = protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException';
+      throw new SimError(code, 'The security token included in the request is invalid.', 403);
+    }
+    if (caller.expiresAt !== undefined && caller.expiresAt < world.now()) {
+      const message =
+        protocol === 's3'
+          ? 'The provided token has expired.'
+          : 'The security token included in the request is expired';
+      throw new SimError('ExpiredToken', message, 400);
+    }
+    return caller;
+  }
+
+  async function answerS3(
+    req: IncomingMessage,
+    url: URL,
+    raw: Buffer,
+    auth: RegExpExecArray | null,
+  ): Promise<WireResponse> {
+    const { operation, bucket, key } = s3Operation(req.method, url);
+    const resource = `arn:aws:s3:::${bucket}${key ? `/${key}` : ''}`;
+    try {
+      if (!auth) throw new SimError('AccessDenied', 'Access Denied', 403);
+      const [, keyId, region] = auth as unknown as [string, string, string];
+      const caller = callerOf(keyId, 's3');
+      world.countCall(operation, caller.account);
+      world.logCall({
+        service: 's3',
+        operation,
+        account: caller.account,
+        region,
+        caller: caller.arn,
+        params: { Bucket: bucket, Key: key },
+      });
+      const actions = S3_ACTIONS[operation]?.(req.headers);
+      if (!actions)
+        throw new SimError(
+          'NotImplemented',
+          'A header you provided implies functionality that is not implemented',
+          501,
+        );
+      if (scenario.faults?.latencyMs) await sleep(scenario.faults.latencyMs);
+      const ifNoneMatch = req.headers['if-none-match'];
+      authorize(caller, scenario, 's3', operation, false, {
+        actions,
+        resource,
+        context: { 's3:if-none-match': typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined },
+      });
+      return s3({
+        world,
+        caller,
+        operation,
+        bucket,
+        key,
+        url,
+        headers: req.headers,
+        body: raw,
+        mayReadRetention: mayPerform(caller, scenario, 's3:GetObjectRetention'),
+      });
+    } catch (err) {
+      const e = err instanceof SimError ? err : new SimError('InternalError', (err as Error).message, 500);
+      return s3Failure(e, resource);
+    }
+  }
+
+  async function answer(req: IncomingMessage, raw: Buffer): Promise<WireResponse> {
     const auth = CREDENTIAL.exec(req.headers.authorization ?? '');
     const url = new URL(req.url ?? '/', 'http://sim');
+    if (auth?.[3] === 's3') return answerS3(req, url, raw, auth);
+    const body = raw.toString('utf8');
     const service = auth?.[3] ?? guessService(req, body);
     const spec = service ? SERVICES[service] : undefined;
     if (!spec || !service) {
@@ -78,14 +156,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
       if (!auth)
         throw new SimError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
       const [, keyId, region] = auth as unknown as [string, string, string];
-      const caller = world.credentials.get(keyId);
-      if (!caller) {
-        const code = protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException';
-        throw new SimError(code, 'The security token included in the request is invalid.', 403);
-      }
-      if (caller.expiresAt !== undefined && caller.expiresAt < world.now()) {
-        throw new SimError('ExpiredToken', 'The security token included in the request is expired', 400);
-      }
+      const caller = callerOf(keyId, protocol);
       world.countCall(operation, caller.account);
       const { Action: _action, Version: _version, ...logged } = params;
       world.logCall({
@@ -118,7 +189,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      answer(req, Buffer.concat(chunks).toString('utf8')).then(
+      answer(req, Buffer.concat(chunks)).then(
         (r) => {
           res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
           res.end(r.body);

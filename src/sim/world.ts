@@ -12,6 +12,7 @@ import type {
   SimUser,
   WorkflowStatus,
 } from './scenario.js';
+import type { SimBucket } from './services/s3.js';
 
 const DAY = 86_400_000;
 
@@ -99,6 +100,8 @@ export class SimWorld {
   readonly findings = new Map<string, FindingRecord[]>();
   private readonly findingsById = new Map<string, FindingRecord>();
   readonly credentials = new Map<string, IssuedCredentials>();
+  /** S3 buckets by name, with every version of every object. */
+  readonly buckets = new Map<string, SimBucket>();
   private readonly callCounts = new Map<string, number>();
   /** Every call answered, in order, with its caller and parameters: what a test compares a plan with. */
   readonly callLog: LoggedCall[] = [];
@@ -116,6 +119,8 @@ export class SimWorld {
       userId: `AIDA${this.random.token(16)}`,
       secretAccessKey: scenario.callerCredentials.secretAccessKey,
     });
+    for (const b of scenario.buckets ?? [])
+      this.buckets.set(b.name, { name: b.name, objectLock: Boolean(b.objectLock), objects: new Map() });
     for (const spec of scenario.accounts) {
       this.accounts.set(spec.id, {
         spec,

@@ -39,7 +39,7 @@ beforeAll(async () => {
   s = await slackHarness(h.db.db, { WARDEN_REMEDIATION_MODE: 'execute' });
   s.config.policy.admins = [ADMIN];
   s.config.policy.owners = { [ACCOUNT_1]: [CAROL] };
-  s.config.policy.routing = { defaultChannel: '#security', ous: {} };
+  s.config.policy.routing = { defaultChannel: '#security', ous: {}, auditChannel: '#audit-trail' };
   for (const [id, email] of [
     [ALICE, 'owner-1@example.com'],
     [CAROL, 'carol@example.com'],
@@ -161,6 +161,10 @@ test('a request shows its exact plan, reaches the approvers but not the requeste
       .callsTo('chat.postMessage')
       .find((c) => c.args.channel === channelIdOf('#security') && c.args.thread_ts)?.args.text;
   await expect.poll(threadReply).toMatch(/succeeded/);
+  // A change to an account publishes the audit trail's head at once, beside the daily anchor.
+  const heads = () => s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === '#audit-trail');
+  await expect.poll(() => heads().length).toBe(1);
+  expect(heads()[0]!.args.text).toMatch(/^Audit trail head: event \d+ .*`\d+:[0-9a-f]{64}`/);
   const updates = s.slack
     .callsTo('chat.update')
     .filter((c) => JSON.stringify(c.args.blocks).includes(`Remediation #${request.id}`));

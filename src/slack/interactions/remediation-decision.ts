@@ -5,6 +5,7 @@ import type {
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
+import { publishAnchor } from '../../workflow/audit-anchor.js';
 import { decide } from '../../workflow/remediation.js';
 import type { RequestDetails } from '../../workflow/remediation-queue.js';
 import { runRequest } from '../../workflow/remediation-run.js';
@@ -48,6 +49,10 @@ async function decideAndFollow(
     await refreshRequest(deps, requestId);
     await runRequest(deps, requestId);
     await announceOutcome(deps, requestId);
+    // A change to an account is anchored at once, not at the end of the day.
+    await publishAnchor(deps, 'remediation').catch((err: unknown) =>
+      deps.log.error({ err, request: requestId }, 'publishing the audit head after a remediation failed'),
+    );
   } else if (outcome.outcome === 'rejected') {
     await announceOutcome(deps, requestId);
   } else {
