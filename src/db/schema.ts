@@ -251,8 +251,8 @@ export const remediationRequests = pgTable(
     status: text('status', { enum: REQUEST_STATUSES }).notNull().default('pending'),
     requiredApprovals: integer('required_approvals').notNull().default(1),
     expiresAt: ts('expires_at').notNull(),
-    /** The mode in force when it ran. */
-    mode: text('mode', { enum: REMEDIATION_MODES }),
+    /** The mode in force when it was requested: what approvers approve, and what runs. */
+    mode: text('mode', { enum: REMEDIATION_MODES }).notNull(),
     executionStartedAt: ts('execution_started_at'),
     executionFinishedAt: ts('execution_finished_at'),
     result: jsonb('result').$type<Record<string, unknown>>(),

@@ -81,6 +81,9 @@ export async function createRequest(
         requiredApprovals: approvalsRequired(r.playbook, r.finding, config.policy),
         expiresAt: new Date(now.getTime() + config.aws.remediation.requestTtlMs),
         rollbackOf: r.rollbackOf ?? null,
+        // Fixed now, shown to the approvers, and what runs: changing WARDEN_REMEDIATION_MODE later
+        // never turns an approved dry run into a change.
+        mode: config.aws.remediation.mode,
       })
       .onConflictDoNothing()
       .returning();
@@ -103,6 +106,7 @@ export async function createRequest(
         plan: r.plan,
         reason,
         requiredApprovals: row.requiredApprovals,
+        mode: row.mode,
         expiresAt: row.expiresAt.toISOString(),
         ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
       },
@@ -263,7 +267,7 @@ async function record(
     if (approvals < request.requiredApprovals) return { outcome: 'approved', request, approvals };
     const [claimed] = await tx
       .update(remediationRequests)
-      .set({ status: 'executing', executionStartedAt: now, mode: d.config.aws.remediation.mode })
+      .set({ status: 'executing', executionStartedAt: now })
       .where(and(eq(remediationRequests.id, request.id), eq(remediationRequests.status, 'pending')))
       .returning();
     await appendAudit(tx, {

@@ -107,6 +107,7 @@ beforeAll(async () => {
     accountId: A1,
     playbookId: 'deactivate-access-key',
     plan: [],
+    mode: 'dry-run' as const,
     reason: 'r',
     requestedBy: 'U0ALICE',
     requestedAt: at(requestedAt),

@@ -31,6 +31,7 @@ beforeAll(async () => {
     accountId: '111111111111',
     playbookId,
     plan: [],
+    mode: 'dry-run' as const,
     reason: 'rotate',
     requestedBy,
     expiresAt: new Date(Date.now() + 72 * HOUR),

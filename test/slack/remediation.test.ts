@@ -137,6 +137,8 @@ test('a request shows its exact plan, reaches the approvers but not the requeste
   const posted = s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === '#security');
   expect(posted).toHaveLength(1);
   expect(JSON.stringify(dmsTo(CAROL)[0]!.args.blocks)).toContain(REMEDIATION_ACTIONS.approve);
+  // Approvers see what approving does: the mode was fixed when the request was made.
+  expect(JSON.stringify(dmsTo(CAROL)[0]!.args.blocks)).toContain('Approving makes these calls.');
 
   await clickOnRequest(REMEDIATION_ACTIONS.approve, request.id, ALICE, 'ap1');
   expect((await s.answer('ap1')).args.text).toMatch(

@@ -104,7 +104,13 @@ async function findingOf(account: string, check: string, credential?: string): P
   return f;
 }
 
-async function request(f: Finding, playbookId: string, by: Identity = ALICE, now = new Date()) {
+async function request(
+  f: Finding,
+  playbookId: string,
+  by: Identity = ALICE,
+  now = new Date(),
+  cfg = config,
+) {
   const playbook = PLAYBOOKS.get(playbookId)!;
   const { input, plan } = await preparePlan(deps, playbook, {
     finding: f,
@@ -114,7 +120,7 @@ async function request(f: Finding, playbookId: string, by: Identity = ALICE, now
   return createRequest(
     h.db.db,
     { finding: f, playbook, input, plan, reason: 'stale key', requestedBy: by.userId },
-    config,
+    cfg,
     now,
   );
 }
@@ -230,15 +236,17 @@ test('the two approvals a request needs, given at the same moment: both count, a
 });
 
 describe('modes', () => {
-  test('dry-run records the plan as what would be called, and calls nothing', async () => {
+  test('dry-run records the plan as what would be called, and calls nothing, even once Warden executes', async () => {
     const dryRun = {
       ...config,
       aws: { ...config.aws, remediation: { ...config.aws.remediation, mode: 'dry-run' as const } },
     };
     const f = await findingOf(ACCOUNT_1, 'access-key-not-rotated');
-    const r = await request(f, 'deactivate-access-key');
+    // Requested in dry-run mode; approved after WARDEN_REMEDIATION_MODE became execute.
+    const r = await request(f, 'deactivate-access-key', ALICE, new Date(), dryRun);
+    expect(r.mode).toBe('dry-run');
     const before = h.sim.world.callLog.length;
-    await approve(r.id, CAROL, dryRun);
+    await approve(r.id, CAROL, config);
     const done = await current(r.id);
     expect(done).toMatchObject({ status: 'dry-run', mode: 'dry-run', result: { wouldCall: r.plan } });
     expect(h.sim.world.callLog.length).toBe(before);

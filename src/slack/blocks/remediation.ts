@@ -163,13 +163,19 @@ export function reasonModal(input: {
   };
 }
 
+/** What approving does, fixed when the request was made. */
+const MODE_LINE: Record<RequestCard['mode'], string> = {
+  'dry-run': ' *Dry run*: approving records the plan and calls nothing.',
+  execute: ' Approving makes these calls.',
+};
+
 /** A remediation request as every message about it shows it. */
 export interface RequestCard {
   id: number;
   playbook: { title: string; reversible: boolean };
   finding: { title: string; severity: string; accountId: string; accountName: string | null };
   status: string;
-  mode: string | null;
+  mode: 'dry-run' | 'execute';
   reason: string;
   requestedBy: string;
   requestedAt: Date;
@@ -244,7 +250,7 @@ export function requestCard(r: RequestCard): Block[] {
     section(
       `*${escapeMrkdwn(clip(r.finding.title, 300))}* (${r.finding.severity}) in ${account}\n` +
         `Requested by ${actorText(r.requestedBy)} ${slackDate(r.requestedAt)}: _${escapeMrkdwn(clip(r.reason, 800))}_\n` +
-        `${r.playbook.reversible ? 'Can be rolled back.' : ':warning: *Cannot be undone.*'}${r.mode === 'dry-run' ? ' Dry run.' : ''}`,
+        `${r.playbook.reversible ? 'Can be rolled back.' : ':warning: *Cannot be undone.*'}${MODE_LINE[r.mode]}`,
     ),
     section(`*Plan*\n${planText(r.plan)}`),
     section(outcomeLines(r).join('\n')),
