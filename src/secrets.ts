@@ -4,7 +4,8 @@ const SECRET_KEY = /secret|token|password|passwd|credential|authorization|signat
 export const REDACTED = '[redacted]';
 
 /**
- * `value` with every secret-named field, at any depth, replaced by "[redacted]": plain objects and
+ * `value` with every secret-named field, at any depth, replaced by "[redacted]" (unless it holds a
+ * number or a flag: `MinimumPasswordLength: 14` is a setting, not a secret): plain objects and
  * arrays are copied, anything else (an error, a date, a buffer) is kept as it is, and a cycle ends
  * the copy where it closes.
  */
@@ -17,7 +18,10 @@ export function redactSecrets(value: unknown, seen: WeakSet<object> = new WeakSe
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
       k,
-      SECRET_KEY.test(k) && v !== null && v !== undefined ? REDACTED : redactSecrets(v, seen),
+      SECRET_KEY.test(k) && mayHoldSecret(v) ? REDACTED : redactSecrets(v, seen),
     ]),
   );
 }
+
+/** Text or a structure may hold a secret; a number, a flag or nothing does not. */
+const mayHoldSecret = (v: unknown) => typeof v === 'string' || (typeof v === 'object' && v !== null);

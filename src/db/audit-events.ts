@@ -1,4 +1,4 @@
-import { and, asc, desc, gt, gte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import { type Database, rawRows } from './client.js';
 import { LOCKS } from './locks.js';
 import { type AuditEvent, auditEvents, type NewAuditEvent } from './schema.js';
@@ -59,4 +59,17 @@ export async function chainHead(db: Database): Promise<Pick<AuditEvent, 'seq' | 
     .orderBy(desc(auditEvents.seq))
     .limit(1);
   return head;
+}
+
+/** The events about one subject with one of these actions, oldest first. */
+export function eventsAbout(
+  db: Database,
+  subject: string,
+  actions: readonly string[],
+): Promise<AuditEvent[]> {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.subject, subject), inArray(auditEvents.action, [...actions])))
+    .orderBy(asc(auditEvents.seq));
 }

@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -5,8 +6,9 @@ import { AssumedRoles, remediationRoleSpec } from '../aws/credentials.js';
 import { explainAwsError } from '../aws/errors.js';
 import { actionOf, isKnownCall, type PlannedCall, sendPlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
+import { eventsAbout } from '../db/audit-events.js';
 import type { Database } from '../db/client.js';
-import { type RemediationRequest, remediationRequests } from '../db/schema.js';
+import { findings, type RemediationRequest, remediationRequests } from '../db/schema.js';
 import type { RequestStatus } from '../domain.js';
 import type { PlanContext, Playbook, Readers, Saved, Verification } from '../remediate/playbook.js';
 import { PLAYBOOKS } from '../remediate/registry.js';
@@ -73,6 +75,29 @@ export async function runRequest(
       { status: 'failed', error: `unknown playbook or call in ${request.playbookId}` },
       now(),
     );
+  }
+  // The plan is read from the database, which Warden's own role can write: it runs only if it is
+  // the plan audited when the request was made, and every call stays in the request's account and
+  // region and within the playbook's permissions.
+  const [finding] = await db
+    .select({ region: findings.region })
+    .from(findings)
+    .where(eq(findings.id, request.findingId));
+  const refused =
+    (await planDiffersFromAudited(db, request)) ??
+    planProblem(plan, {
+      account: request.accountId,
+      region: finding?.region ?? '',
+      permissions: playbook.permissions,
+    });
+  if (refused) {
+    await appendAudit(db, {
+      actor: 'warden:remediation',
+      action: 'remediation.plan-refused',
+      subject,
+      details: { error: refused },
+    });
+    return finish(db, request, { status: 'failed', error: `the plan was refused: ${refused}` }, now());
   }
 
   if (request.mode === 'dry-run') {
@@ -150,6 +175,41 @@ export async function runRequest(
     },
     now(),
   );
+}
+
+/**
+ * Why a stored plan may not run: a call outside the request's account, outside its region (IAM's
+ * calls are `global`), or beyond its playbook's declared permissions. Undefined when every call fits.
+ */
+export function planProblem(
+  plan: readonly PlannedCall[],
+  scope: { account: string; region: string; permissions: readonly string[] },
+): string | undefined {
+  for (const [i, call] of plan.entries()) {
+    const action = actionOf(call);
+    const where = `call ${i + 1} (${action} in ${call.account}, ${call.region})`;
+    if (call.account !== scope.account) return `${where} is outside the request's account ${scope.account}`;
+    const region = call.service === 'iam' ? 'global' : scope.region;
+    if (call.region !== region) return `${where} is outside the request's region ${region}`;
+    if (!scope.permissions.includes(action)) return `${where} is not among the playbook's permissions`;
+  }
+  return undefined;
+}
+
+/** The plan as it was audited when the request was made; a stored plan changed since is refused. */
+async function planDiffersFromAudited(
+  db: Database,
+  request: RemediationRequest,
+): Promise<string | undefined> {
+  const [requested] = await eventsAbout(db, `remediation:${request.id}`, [
+    'remediation.requested',
+    'remediation.rollback-requested',
+  ]);
+  const audited = (requested?.details as { plan?: unknown } | undefined)?.plan;
+  if (audited === undefined) return 'no audited plan was found for the request';
+  return canonicalize(audited) === canonicalize(request.plan)
+    ? undefined
+    : 'it differs from the plan audited when the request was made';
 }
 
 /** Reads back, with the audit role, that the change (or the rollback) took effect. */

@@ -15,7 +15,7 @@ import {
   rollbackPlan,
   sweepRequests,
 } from '../../src/workflow/remediation.js';
-import { preparePlan, runRequest } from '../../src/workflow/remediation-run.js';
+import { planProblem, preparePlan, runRequest } from '../../src/workflow/remediation-run.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
 // Remediation from request to verified change, against the simulated organization: who may approve,
@@ -104,13 +104,7 @@ async function findingOf(account: string, check: string, credential?: string): P
   return f;
 }
 
-async function request(
-  f: Finding,
-  playbookId: string,
-  by: Identity = ALICE,
-  now = new Date(),
-  cfg = config,
-) {
+async function request(f: Finding, playbookId: string, by: Identity = ALICE, now = new Date(), cfg = config) {
   const playbook = PLAYBOOKS.get(playbookId)!;
   const { input, plan } = await preparePlan(deps, playbook, {
     finding: f,
@@ -373,4 +367,63 @@ test('an expired request cannot be approved; a request left executing by a crash
   expect((await current(stuck.id)).status).toBe('needs-attention');
   await runRequest(deps, stuck.id);
   expect(callsOf(stuck.id)).toEqual([]);
+});
+
+describe('a stored plan is run only as it was requested', () => {
+  test('a plan changed in the database after the request is refused: nothing is called, and it is audited', async () => {
+    const f = await findingOf(ACCOUNT_1, 'access-key-not-rotated');
+    const r = await request(f, 'deactivate-access-key');
+    // Whoever holds Warden's database role points the approved call at another account.
+    const moved = (r.plan as PlannedCall[]).map((c) => ({ ...c, account: ACCOUNT_2 }));
+    await h.db.db.update(remediationRequests).set({ plan: moved }).where(eq(remediationRequests.id, r.id));
+    const before = h.sim.world.callLog.length;
+    await approve(r.id, CAROL);
+    expect(await current(r.id)).toMatchObject({
+      status: 'failed',
+      error: 'the plan was refused: it differs from the plan audited when the request was made',
+    });
+    expect(h.sim.world.callLog.length).toBe(before);
+    const refused = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.subject, `remediation:${r.id}`),
+          eq(auditEvents.action, 'remediation.plan-refused'),
+        ),
+      );
+    expect(refused).toHaveLength(1);
+  });
+
+  test('every call must stay in the request’s account and region, within the playbook’s permissions', () => {
+    const call = (over: Partial<PlannedCall>): PlannedCall =>
+      ({
+        service: 'iam',
+        operation: 'UpdateAccessKey',
+        account: ACCOUNT_1,
+        region: 'global',
+        params: {},
+        ...over,
+      }) as PlannedCall;
+    const scope = {
+      account: ACCOUNT_1,
+      region: 'us-east-1',
+      permissions: ['iam:UpdateAccessKey', 'securityhub:BatchUpdateFindings'],
+    };
+    expect(planProblem([call({})], scope)).toBeUndefined();
+    expect(planProblem([call({}), call({ account: ACCOUNT_2 })], scope)).toBe(
+      `call 2 (iam:UpdateAccessKey in ${ACCOUNT_2}, global) is outside the request's account ${ACCOUNT_1}`,
+    );
+    expect(
+      planProblem(
+        [call({ service: 'securityhub', operation: 'BatchUpdateFindings', region: 'eu-west-1' })],
+        scope,
+      ),
+    ).toBe(
+      `call 1 (securityhub:BatchUpdateFindings in ${ACCOUNT_1}, eu-west-1) is outside the request's region us-east-1`,
+    );
+    expect(planProblem([call({ operation: 'DeleteAccessKey' })], scope)).toBe(
+      `call 1 (iam:DeleteAccessKey in ${ACCOUNT_1}, global) is not among the playbook's permissions`,
+    );
+  });
 });
