@@ -113,9 +113,11 @@ const policySchema = z
         twoApprovalsFor: z
           .array(z.enum(['irreversible', 'critical'], { message: 'must be irreversible or critical' }))
           .default(DEFAULTS.TWO_APPROVALS_FOR),
+        /** A request that needs two approvals needs one from an owner of the account: two admins are not enough. */
+        ownerAmongApprovers: z.boolean().default(true),
       })
       .strict()
-      .default({ twoApprovalsFor: DEFAULTS.TWO_APPROVALS_FOR }),
+      .default({ twoApprovalsFor: DEFAULTS.TWO_APPROVALS_FOR, ownerAmongApprovers: true }),
     /** Thresholds of the credential-report checks (CIS defaults). */
     checks: z
       .object({

@@ -295,6 +295,8 @@ export const remediationDecisions = pgTable(
     decision: text('decision', { enum: DECISIONS }).notNull(),
     reason: text('reason'),
     decidedAt: ts('decided_at').notNull().defaultNow(),
+    /** The person owned the request's account when they decided (a two-approval request needs one). */
+    byOwner: boolean('by_owner').notNull().default(false),
   },
   // One decision per person per request: a second approval by the same person is refused by the database too.
   (t) => [

@@ -13,7 +13,7 @@ import { WardenError } from '../errors.js';
 import type { PlannedCall, Playbook, Saved } from '../remediate/playbook.js';
 import { PLAYBOOKS } from '../remediate/registry.js';
 import { recordDenial } from './denials.js';
-import { type Identity, mayApprove } from './policy.js';
+import { type Identity, isOwner, mayApprove } from './policy.js';
 
 /**
  * Remediation requests and their approvals. Every change of a request and its audit event commit in
@@ -227,11 +227,17 @@ async function record(
     }
     if (request.requestedBy === d.who.userId)
       return { outcome: 'refused', reason: 'nobody decides their own request' };
-    if (!mayApprove(d.who, { id: request.accountId, tags: row.tags ?? {} }, d.config.policy)) {
+    const account = { id: request.accountId, tags: row.tags ?? {} };
+    if (!mayApprove(d.who, account, d.config.policy)) {
       return {
         outcome: 'refused',
         reason: `only the owners of account ${request.accountId}, the approvers and the admins may decide`,
       };
+    }
+    const byOwner = isOwner(d.who, account, d.config.policy);
+    if (d.decision === 'approve' && !byOwner) {
+      const missing = await ownerApprovalMissing(tx, request, d.config.policy);
+      if (missing) return { outcome: 'refused', reason: missing };
     }
     const [recorded] = await tx
       .insert(remediationDecisions)
@@ -241,6 +247,7 @@ async function record(
         decision: d.decision,
         reason: reason || null,
         decidedAt: now,
+        byOwner,
       })
       .onConflictDoNothing()
       .returning();
@@ -279,6 +286,25 @@ async function record(
     });
     return { outcome: 'execute', request: claimed! };
   });
+}
+
+/**
+ * Why a non-owner's approval may not be the one that completes a two-approval request: one of its
+ * approvals must come from an owner of the account (policy `remediation.ownerAmongApprovers`, on by
+ * default), so two admins or approvers cannot change an account nobody who owns it agreed to.
+ */
+async function ownerApprovalMissing(
+  tx: Database,
+  request: RemediationRequest,
+  policy: Policy,
+): Promise<string | undefined> {
+  if (!policy.remediation.ownerAmongApprovers || request.requiredApprovals < 2) return undefined;
+  const approvals = await tx
+    .select({ byOwner: remediationDecisions.byOwner })
+    .from(remediationDecisions)
+    .where(and(eq(remediationDecisions.requestId, request.id), eq(remediationDecisions.decision, 'approve')));
+  if (approvals.length + 1 < request.requiredApprovals || approvals.some((a) => a.byOwner)) return undefined;
+  return `one of its ${request.requiredApprovals} approvals must come from an owner of account ${request.accountId}, and none has yet`;
 }
 
 /**

@@ -25,6 +25,7 @@ const ALICE: Identity = { userId: 'U0ALICE', email: 'owner-1@example.com' }; // 
 const CAROL: Identity = { userId: 'U0CAROL', email: 'carol@example.com' }; // owns account-1 and -2 (policy file)
 const ADMIN: Identity = { userId: 'U0ADMIN', email: 'admin@example.com' };
 const EVE: Identity = { userId: 'U0EVE', email: 'eve@example.com' }; // owns nothing
+const ADMIN_2: Identity = { userId: 'U0ADMIN2', email: 'admin2@example.com' }; // an admin, when a test makes them one
 const ACCOUNT_1 = '100000000001';
 const ACCOUNT_2 = '100000000002'; // its remediation role is refused every write
 const HOUR = 3_600_000;
@@ -186,6 +187,36 @@ describe('who may approve', () => {
         .account(ACCOUNT_1)!
         .users.find((u) => u.name === (r.input as { userName: string }).userName)!.keys,
     ).toEqual([]);
+  });
+
+  test('a request that needs two approvals needs one from an owner: two admins are not enough, unless the policy says so', async () => {
+    // Dry runs in account 2, so that no key the other tests use is touched.
+    const twoAdmins = {
+      ...config,
+      aws: { ...config.aws, remediation: { ...config.aws.remediation, mode: 'dry-run' as const } },
+      policy: { ...config.policy, admins: [ADMIN.userId, ADMIN_2.userId] },
+    };
+    const f = await findingOf(ACCOUNT_2, 'unused-credentials', 'access_key_1');
+    const r = await request(f, 'delete-access-key', ALICE, new Date(), twoAdmins);
+    expect(r.requiredApprovals).toBe(2);
+    expect((await approve(r.id, ADMIN, twoAdmins)).outcome).toBe('approved');
+    expect(await approve(r.id, ADMIN_2, twoAdmins)).toEqual({
+      outcome: 'refused',
+      reason: `one of its 2 approvals must come from an owner of account ${ACCOUNT_2}, and none has yet`,
+    });
+    expect((await current(r.id)).status).toBe('pending');
+    expect((await approve(r.id, CAROL, twoAdmins)).outcome).toBe('execute');
+
+    const either = {
+      ...twoAdmins,
+      policy: {
+        ...twoAdmins.policy,
+        remediation: { ...twoAdmins.policy.remediation, ownerAmongApprovers: false },
+      },
+    };
+    const s = await request(f, 'delete-access-key', ALICE, new Date(), either);
+    expect((await approve(s.id, ADMIN, either)).outcome).toBe('approved');
+    expect((await approve(s.id, ADMIN_2, either)).outcome).toBe('execute');
   });
 
   test('a rejection needs a reason, and ends the request', async () => {

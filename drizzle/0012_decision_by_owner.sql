@@ -1,0 +1,1 @@
+ALTER TABLE "remediation_decisions" ADD COLUMN "by_owner" boolean DEFAULT false NOT NULL;
