@@ -130,6 +130,19 @@ export function rollbackPlan(original: RemediationRequest, playbook: Playbook): 
   return playbook.rollback.plan(playbook.input.parse(original.input), saved);
 }
 
+/** Why this request cannot be rolled back (undefined: it can), before anyone is asked why. */
+export function rollbackRefusal(original: RemediationRequest): string | undefined {
+  const playbook = PLAYBOOKS.get(original.playbookId);
+  if (!playbook) return `there is no playbook ${original.playbookId}`;
+  try {
+    rollbackPlan(original, playbook);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RemediationRefused) return err.message;
+    throw err;
+  }
+}
+
 /**
  * Asks to undo a completed request: a new request (`rollbackOf` the original) whose plan restores
  * what the original saved, approved under the same policy. Refused unless the original can be
@@ -194,6 +207,55 @@ export async function decide(
   return decision;
 }
 
+/** Why this person may not decide this request: it is theirs, or the account is not theirs to approve for. */
+function whoMayNotDecide(
+  request: RemediationRequest,
+  account: { id: string; tags: Record<string, string> },
+  who: Identity,
+  policy: Policy,
+): string | undefined {
+  if (request.requestedBy === who.userId) return 'nobody decides their own request';
+  if (!mayApprove(who, account, policy))
+    return `only the owners of account ${request.accountId}, the approvers and the admins may decide`;
+  return undefined;
+}
+
+/**
+ * Why this person may not decide this request now (before a form asks them why): no such request,
+ * not pending, expired, theirs, or not theirs to decide. The refusal is audited; undefined: they may.
+ */
+export async function decisionRefusal(
+  db: Database,
+  d: { requestId: number; who: Identity; decision: 'approve' | 'reject'; config: Config },
+  now = new Date(),
+): Promise<string | undefined> {
+  const [row] = await db
+    .select({ request: remediationRequests, tags: accounts.tags })
+    .from(remediationRequests)
+    .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
+    .where(eq(remediationRequests.id, d.requestId));
+  const refused = !row
+    ? `there is no remediation request ${d.requestId}`
+    : row.request.status !== 'pending'
+      ? `the request is ${row.request.status}`
+      : row.request.expiresAt <= now
+        ? 'the request has expired; ask for it again'
+        : whoMayNotDecide(
+            row.request,
+            { id: row.request.accountId, tags: row.tags ?? {} },
+            d.who,
+            d.config.policy,
+          );
+  if (refused)
+    await recordDenial(db, {
+      actor: d.who.userId,
+      attempted: `${d.decision} remediation`,
+      subject: `remediation:${d.requestId}`,
+      reason: refused,
+    });
+  return refused;
+}
+
 async function record(
   db: Database,
   d: { requestId: number; who: Identity; decision: 'approve' | 'reject'; config: Config },
@@ -225,15 +287,9 @@ async function record(
       });
       return { outcome: 'refused', reason: 'the request has expired; ask for it again' };
     }
-    if (request.requestedBy === d.who.userId)
-      return { outcome: 'refused', reason: 'nobody decides their own request' };
     const account = { id: request.accountId, tags: row.tags ?? {} };
-    if (!mayApprove(d.who, account, d.config.policy)) {
-      return {
-        outcome: 'refused',
-        reason: `only the owners of account ${request.accountId}, the approvers and the admins may decide`,
-      };
-    }
+    const refused = whoMayNotDecide(request, account, d.who, d.config.policy);
+    if (refused) return { outcome: 'refused', reason: refused };
     const byOwner = isOwner(d.who, account, d.config.policy);
     if (d.decision === 'approve' && !byOwner) {
       const missing = await ownerApprovalMissing(tx, request, d.config.policy);

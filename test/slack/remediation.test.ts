@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Finding, findings, remediationRequests } from '../../src/db/schema.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { auditEvents, type Finding, findings, remediationRequests } from '../../src/db/schema.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { FINDING_ACTIONS, findingBlockId } from '../../src/slack/blocks/finding.js';
 import {
@@ -28,7 +28,7 @@ let s: SlackHarness;
 beforeAll(async () => {
   const scenario = generateScenario({ accounts: 2, regions: ['us-east-1'], failedPerAccountRegion: 2 });
   scenario.accounts[1]!.iam = {
-    users: ['deploy-bot', 'ci-bot', 'etl-bot', 'web-bot'].map((name) => ({
+    users: ['deploy-bot', 'ci-bot', 'etl-bot', 'web-bot', 'ops-bot'].map((name) => ({
       name,
       createdDaysAgo: 400,
       keys: [{ ageDays: 200, lastUsedDaysAgo: 1 }],
@@ -257,4 +257,66 @@ test('/remediate opens the modal for a finding by its number; anything else gets
   expect((await s.answer('c3')).text).toContain('No finding is `#999999`');
   await s.command('/remediate', `#${f.id}`, EVE, 'c4');
   expect((await s.answer('c4')).args.text).toMatch(/You cannot request a remediation of this/);
+});
+
+describe('forms are opened only for those who may use them, and only Warden’s forms are accepted', () => {
+  const denials = async (subject: string) =>
+    (await h.db.db.select().from(auditEvents).where(eq(auditEvents.subject, subject))).filter(
+      (e) => e.action === 'permission.denied',
+    );
+
+  test('Reject… and Roll back… open nothing for someone who may not use them; they are told, and it is audited', async () => {
+    const f = await staleKeyFinding();
+    const { request } = await requestFor(f, 'q5');
+    const opened = s.slack.callsTo('views.open').length;
+    await clickOnRequest(REMEDIATION_ACTIONS.reject, request.id, EVE, 'fx1');
+    expect((await s.answer('fx1')).args.text).toBe(
+      `:no_entry: You cannot reject remediation #${request.id}: only the owners of account ${ACCOUNT_1}, the approvers and the admins may decide.`,
+    );
+    await clickOnRequest(REMEDIATION_ACTIONS.reject, request.id, ALICE, 'fx2');
+    expect((await s.answer('fx2')).args.text).toBe(
+      `:no_entry: You cannot reject remediation #${request.id}: nobody decides their own request.`,
+    );
+    // A pending request has changed nothing: there is nothing to roll back, whoever asks.
+    await clickOnRequest(REMEDIATION_ACTIONS.rollback, request.id, CAROL, 'fx3');
+    expect((await s.answer('fx3')).args.text).toMatch(
+      new RegExp(
+        `^:no_entry: Remediation #${request.id} cannot be rolled back: only a change that was made can be rolled back`,
+      ),
+    );
+    await clickOnRequest(REMEDIATION_ACTIONS.rollback, request.id, EVE, 'fx4');
+    expect((await s.answer('fx4')).args.text).toMatch(/^:no_entry: /);
+    expect(s.slack.callsTo('views.open').length).toBe(opened);
+    const refused = (await denials(`remediation:${request.id}`)).map((e) => e.actor);
+    expect(refused).toEqual(expect.arrayContaining([EVE, ALICE]));
+  });
+
+  test('a submitted form Warden never opened, or whose metadata it did not write, is refused and audited', async () => {
+    const before = (await denials('slack:view')).length;
+    const dms = dmsTo(EVE).length;
+    expect(
+      (await s.submit({ callbackId: 'transfer-ownership', privateMetadata: '{}', values: {}, user: EVE }))
+        .status,
+    ).toBe(200);
+    await s.submit({
+      callbackId: REMEDIATION_CALLBACKS.reject,
+      privateMetadata: '{"id":"1 or 1=1"}',
+      values: reasonValues('forged'),
+      user: EVE,
+    });
+    await expect.poll(async () => (await denials('slack:view')).length).toBe(before + 2);
+    const [unknown, forged] = (await denials('slack:view')).slice(-2);
+    expect(unknown!.details).toEqual({
+      attempted: 'form transfer-ownership',
+      reason: 'Warden did not draw this form',
+    });
+    expect(forged!.details).toEqual({
+      attempted: `form ${REMEDIATION_CALLBACKS.reject}`,
+      reason: 'Warden did not draw this form',
+    });
+    await expect.poll(() => dmsTo(EVE).length).toBe(dms + 2);
+    expect(dmsTo(EVE).at(-1)!.args.text).toBe(
+      ':no_entry: That form is not one Warden drew; nothing was done.',
+    );
+  });
 });

@@ -11,22 +11,22 @@ import { choosePlaybook, requestRemediationButton, submitRemediationRequest } fr
 import { rollbackButton, submitRollback } from './remediation-rollback.js';
 import { openSuppressModal, submitSuppression } from './suppress.js';
 import { TRIAGE_BUTTONS, triageButton } from './triage.js';
-import { refuseUnknownActions } from './unknown-action.js';
+import { refuseUnknownInteractions } from './unknown-action.js';
 
 /**
  * Every interactive action, modal and event Warden answers, registered in one place. A button no
- * handler knows is refused and audited before any handler runs.
+ * handler knows, or a form Warden never opened, is refused and audited before any handler runs.
  */
 export function registerInteractions(app: App, deps: HandlerDeps): void {
   app.use(
-    refuseUnknownActions(
-      deps,
-      new Set([
+    refuseUnknownInteractions(deps, {
+      actions: new Set([
         ...Object.values(FINDING_ACTIONS),
         ...Object.values(PAGER_ACTIONS),
         ...Object.values(REMEDIATION_ACTIONS),
       ]),
-    ),
+      views: new Set([SUPPRESS_CALLBACK, ...Object.values(REMEDIATION_CALLBACKS)]),
+    }),
   );
   for (const id of TRIAGE_BUTTONS) app.action(id, triageButton(deps));
   app.action(FINDING_ACTIONS.assign, assignSelect(deps));

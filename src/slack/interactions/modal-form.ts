@@ -1,5 +1,9 @@
 import type { AckFn, ViewOutput, ViewResponseAction } from '@slack/bolt';
+import { recordDenial } from '../../workflow/denials.js';
+import type { HandlerDeps } from '../app.js';
 import { REMEDIATION_FIELDS } from '../blocks/remediation.js';
+import type { ClickOrigin } from './finding-action.js';
+import { tell } from './tell.js';
 
 /**
  * What a modal opened from a click carries back on submission: the id of what it is about, and the
@@ -22,6 +26,24 @@ export function readModalMetadata(raw: string | undefined): ModalMetadata | unde
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A submitted form whose metadata Warden did not write (forged, or from a form Warden never opened):
+ * refused and audited like a button Warden never drew, and the person is told nothing was done.
+ */
+export async function refuseForm(
+  deps: Pick<HandlerDeps, 'db' | 'web'>,
+  origin: ClickOrigin,
+  form: string,
+): Promise<void> {
+  await recordDenial(deps.db, {
+    actor: origin.userId,
+    attempted: `form ${form.slice(0, 200)}`,
+    subject: 'slack:view',
+    reason: 'Warden did not draw this form',
+  });
+  await tell(deps, origin, ':no_entry: That form is not one Warden drew; nothing was done.');
 }
 
 /**

@@ -6,7 +6,7 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import { publishAnchor } from '../../workflow/audit-anchor.js';
-import { decide } from '../../workflow/remediation.js';
+import { decide, decisionRefusal } from '../../workflow/remediation.js';
 import type { RequestDetails } from '../../workflow/remediation-queue.js';
 import { runRequest } from '../../workflow/remediation-run.js';
 import type { HandlerDeps } from '../app.js';
@@ -16,7 +16,7 @@ import { homeTab } from '../finding-views.js';
 import { announceOutcome, refreshRequest, requestMessage } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import type { ClickOrigin } from './finding-action.js';
-import { modalMetadata, readModalMetadata, takeReason } from './modal-form.js';
+import { modalMetadata, readModalMetadata, refuseForm, takeReason } from './modal-form.js';
 import { tell } from './tell.js';
 
 /**
@@ -87,11 +87,13 @@ const NOT_A_REQUEST = 'That button does not name a Warden remediation request.';
 
 /**
  * A request's button that asks why before anything happens (Reject…, Roll back…): reads the request
- * its block id names, then opens the reason modal, which carries the request's id back.
+ * its block id names, checks that this person may do it (telling them, and auditing, when not), then
+ * opens the reason modal, which carries the request's id back. The submission checks again.
  */
 export function askWhyButton(
   deps: HandlerDeps,
   modal: (id: number, details: RequestDetails) => Omit<Parameters<typeof reasonModal>[0], 'metadata'>,
+  allowed: (id: number, origin: ClickOrigin) => Promise<boolean>,
 ) {
   return async ({
     ack,
@@ -102,7 +104,9 @@ export function askWhyButton(
     await ack();
     const id = parseRequestBlockId(action.block_id);
     const message = id === undefined ? undefined : await requestMessage(deps, id);
-    if (id === undefined || !message) return tell(deps, originOf(body, respond), NOT_A_REQUEST);
+    const origin = originOf(body, respond);
+    if (id === undefined || !message) return tell(deps, origin, NOT_A_REQUEST);
+    if (!(await allowed(id, origin))) return;
     await deps.web.views.open({
       trigger_id: body.trigger_id,
       view: reasonModal({ ...modal(id, message.details), metadata: modalMetadata(id, body.response_url) }),
@@ -110,15 +114,28 @@ export function askWhyButton(
   };
 }
 
-/** Reject…: asks why first. */
+/** Reject…: asks why first, of someone who may decide the request. */
 export const rejectButton = (deps: HandlerDeps) =>
-  askWhyButton(deps, (id, details) => ({
-    callbackId: REMEDIATION_CALLBACKS.reject,
-    title: `Reject #${id}`,
-    submit: 'Reject',
-    label: 'Why not?',
-    about: `Reject remediation #${id}: *${escapeMrkdwn(details.finding.title)}*. The requester is told your reason.`,
-  }));
+  askWhyButton(
+    deps,
+    (id, details) => ({
+      callbackId: REMEDIATION_CALLBACKS.reject,
+      title: `Reject #${id}`,
+      submit: 'Reject',
+      label: 'Why not?',
+      about: `Reject remediation #${id}: *${escapeMrkdwn(details.finding.title)}*. The requester is told your reason.`,
+    }),
+    async (id, origin) => {
+      const who = await deps.directory.identify(origin.userId);
+      const refused = await decisionRefusal(
+        deps.db,
+        { requestId: id, who, decision: 'reject', config: deps.config },
+        deps.now(),
+      );
+      if (refused) await tell(deps, origin, `:no_entry: You cannot reject remediation #${id}: ${refused}.`);
+      return !refused;
+    },
+  );
 
 /** The rejection's reason is required; then the request is rejected and everyone concerned is told. */
 export function submitRejection(deps: HandlerDeps) {
@@ -131,7 +148,7 @@ export function submitRejection(deps: HandlerDeps) {
       respond: respondVia(metadata?.r, deps.slackConfig),
       inHome: !metadata?.r,
     };
-    if (!metadata) return tell(deps, origin, 'That form is not one Warden drew.');
+    if (!metadata) return refuseForm(deps, origin, REMEDIATION_CALLBACKS.reject);
     await decideAndFollow(deps, origin, metadata.id, 'reject', reason);
   };
 }

@@ -15,11 +15,11 @@ import { approvalsRequired, createRequest } from '../../workflow/remediation.js'
 import { preparePlan } from '../../workflow/remediation-run.js';
 import type { HandlerDeps } from '../app.js';
 import { parseFindingBlockId } from '../blocks/finding.js';
-import { REMEDIATION_FIELDS, requestModal } from '../blocks/remediation.js';
+import { REMEDIATION_CALLBACKS, REMEDIATION_FIELDS, requestModal } from '../blocks/remediation.js';
 import { announceRequest } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import { type ClickOrigin, findingFor, nameOf } from './finding-action.js';
-import { modalMetadata, readModalMetadata, takeReason } from './modal-form.js';
+import { modalMetadata, readModalMetadata, refuseForm, takeReason } from './modal-form.js';
 import { tell } from './tell.js';
 
 /** The plan a playbook would run on this finding now, read with the audit role; or why it cannot. */
@@ -108,7 +108,9 @@ export function choosePlaybook(deps: HandlerDeps) {
     const view = body.view;
     const metadata = readModalMetadata(view?.private_metadata);
     const selected = (action as StaticSelectAction).selected_option?.value;
-    if (!view || !metadata || !selected) return;
+    if (!view || !selected) return;
+    if (!metadata)
+      return refuseForm(deps, { userId: body.user.id, respond: undefined }, REMEDIATION_CALLBACKS.request);
     const allowed = await findingFor(
       deps,
       { userId: body.user.id, respond: undefined },
@@ -148,7 +150,7 @@ export function submitRemediationRequest(deps: HandlerDeps) {
     if (!reason) return;
     const metadata = readModalMetadata(view.private_metadata);
     const origin: ClickOrigin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slackConfig) };
-    if (!metadata) return tell(deps, origin, 'That form is not one Warden drew; nothing was requested.');
+    if (!metadata) return refuseForm(deps, origin, REMEDIATION_CALLBACKS.request);
     const allowed = await findingFor(deps, origin, metadata.id, REQUEST);
     if (!allowed) return;
     const { finding, who } = allowed;

@@ -1,24 +1,37 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { requestRollback } from '../../workflow/remediation.js';
+import { requestRollback, rollbackRefusal } from '../../workflow/remediation.js';
 import { requestById } from '../../workflow/remediation-queue.js';
 import type { HandlerDeps } from '../app.js';
 import { REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { announceRequest, refreshRequest } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import { findingFor } from './finding-action.js';
-import { readModalMetadata, takeReason } from './modal-form.js';
+import { readModalMetadata, refuseForm, takeReason } from './modal-form.js';
 import { askWhyButton } from './remediation-decision.js';
 import { tell } from './tell.js';
 
-/** Roll back… on a finished request: asks why first. */
+/** Roll back… on a finished request: asks why first, of someone who may change the finding, when it can be undone. */
 export const rollbackButton = (deps: HandlerDeps) =>
-  askWhyButton(deps, (id) => ({
-    callbackId: REMEDIATION_CALLBACKS.rollback,
-    title: `Roll back #${id}`,
-    submit: 'Request rollback',
-    label: 'Why roll it back?',
-    about: `Ask to undo remediation #${id}. The rollback is approved like any request before it runs.`,
-  }));
+  askWhyButton(
+    deps,
+    (id) => ({
+      callbackId: REMEDIATION_CALLBACKS.rollback,
+      title: `Roll back #${id}`,
+      submit: 'Request rollback',
+      label: 'Why roll it back?',
+      about: `Ask to undo remediation #${id}. The rollback is approved like any request before it runs.`,
+    }),
+    async (id, origin) => {
+      const original = await requestById(deps.db, id);
+      if (!original) return false;
+      if (!(await findingFor(deps, origin, original.findingId, 'roll back', `remediation:${id}`)))
+        return false;
+      const refused = rollbackRefusal(original);
+      if (refused)
+        await tell(deps, origin, `:no_entry: Remediation #${id} cannot be rolled back: ${refused}.`);
+      return !refused;
+    },
+  );
 
 /**
  * A rollback is a new request (`rollbackOf` the original) whose plan restores what the original
@@ -31,7 +44,7 @@ export function submitRollback(deps: HandlerDeps) {
     const metadata = readModalMetadata(view.private_metadata);
     const origin = { userId: body.user.id, respond: respondVia(metadata?.r, deps.slackConfig) };
     const original = metadata ? await requestById(deps.db, metadata.id) : undefined;
-    if (!original) return tell(deps, origin, 'That form does not name a Warden remediation request.');
+    if (!original) return refuseForm(deps, origin, REMEDIATION_CALLBACKS.rollback);
     const allowed = await findingFor(
       deps,
       origin,

@@ -9,9 +9,10 @@ import { findingSummaries } from '../../posture/findings-list.js';
 import { suppress, validateSuppression } from '../../workflow/triage.js';
 import type { HandlerDeps } from '../app.js';
 import { parseFindingBlockId } from '../blocks/finding.js';
-import { SUPPRESS_FIELDS, suppressModal } from '../blocks/suppress.js';
+import { SUPPRESS_CALLBACK, SUPPRESS_FIELDS, suppressModal } from '../blocks/suppress.js';
 import { respondVia } from '../respond.js';
 import { actOnFinding, type ClickOrigin, findingFor, nameOf } from './finding-action.js';
+import { refuseForm } from './modal-form.js';
 
 /** What the modal carries from the click to its submission: the finding's block id and the message's response_url. */
 interface SuppressMetadata {
@@ -50,6 +51,16 @@ export function openSuppressModal(deps: HandlerDeps) {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** The metadata as openSuppressModal wrote it, or undefined for anything else. */
+function readSuppressMetadata(raw: string): SuppressMetadata | undefined {
+  try {
+    const m = JSON.parse(raw) as SuppressMetadata;
+    return typeof m.b === 'string' && (m.r === undefined || typeof m.r === 'string') ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The modal's submission: a missing reason or an end date past the policy's maximum is shown on the
  * field, and nothing happens; a valid one suppresses the finding (permission checked again), writes
@@ -76,16 +87,12 @@ export function submitSuppression(deps: HandlerDeps) {
       return;
     }
     await ack();
-    let metadata: SuppressMetadata;
-    try {
-      metadata = JSON.parse(view.private_metadata) as SuppressMetadata;
-    } catch {
-      metadata = { b: '' };
-    }
+    const metadata = readSuppressMetadata(view.private_metadata);
+    if (!metadata) return refuseForm(deps, { userId: body.user.id, respond: undefined }, SUPPRESS_CALLBACK);
     await actOnFinding(
       deps,
       { userId: body.user.id, respond: respondVia(metadata.r, deps.slackConfig) },
-      { blockId: String(metadata.b ?? ''), attempted: 'suppress' },
+      { blockId: metadata.b, attempted: 'suppress' },
       async ({ finding, who }) => ({
         ...(await suppress(deps.db, {
           findingId: finding.id,
