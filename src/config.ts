@@ -3,6 +3,7 @@ import path from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type Partition, partitionOf } from './aws/partition.js';
 import { WardenError } from './errors.js';
 import type { Severity } from './findings/severity.js';
 
@@ -29,6 +30,7 @@ const DEFAULTS = {
   OWNER_TAG_KEYS: ['owner', 'warden:owner'],
   AUDIT_ROLE_NAME: 'WardenAudit',
   REMEDIATION_ROLE_NAME: 'WardenRemediation',
+  TRIAGE_ROLE_NAME: 'WardenTriage',
   SECURITYHUB_SYNC: true,
   REMEDIATION_MODE: 'dry-run' as const,
   REMEDIATION_REQUEST_TTL_HOURS: 72,
@@ -225,6 +227,10 @@ const envSchema = z.object({
       .default(DEFAULTS.REMEDIATION_ROLE_NAME),
   ),
   WARDEN_REMEDIATION_EXTERNAL_ID: externalId,
+  WARDEN_TRIAGE_ROLE_NAME: optionalText.pipe(
+    z.string().regex(ROLE_NAME, { message: 'must be an IAM role name' }).default(DEFAULTS.TRIAGE_ROLE_NAME),
+  ),
+  WARDEN_TRIAGE_EXTERNAL_ID: externalId,
   WARDEN_SECURITYHUB_SYNC: flag(DEFAULTS.SECURITYHUB_SYNC),
   WARDEN_REMEDIATION_MODE: optionalText.pipe(
     z
@@ -317,6 +323,8 @@ export interface AwsConfig {
   auditRole: RoleConfig;
   /** The only role Warden writes with: Security Hub workflow updates and remediation playbooks. */
   remediationRole: RoleConfig;
+  /** Writes triage decisions back to Security Hub: workflow status and a note, nothing else. */
+  triageRole: RoleConfig;
   /** Triage decisions are written back to Security Hub (Workflow.Status and a note). */
   securityHubSync: boolean;
   remediation: {
@@ -326,6 +334,8 @@ export interface AwsConfig {
     requestTtlMs: number;
   };
   regions: string[];
+  /** The partition of those regions (and of every account's ARNs): aws, aws-cn or aws-us-gov. */
+  partition: Partition;
   securityHub:
     | { mode: 'per-account' }
     | { mode: 'aggregator'; adminAccountId: string; aggregationRegion: string };
@@ -476,6 +486,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       'WARDEN_MIGRATION_DATABASE_URL: set without DATABASE_URL (the runtime role Warden runs as)',
     );
 
+  const regions = e?.WARDEN_REGIONS ?? [env.AWS_REGION?.trim() || DEFAULTS.REGION];
+  if (new Set(regions.map(partitionOf)).size > 1)
+    problems.push(
+      `WARDEN_REGIONS: ${regions.join(',')} spans several AWS partitions; one Warden serves one partition`,
+    );
+
   const cwd = options.cwd ?? process.cwd();
   const policy = loadPolicy(e?.WARDEN_POLICY_FILE ?? env.WARDEN_POLICY_FILE?.trim(), cwd, problems);
 
@@ -493,12 +509,14 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         name: e.WARDEN_REMEDIATION_ROLE_NAME,
         externalId: e.WARDEN_REMEDIATION_EXTERNAL_ID,
       },
+      triageRole: { name: e.WARDEN_TRIAGE_ROLE_NAME, externalId: e.WARDEN_TRIAGE_EXTERNAL_ID },
       securityHubSync: e.WARDEN_SECURITYHUB_SYNC,
       remediation: {
         mode: e.WARDEN_REMEDIATION_MODE,
         requestTtlMs: e.WARDEN_REMEDIATION_REQUEST_TTL_HOURS * 3_600_000,
       },
-      regions: e.WARDEN_REGIONS ?? [env.AWS_REGION?.trim() || DEFAULTS.REGION],
+      regions,
+      partition: partitionOf(regions[0]!),
       securityHub:
         e.WARDEN_SECURITYHUB_MODE === 'aggregator'
           ? {
@@ -602,6 +620,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
       remediationRole: {
         name: config.aws.remediationRole.name,
         externalId: config.aws.remediationRole.externalId ? '[set]' : undefined,
+      },
+      triageRole: {
+        name: config.aws.triageRole.name,
+        externalId: config.aws.triageRole.externalId ? '[set]' : undefined,
       },
     },
     anchors: config.anchors,

@@ -33,7 +33,7 @@ export function servicesOn(
   return {
     ...runtime,
     clients,
-    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole)),
+    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition)),
     writeBack: { db, config, clients, roles: writeBackRoles(clients, config) },
     slack: config.slack ? slackClients(config.slack, runtime.log) : undefined,
   };

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   'src/errors': [],
   'src/domain': [],
   'src/findings': [],
-  'src/config': ['src/findings'],
+  'src/config': ['src/aws', 'src/findings'],
   'src/secrets': [],
   'src/log': ['src/config', 'src/secrets'],
   'src/reasons': [],

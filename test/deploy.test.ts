@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { actionOf } from '../src/aws/remediation-calls.js';
 import { PLAYBOOKS } from '../src/remediate/registry.js';
+import { BATCH_UPDATE_FIELDS } from '../src/sim/permissions.js';
 
 // deploy/ holds what a security team installs. These tests keep it one fact each: the StackSet
 // template embeds the policy files as they are; the remediation role allows exactly what the
-// playbooks (and the triage write-back) call; the audit role only reads.
+// playbooks call, on users only; the triage role sets the workflow and the note only; the audit
+// role only reads.
 
 const read = (file: string) =>
   JSON.parse(readFileSync(new URL(`../deploy/${file}`, import.meta.url), 'utf8'));
@@ -18,14 +20,22 @@ const allowed = (policy: { Statement: Statement[] }) =>
 const template = read('warden-roles-stackset.json');
 const auditPolicy = read('audit-role-policy.json');
 const remediationPolicy = read('remediation-role-policy.json');
+const triagePolicy = read('triage-role-policy.json');
+type FullStatement = Statement & {
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+};
+const statements = (policy: { Statement: FullStatement[] }) => policy.Statement;
 
-test('the StackSet template deploys both roles with the policy files, unchanged, trusting only Warden with an external id', () => {
-  const { AuditRole, RemediationRole } = template.Resources;
+test('the StackSet template deploys the three roles with the policy files, unchanged, trusting only Warden with an external id', () => {
+  const { AuditRole, RemediationRole, TriageRole } = template.Resources;
   expect(AuditRole.Properties.Policies[0].PolicyDocument).toEqual(auditPolicy);
   expect(RemediationRole.Properties.Policies[0].PolicyDocument).toEqual(remediationPolicy);
+  expect(TriageRole.Properties.Policies[0].PolicyDocument).toEqual(triagePolicy);
   for (const [role, externalId] of [
     [AuditRole, 'AuditExternalId'],
     [RemediationRole, 'RemediationExternalId'],
+    [TriageRole, 'TriageExternalId'],
   ]) {
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       expect.objectContaining({
@@ -37,12 +47,43 @@ test('the StackSet template deploys both roles with the policy files, unchanged,
   }
 });
 
-test('the remediation role allows exactly the playbooks’ permissions and the triage write-back, nothing more', () => {
-  const needed = new Set([
-    'securityhub:BatchUpdateFindings',
-    ...[...PLAYBOOKS.values()].flatMap((p) => p.permissions),
-  ]);
+test('the remediation role allows exactly the playbooks’ permissions, nothing more', () => {
+  const needed = new Set([...PLAYBOOKS.values()].flatMap((p) => p.permissions));
   expect(allowed(remediationPolicy)).toEqual([...needed].sort());
+});
+
+test('the remediation role writes IAM users only, never a principal tagged warden:protected, never Warden’s own roles', () => {
+  const all = statements(remediationPolicy);
+  const onUsers = all.find((s) => s.Effect === 'Allow' && [s.Action].flat().includes('iam:UpdateAccessKey'))!;
+  expect(onUsers.Resource).toBe('arn:*:iam::*:user/*');
+  expect(all).toContainEqual(
+    expect.objectContaining({
+      Effect: 'Deny',
+      Action: ['iam:DeleteAccessKey', 'iam:DeleteLoginProfile', 'iam:UpdateAccessKey'],
+      Condition: { StringEquals: { 'iam:ResourceTag/warden:protected': 'true' } },
+    }),
+  );
+  expect(all).toContainEqual(
+    expect.objectContaining({ Effect: 'Deny', Action: ['iam:*'], Resource: 'arn:*:iam::*:role/Warden*' }),
+  );
+});
+
+test('triage writes back through a role of its own, which may set the workflow and the note and no other field', () => {
+  expect(allowed(triagePolicy)).toEqual(['securityhub:BatchUpdateFindings']);
+  // The same denies guard the remediation role's own BatchUpdateFindings (the resolve playbook).
+  for (const policy of [triagePolicy, remediationPolicy]) {
+    const denied = statements(policy)
+      .filter((s) => s.Effect === 'Deny' && [s.Action].flat().includes('securityhub:BatchUpdateFindings'))
+      .map((s) => {
+        expect(s.Condition && Object.keys(s.Condition)).toEqual(['Null']);
+        const [key, value] = Object.entries(s.Condition!.Null!)[0]!;
+        expect(value).toBe('false');
+        return key.replace('securityhub:ASFFSyntaxPath/', '');
+      });
+    expect(denied.sort()).toEqual(
+      BATCH_UPDATE_FIELDS.filter((f) => f !== 'Workflow.Status' && !f.startsWith('Note.')).sort(),
+    );
+  }
 });
 
 test('the audit role only reads', () => {
@@ -79,11 +120,12 @@ test('each playbook’s plan and rollback call only what the playbook declares i
   }
 });
 
-test('Warden’s own credentials may assume both roles', () => {
+test('Warden’s own credentials may assume the three roles, in any partition', () => {
   const caller = read('warden-caller-policy.json');
   const assume = caller.Statement.find((s: { Action: string }) => s.Action === 'sts:AssumeRole');
   expect(assume.Resource).toEqual([
-    'arn:aws:iam::*:role/WardenAudit',
-    'arn:aws:iam::*:role/WardenRemediation',
+    'arn:*:iam::*:role/WardenAudit',
+    'arn:*:iam::*:role/WardenRemediation',
+    'arn:*:iam::*:role/WardenTriage',
   ]);
 });

@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { explainAwsError, TargetError } from './errors.js';
+import type { Partition } from './partition.js';
 
 /** Credentials are refreshed this long before they expire, so no call starts with a dying session. */
 const REFRESH_BEFORE_MS = 5 * 60_000;
@@ -13,23 +14,26 @@ export interface RoleSpec {
   externalId: string | undefined;
   /** Identifies Warden in CloudTrail: `warden-audit`, `warden-remediation-<request id>`. */
   sessionName: string;
+  /** The accounts' partition, which their role ARNs name. */
+  partition: Partition;
   durationSeconds?: number;
 }
 
 /** The read-only audit role, as every scan, plan and verification assumes it. */
-export const auditRoleSpec = (role: { name: string; externalId: string | undefined }): RoleSpec => ({
-  name: role.name,
-  externalId: role.externalId,
-  sessionName: 'warden-audit',
-});
+export const auditRoleSpec = (
+  role: { name: string; externalId: string | undefined },
+  partition: Partition,
+): RoleSpec => ({ name: role.name, externalId: role.externalId, sessionName: 'warden-audit', partition });
 
-/** The remediation role, in a session named for what it does (`warden-triage`, `warden-remediation-7`). */
-export const remediationRoleSpec = (
+/** A writing role, in a session named for what it does (`warden-triage`, `warden-remediation-7`). */
+export const roleSession = (
   role: { name: string; externalId: string | undefined },
   sessionName: string,
-): RoleSpec => ({ name: role.name, externalId: role.externalId, sessionName });
+  partition: Partition,
+): RoleSpec => ({ name: role.name, externalId: role.externalId, sessionName, partition });
 
-export const roleArn = (account: string, roleName: string) => `arn:aws:iam::${account}:role/${roleName}`;
+export const roleArn = (partition: Partition, account: string, roleName: string) =>
+  `arn:${partition}:iam::${account}:role/${roleName}`;
 
 /**
  * Assumes one role in many accounts and caches each account's credentials until shortly before they
@@ -62,7 +66,7 @@ export class AssumedRoles {
 
   // The shared call takes no caller's abort signal: one target timing out must not fail the others.
   private async assume(account: string): Promise<AwsCredentialIdentity> {
-    const arn = roleArn(account, this.role.name);
+    const arn = roleArn(this.role.partition, account, this.role.name);
     const where = { account, region: 'global', call: 'sts:AssumeRole' };
     try {
       const out = await this.sts.send(

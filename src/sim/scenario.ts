@@ -26,6 +26,8 @@ export interface SimUser {
   password?: { lastUsedDaysAgo?: number | null; changedDaysAgo?: number };
   mfa?: boolean;
   keys?: SimAccessKey[];
+  /** The user's IAM tags (`warden:protected: "true"` keeps remediation away from it). */
+  tags?: Record<string, string>;
 }
 
 export interface SimRoot {
@@ -76,7 +78,7 @@ export interface SimAccount {
   parent: string;
   tags?: Record<string, string>;
   /** Which of Warden's roles exist in the account (both by default). */
-  roles?: { audit?: boolean; remediation?: boolean };
+  roles?: { audit?: boolean; remediation?: boolean; triage?: boolean };
   /** Regions where Security Hub is not enabled (DescribeHub / GetFindings → InvalidAccessException). */
   securityHubDisabledIn?: string[];
   iam?: { root?: SimRoot; users?: SimUser[]; passwordPolicy?: SimPasswordPolicy | null };
@@ -106,7 +108,11 @@ export interface Scenario {
   regions: string[];
   /** The static credentials of the management account's caller (what AWS_ACCESS_KEY_ID would hold). */
   callerCredentials: { accessKeyId: string; secretAccessKey: string; userName: string };
-  roles: { audit: { name: string; externalId?: string }; remediation: { name: string; externalId?: string } };
+  roles: {
+    audit: { name: string; externalId?: string };
+    remediation: { name: string; externalId?: string };
+    triage: { name: string; externalId?: string };
+  };
   securityHub?: { adminAccountId?: string; aggregationRegion?: string };
   /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
   buckets?: Array<{ name: string; objectLock?: boolean }>;
@@ -126,4 +132,8 @@ export interface Scenario {
   };
 }
 
-export const DEFAULT_ROLES = { audit: { name: 'WardenAudit' }, remediation: { name: 'WardenRemediation' } };
+export const DEFAULT_ROLES = {
+  audit: { name: 'WardenAudit' },
+  remediation: { name: 'WardenRemediation' },
+  triage: { name: 'WardenTriage' },
+};

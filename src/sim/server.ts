@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { securityHubRateLimit } from '../aws/quotas.js';
 import { RateLimiter } from '../aws/token-bucket.js';
-import { authorize, mayPerform } from './permissions.js';
+import { asffContext, authorize, type ConditionContext, mayPerform } from './permissions.js';
 import {
   failure,
   type Protocol,
@@ -124,7 +124,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         url,
         headers: req.headers,
         body: raw,
-        mayReadRetention: mayPerform(caller, scenario, 's3:GetObjectRetention'),
+        mayReadRetention: mayPerform(caller, scenario, 's3:GetObjectRetention', resource),
       });
     } catch (err) {
       const e = err instanceof SimError ? err : new SimError('InternalError', (err as Error).message, 500);
@@ -170,7 +170,14 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
       const faults = scenario.faults ?? {};
       if (faults.latencyMs) await sleep(faults.latencyMs);
       const writesDenied = Boolean(world.account(caller.account)?.spec.faults?.writesDenied);
-      authorize(caller, scenario, service, operation, writesDenied);
+      authorize(
+        caller,
+        scenario,
+        service,
+        operation,
+        writesDenied,
+        callScope(world, caller, service, operation, params),
+      );
       if (faults.serverErrorRate && world.random.next() < faults.serverErrorRate) throw serverError(service);
       if (faults.throttleRate && world.random.next() < faults.throttleRate) throw throttlingError(service);
       if (service === 'securityhub' && faults.rateLimits !== false) {
@@ -230,6 +237,33 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/**
+ * What a call acts on, for the policy: an IAM user's ARN (and its tags) when the call names a user,
+ * the role AssumeRole names, and the fields a BatchUpdateFindings sets; no particular resource otherwise.
+ */
+function callScope(
+  world: SimWorld,
+  caller: IssuedCredentials,
+  service: string,
+  operation: string,
+  params: Record<string, unknown>,
+): { resource?: string; context?: ConditionContext } {
+  if (service === 'sts' && operation === 'AssumeRole') return { resource: String(params.RoleArn ?? '') };
+  if (service === 'securityhub' && operation === 'BatchUpdateFindings')
+    return { context: asffContext(params) };
+  if (service === 'iam' && typeof params.UserName === 'string') {
+    const user = world.account(caller.account)?.users.find((u) => u.name === params.UserName);
+    const tags = Object.fromEntries(
+      Object.entries(user?.tags ?? {}).map(([k, v]) => [`iam:ResourceTag/${k}`, v]),
+    );
+    return {
+      resource: `arn:aws:iam::${caller.account}:user/${params.UserName}`,
+      context: { 'iam:ResourceTag/warden:protected': undefined, ...tags },
+    };
+  }
+  return {};
 }
 
 function guessService(req: IncomingMessage, body: string): string | undefined {

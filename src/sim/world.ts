@@ -50,6 +50,7 @@ export interface IamUser {
   password: { lastUsedAt: number | null; changedAt: number } | undefined;
   mfa: boolean;
   keys: IamKey[];
+  tags: Record<string, string>;
 }
 
 export interface CredentialReportState {
@@ -182,6 +183,7 @@ export class SimWorld {
   private buildUser(u: SimUser, t: number): IamUser {
     return {
       name: u.name,
+      tags: u.tags ?? {},
       id: `AIDA${this.random.token(16)}`,
       createdAt: t - u.createdDaysAgo * DAY,
       password: u.password

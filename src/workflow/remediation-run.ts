@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
-import { AssumedRoles, remediationRoleSpec } from '../aws/credentials.js';
+import { AssumedRoles, roleSession } from '../aws/credentials.js';
 import { explainAwsError } from '../aws/errors.js';
 import { actionOf, isKnownCall, type PlannedCall, sendPlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
@@ -111,7 +111,11 @@ export async function runRequest(
   }
 
   const roles = new AssumedRoles(deps.clients.sts(), {
-    ...remediationRoleSpec(deps.config.aws.remediationRole, `warden-remediation-${request.id}`),
+    ...roleSession(
+      deps.config.aws.remediationRole,
+      `warden-remediation-${request.id}`,
+      deps.config.aws.partition,
+    ),
     durationSeconds: 900,
   });
   const calls: Array<{ call: string; account: string; region: string; ok: boolean }> = [];

@@ -141,7 +141,13 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
     signal: ctx.signal,
   });
   await store(
-    evaluateChecks({ accountId: t.accountId, report, thresholds: config.policy.checks, now: ctx.now() }),
+    evaluateChecks({
+      accountId: t.accountId,
+      partition: config.aws.partition,
+      report,
+      thresholds: config.policy.checks,
+      now: ctx.now(),
+    }),
   );
   return {
     ...result(t, run, ctx.now()),

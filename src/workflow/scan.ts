@@ -264,7 +264,10 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
     Boolean(request.accounts),
     await freshReportAccounts(db, Boolean(request.full), now()),
   );
-  const roles = new AssumedRoles(env.clients.sts(discoveryStats), auditRoleSpec(config.aws.auditRole));
+  const roles = new AssumedRoles(
+    env.clients.sts(discoveryStats),
+    auditRoleSpec(config.aws.auditRole, config.aws.partition),
+  );
   const results = await collect(env, request, ctx, { accounts, targets, roles });
   // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
   if (signal.aborted) throw signal.reason;

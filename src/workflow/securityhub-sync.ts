@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
-import { AssumedRoles, remediationRoleSpec } from '../aws/credentials.js';
+import { AssumedRoles, roleSession } from '../aws/credentials.js';
 import { explainAwsError, TargetError } from '../aws/errors.js';
 import {
   type FindingIdentifier,
@@ -36,7 +36,10 @@ export type WriteBackResult =
 
 /** The remediation role as the write-back assumes it; one per process, so credentials are cached. */
 export function writeBackRoles(clients: AwsClients, config: Config): AssumedRoles {
-  return new AssumedRoles(clients.sts(), remediationRoleSpec(config.aws.remediationRole, 'warden-triage'));
+  return new AssumedRoles(
+    clients.sts(),
+    roleSession(config.aws.triageRole, 'warden-triage', config.aws.partition),
+  );
 }
 
 const CALL = 'securityhub:BatchUpdateFindings';

@@ -34,9 +34,8 @@ let slack: FakeSlack;
 let clients: AwsClients;
 let t: TestDatabase;
 let deps: AnchorDeps;
-/** Each test publishes under a prefix of its own: the simulated bucket outlives a test's database. */
-let place: { bucket: string; prefix: string };
-let tests = 0;
+/** Where Warden's policy lets it publish; the bucket is emptied before each test (it outlives a test's database). */
+const place = { bucket: BUCKET, prefix: 'warden/audit-anchors/' };
 
 beforeAll(async () => {
   const scenario = generateScenario({ accounts: 1, regions: ['us-east-1'], failedPerAccountRegion: 0 });
@@ -53,7 +52,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   t = await openTestDatabase();
-  place = { bucket: BUCKET, prefix: `test-${++tests}/` };
+  sim.world.buckets.get(BUCKET)!.objects.clear();
   deps = depsWith(configWith({ WARDEN_ANCHOR_BUCKET: BUCKET }, '#audit'));
   for (let i = 1; i <= 3; i++)
     await appendAudit(t.db, { actor: 'U0ALICE', action: 'finding.acknowledged', subject: `finding:${i}` });
@@ -63,7 +62,7 @@ afterEach(async () => {
 });
 
 function configWith(env: Record<string, string>, auditChannel?: string): Config {
-  const config = loadConfig({ LOG_LEVEL: 'silent', WARDEN_ANCHOR_PREFIX: place.prefix, ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   if (auditChannel) config.policy.routing.auditChannel = auditChannel;
   return config;
 }
@@ -182,7 +181,7 @@ test('warden audit verify --anchors checks an export against every anchor in the
       )
       .join('\n');
   writeFileSync(file, await exportOf());
-  const env = { WARDEN_ANCHOR_BUCKET: BUCKET, WARDEN_ANCHOR_PREFIX: place.prefix, LOG_LEVEL: 'silent' };
+  const env = { WARDEN_ANCHOR_BUCKET: BUCKET, LOG_LEVEL: 'silent' };
   const ok = await runCli(['audit', 'verify', '--file', file, '--anchors'], env);
   expect(ok).toMatchObject({
     code: 0,
@@ -229,14 +228,14 @@ test('an anchor already published for the head is left alone; one with another h
   );
 });
 
-test('with S3 refusing, the head still reaches Slack and is recorded, and the failure names the bucket', async () => {
+test('with S3 refusing (a bucket Warden’s policy does not name), the head still reaches Slack and is recorded, and the failure names the bucket', async () => {
   const err = await publishAnchor(
     depsWith(configWith({ WARDEN_ANCHOR_BUCKET: 'no-such-bucket' }, '#audit')),
     'schedule',
   ).catch((e: unknown) => e as Error);
   expect(err).toBeInstanceOf(Error);
   expect((err as Error).message).toBe(
-    `publishing the audit head failed: s3:PutObject on s3://no-such-bucket/${place.prefix}000000000003.json: NoSuchBucket: The specified bucket does not exist`,
+    `publishing the audit head failed: s3:PutObject on s3://no-such-bucket/${place.prefix}000000000003.json: AccessDenied: User: arn:aws:iam::${sim.world.scenario.managementAccountId}:user/warden is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::no-such-bucket/${place.prefix}000000000003.json" because no identity-based policy allows the s3:PutObject action`,
   );
   const [recorded] = await t.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   expect(recorded).toMatchObject({ action: 'audit.anchored' });

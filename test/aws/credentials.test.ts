@@ -23,7 +23,7 @@ afterAll(async () => {
 const roles = (externalId: string | undefined) =>
   new AssumedRoles(
     clients.sts(),
-    { name: 'WardenAudit', externalId, sessionName: 'warden-audit' },
+    { name: 'WardenAudit', externalId, sessionName: 'warden-audit', partition: 'aws' },
     () => clock,
   );
 

@@ -32,6 +32,13 @@ beforeAll(async () => {
         password: { lastUsedDaysAgo: 200 },
         keys: [{ id: 'AKIAOLDKEY0000000001', ageDays: 300 }],
       },
+      {
+        name: 'break-glass',
+        createdDaysAgo: 400,
+        password: { lastUsedDaysAgo: 200 },
+        keys: [{ id: 'AKIAGLASSKEY00000001', ageDays: 300 }],
+        tags: { 'warden:protected': 'true' },
+      },
     ],
     passwordPolicy: { MinimumPasswordLength: 8, RequireSymbols: true },
   };
@@ -121,4 +128,26 @@ test('UpdateAccountPasswordPolicy replaces the whole policy (fields left out tak
   await expect(audit.send(new GetAccountPasswordPolicyCommand({}))).rejects.toMatchObject({
     name: 'NoSuchEntityException',
   });
+});
+
+test('the remediation role cannot touch a principal tagged warden:protected=true, whatever the playbook', async () => {
+  const writer = await iamAs('WardenRemediation');
+  const refused = (call: Promise<unknown>, action: string) =>
+    expect(call).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/WardenRemediation/writes is not authorized to perform: ${action} on resource: user break-glass with an explicit deny in an identity-based policy`,
+    });
+  const key = { UserName: 'break-glass', AccessKeyId: 'AKIAGLASSKEY00000001' };
+  await refused(
+    writer.send(new UpdateAccessKeyCommand({ ...key, Status: 'Inactive' })),
+    'iam:UpdateAccessKey',
+  );
+  await refused(writer.send(new DeleteAccessKeyCommand(key)), 'iam:DeleteAccessKey');
+  await refused(
+    writer.send(new DeleteLoginProfileCommand({ UserName: 'break-glass' })),
+    'iam:DeleteLoginProfile',
+  );
+  const user = sim.world.account(ACCOUNT)!.users.find((u) => u.name === 'break-glass')!;
+  expect(user.keys[0]!.active).toBe(true);
+  expect(user.password).toBeDefined();
 });

@@ -15,12 +15,13 @@ import { type Simulator, startSimulator } from '../../src/sim/server.js';
 let sim: Simulator;
 let s3: S3Client;
 const LOCKED = 'warden-audit-anchors';
-const PLAIN = 'plain-bucket';
+/** Where Warden's caller policy (deploy/) lets it write and read. */
+const PREFIX = 'warden/audit-anchors/';
 const DAY = 86_400_000;
 
 beforeAll(async () => {
   const scenario = generateScenario({ accounts: 1, regions: ['us-east-1'], failedPerAccountRegion: 0 });
-  scenario.buckets = [{ name: LOCKED, objectLock: true }, { name: PLAIN }];
+  scenario.buckets = [{ name: LOCKED, objectLock: true }];
   sim = await startSimulator(scenario);
   s3 = client();
 });
@@ -88,15 +89,24 @@ test('an object written under Object Lock reads back with its lock, and is never
 });
 
 test('S3’s refusals of a locked write, in S3’s words', async () => {
-  expect(await refusal(s3.send(new PutObjectCommand({ ...locked('k1'), Bucket: PLAIN })))).toEqual({
-    name: 'InvalidRequest',
-    message: 'Bucket is missing Object Lock Configuration',
-    status: 400,
-  });
+  // The same bucket name, created without Object Lock, in a simulator of its own.
+  const scenario = generateScenario({ accounts: 1, regions: ['us-east-1'], failedPerAccountRegion: 0 });
+  scenario.buckets = [{ name: LOCKED }];
+  const plain = await startSimulator(scenario);
+  const plainS3 = new S3Client({ ...plain.target, forcePathStyle: true, maxAttempts: 1 });
+  try {
+    expect(await refusal(plainS3.send(new PutObjectCommand(locked(`${PREFIX}k1`))))).toEqual({
+      name: 'InvalidRequest',
+      message: 'Bucket is missing Object Lock Configuration',
+      status: 400,
+    });
+  } finally {
+    plainS3.destroy();
+    await plain.close();
+  }
+  const past = new Date(Date.now() - DAY);
   expect(
-    await refusal(
-      s3.send(new PutObjectCommand(locked('k2', { ObjectLockRetainUntilDate: new Date(Date.now() - DAY) }))),
-    ),
+    await refusal(s3.send(new PutObjectCommand(locked(`${PREFIX}k2`, { ObjectLockRetainUntilDate: past })))),
   ).toEqual({
     name: 'InvalidArgument',
     message: 'The retain until date must be in the future!',
@@ -104,9 +114,8 @@ test('S3’s refusals of a locked write, in S3’s words', async () => {
   });
   const noChecksum = client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
   try {
-    expect(
-      await refusal(noChecksum.send(new PutObjectCommand(locked('k3', { ChecksumAlgorithm: undefined })))),
-    ).toEqual({
+    const unsummed = locked(`${PREFIX}k3`, { ChecksumAlgorithm: undefined });
+    expect(await refusal(noChecksum.send(new PutObjectCommand(unsummed)))).toEqual({
       name: 'InvalidRequest',
       message:
         'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
@@ -115,34 +124,27 @@ test('S3’s refusals of a locked write, in S3’s words', async () => {
   } finally {
     noChecksum.destroy();
   }
-  expect(
-    await refusal(s3.send(new PutObjectCommand({ ...locked('k4'), Bucket: 'no-such-bucket' }))),
-  ).toMatchObject({
-    name: 'NoSuchBucket',
-    status: 404,
-  });
-  expect(await refusal(s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'missing.json' })))).toMatchObject(
-    {
-      name: 'NoSuchKey',
-      status: 404,
-    },
+  const missing = await refusal(
+    s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: `${PREFIX}missing.json` })),
   );
+  expect(missing).toMatchObject({ name: 'NoSuchKey', status: 404 });
+  // Outside the anchors' prefix, Warden's own policy allows nothing.
+  const outside = await refusal(s3.send(new PutObjectCommand(locked('elsewhere/k4'))));
+  expect(outside).toMatchObject({ name: 'AccessDenied', status: 403 });
+  expect(outside.message).toContain('because no identity-based policy allows the s3:PutObject action');
 });
 
 test('ListObjectsV2 lists a prefix in key order, a page at a time', async () => {
-  for (const n of [5, 3, 4]) await s3.send(new PutObjectCommand(locked(`list/00${n}.json`)));
-  await s3.send(new PutObjectCommand(locked('other/001.json')));
-  const first = await s3.send(new ListObjectsV2Command({ Bucket: LOCKED, Prefix: 'list/', MaxKeys: 2 }));
-  expect(first.Contents!.map((o) => o.Key)).toEqual(['list/003.json', 'list/004.json']);
+  const list = `${PREFIX}list/`;
+  for (const n of [5, 3, 4]) await s3.send(new PutObjectCommand(locked(`${list}00${n}.json`)));
+  await s3.send(new PutObjectCommand(locked(`${PREFIX}other/001.json`)));
+  const first = await s3.send(new ListObjectsV2Command({ Bucket: LOCKED, Prefix: list, MaxKeys: 2 }));
+  expect(first.Contents!.map((o) => o.Key)).toEqual([`${list}003.json`, `${list}004.json`]);
   expect(first.IsTruncated).toBe(true);
+  const token = first.NextContinuationToken;
   const second = await s3.send(
-    new ListObjectsV2Command({
-      Bucket: LOCKED,
-      Prefix: 'list/',
-      MaxKeys: 2,
-      ContinuationToken: first.NextContinuationToken,
-    }),
+    new ListObjectsV2Command({ Bucket: LOCKED, Prefix: list, MaxKeys: 2, ContinuationToken: token }),
   );
-  expect(second.Contents!.map((o) => o.Key)).toEqual(['list/005.json']);
+  expect(second.Contents!.map((o) => o.Key)).toEqual([`${list}005.json`]);
   expect(second.IsTruncated).toBe(false);
 });

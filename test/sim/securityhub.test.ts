@@ -97,3 +97,39 @@ test('the simulator enforces the policies in deploy/: the audit role reads and c
     (await hubAs(account, 'us-east-1', 'WardenRemediation')).send(new GetFindingsCommand({})),
   ).rejects.toMatchObject({ name: 'AccessDeniedException' });
 });
+
+test('the triage role may set a finding’s workflow and note, and nothing else: every other field is denied', async () => {
+  const account = sim.world.scenario.accounts[3]!.id;
+  const target = sim.world.findings.get(`${account}|us-east-1`)![2]!;
+  const FindingIdentifiers = [{ Id: target.id, ProductArn: target.productArn }];
+  const triage = await hubAs(account, 'us-east-1', 'WardenTriage');
+  const done = await triage.send(
+    new BatchUpdateFindingsCommand({
+      FindingIdentifiers,
+      Workflow: { Status: 'NOTIFIED' },
+      Note: { Text: 'ack', UpdatedBy: 'warden' },
+    }),
+  );
+  expect(done.ProcessedFindings).toHaveLength(1);
+  for (const field of [
+    { Severity: { Label: 'INFORMATIONAL' as const } },
+    { Severity: { Normalized: 0 } },
+    { Confidence: 1 },
+    { Criticality: 0 },
+    { Types: ['Software and Configuration Checks'] },
+    { UserDefinedFields: { ignored: 'yes' } },
+    { VerificationState: 'FALSE_POSITIVE' as const },
+    { RelatedFindings: FindingIdentifiers },
+  ]) {
+    await expect(
+      triage.send(
+        new BatchUpdateFindingsCommand({ FindingIdentifiers, Workflow: { Status: 'NOTIFIED' }, ...field }),
+      ),
+      JSON.stringify(field),
+    ).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('with an explicit deny in an identity-based policy'),
+    });
+  }
+  expect(target.severity).not.toBe('INFORMATIONAL');
+});

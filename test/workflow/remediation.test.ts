@@ -80,7 +80,8 @@ afterAll(async () => {
   await h.close();
 });
 
-const auditRoles = () => new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole));
+const auditRoles = () =>
+  new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition));
 
 const taken = new Set<number>();
 /** A stored finding of this account and Warden check (one a test has not used yet). */

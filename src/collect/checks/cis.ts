@@ -1,4 +1,5 @@
 import type { PasswordPolicy } from '@aws-sdk/client-iam';
+import type { Partition } from '../../aws/partition.js';
 import type { Policy } from '../../config.js';
 import { type Finding, fingerprint } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
@@ -19,6 +20,8 @@ export interface Check {
 
 export interface CheckInput {
   accountId: string;
+  /** The account's partition: the password policy's ARN names it. */
+  partition: Partition;
   report: CredentialReport;
   thresholds: Policy['checks'];
   now: Date;
@@ -227,7 +230,7 @@ export const CHECKS: Check[] = [
       if (gaps.length === 0) return [];
       return [
         {
-          resource: `arn:aws:iam::${input.accountId}:account-password-policy`,
+          resource: `arn:${input.partition}:iam::${input.accountId}:account-password-policy`,
           resourceType: 'AwsAccount',
           evidence: { gaps, policy: input.report.passwordPolicy ?? null },
         },

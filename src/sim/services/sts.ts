@@ -38,7 +38,9 @@ export const sts: Record<string, Handler> = {
         ? { key: 'audit' as const, ...roles.audit }
         : roleName === roles.remediation.name
           ? { key: 'remediation' as const, ...roles.remediation }
-          : undefined;
+          : roleName === roles.triage.name
+            ? { key: 'triage' as const, ...roles.triage }
+            : undefined;
     // The roles trust only the management account, with the external id when one is set.
     if (
       !account ||
