@@ -8,6 +8,7 @@ import type { HandlerDeps } from '../src/slack/app.js';
 import { FINDINGS_USAGE, type PageCursor } from '../src/slack/blocks/findings.js';
 import { section } from '../src/slack/blocks/text.js';
 import { findingsPageMessage } from '../src/slack/finding-views.js';
+import { readAccess, refuseRead } from '../src/slack/read-access.js';
 
 /** `/findings …`: one page of findings with their actions, and Next / Previous. */
 export function findingsCommand(deps: HandlerDeps) {
@@ -21,7 +22,18 @@ export function findingsCommand(deps: HandlerDeps) {
       return;
     }
     await ack();
-    const page = await findingsPageMessage(deps, { query: command.text, userId: command.user_id, offset: 0 });
+    const { scope } = await readAccess(deps, command.user_id);
+    if (scope.kind === 'none') {
+      const text = await refuseRead(deps, command.user_id, 'read findings', scope.reason);
+      await respond({ response_type: 'ephemeral', text });
+      return;
+    }
+    const page = await findingsPageMessage(deps, {
+      query: command.text,
+      userId: command.user_id,
+      offset: 0,
+      scope,
+    });
     await respond({ response_type: 'ephemeral', ...page });
   };
 }
@@ -47,10 +59,17 @@ export function findingsPager(deps: HandlerDeps) {
       });
       return;
     }
+    const { scope } = await readAccess(deps, body.user.id);
+    if (scope.kind === 'none') {
+      const text = await refuseRead(deps, body.user.id, 'read findings', scope.reason);
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      return;
+    }
     const page = await findingsPageMessage(deps, {
       query: cursor.q,
       userId: body.user.id,
       offset: cursor.o!,
+      scope,
     });
     await respond({ replace_original: true, ...page });
   };

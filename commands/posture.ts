@@ -10,6 +10,8 @@ import {
 import type { HandlerDeps } from '../src/slack/app.js';
 import { noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
 import { accountMessage } from '../src/slack/finding-views.js';
+import { readAccess, refuseRead } from '../src/slack/read-access.js';
+import { mayRead } from '../src/workflow/policy.js';
 
 const DAY = 86_400_000;
 const WORST_ACCOUNTS = 10;
@@ -21,7 +23,20 @@ export function postureCommand(deps: HandlerDeps) {
     await ack();
     const query = command.text.trim();
     const { db } = deps;
+    const { scope } = await readAccess(deps, command.user_id);
+    const refuse = async (what: string, reason: string): Promise<void> => {
+      await respond({
+        response_type: 'ephemeral',
+        text: await refuseRead(deps, command.user_id, what, reason),
+      });
+    };
+    if (scope.kind === 'none') return refuse('read posture', scope.reason);
     if (!query) {
+      if (scope.kind !== 'all')
+        return refuse(
+          'read the organization’s posture',
+          'you read the accounts you own: `/posture <account>`',
+        );
       const gaps = await lastScanGaps(db);
       const blocks = organizationPosture({
         open: await openBySeverity(db),
@@ -43,6 +58,8 @@ export function postureCommand(deps: HandlerDeps) {
       });
       return;
     }
+    if (!mayRead(scope, found.account.id))
+      return refuse(`read the posture of account ${found.account.id}`, 'you read the accounts you own');
     await respond({ response_type: 'ephemeral', ...(await accountMessage(deps, found.account)) });
   };
 }

@@ -68,6 +68,14 @@ const principal = z
     message: 'must be a Slack user id (U…) or an email address',
   });
 
+/** Who may read: a principal, or a Slack user group's id (S…). */
+const viewer = z
+  .string()
+  .trim()
+  .refine((v) => /^S[A-Z0-9]{2,}$/.test(v) || principal.safeParse(v).success, {
+    message: 'must be a Slack user id (U…), an email address or a Slack user group id (S…)',
+  });
+
 const accountId = z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' });
 const channel = z.string().regex(/^(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,})$/, {
   message: 'must be a channel name (#security) or a channel id (C…)',
@@ -79,6 +87,11 @@ const policySchema = z
     admins: z.array(principal).default([]),
     approvers: z.array(principal).default([]),
     managers: z.array(principal).default([]),
+    /**
+     * Who may read every account's findings and posture, when set (admins, approvers and managers
+     * always may; owners read their own accounts). Unset: every member of the workspace.
+     */
+    viewers: z.array(viewer).default([]),
     /** Account id → its owners, in addition to the owners named by the account's tags. */
     owners: z.record(accountId, z.array(principal)).default({}),
     ownerTagKeys: z.array(z.string().min(1)).default(DEFAULTS.OWNER_TAG_KEYS),

@@ -39,3 +39,6 @@ export async function findAccount(
     .sort((x, y) => x.score - y.score || x.d - y.d || x.a.name.localeCompare(y.a.name));
   return { account: undefined, closest: scored.slice(0, 5).map((s) => s.a) };
 }
+
+/** Every current account with its tags: whose owners read it. */
+export const knownAccounts = (db: Database): Promise<Account[]> => currentAccounts(db);

@@ -10,6 +10,8 @@ export { FINDING_STATUSES, type FindingStatus } from '../domain.js';
 export interface FindingFilters {
   severity?: Severity;
   accountId?: string;
+  /** Only these accounts (what someone who reads only their own accounts may see). */
+  accountIds?: string[];
   status?: FindingStatus;
   assignee?: string;
   source?: Source;
@@ -53,6 +55,9 @@ export async function listFindings(
   const where: SQL | undefined = and(
     filters.severity ? eq(findings.severity, filters.severity) : undefined,
     filters.accountId ? eq(findings.accountId, filters.accountId) : undefined,
+    filters.accountIds
+      ? inArray(findings.accountId, filters.accountIds.length ? filters.accountIds : [''])
+      : undefined,
     filters.ids ? inArray(findings.id, filters.ids.length ? filters.ids : [-1]) : undefined,
     // Without a status filter, "open" and "acknowledged" findings: the ones that still need work.
     filters.status

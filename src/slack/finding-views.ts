@@ -6,7 +6,7 @@ import { type FindingSummary, findingSummaries, listFindings } from '../posture/
 import { accountOpenBySeverity, openBySeverityOf } from '../posture/summary.js';
 import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
 import { membership } from '../workflow/membership.js';
-import { type Identity, ownersOf } from '../workflow/policy.js';
+import { type Identity, ownersOf, type ReadScope } from '../workflow/policy.js';
 import { waitingForApproval } from '../workflow/remediation-queue.js';
 import { type FindingView, findingBlocks, type ShownFinding } from './blocks/finding.js';
 import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
@@ -44,15 +44,21 @@ async function withActed(db: Database, rows: FindingSummary[], acted: number | u
 /** A page of `/findings`, or its usage when a word is not understood. */
 export async function findingsPageMessage(
   deps: ViewDeps,
-  input: { query: string; userId: string; offset: number; acted?: number },
+  input: { query: string; userId: string; offset: number; acted?: number; scope?: ReadScope },
 ): Promise<Message> {
   const parsed = await parseFindingsQuery(deps.db, input.query, input.userId);
   if ('error' in parsed)
     return { text: 'Unknown /findings filter', blocks: [section(`${parsed.error}\n${FINDINGS_USAGE}`)] };
-  const { rows, total } = await listFindings(deps.db, parsed.filters, {
-    offset: input.offset,
-    limit: FINDINGS_PAGE_SIZE,
-  });
+  // Someone who reads only the accounts they own sees only those accounts' findings.
+  const scoped = input.scope?.kind === 'accounts' ? { accountIds: input.scope.ids } : {};
+  const { rows, total } = await listFindings(
+    deps.db,
+    { ...parsed.filters, ...scoped },
+    {
+      offset: input.offset,
+      limit: FINDINGS_PAGE_SIZE,
+    },
+  );
   return {
     text: `${total} findings`,
     blocks: findingsPage({

@@ -7,7 +7,50 @@ export type Role = 'viewer' | 'owner' | 'admin';
 export interface Identity {
   userId: string;
   email: string | undefined;
+  /** What Slack says the account is: a full member, a guest, deactivated, or a bot (default member). */
+  standing?: Standing;
 }
+
+export type Standing = 'member' | 'guest' | 'deleted' | 'bot';
+
+/** What a person may read: everything, only the accounts they own, or nothing (with why). */
+export type ReadScope =
+  | { kind: 'all' }
+  | { kind: 'accounts'; ids: string[] }
+  | { kind: 'none'; reason: string };
+
+const REFUSED_STANDING: Record<Exclude<Standing, 'member'>, string> = {
+  guest: 'guests of the workspace do not read Warden',
+  deleted: 'the Slack account is deactivated',
+  bot: 'bots do not read Warden',
+};
+
+/**
+ * Who may read findings and posture. Guests, deactivated users and bots: nothing. Without a
+ * `viewers` list, every member reads everything. With one, its members (named, or in a listed Slack
+ * user group: `inGroup`), the admins, approvers and managers read everything; an account's owners
+ * read their own accounts; anyone else nothing.
+ */
+export function readScope(
+  who: Identity,
+  accounts: OwnedAccount[],
+  policy: Policy,
+  inGroup: (groupId: string) => boolean,
+): ReadScope {
+  const standing = who.standing ?? 'member';
+  if (standing !== 'member') return { kind: 'none', reason: REFUSED_STANDING[standing] };
+  if (policy.viewers.length === 0) return { kind: 'all' };
+  const everything = [...policy.viewers, ...policy.admins, ...policy.approvers, ...policy.managers];
+  if (everything.some((p) => (/^S[A-Z0-9]+$/.test(p) ? inGroup(p) : names(p, who)))) return { kind: 'all' };
+  const owned = accounts.filter((a) => isOwner(who, a, policy)).map((a) => a.id);
+  return owned.length
+    ? { kind: 'accounts', ids: owned }
+    : { kind: 'none', reason: 'reading is open to the policy’s viewers and to each account’s owners' };
+}
+
+/** Whether a scope lets this account be read. */
+export const mayRead = (scope: ReadScope, accountId: string) =>
+  scope.kind === 'all' || (scope.kind === 'accounts' && scope.ids.includes(accountId));
 
 export interface OwnedAccount {
   id: string;

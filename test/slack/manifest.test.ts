@@ -26,6 +26,7 @@ test('the bot asks for the scopes it uses and no more', () => {
     'chat:write',
     'commands',
     'files:write',
+    'usergroups:read',
     'users:read',
     'users:read.email',
   ]);

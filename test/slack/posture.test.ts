@@ -15,6 +15,8 @@ beforeAll(async () => {
   h = await scanHarness(scenario);
   await h.scan({ full: true });
   s = await slackHarness(h.db.db);
+  // Every reader is looked up (users.info): a workspace member, not a guest.
+  s.slack.users.set('U0ALICE', 'alice@example.com');
 });
 afterAll(async () => {
   await s.close();

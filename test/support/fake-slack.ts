@@ -45,6 +45,13 @@ export class FakeSlack {
   readonly refusals: Refusal[] = [];
   /** Slack user id → email, as users.info reports it. */
   readonly users = new Map<string, string>();
+  /** users.info's flags for a user: a guest (`is_restricted`, `is_ultra_restricted`), `deleted`, `is_bot`. */
+  readonly userFlags = new Map<
+    string,
+    Partial<Record<'is_restricted' | 'is_ultra_restricted' | 'deleted' | 'is_bot', boolean>>
+  >();
+  /** Slack user groups (S… ids) → their members, as usergroups.users.list reports them. */
+  readonly userGroups = new Map<string, string[]>();
   /** Files uploaded through files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal), by id. */
   readonly uploads = new Map<string, Buffer>();
   private readonly troubles: Array<{ method: string; trouble: Trouble }> = [];
@@ -161,7 +168,16 @@ export class FakeSlack {
       case 'users.info': {
         const id = String(args.user ?? '');
         if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id, profile: { email: this.users.get(id) } } };
+        const flags = { deleted: false, is_bot: false, is_restricted: false, is_ultra_restricted: false };
+        return {
+          ok: true,
+          user: { id, ...flags, ...this.userFlags.get(id), profile: { email: this.users.get(id) } },
+        };
+      }
+      case 'usergroups.users.list': {
+        if (!args.usergroup) return { ok: false, error: 'invalid_arguments' };
+        const members = this.userGroups.get(String(args.usergroup));
+        return members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' };
       }
       case 'users.lookupByEmail': {
         const email = String(args.email ?? '').toLowerCase();

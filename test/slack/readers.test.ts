@@ -1,0 +1,101 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { auditEvents } from '../../src/db/schema.js';
+import { generateScenario } from '../../src/sim/scenarios.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
+
+// Who may read: guests, deactivated users and bots read nothing; with a viewers list, its members
+// (named or in a Slack user group) read everything and owners read their own accounts. Refusals are
+// audited.
+
+let h: ScanHarness;
+let s: SlackHarness;
+const ACCOUNT_1 = '100000000001'; // owned by owner-1@example.com (its owner tag)
+const ACCOUNT_2 = '100000000002';
+
+beforeAll(async () => {
+  const scenario = generateScenario({ accounts: 3, regions: ['us-east-1'], failedPerAccountRegion: 3 });
+  h = await scanHarness(scenario);
+  await h.scan({ full: true });
+  s = await slackHarness(h.db.db);
+  const users: Array<[string, string, Record<string, boolean>?]> = [
+    ['U0GUEST', 'guest@partner.example', { is_restricted: true }],
+    ['U0SINGLE', 'single@partner.example', { is_ultra_restricted: true }],
+    ['U0GONE', 'gone@example.com', { deleted: true }],
+    ['U0BOT', 'bot@example.com', { is_bot: true }],
+    ['U0OWNER', 'owner-1@example.com'],
+    ['U0VIEW', 'viewer@example.com'],
+    ['U0EVE', 'eve@example.com'],
+  ];
+  for (const [id, email, flags] of users) {
+    s.slack.users.set(id, email);
+    if (flags) s.slack.userFlags.set(id, flags);
+  }
+  s.slack.userGroups.set('S0SECOPS', ['U0VIEW']);
+});
+afterAll(async () => {
+  await s.close();
+  await h.close();
+});
+
+let asked = 0;
+async function ask(command: '/findings' | '/posture', text: string, user: string) {
+  const id = `r${asked++}`;
+  expect((await s.command(command, text, user, id)).status).toBe(200);
+  return (await s.answer(id)).args as { text: string; blocks?: unknown[] };
+}
+const denialsOf = async (user: string) =>
+  h.db.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.actor, user), eq(auditEvents.action, 'permission.denied')));
+
+test('guests, deactivated users and bots read nothing, and each refusal is audited', async () => {
+  for (const [user, why] of [
+    ['U0GUEST', 'guests of the workspace do not read Warden'],
+    ['U0SINGLE', 'guests of the workspace do not read Warden'],
+    ['U0GONE', 'the Slack account is deactivated'],
+    ['U0BOT', 'bots do not read Warden'],
+  ] as const) {
+    expect((await ask('/findings', '', user)).text).toBe(`:no_entry: You cannot read findings: ${why}.`);
+    expect((await ask('/posture', '', user)).text).toBe(`:no_entry: You cannot read posture: ${why}.`);
+    expect((await denialsOf(user)).map((e) => e.subject)).toEqual(['slack:read', 'slack:read']);
+  }
+  const published = s.slack.callsTo('views.publish').length;
+  await s.event({ type: 'app_home_opened', user: 'U0GUEST', channel: 'D0GUEST', tab: 'home' });
+  const [home] = (await s.slack.waitFor('views.publish', published + 1)).slice(-1);
+  expect(JSON.stringify(home!.args.view)).toContain('guests of the workspace do not read Warden');
+});
+
+test('without a viewers list every member reads everything', async () => {
+  const { text } = await ask('/posture', '', 'U0EVE');
+  expect(text).toBe('Organization posture');
+});
+
+test('with a viewers list: its members read everything, owners read their own accounts, others nothing', async () => {
+  s.config.policy.viewers = ['S0SECOPS'];
+  try {
+    expect((await ask('/posture', '', 'U0VIEW')).text).toBe('Organization posture');
+
+    expect((await ask('/posture', '', 'U0OWNER')).text).toBe(
+      ':no_entry: You cannot read the organization’s posture: you read the accounts you own: `/posture <account>`.',
+    );
+    expect((await ask('/posture', ACCOUNT_1, 'U0OWNER')).text).toMatch(/^Posture of /);
+    expect((await ask('/posture', ACCOUNT_2, 'U0OWNER')).text).toBe(
+      `:no_entry: You cannot read the posture of account ${ACCOUNT_2}: you read the accounts you own.`,
+    );
+    const owned = JSON.stringify((await ask('/findings', '', 'U0OWNER')).blocks);
+    expect(owned).toContain(ACCOUNT_1);
+    expect(owned).not.toContain(ACCOUNT_2);
+    const all = JSON.stringify((await ask('/findings', '', 'U0VIEW')).blocks);
+    expect(all).toContain(ACCOUNT_2);
+
+    expect((await ask('/findings', '', 'U0EVE')).text).toBe(
+      ':no_entry: You cannot read findings: reading is open to the policy’s viewers and to each account’s owners.',
+    );
+    expect((await denialsOf('U0EVE')).length).toBe(1);
+  } finally {
+    s.config.policy.viewers = [];
+  }
+});
