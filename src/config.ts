@@ -54,6 +54,8 @@ const DEFAULTS = {
   REPORT_TIMEOUT_SECONDS: 120,
   /** A running scan renews its lease every third of this; one whose lease ran out was left by a dead process. */
   SCAN_LEASE_SECONDS: 30,
+  /** Slack interactions of one kind (commands, clicks, forms, events) worked on at once; past it, "busy". */
+  SLACK_CONCURRENCY: 32,
   ANCHOR_PREFIX: 'warden/audit-anchors/',
   /** 400 days: a yearly audit, with a month to spare, can still read every anchor of its period. */
   ANCHOR_RETENTION_DAYS: 400,
@@ -316,6 +318,7 @@ const envSchema = z.object({
   WARDEN_INCREMENTAL_OVERLAP_MINUTES: positiveInt(DEFAULTS.INCREMENTAL_OVERLAP_MINUTES, 1440),
   WARDEN_REPORT_TIMEOUT_SECONDS: positiveInt(DEFAULTS.REPORT_TIMEOUT_SECONDS, 3600),
   WARDEN_SCAN_LEASE_SECONDS: positiveInt(DEFAULTS.SCAN_LEASE_SECONDS, 3600),
+  WARDEN_SLACK_CONCURRENCY: positiveInt(DEFAULTS.SLACK_CONCURRENCY, 1000),
 });
 
 export interface SlackConfig {
@@ -402,6 +405,8 @@ export interface Config {
   aws: AwsConfig;
   anchors: AnchorConfig;
   slack: SlackConfig | undefined;
+  /** Slack interactions of one kind worked on at once (see src/slack/load.ts). */
+  slackConcurrency: number;
   port: number;
   logLevel: LogLevel;
   policyFile: string | undefined;
@@ -553,6 +558,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       retentionDays: e.WARDEN_ANCHOR_RETENTION_DAYS,
     },
     slack,
+    slackConcurrency: e.WARDEN_SLACK_CONCURRENCY,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     policyFile: e.WARDEN_POLICY_FILE,

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
 import { reportHandlerFailure } from './failures.js';
 import { registerInteractions } from './interactions/index.js';
+import { boundWork } from './load.js';
 import { boltLogger, type SlackClients } from './web-client.js';
 
 /** What the Slack app is built on: the runtime's services (src/runtime.ts), with Slack configured. */
@@ -111,6 +112,8 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
     slackConfig: slack,
     inFlight: new InFlight(),
   };
+  // Before any handler: work after the ack is bounded per kind, and past the bound the person hears "busy".
+  app.use(boundWork(handlerDeps, deps.config.slackConcurrency));
   registerCommands(app, handlerDeps);
   registerInteractions(app, handlerDeps);
   return { app, handlers: handlerDeps };

@@ -39,15 +39,38 @@ export function slackClients(slack: SlackConfig, log: Logger): SlackClients {
   return { web, directory: new SlackDirectory(web) };
 }
 
-/** Bolt's (and the Web API client's) logger interface, backed by Warden's pino logger. */
-export function boltLogger(log: Logger): webApi.Logger {
+/** The same warning (a forged request, say) is logged once per this long, with how many were held back. */
+export const REPEAT_WINDOW_MS = 60_000;
+
+/**
+ * Bolt's (and the Web API client's) logger interface, backed by Warden's pino logger. Warnings and
+ * errors that repeat (Bolt's "Failed to parse and verify the request data" for every forged request)
+ * are logged once a minute with a count, so a flood of bad requests cannot fill the logs.
+ */
+export function boltLogger(log: Logger, now: () => number = Date.now): webApi.Logger {
   const child = log.child({ mod: 'slack.bolt' });
   let level = LogLevel.INFO;
+  const seen = new Map<string, { until: number; held: number }>();
+  const bounded =
+    (write: (obj: object, msg: string) => void) =>
+    (...msg: unknown[]) => {
+      const text = msg.map(String).join(' ');
+      // Grouped by what comes before the details: the message's kind, not its particulars.
+      const key = text.split(':')[0]!.slice(0, 100);
+      const entry = seen.get(key);
+      if (entry && entry.until > now()) {
+        entry.held += 1;
+        return;
+      }
+      if (seen.size > 1000) seen.clear();
+      seen.set(key, { until: now() + REPEAT_WINDOW_MS, held: 0 });
+      write(entry?.held ? { repeated: entry.held } : {}, text);
+    };
   return {
     debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
     info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    warn: bounded((obj, msg) => child.warn(obj, msg)),
+    error: bounded((obj, msg) => child.error(obj, msg)),
     setLevel: (l: LogLevel) => {
       level = l;
     },

@@ -5,10 +5,12 @@ import { slackRejection } from './slack-validation.js';
 export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
+  /** When the call arrived (Date.now()): what a benchmark measures answers by. */
+  at: number;
 }
 
 /** A call Slack would refuse because of what Warden sent (not a programmed trouble), with Slack's answer. */
-export interface Refusal extends RecordedCall {
+export interface Refusal extends Omit<RecordedCall, 'at'> {
   error: string;
   messages: string[];
 }
@@ -29,7 +31,7 @@ const CALLER_MISTAKES = new Set([
 ]);
 
 /** A programmed answer: a rate limit (HTTP 429 with Retry-After seconds), or an error Slack reports. */
-export type Trouble = { rateLimitedFor: number } | { error: string };
+export type Trouble = { rateLimitedFor: number } | { error: string } | { delayMs: number };
 
 /**
  * A fake Slack Web API on 127.0.0.1: it answers the methods Warden calls, records every call, and is
@@ -79,7 +81,7 @@ export class FakeSlack {
           res.end('OK');
           return;
         }
-        this.calls.push({ method, args });
+        this.calls.push({ method, args, at: Date.now() });
         const i = this.troubles.findIndex((t) => t.method === method);
         const trouble = i >= 0 ? this.troubles.splice(i, 1)[0]!.trouble : undefined;
         if (trouble && 'rateLimitedFor' in trouble) {
@@ -90,8 +92,10 @@ export class FakeSlack {
           res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
           return;
         }
-        const body = trouble ? { ok: false, error: trouble.error } : this.answer(method, args);
-        if (!trouble && body.ok === false && CALLER_MISTAKES.has(String(body.error))) {
+        if (trouble && 'delayMs' in trouble) await new Promise((r) => setTimeout(r, trouble.delayMs));
+        const failed = trouble && 'error' in trouble ? trouble : undefined;
+        const body = failed ? { ok: false, error: failed.error } : this.answer(method, args);
+        if (!failed && body.ok === false && CALLER_MISTAKES.has(String(body.error))) {
           const messages = (body.response_metadata as { messages?: string[] } | undefined)?.messages ?? [];
           this.refusals.push({ method, args, error: String(body.error), messages });
         }
