@@ -3,10 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { webApi } from '@slack/bolt';
-import { asc, desc, sql } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { auditAnchorJob } from '../../jobs/audit-anchor.js';
-import { eventHash } from '../../src/audit/hash.js';
+import { exportAudit } from '../../src/audit/export.js';
 import { appendAudit } from '../../src/audit/trail.js';
 import { verifyAuditChain } from '../../src/audit/verify.js';
 import { anchorKey, putAnchor } from '../../src/aws/anchors.js';
@@ -23,6 +23,7 @@ import { type AnchorDeps, publishAnchor, publishedAnchors } from '../../src/work
 import { runCli } from '../support/cli.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { asOwner, chainEvents, rechainFromEvent2 } from '../support/tamper.js';
 
 // The audit trail's head published where Warden's database role cannot reach: an S3 object under
 // Object Lock and a Slack channel. What the database's owner can do unseen by `verify` alone (re-hash
@@ -77,27 +78,7 @@ function depsWith(config: Config): AnchorDeps {
   };
 }
 
-const events = () => t.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
-
-/** What the table's owner can do unseen: switch the append-only trigger off, change rows, switch it on. */
-async function asOwner(...changes: ReturnType<typeof sql>[]) {
-  await t.db.execute(sql`alter table audit_events disable trigger audit_events_no_update_delete`);
-  for (const change of changes) await t.db.execute(change);
-  await t.db.execute(sql`alter table audit_events enable trigger audit_events_no_update_delete`);
-}
-
-/** Rewrites event 2's actor and re-hashes every event after it. */
-async function rechainFromEvent2() {
-  const all = await events();
-  let prevHash = all[0]!.hash;
-  await asOwner(
-    ...all.slice(1).map((e) => {
-      const forged = { ...e, actor: e.seq === 2 ? 'U0MALLORY' : e.actor, prevHash };
-      prevHash = eventHash(forged);
-      return sql`update audit_events set actor = ${forged.actor}, prev_hash = ${forged.prevHash}, hash = ${prevHash} where seq = ${e.seq}`;
-    }),
-  );
-}
+const events = () => chainEvents(t.db);
 
 test('the head is published in S3 under a compliance lock and in the audit channel, then recorded', async () => {
   const head = (await events())[2]!;
@@ -149,7 +130,7 @@ test('published anchors catch a re-hashed rewrite and a truncation that the chai
   expect(unlocked).toEqual([]);
   expect(await verifyAuditChain(t.db, expected)).toMatchObject({ ok: true, count: 6 });
 
-  await asOwner(sql`delete from audit_events where seq > 4`);
+  await asOwner(t.db, sql`delete from audit_events where seq > 4`);
   expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, count: 4 });
   expect(await verifyAuditChain(t.db, expected)).toMatchObject({
     ok: false,
@@ -157,7 +138,7 @@ test('published anchors catch a re-hashed rewrite and a truncation that the chai
     reason: 'event 5 is missing: the chain ends at event 4 (events were cut off the end)',
   });
 
-  await rechainFromEvent2();
+  await rechainFromEvent2(t.db);
   expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, count: 4 });
   expect(await verifyAuditChain(t.db, expected)).toMatchObject({ ok: false, brokenSeq: 3 });
 });
@@ -165,21 +146,13 @@ test('published anchors catch a re-hashed rewrite and a truncation that the chai
 test('warden audit verify --anchors checks an export against every anchor in the bucket', async () => {
   await publishAnchor(deps, 'schedule');
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'warden-anchors-')), 'audit.jsonl');
-  const exportOf = async () =>
-    (await events())
-      .map((e) =>
-        JSON.stringify({
-          seq: e.seq,
-          at: e.at.toISOString(),
-          actor: e.actor,
-          action: e.action,
-          subject: e.subject,
-          details: e.details,
-          prev_hash: e.prevHash,
-          hash: e.hash,
-        }),
-      )
-      .join('\n');
+  const exportOf = async () => {
+    let out = '';
+    await exportAudit(t.db, { format: 'jsonl' }, (chunk) => {
+      out += chunk;
+    });
+    return out;
+  };
   writeFileSync(file, await exportOf());
   const env = { WARDEN_ANCHOR_BUCKET: BUCKET, LOG_LEVEL: 'silent' };
   const ok = await runCli(['audit', 'verify', '--file', file, '--anchors'], env);
@@ -188,7 +161,7 @@ test('warden audit verify --anchors checks an export against every anchor in the
     stdout: expect.stringMatching(/^ok: 4 events, head 4:[0-9a-f]{64}; 1 S3 anchors hold\n$/),
   });
 
-  await rechainFromEvent2();
+  await rechainFromEvent2(t.db);
   writeFileSync(file, await exportOf());
   expect(await runCli(['audit', 'verify', '--file', file], env)).toMatchObject({ code: 0 });
   expect(await runCli(['audit', 'verify', '--file', file, '--anchors'], env)).toMatchObject({
@@ -219,8 +192,8 @@ test('an anchor already published for the head is left alone; one with another h
   // The same head published again (two replicas, a retry) is taken as published.
   await expect(publishAnchor(deps, 'schedule')).resolves.toMatchObject({ seq: 3 });
 
-  await asOwner(sql`delete from audit_events where seq = 4`);
-  await rechainFromEvent2();
+  await asOwner(t.db, sql`delete from audit_events where seq = 4`);
+  await rechainFromEvent2(t.db);
   const err = await publishAnchor(deps, 'schedule').catch((e: unknown) => e);
   expect(hasCode(err, 'audit-anchor-conflict')).toBe(true);
   expect((err as Error).message).toMatch(

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { asc, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { eventHash } from '../../src/audit/hash.js';
+import { exportAudit } from '../../src/audit/export.js';
 import { appendAudit } from '../../src/audit/trail.js';
 import { verifyAuditChain } from '../../src/audit/verify.js';
 import { loadConfig } from '../../src/config.js';
@@ -12,6 +12,7 @@ import { createDb, type Database } from '../../src/db/client.js';
 import { auditEvents } from '../../src/db/schema.js';
 import { runCli } from '../support/cli.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { asOwner, chainEvents, rechainFromEvent2 } from '../support/tamper.js';
 
 // Whoever owns the table can rewrite history and recompute every hash after it, or cut events off
 // the end: the chain then verifies on its own. A head published earlier (an anchor, a line a person
@@ -27,30 +28,11 @@ afterEach(async () => {
   await t.close();
 });
 
-const events = (db: Database = t.db) => db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
-
-/** What the table's owner can do: switch the append-only trigger off, change rows, switch it on. */
-async function asOwner(db: Database, ...changes: ReturnType<typeof sql>[]) {
-  await db.execute(sql`alter table audit_events disable trigger audit_events_no_update_delete`);
-  for (const change of changes) await db.execute(change);
-  await db.execute(sql`alter table audit_events enable trigger audit_events_no_update_delete`);
-}
-
-/** Changes event 2's actor and recomputes every hash from there to the head, as a careful forger would. */
-async function rechainFromEvent2(db: Database = t.db) {
-  const all = await events(db);
-  let prevHash = all[0]!.hash;
-  const changes = all.slice(1).map((e) => {
-    const forged = { ...e, actor: e.seq === 2 ? 'U0MALLORY' : e.actor, prevHash };
-    prevHash = eventHash(forged);
-    return sql`update audit_events set actor = ${forged.actor}, prev_hash = ${forged.prevHash}, hash = ${prevHash} where seq = ${e.seq}`;
-  });
-  await asOwner(db, ...changes);
-}
+const events = (db: Database = t.db) => chainEvents(db);
 
 test('a chain re-hashed after a rewrite verifies on its own, but not against the head published before', async () => {
   const head = (await events())[4]!;
-  await rechainFromEvent2();
+  await rechainFromEvent2(t.db);
   expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, count: 5 });
   const result = await verifyAuditChain(t.db, [{ seq: 5, hash: head.hash }]);
   expect(result).toMatchObject({ ok: false, brokenSeq: 5 });
@@ -88,7 +70,7 @@ test('warden audit verify --expect takes the head it printed, and fails once the
     code: 0,
     stdout: `ok: 5 events, head ${head}; 1 expected event present\n`,
   });
-  if (t.url) await rechainFromEvent2();
+  if (t.url) await rechainFromEvent2(t.db);
   else {
     const handle = await createDb(loadConfig(env));
     await rechainFromEvent2(handle.db).finally(() => handle.close());
@@ -106,18 +88,12 @@ test('warden audit verify --expect takes the head it printed, and fails once the
 test('an export verifies offline, from its first event, and an edited line in it is named', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'warden-export-'));
   const file = path.join(dir, 'audit.jsonl');
-  const lines = (await events()).map((e) =>
-    JSON.stringify({
-      seq: e.seq,
-      at: e.at.toISOString(),
-      actor: e.actor,
-      action: e.action,
-      subject: e.subject,
-      details: e.details,
-      prev_hash: e.prevHash,
-      hash: e.hash,
-    }),
-  );
+  // Written by the real exporter: the format an auditor receives.
+  let exported = '';
+  await exportAudit(t.db, { format: 'jsonl' }, (chunk) => {
+    exported += chunk;
+  });
+  const lines = exported.trim().split('\n');
   const head = `5:${(await events())[4]!.hash}`;
   writeFileSync(file, `${lines.join('\n')}\n`);
   const verify = (...args: string[]) =>
