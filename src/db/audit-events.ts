@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
+import { WardenError } from '../errors.js';
 import { type Database, rawRows } from './client.js';
-import { LOCKS } from './locks.js';
 import { type AuditEvent, auditEvents, type NewAuditEvent } from './schema.js';
 
 /** The chain's last event, which the next one links to; undefined when the chain is empty. */
@@ -10,20 +10,30 @@ export type ChainHead = Pick<AuditEvent, 'seq' | 'hash'> | undefined;
  * Appends the event `next` makes from the chain's head, inside the caller's transaction when given
  * one (so it commits or rolls back with the state change it records), otherwise in its own.
  *
- * A transaction-scoped advisory lock serialises appenders across connections and processes: the
- * head is read only after the lock is held, and the lock is released when the outer transaction
- * ends, so the next appender always sees this event as the head. Needs READ COMMITTED (the default).
+ * Two statements. The first claims the next sequence number by updating the head row: its row lock
+ * orders appenders across connections and processes (held until the transaction ends), and in READ
+ * COMMITTED an appender that waited re-reads the head its predecessor committed. The second inserts
+ * the event and records its hash as the head's.
  */
 export function appendToChain(db: Database, next: (head: ChainHead) => NewAuditEvent): Promise<AuditEvent> {
   return db.transaction(async (tx) => {
-    await rawRows(tx, sql`select pg_advisory_xact_lock(${LOCKS.auditChain}::bigint)`);
-    const [head] = await tx
-      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(desc(auditEvents.seq))
-      .limit(1);
-    const [row] = await tx.insert(auditEvents).values(next(head)).returning();
-    return row!;
+    const [claimed] = await rawRows<{ seq: string | number; hash: string }>(
+      tx,
+      sql`update audit_chain_head set seq = seq + 1 returning seq - 1 as seq, hash`,
+    );
+    if (!claimed) throw new WardenError('database', 'the audit chain has no head row: run `warden migrate`');
+    const seq = Number(claimed.seq);
+    const event = next(seq === 0 ? undefined : { seq, hash: claimed.hash });
+    await rawRows(
+      tx,
+      sql`with e as (
+            insert into audit_events (seq, at, actor, action, subject, details, prev_hash, hash)
+            values (${event.seq}, ${event.at.toISOString()}::timestamptz, ${event.actor}, ${event.action},
+                    ${event.subject}, ${JSON.stringify(event.details)}::jsonb, ${event.prevHash}, ${event.hash})
+            returning hash)
+          update audit_chain_head set hash = e.hash from e`,
+    );
+    return { ...event, details: event.details ?? {} } as AuditEvent;
   });
 }
 

@@ -5,6 +5,5 @@
 export const LOCKS = {
   /** Held (session-level) while migrations are applied. */
   migrations: 0x5741_5244_01,
-  /** Held (transaction-level) while one audit event is appended: it orders the hash chain. */
-  auditChain: 0x5741_5244_02,
+  // 0x5741_5244_02 ordered audit appends until the chain's head row (audit_chain_head) took over.
 } as const;

@@ -25,7 +25,8 @@ export function roleOf(url: string): string {
 /**
  * Grants the runtime role what it needs, on the schema as it is now (run after every migration, so a
  * new table is covered): all of Warden's tables, except that on `audit_events` it gets SELECT and
- * INSERT only; the sequences; reading which migrations ran. Creates the role (LOGIN, with the URL's
+ * INSERT only, and the chain's head row it may move but not add or remove; the sequences; reading
+ * which migrations ran. Creates the role (LOGIN, with the URL's
  * password) when it does not exist, which needs CREATEROLE.
  */
 export async function grantRuntimeRole(owner: Database, runtimeUrl: string): Promise<TrailGuard> {
@@ -53,6 +54,8 @@ export async function grantRuntimeRole(owner: Database, runtimeUrl: string): Pro
     sql`revoke all on audit_events from ${r}`,
     sql`revoke update, delete, truncate on audit_events from public`,
     sql`grant select, insert on audit_events to ${r}`,
+    // The head is moved forward, never created or removed (which would stop every append).
+    sql`revoke insert, delete, truncate on audit_chain_head from ${r}`,
     sql`grant usage, select on all sequences in schema public to ${r}`,
     sql`grant select on drizzle.__drizzle_migrations to ${r}`,
   ])

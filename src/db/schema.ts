@@ -310,7 +310,7 @@ export type RemediationDecision = typeof remediationDecisions.$inferSelect;
 
 /**
  * Append-only and hash-chained. A trigger (drizzle/0001_audit_append_only.sql) refuses UPDATE,
- * DELETE and TRUNCATE; appends are ordered by a transaction-scoped advisory lock (src/audit).
+ * DELETE and TRUNCATE; appends are ordered by the head row's lock (audit_chain_head, below).
  */
 export const auditEvents = pgTable('audit_events', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
@@ -324,6 +324,22 @@ export const auditEvents = pgTable('audit_events', {
 });
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
+
+/**
+ * The chain's head, one row: an append claims the next sequence number and reads the previous hash
+ * by updating it (the row's lock orders appenders across connections and processes, and a waiting
+ * appender sees the head its predecessor committed), then inserts the event and records its hash,
+ * in one more statement. Written only by src/db/audit-events.ts.
+ */
+export const auditChainHead = pgTable(
+  'audit_chain_head',
+  {
+    one: boolean('one').primaryKey().default(true),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [check('audit_chain_head_one_row', sql`${t.one}`)],
+);
 
 // ── Jobs, digests, trends ───────────────────────────────────────────────────────────────────────
 

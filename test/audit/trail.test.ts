@@ -4,6 +4,7 @@ import { eventHash, GENESIS_HASH } from '../../src/audit/hash.js';
 import { REDACTED } from '../../src/audit/redact.js';
 import { appendAudit } from '../../src/audit/trail.js';
 import { verifyAuditChain } from '../../src/audit/verify.js';
+import { rawRows } from '../../src/db/client.js';
 import { auditEvents, findings } from '../../src/db/schema.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { failure } from '../support/errors.js';
@@ -86,6 +87,27 @@ describe('the audit trail', () => {
     const result = await verifyAuditChain(t.db);
     expect(result).toMatchObject({ ok: false, brokenSeq: 2 });
     expect(!result.ok && result.reason).toMatch(/missing/);
+  });
+
+  test('the head row moves with every append, and not with one that rolls back', async () => {
+    const head = async () => {
+      const [row] = await rawRows<{ seq: number | string; hash: string }>(
+        t.db,
+        sql`select seq, hash from audit_chain_head`,
+      );
+      return { seq: Number(row!.seq), hash: row!.hash };
+    };
+    expect(await head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+    await appendSome(3);
+    const last = (await t.db.select().from(auditEvents).orderBy(auditEvents.seq)).at(-1)!;
+    expect(await head()).toEqual({ seq: 3, hash: last.hash });
+    await expect(
+      t.db.transaction(async (tx) => {
+        await appendAudit(tx, { actor: 'U0BOB', action: 'finding.suppressed', subject: 'finding:9' });
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    expect(await head()).toEqual({ seq: 3, hash: last.hash });
   });
 
   test('an event appended inside a transaction that rolls back is gone with the state change', async () => {

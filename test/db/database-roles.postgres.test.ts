@@ -80,6 +80,11 @@ test.each([
     /permission denied to set parameter/,
   ],
   [
+    'removing the chain’s head',
+    'delete from audit_chain_head',
+    /permission denied for table audit_chain_head/,
+  ],
+  [
     'taking ownership',
     `alter table audit_events owner to ${runtimeRole}`,
     /must be owner of table audit_events/,

@@ -39,6 +39,7 @@ test('the migrations apply to an empty database and create the whole schema', as
   expect([...tables].sort()).toEqual([
     'accounts',
     'assignments',
+    'audit_chain_head',
     'audit_events',
     'digests_sent',
     'findings',
