@@ -38,7 +38,7 @@ export type AnchorResult =
       s3?: { key: string; versionId?: string };
     };
 
-/** Where anchors go: an S3 bucket with Object Lock and a Slack channel, whichever are configured. */
+/** The S3 bucket and prefix the anchors go to (WARDEN_ANCHOR_BUCKET), when one is configured. */
 export function anchorPlace(config: Config): AnchorPlace | undefined {
   return config.anchors.bucket ? { bucket: config.anchors.bucket, prefix: config.anchors.prefix } : undefined;
 }
