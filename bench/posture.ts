@@ -1,0 +1,139 @@
+// npm run bench:posture — Warden's read paths at a real organization's size, on PostgreSQL
+// (DATABASE_URL): builds 1,000 accounts in 10 OUs, BENCH_FINDINGS findings (default 1,000,000, 58%
+// open) and 35 days of hourly posture snapshots straight into the schema's own tables, then calls
+// the real handlers and digest builders and prints p50 / p95 of each against its target (issue 13).
+// Prints figures; asserts nothing.
+import type { webApi } from '@slack/bolt';
+import { sql as rawSql } from 'drizzle-orm';
+import { postureCommand } from '../commands/posture.js';
+import { loadConfig } from '../src/config.js';
+import { postgresHandle } from '../src/db/client.js';
+import { migrateAsOwner } from '../src/db/roles.js';
+import { dailyDigests } from '../src/digest/daily.js';
+import { dailyPeriod, weeklyPeriod } from '../src/digest/periods.js';
+import { weeklyDigestMessage } from '../src/digest/weekly.js';
+import { createLogger } from '../src/log.js';
+import { weeklyFigures } from '../src/posture/digest-figures.js';
+import { runtimeOn } from '../src/runtime.js';
+import type { HandlerDeps } from '../src/slack/app.js';
+import { findingsPageMessage, homeTab } from '../src/slack/finding-views.js';
+import type { SlackDirectory } from '../src/slack/identity.js';
+import { adminSql, dropDatabase, withDatabase } from '../test/support/postgres-admin.js';
+
+const SERVER = process.env.DATABASE_URL;
+if (!SERVER) {
+  console.error(
+    'bench:posture needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)',
+  );
+  process.exit(2);
+}
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
+const ACCOUNTS = 1000;
+const OUS = 10;
+const SNAPSHOT_DAYS = 35;
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
+
+async function timed(label: string, runs: number, target: number, work: () => Promise<unknown>) {
+  await work(); // warm the caches
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await work();
+    ms.push(performance.now() - t0);
+  }
+  const p95 = percentile(ms, 0.95);
+  console.log(
+    `${label.padEnd(44)} p50 ${percentile(ms, 0.5).toFixed(0).padStart(6)} ms  p95 ${p95.toFixed(0).padStart(6)} ms  target ≤ ${target} ms: ${p95 <= target ? 'met' : 'NOT met'}`,
+  );
+}
+
+const name = `warden_bench_posture_${process.pid}`;
+const admin = adminSql(SERVER);
+await admin.unsafe(`create database "${name}"`);
+const url = withDatabase(SERVER, name);
+try {
+  await migrateAsOwner(url, url);
+  const build = postgresHandle(url, { max: 1 });
+  const t0 = performance.now();
+  const sql = (text: string) => build.db.execute(rawSql.raw(text));
+  await sql(`insert into accounts (id, name, state, ou_id, ou_path, tags)
+    select lpad((100000000000 + i)::text, 12, '0'), 'account-' || i, 'ACTIVE', 'ou-' || (i % ${OUS}),
+           'Root/OU-' || (i % ${OUS}), jsonb_build_object('owner', 'owner-' || (i % 50) || '@example.com')
+    from generate_series(0, ${ACCOUNTS - 1}) i`);
+  // 58% open or acknowledged, the rest resolved or suppressed; severities weighted as Security Hub's are.
+  await sql(`insert into findings (source, product_arn, external_id, account_id, region, resource_id, control_id,
+      generator_id, title, severity, status, first_seen_at, last_seen_at, status_changed_at)
+    select 'securityhub', 'arn:aws:securityhub:us-east-1::product/aws/securityhub', 'f-' || i,
+           lpad((100000000000 + (i % ${ACCOUNTS}))::text, 12, '0'), 'us-east-1', 'arn:aws:s3:::bucket-' || i,
+           'S3.' || (i % 20), 'security-control/S3.' || (i % 20), 'Control S3.' || (i % 20) || ' failed',
+           (array['critical','high','high','medium','medium','medium','low','low','low','informational'])[1 + (i * 7) % 10],
+           case when i % 100 < 50 then 'open' when i % 100 < 58 then 'acknowledged'
+                when i % 100 < 95 then 'resolved' else 'suppressed' end,
+           now() - ((i % 90) || ' days')::interval, now() - ((i % 3) || ' hours')::interval,
+           now() - ((i % 40) || ' days')::interval
+    from generate_series(1, ${FINDINGS}) i`);
+  await sql(`insert into posture_snapshots (taken_at, account_id, ou_path, open_critical, open_high, open_medium,
+      open_low, open_informational, score)
+    select date_trunc('hour', now()) - (h || ' hours')::interval, lpad((100000000000 + a)::text, 12, '0'),
+           'Root/OU-' || (a % ${OUS}), (a + h) % 5, (a + h) % 40, (a + h) % 90, (a + h) % 120, (a + h) % 30,
+           5000 + (a * 7 + h) % 5000
+    from generate_series(0, ${ACCOUNTS - 1}) a, generate_series(0, ${SNAPSHOT_DAYS * 24 - 1}) h`);
+  await sql(`insert into scans (kind, trigger, status, started_at, finished_at, heartbeat_at)
+    values ('full', 'schedule', 'completed', now() - interval '1 hour', now() - interval '50 minutes', now())`);
+  await sql('analyze');
+  await build.close();
+  console.log(
+    `dataset: ${ACCOUNTS} accounts in ${OUS} OUs, ${FINDINGS.toLocaleString('en')} findings (58% open), ` +
+      `${(ACCOUNTS * SNAPSHOT_DAYS * 24).toLocaleString('en')} posture snapshots; built in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+
+  const handle = postgresHandle(url);
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  config.policy.routing = {
+    defaultChannel: '#security',
+    ous: { 'Root/OU-1': '#ou-1', 'Root/OU-2': '#ou-2' },
+  };
+  const runtime = runtimeOn(config, handle.db, { log: createLogger('silent') });
+  const directory = {
+    identify: async (userId: string) => ({ userId, email: undefined, standing: 'member' as const }),
+    groupMembers: async () => new Set<string>(),
+  } as unknown as SlackDirectory;
+  const deps = {
+    ...runtime,
+    directory,
+    web: undefined as unknown as webApi.WebClient,
+  } as unknown as HandlerDeps;
+  const posture = postureCommand(deps);
+  const ask = (text: string) =>
+    posture({
+      command: { text, user_id: 'U0BENCH' },
+      ack: async () => {},
+      respond: async () => {},
+    } as never);
+  const RUNS = 50;
+  await timed('/posture (organization)', RUNS, 150, () => ask(''));
+  await timed('/posture <account>', RUNS, 150, () => ask('100000000007'));
+  const page =
+    (query: string, offset = 0) =>
+    () =>
+      findingsPageMessage(deps, { query, userId: 'U0BENCH', offset, scope: { kind: 'all' } });
+  await timed('/findings (organization)', RUNS, 150, page(''));
+  await timed('/findings resolved', RUNS, 150, page('resolved'));
+  await timed('/findings, Next at offset 5,000', RUNS, 150, page('', 5000));
+  await timed('App Home', RUNS, 150, () => homeTab(deps, { userId: 'U0BENCH', email: undefined }));
+  const now = new Date();
+  await timed('daily digests (organization + 2 OU channels)', 5, 1000, () =>
+    dailyDigests(handle.db, config, dailyPeriod(now, config.schedule).window),
+  );
+  const { period, window } = weeklyPeriod(now, config.schedule);
+  await timed('weekly figures', 5, 1500, () => weeklyFigures(handle.db, window, config.policy));
+  await timed('weekly message with its chart', 5, 1500, () =>
+    weeklyDigestMessage(handle.db, config, window, period),
+  );
+  await handle.close();
+} finally {
+  await dropDatabase(admin, name);
+  await admin.end();
+}
