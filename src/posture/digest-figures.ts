@@ -7,6 +7,7 @@ import { accountScore, meanScore } from './score.js';
 import {
   isOpen,
   lastScanGaps,
+  latestSnapshots,
   type NotScanned,
   noFindings,
   type SeverityCounts,
@@ -234,8 +235,7 @@ export async function scoresAt(db: Database, at: Date, accountIds?: string[]): P
     db,
     sql`select s.account_id, s.ou_path, s.score, s.open_critical as critical, s.open_high as high,
           s.open_medium as medium, s.open_low as low, s.open_informational as informational, a.name
-        from (select distinct on (account_id) * from posture_snapshots
-              where taken_at <= ${at.toISOString()}::timestamptz order by account_id, taken_at desc) s
+        from ${latestSnapshots(at)} s
         left join accounts a on a.id = s.account_id`,
   );
   return rows

@@ -138,6 +138,26 @@ export async function lastScanGaps(
 }
 
 /**
+ * Each account's latest posture snapshot taken at or before `at`, as a subquery. The accounts are
+ * walked through the (account_id, taken_at) index, one lookup each (a recursive skip over distinct
+ * ids, then a LATERAL latest-before): the cost follows the accounts, not the history, where a
+ * DISTINCT ON over every snapshot sorted the whole table.
+ */
+export const latestSnapshots = (at: Date) => sql`(
+  with recursive ids as (
+    (select account_id from posture_snapshots order by account_id limit 1)
+    union all
+    select (select p.account_id from posture_snapshots p where p.account_id > ids.account_id
+            order by p.account_id limit 1)
+    from ids where ids.account_id is not null
+  )
+  select s.* from ids
+  cross join lateral (select * from posture_snapshots p
+                      where p.account_id = ids.account_id and p.taken_at <= ${at.toISOString()}::timestamptz
+                      order by p.taken_at desc limit 1) s
+  where ids.account_id is not null)`;
+
+/**
  * Open findings by severity as the organization's posture snapshots recorded them at `at`: for each
  * account, its latest snapshot taken at or before then. Undefined when no snapshot is that old.
  */
@@ -147,8 +167,7 @@ export async function openBySeverityAt(db: Database, at: Date): Promise<Severity
     sql`select coalesce(sum(open_critical), 0) as critical, coalesce(sum(open_high), 0) as high,
           coalesce(sum(open_medium), 0) as medium, coalesce(sum(open_low), 0) as low,
           coalesce(sum(open_informational), 0) as informational, count(*) as n
-        from (select distinct on (account_id) * from posture_snapshots
-              where taken_at <= ${at.toISOString()}::timestamptz order by account_id, taken_at desc) latest`,
+        from ${latestSnapshots(at)} latest`,
   );
   const row = rows[0] as (Record<Severity, number | string> & { n: number | string }) | undefined;
   return row && Number(row.n) > 0 ? toSeverityCounts(row) : undefined;
