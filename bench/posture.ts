@@ -8,7 +8,6 @@ import { sql as rawSql } from 'drizzle-orm';
 import { postureCommand } from '../commands/posture.js';
 import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
-import { migrateAsOwner } from '../src/db/roles.js';
 import { dailyDigests } from '../src/digest/daily.js';
 import { dailyPeriod, weeklyPeriod } from '../src/digest/periods.js';
 import { weeklyDigestMessage } from '../src/digest/weekly.js';
@@ -18,22 +17,12 @@ import { runtimeOn } from '../src/runtime.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { findingsPageMessage, homeTab } from '../src/slack/finding-views.js';
 import type { SlackDirectory } from '../src/slack/identity.js';
-import { adminSql, dropDatabase, withDatabase } from '../test/support/postgres-admin.js';
+import { percentile, withScratchDatabase } from './scratch-database.js';
 
-const SERVER = process.env.DATABASE_URL;
-if (!SERVER) {
-  console.error(
-    'bench:posture needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)',
-  );
-  process.exit(2);
-}
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
 const ACCOUNTS = 1000;
 const OUS = 10;
 const SNAPSHOT_DAYS = 35;
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
 
 async function timed(label: string, runs: number, target: number, work: () => Promise<unknown>) {
   await work(); // warm the caches
@@ -49,12 +38,7 @@ async function timed(label: string, runs: number, target: number, work: () => Pr
   );
 }
 
-const name = `warden_bench_posture_${process.pid}`;
-const admin = adminSql(SERVER);
-await admin.unsafe(`create database "${name}"`);
-const url = withDatabase(SERVER, name);
-try {
-  await migrateAsOwner(url, url);
+await withScratchDatabase('bench:posture', async (url) => {
   const build = postgresHandle(url, { max: 1 });
   const t0 = performance.now();
   const sql = (text: string) => build.db.execute(rawSql.raw(text));
@@ -133,7 +117,4 @@ try {
     weeklyDigestMessage(handle.db, config, window, period),
   );
   await handle.close();
-} finally {
-  await dropDatabase(admin, name);
-  await admin.end();
-}
+});

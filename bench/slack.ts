@@ -4,33 +4,18 @@
 // answer timed from the request to its arrival at the response_url. Prints figures; asserts nothing.
 import { appendAudit } from '../src/audit/trail.js';
 import { postgresHandle } from '../src/db/client.js';
-import { migrateAsOwner } from '../src/db/roles.js';
 import { FINDING_ACTIONS, findingBlockId } from '../src/slack/blocks/finding.js';
 import { BUSY } from '../src/slack/load.js';
-import { adminSql, dropDatabase, withDatabase } from '../test/support/postgres-admin.js';
 import { seedAccounts, seedFinding } from '../test/support/seed.js';
 import { slackHarness } from '../test/support/slack-harness.js';
+import { percentile, withScratchDatabase } from './scratch-database.js';
 
-const SERVER = process.env.DATABASE_URL;
-if (!SERVER) {
-  console.error(
-    'bench:slack needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)',
-  );
-  process.exit(2);
-}
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ACCOUNT = '111111111111';
 
-const percentile = (xs: number[], p: number) =>
-  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const name = `warden_bench_slack_${process.pid}`;
-const admin = adminSql(SERVER);
-await admin.unsafe(`create database "${name}"`);
-const url = withDatabase(SERVER, name);
-try {
-  await migrateAsOwner(url, url);
+await withScratchDatabase('bench:slack', async (url) => {
   const handle = postgresHandle(url);
 
   // 1. Audit appends: 10 writers, each on a connection of its own.
@@ -114,7 +99,4 @@ try {
   );
   await s.close();
   await handle.close();
-} finally {
-  await dropDatabase(admin, name);
-  await admin.end();
-}
+});
