@@ -207,53 +207,66 @@ export async function decide(
   return decision;
 }
 
-/** Why this person may not decide this request: it is theirs, or the account is not theirs to approve for. */
-function whoMayNotDecide(
-  request: RemediationRequest,
-  account: { id: string; tags: Record<string, string> },
+type RequestRow = { request: RemediationRequest; tags: Record<string, string> | null };
+
+/** A request with its account's tags (whose owners may decide it), locked for the decision when asked. */
+async function requestRow(db: Database, id: number, lock: boolean): Promise<RequestRow | undefined> {
+  const query = db
+    .select({ request: remediationRequests, tags: accounts.tags })
+    .from(remediationRequests)
+    .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
+    .where(eq(remediationRequests.id, id));
+  const [row] = await (lock ? query.for('update', { of: remediationRequests }) : query);
+  return row;
+}
+
+/**
+ * Why this person may not decide this request now: there is none, it is not pending, it has expired
+ * (`expired`: the caller records that), it is theirs, or the account is not theirs to approve for.
+ */
+function whyNotDecide(
+  row: RequestRow | undefined,
+  requestId: number,
   who: Identity,
   policy: Policy,
-): string | undefined {
-  if (request.requestedBy === who.userId) return 'nobody decides their own request';
-  if (!mayApprove(who, account, policy))
-    return `only the owners of account ${request.accountId}, the approvers and the admins may decide`;
+  now: Date,
+): { reason: string; expired?: true } | undefined {
+  if (!row) return { reason: `there is no remediation request ${requestId}` };
+  const { request } = row;
+  if (request.status !== 'pending') return { reason: `the request is ${request.status}` };
+  if (request.expiresAt <= now) return { reason: 'the request has expired; ask for it again', expired: true };
+  if (request.requestedBy === who.userId) return { reason: 'nobody decides their own request' };
+  if (!mayApprove(who, { id: request.accountId, tags: row.tags ?? {} }, policy))
+    return {
+      reason: `only the owners of account ${request.accountId}, the approvers and the admins may decide`,
+    };
   return undefined;
 }
 
 /**
- * Why this person may not decide this request now (before a form asks them why): no such request,
- * not pending, expired, theirs, or not theirs to decide. The refusal is audited; undefined: they may.
+ * Why this person may not decide this request now (before a form asks them why), as decide() would
+ * refuse it. The refusal is audited; undefined: they may.
  */
 export async function decisionRefusal(
   db: Database,
   d: { requestId: number; who: Identity; decision: 'approve' | 'reject'; config: Config },
   now = new Date(),
 ): Promise<string | undefined> {
-  const [row] = await db
-    .select({ request: remediationRequests, tags: accounts.tags })
-    .from(remediationRequests)
-    .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
-    .where(eq(remediationRequests.id, d.requestId));
-  const refused = !row
-    ? `there is no remediation request ${d.requestId}`
-    : row.request.status !== 'pending'
-      ? `the request is ${row.request.status}`
-      : row.request.expiresAt <= now
-        ? 'the request has expired; ask for it again'
-        : whoMayNotDecide(
-            row.request,
-            { id: row.request.accountId, tags: row.tags ?? {} },
-            d.who,
-            d.config.policy,
-          );
+  const refused = whyNotDecide(
+    await requestRow(db, d.requestId, false),
+    d.requestId,
+    d.who,
+    d.config.policy,
+    now,
+  );
   if (refused)
     await recordDenial(db, {
       actor: d.who.userId,
       attempted: `${d.decision} remediation`,
       subject: `remediation:${d.requestId}`,
-      reason: refused,
+      reason: refused.reason,
     });
-  return refused;
+  return refused?.reason;
 }
 
 async function record(
@@ -263,17 +276,10 @@ async function record(
   now: Date,
 ): Promise<Decision> {
   return db.transaction(async (tx): Promise<Decision> => {
-    const [row] = await tx
-      .select({ request: remediationRequests, tags: accounts.tags })
-      .from(remediationRequests)
-      .leftJoin(accounts, eq(accounts.id, remediationRequests.accountId))
-      .where(eq(remediationRequests.id, d.requestId))
-      .for('update', { of: remediationRequests });
-    if (!row) return { outcome: 'refused', reason: `there is no remediation request ${d.requestId}` };
-    const { request } = row;
-    if (request.status !== 'pending')
-      return { outcome: 'refused', reason: `the request is ${request.status}` };
-    if (request.expiresAt <= now) {
+    const row = await requestRow(tx, d.requestId, true);
+    const refused = whyNotDecide(row, d.requestId, d.who, d.config.policy, now);
+    if (refused?.expired) {
+      const { request } = row!;
       await tx
         .update(remediationRequests)
         .set({ status: 'expired' })
@@ -285,11 +291,10 @@ async function record(
         details: { expiresAt: request.expiresAt.toISOString() },
         at: now,
       });
-      return { outcome: 'refused', reason: 'the request has expired; ask for it again' };
     }
-    const account = { id: request.accountId, tags: row.tags ?? {} };
-    const refused = whoMayNotDecide(request, account, d.who, d.config.policy);
-    if (refused) return { outcome: 'refused', reason: refused };
+    if (refused) return { outcome: 'refused', reason: refused.reason };
+    const { request } = row!;
+    const account = { id: request.accountId, tags: row!.tags ?? {} };
     const byOwner = isOwner(d.who, account, d.config.policy);
     if (d.decision === 'approve' && !byOwner) {
       const missing = await ownerApprovalMissing(tx, request, d.config.policy);
