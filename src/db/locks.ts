@@ -3,7 +3,7 @@
  * Each is "WARD" in ASCII followed by a feature number (kept below 2^53 so JavaScript holds it exactly).
  */
 export const LOCKS = {
-  /** Held (session-level) while migrations are applied. */
+  /** Held while migrations are applied (session-level) and the runtime role granted (transaction-level). */
   migrations: 0x5741_5244_01,
   // 0x5741_5244_02 ordered audit appends until the chain's head row (audit_chain_head) took over.
 } as const;

@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { WardenError } from '../errors.js';
 import { type Database, postgresHandle, rawRows } from './client.js';
 import { databaseTarget } from './errors.js';
+import { LOCKS } from './locks.js';
 
 /**
  * Two PostgreSQL roles. The owner (WARDEN_MIGRATION_DATABASE_URL, or `warden migrate` run with the
@@ -29,7 +30,16 @@ export function roleOf(url: string): string {
  * which migrations ran. Creates the role (LOGIN, with the URL's
  * password) when it does not exist, which needs CREATEROLE.
  */
-export async function grantRuntimeRole(owner: Database, runtimeUrl: string): Promise<TrailGuard> {
+export function grantRuntimeRole(db: Database, runtimeUrl: string): Promise<TrailGuard> {
+  // Replicas starting together take turns (the migrations' lock): two would race on CREATE ROLE, and
+  // PostgreSQL refuses concurrent GRANTs on one table ("tuple concurrently updated").
+  return db.transaction(async (owner) => {
+    await rawRows(owner, sql`select pg_advisory_xact_lock(${LOCKS.migrations}::bigint)`);
+    return grantTo(owner, runtimeUrl);
+  });
+}
+
+async function grantTo(owner: Database, runtimeUrl: string): Promise<TrailGuard> {
   const role = roleOf(runtimeUrl);
   const [exists] = await rawRows(owner, sql`select 1 from pg_roles where rolname = ${role}`);
   if (!exists) {

@@ -25,6 +25,7 @@ const ownerUrl = as(ownerRole, 'owner-pw');
 const runtimeUrl = as(runtimeRole, 'app-pw');
 const admin = adminSql(server.toString());
 let runtime: postgres.Sql;
+const laterRoles: string[] = [];
 
 beforeAll(async () => {
   await admin.unsafe(`create role ${ownerRole} login createrole password 'owner-pw'`);
@@ -44,7 +45,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.end();
   await dropDatabase(admin, database);
-  for (const role of [runtimeRole, ownerRole]) await admin.unsafe(`drop role if exists ${role}`);
+  for (const role of [runtimeRole, ...laterRoles, ownerRole])
+    await admin.unsafe(`drop role if exists ${role}`);
   await admin.end();
 });
 
@@ -98,6 +100,29 @@ test('the runtime role still writes Warden’s other state', async () => {
   await runtime.unsafe(`insert into accounts (id, name, state) values ('123456789012', 'prod', 'ACTIVE')`);
   await runtime.unsafe(`update accounts set name = 'prod-web' where id = '123456789012'`);
   await runtime.unsafe(`delete from accounts where id = '123456789012'`);
+});
+
+test('replicas migrating at the same moment take turns: the role is created and granted once, and all succeed', async () => {
+  const role = `warden_app2_${suffix}`;
+  const second = as(role, 'app2-pw');
+  try {
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        runCli(['migrate'], { DATABASE_URL: second, WARDEN_MIGRATION_DATABASE_URL: ownerUrl }),
+      ),
+    );
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const other = postgres(second, { max: 1, onnotice: () => {} });
+    try {
+      await expect(other.unsafe('delete from audit_events')).rejects.toThrow(
+        /permission denied for table audit_events/,
+      );
+    } finally {
+      await other.end();
+    }
+  } finally {
+    laterRoles.push(role); // dropped once the database that grants it is gone
+  }
 });
 
 test('a command run as the runtime role refuses a schema that is behind instead of migrating it', async () => {
