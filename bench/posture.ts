@@ -13,6 +13,7 @@ import { dailyPeriod, weeklyPeriod } from '../src/digest/periods.js';
 import { weeklyDigestMessage } from '../src/digest/weekly.js';
 import { createLogger } from '../src/log.js';
 import { weeklyFigures } from '../src/posture/digest-figures.js';
+import { listFindings, type PageAt } from '../src/posture/findings-list.js';
 import { runtimeOn } from '../src/runtime.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { findingsPageMessage, homeTab } from '../src/slack/finding-views.js';
@@ -66,7 +67,8 @@ await withScratchDatabase('bench:posture', async (url) => {
     from generate_series(0, ${ACCOUNTS - 1}) a, generate_series(0, ${SNAPSHOT_DAYS * 24 - 1}) h`);
   await sql(`insert into scans (kind, trigger, status, started_at, finished_at, heartbeat_at)
     values ('full', 'schedule', 'completed', now() - interval '1 hour', now() - interval '50 minutes', now())`);
-  await sql('analyze');
+  // What autovacuum does on a live server: statistics, and the visibility map index-only scans need.
+  await sql('vacuum analyze');
   await build.close();
   console.log(
     `dataset: ${ACCOUNTS} accounts in ${OUS} OUs, ${FINDINGS.toLocaleString('en')} findings (58% open), ` +
@@ -100,12 +102,19 @@ await withScratchDatabase('bench:posture', async (url) => {
   await timed('/posture (organization)', RUNS, 150, () => ask(''));
   await timed('/posture <account>', RUNS, 150, () => ask('100000000007'));
   const page =
-    (query: string, offset = 0) =>
+    (query: string, at: PageAt = {}) =>
     () =>
-      findingsPageMessage(deps, { query, userId: 'U0BENCH', offset, scope: { kind: 'all' } });
+      findingsPageMessage(deps, { query, userId: 'U0BENCH', offset: 0, at, scope: { kind: 'all' } });
   await timed('/findings (organization)', RUNS, 150, page(''));
   await timed('/findings resolved', RUNS, 150, page('resolved'));
-  await timed('/findings, Next at offset 5,000', RUNS, 150, page('', 5000));
+  await timed('/findings high', RUNS, 150, page('high'));
+  await timed('/findings <account>', RUNS, 150, page('100000000007'));
+  await timed('/findings low acknowledged <account>', RUNS, 150, page('low acknowledged 100000000007'));
+  await timed('/findings iam (a source with none)', RUNS, 150, page('iam'));
+  // Deep pages: Next from the row a person would reach after 500 pages, whatever comes before it.
+  const deep = (await listFindings(handle.db, {}, { limit: 5000 })).keys.at(-1)!;
+  await timed('/findings, Next after 5,000 rows', RUNS, 150, page('', { after: deep }));
+  await timed('/findings, Previous before 5,000 rows', RUNS, 150, page('', { before: deep }));
   await timed('App Home', RUNS, 150, () => homeTab(deps, { userId: 'U0BENCH', email: undefined }));
   const now = new Date();
   await timed('daily digests (organization + 2 OU channels)', 5, 1000, () =>

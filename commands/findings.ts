@@ -4,6 +4,7 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
+import { decodePageKey } from '../src/posture/findings-list.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { FINDINGS_USAGE, type PageCursor } from '../src/slack/blocks/findings.js';
 import { section } from '../src/slack/blocks/text.js';
@@ -38,7 +39,7 @@ export function findingsCommand(deps: HandlerDeps) {
   };
 }
 
-/** Next / Previous: the button carries the query and the offset; the page is read again and replaces the message. */
+/** Next / Previous: the button carries the query and the key the page follows or precedes; the page is read again and replaces the message. */
 export function findingsPager(deps: HandlerDeps) {
   return async ({
     ack,
@@ -51,7 +52,14 @@ export function findingsPager(deps: HandlerDeps) {
     try {
       cursor = JSON.parse((action as { value?: string }).value ?? '') as Partial<PageCursor>;
     } catch {}
-    if (typeof cursor?.q !== 'string' || !Number.isInteger(cursor.o) || cursor.o! < 0) {
+    const after = typeof cursor?.a === 'string' ? decodePageKey(cursor.a) : undefined;
+    const before = typeof cursor?.b === 'string' ? decodePageKey(cursor.b) : undefined;
+    if (
+      typeof cursor?.q !== 'string' ||
+      !Number.isInteger(cursor.o) ||
+      cursor.o! < 0 ||
+      (after === undefined) === (before === undefined)
+    ) {
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
@@ -69,6 +77,7 @@ export function findingsPager(deps: HandlerDeps) {
       query: cursor.q,
       userId: body.user.id,
       offset: cursor.o!,
+      at: after ? { after } : { before: before! },
       scope,
     });
     await respond({ replace_original: true, ...page });

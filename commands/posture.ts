@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { findAccount } from '../src/posture/accounts.js';
+import { findAccount, findOu } from '../src/posture/accounts.js';
 import {
   accountsWithOpenFindings,
   lastScanGaps,
@@ -9,6 +9,7 @@ import {
 } from '../src/posture/summary.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
+import { clip, escapeMrkdwn } from '../src/slack/blocks/text.js';
 import { accountMessage } from '../src/slack/finding-views.js';
 import { readAccess, refuseRead } from '../src/slack/read-access.js';
 import { mayRead } from '../src/workflow/policy.js';
@@ -16,7 +17,33 @@ import { mayRead } from '../src/workflow/policy.js';
 const DAY = 86_400_000;
 const WORST_ACCOUNTS = 10;
 
-/** `/posture` (the organization) or `/posture <account id, name or alias>`. */
+/**
+ * The organization, or the accounts of an OU, at a glance: open findings now and a week ago, the
+ * worst accounts, what the last scan could not read. Independent reads, run at once.
+ */
+async function atAGlance(deps: HandlerDeps, title: string, accountIds?: string[]) {
+  const { db } = deps;
+  const weekAgo = new Date(deps.now().getTime() - 7 * DAY);
+  const [gaps, open, before, worst, accountsWithOpen] = await Promise.all([
+    lastScanGaps(db),
+    openBySeverity(db, accountIds),
+    openBySeverityAt(db, weekAgo, accountIds),
+    worstAccounts(db, WORST_ACCOUNTS, accountIds),
+    accountsWithOpenFindings(db, accountIds),
+  ]);
+  const inScope = (id: string) => !accountIds || accountIds.includes(id);
+  return organizationPosture({
+    title,
+    open,
+    weekAgo: before,
+    worst,
+    accountsWithOpen,
+    gaps: (gaps?.gaps ?? []).filter((g) => inScope(g.accountId)),
+    lastScan: gaps?.finishedAt ?? null,
+  });
+}
+
+/** `/posture` (the organization), `/posture <OU path or name>` or `/posture <account id, name or alias>`. */
 export function postureCommand(deps: HandlerDeps) {
   return async ({ command, ack, respond }: AllMiddlewareArgs & SlackCommandMiddlewareArgs) => {
     // Acknowledge within Slack's 3 seconds; the answer follows through response_url.
@@ -37,19 +64,30 @@ export function postureCommand(deps: HandlerDeps) {
           'read the organization’s posture',
           'you read the accounts you own: `/posture <account>`',
         );
-      const gaps = await lastScanGaps(db);
-      const blocks = organizationPosture({
-        open: await openBySeverity(db),
-        weekAgo: await openBySeverityAt(db, new Date(deps.now().getTime() - 7 * DAY)),
-        worst: await worstAccounts(db, WORST_ACCOUNTS),
-        accountsWithOpen: await accountsWithOpenFindings(db),
-        gaps: gaps?.gaps ?? [],
-        lastScan: gaps?.finishedAt ?? null,
+      await respond({
+        response_type: 'ephemeral',
+        text: 'Organization posture',
+        blocks: await atAGlance(deps, 'Organization posture'),
       });
-      await respond({ response_type: 'ephemeral', text: 'Organization posture', blocks });
       return;
     }
     const found = await findAccount(db, query);
+    const ou = found.account ? undefined : await findOu(db, query);
+    if (ou && 'ambiguous' in ou) {
+      await respond({
+        response_type: 'ephemeral',
+        text: `Several OUs are named ${clip(query, 100)}: ${ou.ambiguous.map((p) => `\`${escapeMrkdwn(p)}\``).join(', ')}. Give the whole path.`,
+      });
+      return;
+    }
+    if (ou) {
+      const ids = ou.accounts.map((a) => a.id);
+      if (!ids.every((id) => mayRead(scope, id)))
+        return refuse(`read the posture of ${ou.path}`, 'you read the accounts you own');
+      const title = `${ou.path} posture`;
+      await respond({ response_type: 'ephemeral', text: title, blocks: await atAGlance(deps, title, ids) });
+      return;
+    }
     if (!found.account) {
       await respond({
         response_type: 'ephemeral',

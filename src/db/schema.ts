@@ -10,6 +10,7 @@ import {
   pgTable,
   primaryKey,
   serial,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -182,16 +183,57 @@ export const findings = pgTable(
     remediationUrl: text('remediation_url'),
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
     lastScanId: integer('last_scan_id'),
+    /** 0 for critical … 4 for informational: the order every list shows, most severe first. */
+    severityRank: smallint('severity_rank')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`,
+      ),
   },
   (t) => [
     oneOf('findings', t.source, SOURCES),
     oneOf('findings', t.severity, SEVERITIES),
     oneOf('findings', t.status, FINDING_STATUSES),
     uniqueIndex('findings_identity_idx').on(t.source, t.productArn, t.externalId),
-    index('findings_account_status_idx').on(t.accountId, t.status, t.severity),
-    index('findings_status_severity_idx').on(t.status, t.severity),
+    // The lists' order (most severe, then newest first) for open work, per state and per account:
+    // a page is an index range, whatever the page and however many findings there are. The open
+    // index also serves the SLA (oldest first within a severity) and carries the account for it.
+    index('findings_open_order_idx')
+      .on(t.severityRank, t.firstSeenAt.desc(), t.id.desc(), t.accountId)
+      .where(sql`${t.status} in ('open', 'acknowledged')`),
+    index('findings_status_order_idx').on(t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc()),
+    index('findings_account_order_idx').on(
+      t.accountId,
+      t.status,
+      t.severityRank,
+      t.firstSeenAt.desc(),
+      t.id.desc(),
+    ),
+    // The digests' windows: findings first seen, resolved, and seen again (regressions) in a period.
+    index('findings_first_seen_idx').on(t.firstSeenAt),
+    index('findings_resolved_at_idx').on(t.resolvedAt).where(sql`${t.status} = 'resolved'`),
+    index('findings_regressed_at_idx')
+      .on(t.statusChangedAt)
+      .where(sql`${t.regression} and ${t.status} = 'open'`),
     index('findings_assignee_idx').on(t.assignee),
   ],
+);
+
+/**
+ * How many findings each account has per source, severity and state, kept by a trigger on
+ * `findings` in the writer's own transaction (migration 0014): counts cost the accounts, not the
+ * findings. Rows may hold zero.
+ */
+export const findingCounts = pgTable(
+  'finding_counts',
+  {
+    accountId: text('account_id').notNull(),
+    source: text('source').notNull(),
+    severity: text('severity').notNull(),
+    status: text('status').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.source, t.severity, t.status] })],
 );
 export type Finding = typeof findings.$inferSelect;
 export type NewFinding = typeof findings.$inferInsert;

@@ -31,11 +31,17 @@ export async function dailyDigests(
       scope: `accounts routed to ${channel}`,
     })),
   ];
-  const out = [];
-  for (const s of scopes) {
-    const figures = await dailyFigures(db, window, config.policy, s.accounts ? { accounts: s.accounts } : {});
-    const digest = dailyDigest(figures, s.scope);
-    out.push({ channel: s.channel, digest, message: { text: digest.title, blocks: digestBlocks(digest) } });
-  }
-  return out;
+  // Each channel's figures are independent: they are read at once.
+  return Promise.all(
+    scopes.map(async (s) => {
+      const figures = await dailyFigures(
+        db,
+        window,
+        config.policy,
+        s.accounts ? { accounts: s.accounts } : {},
+      );
+      const digest = dailyDigest(figures, s.scope);
+      return { channel: s.channel, digest, message: { text: digest.title, blocks: digestBlocks(digest) } };
+    }),
+  );
 }

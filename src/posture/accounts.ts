@@ -42,3 +42,34 @@ export async function findAccount(
 
 /** Every current account with its tags: whose owners read it. */
 export const knownAccounts = (db: Database): Promise<Account[]> => currentAccounts(db);
+
+/**
+ * Finds an organizational unit by its path (`Root/Prod`), its last name (`Prod`) or its id, case
+ * aside, among the current accounts' OUs: the OU with every account in it or in the OUs below it.
+ * A name that ends two paths is ambiguous: both paths are returned for the person to choose.
+ */
+export async function findOu(
+  db: Database,
+  query: string,
+): Promise<{ path: string; accounts: Account[] } | { ambiguous: string[] } | undefined> {
+  const q = query.trim().toLowerCase().replace(/\/+$/, '');
+  if (!q) return undefined;
+  const all = await currentAccounts(db);
+  const paths = new Set<string>();
+  for (const a of all) {
+    if (!a.ouPath) continue;
+    const parts = a.ouPath.split('/');
+    // Every OU on the account's path, from the root down: Root, Root/Prod, Root/Prod/Web.
+    for (let i = 1; i <= parts.length; i++) {
+      const path = parts.slice(0, i).join('/');
+      const p = path.toLowerCase();
+      if (p === q || p.endsWith(`/${q}`) || (i === parts.length && a.ouId?.toLowerCase() === q))
+        paths.add(path);
+    }
+  }
+  if (paths.size > 1) return { ambiguous: [...paths].sort() };
+  const [path] = paths;
+  if (path === undefined) return undefined;
+  const accounts = all.filter((a) => a.ouPath === path || a.ouPath?.startsWith(`${path}/`));
+  return { path, accounts };
+}

@@ -1,4 +1,4 @@
-import { and, asc, type Column, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, type Column, eq, gt, gte, inArray, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Policy } from '../config.js';
 import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
@@ -41,10 +41,9 @@ export interface FindingLine {
 
 const inAccounts = (ids: string[] | undefined) =>
   ids ? inArray(findings.accountId, ids.length ? ids : ['']) : undefined;
-const rank = sql`case ${findings.severity} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
 
-async function findingLines(db: Database, where: SQL | undefined, at: Date, limit: number) {
-  const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where);
+/** Findings as digest lines, in the given order. */
+async function lines(db: Database, where: SQL | undefined, at: Date, order: SQL, limit: number) {
   const rows = await db
     .select({
       id: findings.id,
@@ -57,20 +56,28 @@ async function findingLines(db: Database, where: SQL | undefined, at: Date, limi
     .from(findings)
     .leftJoin(accounts, eq(accounts.id, findings.accountId))
     .where(where)
-    .orderBy(asc(rank), asc(findings.firstSeenAt), asc(findings.id))
+    .orderBy(order)
     .limit(limit);
-  return {
-    total: Number(n),
-    items: rows.map(({ firstSeenAt, ...r }) => ({
-      ...r,
-      ageDays: Math.floor((at.getTime() - firstSeenAt.getTime()) / DAY),
-    })),
-  };
+  return rows.map(({ firstSeenAt, ...r }) => ({
+    ...r,
+    ageDays: Math.floor((at.getTime() - firstSeenAt.getTime()) / DAY),
+  }));
+}
+
+/** How many findings match, and the first `limit` (most severe, then oldest, first). */
+async function findingLines(db: Database, where: SQL | undefined, at: Date, limit: number) {
+  const [total, items] = await Promise.all([
+    db.$count(findings, where),
+    lines(db, where, at, sql`${findings.severityRank}, ${findings.firstSeenAt}, ${findings.id}`, limit),
+  ]);
+  return { total, items };
 }
 
 /**
  * Open findings (neither resolved nor suppressed) older than their severity's SLA (policy `slaDays`)
- * at `at`: how many per severity, and the oldest.
+ * at `at`: how many per severity, and the oldest. Each severity is one range of the open findings'
+ * order index (its rank, first seen up to its own threshold), counted and read oldest first from
+ * the index alone, where one scan ORing the five thresholds could use no index.
  */
 export async function slaBreaches(
   db: Database,
@@ -79,24 +86,36 @@ export async function slaBreaches(
   accountIds?: string[],
   limit = 20,
 ) {
-  const late = or(
-    ...SEVERITIES.map((s) =>
-      and(eq(findings.severity, s), lte(findings.firstSeenAt, new Date(at.getTime() - slaDays[s] * DAY))),
-    ),
+  const perSeverity = await Promise.all(
+    SEVERITIES.map(async (severity, rank) => {
+      const late = and(
+        isOpen,
+        eq(findings.severityRank, rank),
+        lte(findings.firstSeenAt, new Date(at.getTime() - slaDays[severity] * DAY)),
+        inAccounts(accountIds),
+      );
+      const [n, oldest] = await Promise.all([
+        db.$count(findings, late),
+        lines(
+          db,
+          late,
+          at,
+          sql`${findings.firstSeenAt} asc nulls first, ${findings.id} asc nulls first`,
+          limit,
+        ),
+      ]);
+      return { severity, n, oldest };
+    }),
   );
-  const where = and(isOpen, late, inAccounts(accountIds));
-  const counts = await db
-    .select({ severity: findings.severity, n: sql<number>`count(*)::int` })
-    .from(findings)
-    .where(where)
-    .groupBy(findings.severity);
   const bySeverity = noFindings();
-  for (const c of counts) bySeverity[c.severity as Severity] = Number(c.n);
-  const { total, items } = await findingLines(db, where, at, limit);
+  for (const { severity, n } of perSeverity) bySeverity[severity] = n;
   return {
     bySeverity,
-    total,
-    oldest: items.map((i) => ({ ...i, slaDays: slaDays[i.severity as Severity] })),
+    total: perSeverity.reduce((sum, s) => sum + s.n, 0),
+    oldest: perSeverity
+      .flatMap((s) => s.oldest)
+      .slice(0, limit)
+      .map((i) => ({ ...i, slaDays: slaDays[i.severity as Severity] })),
   };
 }
 
@@ -190,9 +209,9 @@ export async function dailyFigures(
   options: { accounts?: string[]; limit?: number } = {},
 ): Promise<DailyFigures> {
   const limit = options.limit ?? 20;
-  return {
-    window,
-    newFindings: await findingLines(
+  // The figures are independent reads: they run at once, each on a connection of its own.
+  const [newFindings, regressions, sla, gaps, suppressed, waiting] = await Promise.all([
+    findingLines(
       db,
       and(
         inWindow(findings.firstSeenAt, window),
@@ -202,11 +221,11 @@ export async function dailyFigures(
       window.to,
       limit,
     ),
-    regressions: await findingLines(
+    findingLines(
       db,
       and(
-        eq(findings.regression, true),
-        eq(findings.status, 'open'),
+        // Literal, as the partial index on regressions is written.
+        sql`${findings.regression} and ${findings.status} = 'open'`,
         eq(findings.statusChangedBy, 'warden:scan'),
         inWindow(findings.statusChangedAt, window),
         inAccounts(options.accounts),
@@ -214,11 +233,12 @@ export async function dailyFigures(
       window.to,
       limit,
     ),
-    sla: await slaBreaches(db, window.to, policy.slaDays, options.accounts, limit),
-    notScanned: await notScanned(db, options.accounts),
-    suppressions: await suppressionFigures(db, window.to, options.accounts, limit),
-    waiting: await waitingRequests(db, window.to, options.accounts, limit),
-  };
+    slaBreaches(db, window.to, policy.slaDays, options.accounts, limit),
+    notScanned(db, options.accounts),
+    suppressionFigures(db, window.to, options.accounts, limit),
+    waitingRequests(db, window.to, options.accounts, limit),
+  ]);
+  return { window, newFindings, regressions, sla, notScanned: gaps, suppressions: suppressed, waiting };
 }
 
 export interface AccountScore {
@@ -287,15 +307,12 @@ function groupByOu(scores: Array<{ ouPath: string | null; score: number }>): Map
  * suppressions, remediations requested / approved / executed / rejected, accounts not scanned.
  */
 export async function weeklyFigures(db: Database, window: Window, policy: Policy): Promise<WeeklyFigures> {
-  const trend = [];
-  const ouPoints: Array<Map<string, number[]>> = [];
-  for (let w = 4; w >= 0; w--) {
-    const at = new Date(window.to.getTime() - w * 7 * DAY);
-    const scores = await scoresAt(db, at);
-    trend.push({ at, score: meanScore(scores.map((a) => a.score)) });
-    ouPoints.push(groupByOu(scores));
-  }
-  const byAccount = await scoresAt(db, window.to);
+  // The scores at the end of each of the 5 weeks, read at once; the last is this week's by account.
+  const points = [4, 3, 2, 1, 0].map((w) => new Date(window.to.getTime() - w * 7 * DAY));
+  const scored = await Promise.all(points.map((at) => scoresAt(db, at)));
+  const trend = points.map((at, i) => ({ at, score: meanScore(scored[i]!.map((a) => a.score)) }));
+  const ouPoints = scored.map(groupByOu);
+  const byAccount = scored.at(-1)!;
   const byOu = [...groupByOu(byAccount)]
     .map(([ouPath, scores]) => ({ ouPath, score: meanScore(scores)!, accounts: scores.length }))
     .sort((a, b) => a.score - b.score || a.ouPath.localeCompare(b.ouPath));
@@ -306,7 +323,7 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
 
   const count = async (where: SQL | undefined) =>
     Number((await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where))[0]?.n ?? 0);
-  const resolvedInWindow = and(eq(findings.status, 'resolved'), inWindow(findings.resolvedAt, window));
+  const resolvedInWindow = and(sql`${findings.status} = 'resolved'`, inWindow(findings.resolvedAt, window));
   const mttrRows = await db
     .select({
       severity: findings.severity,

@@ -1,9 +1,10 @@
-import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { accounts, findings, suppressions } from '../db/schema.js';
+import { accounts, findingCounts, findings, suppressions } from '../db/schema.js';
 import type { FindingStatus } from '../domain.js';
 import type { Source } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { isOpen, OPEN_STATUSES } from './summary.js';
 
 export { FINDING_STATUSES, type FindingStatus } from '../domain.js';
 
@@ -46,30 +47,141 @@ export interface FindingSummary {
   suppression: { reason: string; expiresAt: Date; createdBy: string } | null;
 }
 
-/** One page of findings matching the filters (most severe first) and how many match in all. */
-export async function listFindings(
-  db: Database,
-  filters: FindingFilters,
-  page: { offset: number; limit: number },
-): Promise<{ rows: FindingSummary[]; total: number }> {
-  const where: SQL | undefined = and(
-    filters.severity ? eq(findings.severity, filters.severity) : undefined,
+/**
+ * Where a row sits in every list's order (most severe first, then newest first by when Warden first
+ * saw it, then highest id): severity rank 0–4, first seen in microseconds since 1970 (the column's
+ * own precision, so no row is skipped or shown twice), id.
+ */
+export interface PageKey {
+  rank: number;
+  micros: number;
+  id: number;
+}
+
+/** A page: the first rows, or the rows from a key (that row included), after it, or before it. */
+export type PageAt = { from: PageKey } | { after: PageKey } | { before: PageKey } | Record<string, never>;
+
+/** A page key as buttons and block ids carry it: `rank.micros.id`, numbers in base 36. */
+export const encodePageKey = (k: PageKey): string =>
+  `${k.rank}.${k.micros.toString(36)}.${k.id.toString(36)}`;
+
+/** Reads a key written by encodePageKey; undefined for anything else. */
+export function decodePageKey(text: string): PageKey | undefined {
+  const m = /^([0-4])\.([0-9a-z]{1,12})\.([0-9a-z]{1,7})$/.exec(text);
+  if (!m) return undefined;
+  const key = { rank: Number(m[1]), micros: Number.parseInt(m[2]!, 36), id: Number.parseInt(m[3]!, 36) };
+  return Number.isSafeInteger(key.micros) && key.id <= 2_147_483_647 ? key : undefined;
+}
+
+/** The filters as a condition on findings. */
+function matching(filters: FindingFilters): SQL | undefined {
+  return and(
+    // By rank, the column the order indexes lead with (SEVERITIES is in rank order).
+    filters.severity ? eq(findings.severityRank, SEVERITIES.indexOf(filters.severity)) : undefined,
     filters.accountId ? eq(findings.accountId, filters.accountId) : undefined,
     filters.accountIds
       ? inArray(findings.accountId, filters.accountIds.length ? filters.accountIds : [''])
       : undefined,
     filters.ids ? inArray(findings.id, filters.ids.length ? filters.ids : [-1]) : undefined,
     // Without a status filter, "open" and "acknowledged" findings: the ones that still need work.
-    filters.status
-      ? eq(findings.status, filters.status)
-      : filters.ids
-        ? undefined
-        : sql`${findings.status} in ('open', 'acknowledged')`,
+    filters.status ? eq(findings.status, filters.status) : filters.ids ? undefined : isOpen,
     filters.assignee ? eq(findings.assignee, filters.assignee) : undefined,
     filters.source ? eq(findings.source, filters.source) : undefined,
   );
-  const rank = sql`case ${findings.severity} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
-  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(findings).where(where);
+}
+
+/**
+ * How many findings match. Filters on account, severity, state and source are answered from the
+ * per-account counts; an assignee or a list of ids (small sets, indexed) counts the findings.
+ */
+export async function countFindings(db: Database, filters: FindingFilters): Promise<number> {
+  if (filters.assignee !== undefined || filters.ids !== undefined)
+    return db.$count(findings, matching(filters));
+  const [row] = await db
+    .select({ n: sql<number>`coalesce(sum(${findingCounts.n}), 0)::bigint` })
+    .from(findingCounts)
+    .where(
+      and(
+        filters.severity ? eq(findingCounts.severity, filters.severity) : undefined,
+        filters.accountId ? eq(findingCounts.accountId, filters.accountId) : undefined,
+        filters.accountIds
+          ? inArray(findingCounts.accountId, filters.accountIds.length ? filters.accountIds : [''])
+          : undefined,
+        filters.status
+          ? eq(findingCounts.status, filters.status)
+          : inArray(findingCounts.status, [...OPEN_STATUSES]),
+        filters.source ? eq(findingCounts.source, filters.source) : undefined,
+      ),
+    );
+  return Number(row?.n ?? 0);
+}
+
+const firstSeenMicros = sql<string>`(extract(epoch from ${findings.firstSeenAt}) * 1000000)::bigint`;
+const microsAsTime = (micros: number) =>
+  sql`('epoch'::timestamptz + ${micros}::bigint * interval '1 microsecond')`;
+const keyOf = { id: findings.id, rank: findings.severityRank, micros: firstSeenMicros };
+const toKey = (r: { id: number; rank: number; micros: string }): PageKey => ({
+  id: r.id,
+  rank: r.rank,
+  micros: Number(r.micros),
+});
+/** The lists' order, forwards and backwards, as the order indexes hold it. */
+const FORWARD = sql`${findings.severityRank}, ${findings.firstSeenAt} desc nulls last, ${findings.id} desc nulls last`;
+const WITHIN_RANK = sql`${findings.firstSeenAt} desc nulls last, ${findings.id} desc nulls last`;
+const BACKWARD = sql`${findings.severityRank} desc, ${findings.firstSeenAt} asc nulls first, ${findings.id} asc nulls first`;
+const WITHIN_RANK_BACKWARD = sql`${findings.firstSeenAt} asc nulls first, ${findings.id} asc nulls first`;
+const compareKeys = (a: PageKey, b: PageKey) => a.rank - b.rank || b.micros - a.micros || b.id - a.id;
+
+/**
+ * The keys of one page in the lists' order. A page past a key is two index ranges (the rest of the
+ * key's severity, then the more lenient severities), each read only as far as the page needs: any
+ * page costs what the first one does, where an OFFSET read and dropped every row before it.
+ */
+async function pageKeys(db: Database, where: SQL | undefined, at: PageAt, limit: number): Promise<PageKey[]> {
+  const keys = (condition: SQL | undefined, order: SQL) =>
+    db.select(keyOf).from(findings).where(and(where, condition)).orderBy(order).limit(limit);
+  if ('before' in at && at.before) {
+    const k = at.before;
+    const position = sql`(${findings.firstSeenAt}, ${findings.id}) > (${microsAsTime(k.micros)}, ${k.id}::int)`;
+    const [same, earlier] = await Promise.all([
+      keys(and(eq(findings.severityRank, k.rank), position), WITHIN_RANK_BACKWARD),
+      keys(sql`${findings.severityRank} < ${k.rank}`, BACKWARD),
+    ]);
+    return [...same, ...earlier].map(toKey).sort(compareKeys).slice(-limit);
+  }
+  const start = 'from' in at ? at.from : 'after' in at ? at.after : undefined;
+  if (!start) return (await keys(undefined, FORWARD)).map(toKey);
+  const op = 'from' in at ? sql`<=` : sql`<`;
+  const position = sql`(${findings.firstSeenAt}, ${findings.id}) ${op} (${microsAsTime(start.micros)}, ${start.id}::int)`;
+  const [same, later] = await Promise.all([
+    keys(and(eq(findings.severityRank, start.rank), position), WITHIN_RANK),
+    keys(sql`${findings.severityRank} > ${start.rank}`, FORWARD),
+  ]);
+  return [...same, ...later].map(toKey).sort(compareKeys).slice(0, limit);
+}
+
+/** One page of findings matching the filters (most severe first), how many match in all, and the page's keys. */
+export async function listFindings(
+  db: Database,
+  filters: FindingFilters,
+  page: { limit: number; at?: PageAt },
+): Promise<{ rows: FindingSummary[]; total: number; keys: PageKey[] }> {
+  const where = matching(filters);
+  const [total, keys] = await Promise.all([
+    countFindings(db, filters),
+    pageKeys(db, where, page.at ?? {}, page.limit),
+  ]);
+  const rows = await summaries(
+    db,
+    keys.map((k) => k.id),
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return { rows: keys.flatMap((k) => byId.get(k.id) ?? []), total, keys };
+}
+
+/** The findings with these ids as every view shows them (in no particular order). */
+async function summaries(db: Database, ids: number[]): Promise<FindingSummary[]> {
+  if (ids.length === 0) return [];
   const rows = await db
     .select({
       id: findings.id,
@@ -98,26 +210,20 @@ export async function listFindings(
     .from(findings)
     .leftJoin(accounts, eq(accounts.id, findings.accountId))
     .leftJoin(suppressions, and(eq(suppressions.findingId, findings.id), isNull(suppressions.liftedAt)))
-    .where(where)
-    .orderBy(asc(rank), desc(findings.lastSeenAt), asc(findings.id))
-    .offset(page.offset)
-    .limit(page.limit);
-  return {
-    rows: rows.map(({ suppressionReason, suppressionExpiresAt, suppressionBy, ...r }) => ({
-      ...r,
-      severity: r.severity as Severity,
-      suppression:
-        suppressionReason !== null && suppressionExpiresAt && suppressionBy
-          ? { reason: suppressionReason, expiresAt: suppressionExpiresAt, createdBy: suppressionBy }
-          : null,
-    })),
-    total: Number(n),
-  };
+    .where(inArray(findings.id, ids));
+  return rows.map(({ suppressionReason, suppressionExpiresAt, suppressionBy, ...r }) => ({
+    ...r,
+    severity: r.severity as Severity,
+    suppression:
+      suppressionReason !== null && suppressionExpiresAt && suppressionBy
+        ? { reason: suppressionReason, expiresAt: suppressionExpiresAt, createdBy: suppressionBy }
+        : null,
+  }));
 }
 
 /** Findings by id, whatever their state (what a message about these findings shows). */
 export async function findingSummaries(db: Database, ids: number[]): Promise<FindingSummary[]> {
-  return (await listFindings(db, { ids }, { offset: 0, limit: Math.max(1, ids.length) })).rows;
+  return (await listFindings(db, { ids }, { limit: Math.max(1, ids.length) })).rows;
 }
 
 /** A finding named the way people name one: `#42`, `42`, or its Security Hub Id. */

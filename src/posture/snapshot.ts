@@ -1,9 +1,9 @@
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { insertPostureSnapshots } from '../db/posture-snapshots.js';
-import { accounts, findings } from '../db/schema.js';
+import { accounts } from '../db/schema.js';
 import { accountScore } from './score.js';
-import { isOpen, noFindings, severityCountColumns, toSeverityCounts } from './summary.js';
+import { noFindings, openBySeverityByAccount } from './summary.js';
 
 /** Writes one posture snapshot per account (open findings by severity, score, OU path) at the end of a scan. */
 export async function snapshotPosture(
@@ -13,12 +13,7 @@ export async function snapshotPosture(
   accountIds: string[],
 ): Promise<void> {
   if (accountIds.length === 0) return;
-  const rows = await db
-    .select({ accountId: findings.accountId, ...severityCountColumns() })
-    .from(findings)
-    .where(isOpen)
-    .groupBy(findings.accountId);
-  const counts = new Map(rows.map((r) => [r.accountId, toSeverityCounts(r)]));
+  const counts = await openBySeverityByAccount(db);
   const paths = new Map<string, string | null>();
   for (let i = 0; i < accountIds.length; i += 1000) {
     const some = await db

@@ -1,10 +1,12 @@
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { type Database, rawRows } from '../db/client.js';
-import { accounts, findings, scans, scanTargets } from '../db/schema.js';
-import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { accounts, findingCounts, findings, scans, scanTargets } from '../db/schema.js';
+import type { Severity } from '../findings/severity.js';
 
 /** Statuses that no longer need anyone's attention. */
 export const CLOSED_STATUSES = ['resolved', 'suppressed'] as const;
+/** Statuses that still need work: every "open" count and the default list. */
+export const OPEN_STATUSES = ['open', 'acknowledged'] as const;
 
 export type SeverityCounts = Record<Severity, number>;
 
@@ -15,19 +17,11 @@ export const noFindings = (): SeverityCounts => ({
   low: 0,
   informational: 0,
 });
-/** A finding is open while it is neither resolved nor suppressed: the one definition every count uses. */
-export const isOpen = notInArray(findings.status, [...CLOSED_STATUSES]);
-
-const countOf = (s: Severity) => sql<number>`count(*) filter (where ${findings.severity} = ${s})::int`;
-
-/** Select columns counting findings per severity (for a query already filtered to open findings). */
-export const severityCountColumns = () => ({
-  critical: countOf('critical'),
-  high: countOf('high'),
-  medium: countOf('medium'),
-  low: countOf('low'),
-  informational: countOf('informational'),
-});
+/**
+ * A finding is open while it is neither resolved nor suppressed: the one definition every count uses.
+ * Written with literal states, so the planner matches it to the partial indexes on open findings.
+ */
+export const isOpen = sql`${findings.status} in (${sql.raw(OPEN_STATUSES.map((s) => `'${s}'`).join(', '))})`;
 
 export function toSeverityCounts(r: Record<Severity, number | string>): SeverityCounts {
   return {
@@ -39,17 +33,31 @@ export function toSeverityCounts(r: Record<Severity, number | string>): Severity
   };
 }
 
-/** Open findings (not resolved, not suppressed) by severity, for the organization. */
-export async function openBySeverity(db: Database): Promise<SeverityCounts> {
-  const rows = await db
-    .select({ severity: findings.severity, n: sql<number>`count(*)::int` })
-    .from(findings)
-    .where(isOpen)
-    .groupBy(findings.severity);
-  const out = noFindings();
-  for (const r of rows)
-    if ((SEVERITIES as readonly string[]).includes(r.severity)) out[r.severity as Severity] = Number(r.n);
-  return out;
+// Every count below reads finding_counts, which a trigger keeps in step with findings: its cost
+// follows the accounts (at most accounts × sources × severities × states rows), not the findings.
+const counted = (s: Severity) =>
+  sql<number>`coalesce(sum(${findingCounts.n}) filter (where ${findingCounts.severity} = ${s}), 0)::int`;
+const openCounted = inArray(findingCounts.status, [...OPEN_STATUSES]);
+
+/** Select columns summing the counts per severity. */
+const severitySums = () => ({
+  critical: counted('critical'),
+  high: counted('high'),
+  medium: counted('medium'),
+  low: counted('low'),
+  informational: counted('informational'),
+});
+
+const countsIn = (accountIds: string[] | undefined) =>
+  accountIds ? inArray(findingCounts.accountId, accountIds.length ? accountIds : ['']) : undefined;
+
+/** Open findings (not resolved, not suppressed) by severity, for the organization or some accounts (an OU). */
+export async function openBySeverity(db: Database, accountIds?: string[]): Promise<SeverityCounts> {
+  const [row] = await db
+    .select(severitySums())
+    .from(findingCounts)
+    .where(and(openCounted, countsIn(accountIds)));
+  return row ? toSeverityCounts(row) : noFindings();
 }
 
 export interface AccountPosture {
@@ -59,41 +67,58 @@ export interface AccountPosture {
   open: SeverityCounts;
 }
 
+/** Open findings by severity for each account with at least one. */
+async function openByAccount(db: Database, accountIds?: string[]) {
+  return db
+    .select({ accountId: findingCounts.accountId, ...severitySums() })
+    .from(findingCounts)
+    .where(and(openCounted, gt(findingCounts.n, 0), countsIn(accountIds)))
+    .groupBy(findingCounts.accountId);
+}
+
 /** Accounts with the most severe open findings first: critical, then high, medium and low break ties. */
-export async function worstAccounts(db: Database, limit: number): Promise<AccountPosture[]> {
-  const rows = await db
-    .select({
-      accountId: findings.accountId,
-      name: accounts.name,
-      ouPath: accounts.ouPath,
-      ...severityCountColumns(),
-    })
-    .from(findings)
-    .leftJoin(accounts, eq(accounts.id, findings.accountId))
-    .where(isOpen)
-    .groupBy(findings.accountId, accounts.name, accounts.ouPath)
-    .orderBy(
-      desc(countOf('critical')),
-      desc(countOf('high')),
-      desc(countOf('medium')),
-      desc(countOf('low')),
-      findings.accountId,
+export async function worstAccounts(
+  db: Database,
+  limit: number,
+  accountIds?: string[],
+): Promise<AccountPosture[]> {
+  const worst = [
+    ...(await openByAccount(db, accountIds)).map((r) => [r.accountId, toSeverityCounts(r)] as const),
+  ]
+    .sort(
+      ([a, x], [b, y]) =>
+        y.critical - x.critical ||
+        y.high - x.high ||
+        y.medium - x.medium ||
+        y.low - x.low ||
+        (a < b ? -1 : 1),
     )
-    .limit(limit);
-  return rows.map((r) => ({
-    accountId: r.accountId,
-    name: r.name ?? r.accountId,
-    ouPath: r.ouPath,
-    open: toSeverityCounts(r),
+    .slice(0, limit);
+  if (worst.length === 0) return [];
+  const named = await db
+    .select({ id: accounts.id, name: accounts.name, ouPath: accounts.ouPath })
+    .from(accounts)
+    .where(
+      inArray(
+        accounts.id,
+        worst.map(([id]) => id),
+      ),
+    );
+  const byId = new Map(named.map((a) => [a.id, a]));
+  return worst.map(([accountId, open]) => ({
+    accountId,
+    name: byId.get(accountId)?.name ?? accountId,
+    ouPath: byId.get(accountId)?.ouPath ?? null,
+    open,
   }));
 }
 
-/** How many accounts have at least one open finding. */
-export async function accountsWithOpenFindings(db: Database): Promise<number> {
+/** How many accounts (of the organization, or of these) have at least one open finding. */
+export async function accountsWithOpenFindings(db: Database, accountIds?: string[]): Promise<number> {
   const [row] = await db
-    .select({ n: sql<number>`count(distinct ${findings.accountId})::int` })
-    .from(findings)
-    .where(isOpen);
+    .select({ n: sql<number>`count(distinct ${findingCounts.accountId})::int` })
+    .from(findingCounts)
+    .where(and(openCounted, gt(findingCounts.n, 0), countsIn(accountIds)));
   return Number(row?.n ?? 0);
 }
 
@@ -158,16 +183,29 @@ export const latestSnapshots = (at: Date) => sql`(
   where ids.account_id is not null)`;
 
 /**
- * Open findings by severity as the organization's posture snapshots recorded them at `at`: for each
- * account, its latest snapshot taken at or before then. Undefined when no snapshot is that old.
+ * Open findings by severity as the posture snapshots recorded them at `at`, for the organization or
+ * some accounts: for each account, its latest snapshot taken at or before then. Undefined when no
+ * snapshot is that old.
  */
-export async function openBySeverityAt(db: Database, at: Date): Promise<SeverityCounts | undefined> {
+export async function openBySeverityAt(
+  db: Database,
+  at: Date,
+  accountIds?: string[],
+): Promise<SeverityCounts | undefined> {
   const rows = await rawRows<Record<Severity, number | string>>(
     db,
     sql`select coalesce(sum(open_critical), 0) as critical, coalesce(sum(open_high), 0) as high,
           coalesce(sum(open_medium), 0) as medium, coalesce(sum(open_low), 0) as low,
           coalesce(sum(open_informational), 0) as informational, count(*) as n
-        from ${latestSnapshots(at)} latest`,
+        from ${latestSnapshots(at)} latest
+        ${
+          accountIds
+            ? sql`where latest.account_id in (${sql.join(
+                [...accountIds, ''].map((id) => sql`${id}`),
+                sql`, `,
+              )})`
+            : sql``
+        }`,
   );
   const row = rows[0] as (Record<Severity, number | string> & { n: number | string }) | undefined;
   return row && Number(row.n) > 0 ? toSeverityCounts(row) : undefined;
@@ -183,11 +221,13 @@ export async function openBySeverityOf(
   db: Database,
   accountIds: string[],
 ): Promise<Map<string, SeverityCounts>> {
-  const rows = await db
-    .select({ accountId: findings.accountId, ...severityCountColumns() })
-    .from(findings)
-    .where(and(inArray(findings.accountId, accountIds), isOpen))
-    .groupBy(findings.accountId);
-  const counts = new Map(rows.map((r) => [r.accountId, toSeverityCounts(r)]));
+  const counts = new Map(
+    (await openByAccount(db, accountIds)).map((r) => [r.accountId, toSeverityCounts(r)]),
+  );
   return new Map(accountIds.map((id) => [id, counts.get(id) ?? noFindings()]));
+}
+
+/** Open findings by severity for every account that has some. */
+export async function openBySeverityByAccount(db: Database): Promise<Map<string, SeverityCounts>> {
+  return new Map((await openByAccount(db)).map((r) => [r.accountId, toSeverityCounts(r)]));
 }

@@ -2,7 +2,14 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Account } from '../db/schema.js';
 import { findAccount } from '../posture/accounts.js';
-import { type FindingSummary, findingSummaries, listFindings } from '../posture/findings-list.js';
+import {
+  decodePageKey,
+  encodePageKey,
+  type FindingSummary,
+  findingSummaries,
+  listFindings,
+  type PageAt,
+} from '../posture/findings-list.js';
 import { accountOpenBySeverity, openBySeverityOf } from '../posture/summary.js';
 import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
 import { membership } from '../workflow/membership.js';
@@ -44,21 +51,31 @@ async function withActed(db: Database, rows: FindingSummary[], acted: number | u
 /** A page of `/findings`, or its usage when a word is not understood. */
 export async function findingsPageMessage(
   deps: ViewDeps,
-  input: { query: string; userId: string; offset: number; acted?: number; scope?: ReadScope },
+  input: {
+    query: string;
+    userId: string;
+    /** Where the page sits (for "11–20 of N") and which rows it holds. */
+    offset: number;
+    at?: PageAt;
+    acted?: number;
+    scope: ReadScope;
+  },
 ): Promise<Message> {
   const parsed = await parseFindingsQuery(deps.db, input.query, input.userId);
   if ('error' in parsed)
     return { text: 'Unknown /findings filter', blocks: [section(`${parsed.error}\n${FINDINGS_USAGE}`)] };
   // Someone who reads only the accounts they own sees only those accounts' findings.
-  const scoped = input.scope?.kind === 'accounts' ? { accountIds: input.scope.ids } : {};
-  const { rows, total } = await listFindings(
+  const scoped =
+    input.scope.kind === 'all' ? {} : { accountIds: input.scope.kind === 'accounts' ? input.scope.ids : [] };
+  const { rows, total, keys } = await listFindings(
     deps.db,
     { ...parsed.filters, ...scoped },
-    {
-      offset: input.offset,
-      limit: FINDINGS_PAGE_SIZE,
-    },
+    { limit: FINDINGS_PAGE_SIZE, ...(input.at ? { at: input.at } : {}) },
   );
+  // Fewer rows than a page before this one: rows came or went, and this is the first page now.
+  if (input.at && 'before' in input.at && keys.length < FINDINGS_PAGE_SIZE)
+    return findingsPageMessage(deps, { ...input, offset: 0, at: {} });
+  const [first, last] = [keys[0], keys.at(-1)];
   return {
     text: `${total} findings`,
     blocks: findingsPage({
@@ -66,13 +83,15 @@ export async function findingsPageMessage(
       rows: await withActed(deps.db, rows, input.acted),
       total,
       offset: input.offset,
+      ...(first ? { first: encodePageKey(first) } : {}),
+      ...(last ? { last: encodePageKey(last) } : {}),
     }),
   };
 }
 
 /** `/posture <account>`: owners, OU, open findings by severity, and the worst of them with their actions. */
 export async function accountMessage(deps: ViewDeps, account: Account, acted?: number): Promise<Message> {
-  const top = await listFindings(deps.db, { accountId: account.id }, { offset: 0, limit: TOP_FINDINGS });
+  const top = await listFindings(deps.db, { accountId: account.id }, { limit: TOP_FINDINGS });
   return {
     text: `Posture of ${account.name}`,
     blocks: accountPosture({
@@ -105,9 +124,19 @@ export async function redrawMessage(
   view: Exclude<FindingView, { kind: 'home' }>,
   userId: string,
   findingId: number,
+  scope: ReadScope,
 ): Promise<Message | undefined> {
-  if (view.kind === 'findings')
-    return findingsPageMessage(deps, { query: view.query, userId, offset: view.offset, acted: findingId });
+  if (view.kind === 'findings') {
+    const from = view.from ? decodePageKey(view.from) : undefined;
+    return findingsPageMessage(deps, {
+      query: view.query,
+      userId,
+      offset: view.offset,
+      ...(from ? { at: { from } } : {}),
+      acted: findingId,
+      scope,
+    });
+  }
   if (view.kind === 'account') {
     const found = await findAccount(deps.db, view.accountId);
     if (found.account) return accountMessage(deps, found.account, findingId);
@@ -120,7 +149,7 @@ const HOME_ASSIGNED = 20;
 /** The App Home tab of one person: assigned to me, my accounts, waiting for my approval. */
 export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
   const mine = await membership(deps.db, who, deps.config.policy);
-  const assigned = await listFindings(deps.db, { assignee: who.userId }, { offset: 0, limit: HOME_ASSIGNED });
+  const assigned = await listFindings(deps.db, { assignee: who.userId }, { limit: HOME_ASSIGNED });
   const open = await openBySeverityOf(
     deps.db,
     mine.accounts.map((a) => a.id),

@@ -42,6 +42,7 @@ test('the migrations apply to an empty database and create the whole schema', as
     'audit_chain_head',
     'audit_events',
     'digests_sent',
+    'finding_counts',
     'findings',
     'job_runs',
     'posture_snapshots',
@@ -55,6 +56,10 @@ test('the migrations apply to an empty database and create the whole schema', as
   expect(triggers.map((r) => r.tgname)).toEqual([
     'audit_events_no_truncate',
     'audit_events_no_update_delete',
+    'finding_counts_on_delete',
+    'finding_counts_on_insert',
+    'finding_counts_on_truncate',
+    'finding_counts_on_update',
   ]);
   expect(applied).toHaveLength(migrationCount());
   expect(await checkSchema(t.db)).toMatchObject({ ok: true });

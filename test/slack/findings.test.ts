@@ -56,7 +56,16 @@ test('Next shows the following page in place of the first, and Previous goes bac
   const second = await s.answer('n1');
   expect(second.args.replace_original).toBe(true);
   expect(second.text).toMatch(/11–20 of \d+/);
-  expect(second.text).toContain('findings-prev');
+  const ids = (text: string) => [...text.matchAll(/"block_id":"finding:(\d+):/g)].map((m) => m[1]);
+  expect(ids(second.text)).toHaveLength(10);
+  expect(ids(second.text).some((id) => ids(first.text).includes(id))).toBe(false);
+  const previous = (second.args.blocks as Array<{ elements?: Array<{ action_id: string; value: string }> }>)
+    .flatMap((b) => b.elements ?? [])
+    .find((e) => e.action_id === 'findings-prev')!;
+  expect((await s.click('findings-prev', previous.value, 'U0ALICE', 'p1')).status).toBe(200);
+  const back = await s.answer('p1');
+  expect(back.text).toMatch(/1–10 of \d+/);
+  expect(ids(back.text)).toEqual(ids(first.text));
 });
 
 test('a word /findings does not understand gets the usage, and nothing else happens', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { findAccount, findOu, knownAccounts } from '../../src/posture/accounts.js';
 import { openBySeverity } from '../../src/posture/summary.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -65,6 +66,23 @@ test('/posture <account> shows its owners, OU and worst findings, each with its 
     );
   }
   expect(text).toMatch(/and \d+ more open findings/);
+});
+
+test('/posture <OU> shows that OU alone: its open findings, worst accounts and gaps', async () => {
+  const found = await findAccount(h.db.db, 'account-2');
+  const path = found.account!.ouPath!;
+  const ou = await findOu(h.db.db, path.split('/').at(-1)!);
+  expect(ou).toMatchObject({ path });
+  const ids = (ou as { accounts: Array<{ id: string }> }).accounts.map((a) => a.id);
+  expect(ids.length).toBeLessThan(5);
+  const open = await openBySeverity(h.db.db, ids);
+  const { text } = await posture(path.toUpperCase());
+  expect(text).toContain(`${path} posture`);
+  expect(text).toContain(`${open.critical} critical`);
+  expect(text).toContain(`${open.high} high`);
+  // Accounts of other OUs are not listed.
+  const others = (await knownAccounts(h.db.db)).filter((a) => !ids.includes(a.id));
+  for (const a of others) expect(text).not.toContain(a.id);
 });
 
 test('/posture with an unknown account offers the closest matches', async () => {

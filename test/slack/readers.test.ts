@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { auditEvents } from '../../src/db/schema.js';
+import { accounts, auditEvents, findings } from '../../src/db/schema.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
+import { FINDING_ACTIONS, findingBlockId } from '../../src/slack/blocks/finding.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
 
@@ -90,6 +91,30 @@ test('with a viewers list: its members read everything, owners read their own ac
     expect(owned).not.toContain(ACCOUNT_2);
     const all = JSON.stringify((await ask('/findings', '', 'U0VIEW')).blocks);
     expect(all).toContain(ACCOUNT_2);
+
+    // A click on an owned finding draws the page again as its reader may read it.
+    const [mine] = await h.db.db
+      .select()
+      .from(findings)
+      .where(and(eq(findings.accountId, ACCOUNT_1), eq(findings.status, 'open')))
+      .limit(1);
+    const res = await s.act({
+      actionId: FINDING_ACTIONS.acknowledge,
+      blockId: findingBlockId(mine!.id, { kind: 'findings', query: '', offset: 0 }),
+      user: 'U0OWNER',
+      responseId: 'redraw1',
+    });
+    expect(res.status).toBe(200);
+    const redrawn = await s.answer('redraw1');
+    expect(redrawn.args.replace_original).toBe(true);
+    expect(redrawn.text).toContain(`Acknowledged by <@U0OWNER>`);
+    expect(redrawn.text).not.toContain(ACCOUNT_2);
+    // An OU with accounts they do not own is not theirs to read either.
+    const ouOf2 = (await h.db.db.select().from(accounts).where(eq(accounts.id, ACCOUNT_2)))[0]!.ouPath!;
+    expect((await ask('/posture', 'Root', 'U0OWNER')).text).toBe(
+      ':no_entry: You cannot read the posture of Root: you read the accounts you own.',
+    );
+    expect((await ask('/posture', ouOf2, 'U0VIEW')).text).toBe(`${ouOf2} posture`);
 
     expect((await ask('/findings', '', 'U0EVE')).text).toBe(
       ':no_entry: You cannot read findings: reading is open to the policy’s viewers and to each account’s owners.',

@@ -19,7 +19,7 @@ import {
  * thread), or the App Home tab.
  */
 export type FindingView =
-  | { kind: 'findings'; query: string; offset: number }
+  | { kind: 'findings'; query: string; offset: number; from?: string }
   | { kind: 'account'; accountId: string }
   | { kind: 'card' }
   | { kind: 'home' };
@@ -48,7 +48,7 @@ export const FINDINGS_QUERY_MAX = 200;
 export function findingBlockId(findingId: number, view: FindingView): string {
   const where =
     view.kind === 'findings'
-      ? `f${view.offset}:${clip(view.query, FINDINGS_QUERY_MAX)}`
+      ? `f${view.offset}${view.from ? `@${view.from}` : ''}:${clip(view.query, FINDINGS_QUERY_MAX)}`
       : view.kind === 'account'
         ? `a${view.accountId}`
         : view.kind === 'card'
@@ -59,13 +59,16 @@ export function findingBlockId(findingId: number, view: FindingView): string {
 
 /** Reads a block id written by findingBlockId; undefined for anything else (a forged or foreign id). */
 export function parseFindingBlockId(blockId: string): { findingId: number; view: FindingView } | undefined {
-  const m = /^finding:(\d{1,9}):(?:f(\d{1,6}):(.*)|a(\d{12})|(c)|(h))$/s.exec(blockId);
+  const m = /^finding:(\d{1,9}):(?:f(\d{1,6})(?:@([0-9a-z.]{1,24}))?:(.*)|a(\d{12})|(c)|(h))$/s.exec(blockId);
   if (!m) return undefined;
   const findingId = Number(m[1]);
   if (m[2] !== undefined)
-    return { findingId, view: { kind: 'findings', offset: Number(m[2]), query: m[3]! } };
-  if (m[4]) return { findingId, view: { kind: 'account', accountId: m[4] } };
-  return { findingId, view: { kind: m[5] ? 'card' : 'home' } };
+    return {
+      findingId,
+      view: { kind: 'findings', offset: Number(m[2]), query: m[4]!, ...(m[3] ? { from: m[3] } : {}) },
+    };
+  if (m[5]) return { findingId, view: { kind: 'account', accountId: m[5] } };
+  return { findingId, view: { kind: m[6] ? 'card' : 'home' } };
 }
 
 const ICON: Record<string, string> = {

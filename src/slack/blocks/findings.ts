@@ -5,10 +5,15 @@ export const FINDINGS_PAGE_SIZE = 10;
 
 export const PAGER_ACTIONS = { next: 'findings-next', previous: 'findings-prev' } as const;
 
-/** What Next / Previous carry: the command's own words and where the page starts (nothing else). */
+/**
+ * What Next / Previous carry: the command's own words, the position of the page they lead to (for
+ * "11–20 of N"), and the key of the row that page follows (`a`) or precedes (`b`); nothing else.
+ */
 export interface PageCursor {
   q: string;
   o: number;
+  a?: string;
+  b?: string;
 }
 
 /** One page of `/findings`: each finding with its actions, then Next / Previous when there is more. */
@@ -17,16 +22,25 @@ export function findingsPage(input: {
   rows: ShownFinding[];
   total: number;
   offset: number;
+  /** The page's first and last rows' keys (encoded). */
+  first?: string;
+  last?: string;
 }): Block[] {
-  const { query, rows, total, offset } = input;
+  const { query, rows, total, offset, first, last } = input;
   const title = query ? `Findings matching \`${escapeMrkdwn(clip(query, 200))}\`` : 'Open findings';
   if (rows.length === 0) return [section(`${title}: none.`)];
   const buttons = [
-    ...(offset > 0
-      ? [pager('Previous', PAGER_ACTIONS.previous, { q: query, o: Math.max(0, offset - FINDINGS_PAGE_SIZE) })]
+    ...(offset > 0 && first
+      ? [
+          pager('Previous', PAGER_ACTIONS.previous, {
+            q: query,
+            o: Math.max(0, offset - FINDINGS_PAGE_SIZE),
+            b: first,
+          }),
+        ]
       : []),
-    ...(offset + FINDINGS_PAGE_SIZE < total
-      ? [pager('Next', PAGER_ACTIONS.next, { q: query, o: offset + FINDINGS_PAGE_SIZE })]
+    ...(offset + FINDINGS_PAGE_SIZE < total && last
+      ? [pager('Next', PAGER_ACTIONS.next, { q: query, o: offset + FINDINGS_PAGE_SIZE, a: last })]
       : []),
   ];
   const head = section(
@@ -38,7 +52,7 @@ export function findingsPage(input: {
     ...(buttons.length ? [actions('findings-pager', buttons)] : []),
     context('Most severe first. `/findings help` shows the filters.'),
   ];
-  const view = { kind: 'findings' as const, query, offset };
+  const view = { kind: 'findings' as const, query, offset, ...(first ? { from: first } : {}) };
   return [head, ...fitList(rows, (f) => findingBlocks(f, view), { reserved: 1 + tail.length }), ...tail];
 }
 

@@ -34,8 +34,10 @@ function change(now: SeverityCounts, then: SeverityCounts | undefined): string {
   return `${sign(d)} open findings since 7 days ago (${sign(crit)} critical)`;
 }
 
-/** `/posture`: the organization at a glance. */
+/** `/posture` (the organization) or `/posture <OU>` at a glance. */
 export function organizationPosture(input: {
+  /** "Organization posture", or the OU's. */
+  title: string;
   open: SeverityCounts;
   weekAgo: SeverityCounts | undefined;
   worst: AccountPosture[];
@@ -45,7 +47,7 @@ export function organizationPosture(input: {
   lastScan: Date | null;
 }): Block[] {
   const top = [
-    header('Organization posture'),
+    header(input.title),
     section(`*Open findings*\n${severityLine(input.open)}\n${change(input.open, input.weekAgo)}`),
     context(input.lastScan ? `Last scan ${slackDate(input.lastScan)}` : 'No scan has completed yet'),
     divider(),

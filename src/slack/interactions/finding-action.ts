@@ -9,6 +9,7 @@ import type { TriageResult } from '../../workflow/triage.js';
 import type { HandlerDeps } from '../app.js';
 import { type FindingView, parseFindingBlockId } from '../blocks/finding.js';
 import { homeTab, redrawMessage } from '../finding-views.js';
+import { readAccess } from '../read-access.js';
 
 /** Where a click came from: who clicked, and how to answer (a message's response_url, or the Home tab). */
 export interface ClickOrigin {
@@ -92,7 +93,9 @@ export async function redraw(
     await deps.web.views.publish({ user_id: origin.userId, view: await homeTab(deps, who) });
     return;
   }
-  const message = await redrawMessage(deps, view, origin.userId, findingId);
+  // The page is drawn again as its reader may read it (an owner sees only their accounts' findings).
+  const { scope } = await readAccess(deps, origin.userId);
+  const message = await redrawMessage(deps, view, origin.userId, findingId, scope);
   if (message) await origin.respond({ replace_original: true, ...message });
 }
 
