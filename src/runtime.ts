@@ -1,6 +1,7 @@
 import type { Config, LogLevel } from './config.js';
 import type { Database, DbHandle } from './db/client.js';
 import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import type { ServiceOptions, Services } from './services.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Runtime {
   db: Database;
   /** Aborted when Warden should stop (SIGINT/SIGTERM): running work stops and records how it ended. */
   stop: AbortSignal;
+  /** What `/metrics` shows: scans, AWS and Slack calls, scheduled runs, Slack handling times. */
+  metrics: Metrics;
 }
 
 export interface RuntimeOptions {
@@ -25,6 +28,8 @@ export interface RuntimeOptions {
   logLevel?: LogLevel;
   now?: () => Date;
   stop?: AbortSignal;
+  /** The metrics (default: a registry of its own, without the process's figures). */
+  metrics?: Metrics;
   /** Create the embedded database when there is none (default true; `warden health` only looks). */
   create?: boolean;
   /**
@@ -71,7 +76,7 @@ export async function withServices<T>(
 export function runtimeOn(
   config: Config,
   db: Database,
-  options: Pick<RuntimeOptions, 'log' | 'logLevel' | 'now' | 'stop'> = {},
+  options: Pick<RuntimeOptions, 'log' | 'logLevel' | 'now' | 'stop' | 'metrics'> = {},
 ): Runtime {
   return {
     config,
@@ -79,6 +84,7 @@ export function runtimeOn(
     db,
     now: options.now ?? (() => new Date()),
     stop: options.stop ?? new AbortController().signal,
+    metrics: options.metrics ?? new Metrics(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { AwsClients, type AwsTarget } from './aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
+import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { type SlackClients, slackClients } from './slack/web-client.js';
 import { type WriteBackDeps, writeBackRoles } from './workflow/securityhub-sync.js';
@@ -29,21 +30,22 @@ export function servicesOn(
   options: ServiceOptions & { clients?: AwsClients } = {},
 ): Services {
   const { config, db } = runtime;
-  const clients = options.clients ?? awsClientsFor(config, options.target);
+  const clients = options.clients ?? awsClientsFor(config, options.target, runtime.metrics);
   return {
     ...runtime,
     clients,
     auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition)),
     writeBack: { db, config, clients, roles: writeBackRoles(clients, config) },
-    slack: config.slack ? slackClients(config.slack, runtime.log) : undefined,
+    slack: config.slack ? slackClients(config.slack, runtime.log, runtime.metrics) : undefined,
   };
 }
 
 /** Warden's AWS clients on their own, for work that needs no database (checking an export against anchors). */
-export function awsClientsFor(config: Runtime['config'], target?: AwsTarget): AwsClients {
+export function awsClientsFor(config: Runtime['config'], target?: AwsTarget, metrics?: Metrics): AwsClients {
   return new AwsClients({
     maxAttempts: config.aws.scan.maxAttempts,
     maxSockets: config.aws.scan.concurrency * 2,
     ...(target ? { target } : {}),
+    ...(metrics ? { metrics } : {}),
   });
 }

@@ -46,7 +46,7 @@ test('warden serve without Slack settings names what is missing and exits 2', as
   expect(stderr).toMatch(/SLACK_BOT_TOKEN: missing \(required to talk to Slack\)/);
 });
 
-test('warden serve migrates, answers signed Slack requests and /healthz, runs the scheduler, and stops cleanly', async () => {
+test('warden serve migrates, answers signed Slack requests, /healthz and /metrics, runs the scheduler, and stops cleanly', async () => {
   const port = await freePort();
   const stop = new AbortController();
   let stderr = '';
@@ -93,6 +93,21 @@ test('warden serve migrates, answers signed Slack requests and /healthz, runs th
   });
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ response_type: 'ephemeral' });
+
+  // Prometheus's scrape: the process, the Slack request just handled, the catch-up runs at start.
+  let metrics = '';
+  for (let i = 0; i < 50 && !metrics.includes('warden_scheduled_runs_total{job="weekly-digest"'); i++) {
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    metrics = await scrape.text();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(metrics).toMatch(/^warden_process_resident_memory_bytes \d+/m);
+  expect(metrics).toContain('warden_slack_handling_seconds_count{kind="command",name="/warden"} 1');
+  expect(metrics).toContain('warden_scheduled_runs_total{job="daily-digest",outcome="skipped"} 1');
+  expect(metrics).toContain('warden_scheduled_runs_total{job="weekly-digest",outcome="skipped"} 1');
+  expect(metrics).not.toContain('xoxb-');
 
   stop.abort();
   expect(await serving).toBe(0);

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { Metrics } from '../metrics.js';
 import { isThrottling } from './errors.js';
 import { securityHubRateLimit } from './quotas.js';
 import { RateLimiter } from './token-bucket.js';
@@ -50,6 +51,8 @@ export class AwsClients {
        * standard configuration decides (AWS_ENDPOINT_URL, AWS_REGION, the default credential chain).
        */
       target?: AwsTarget;
+      /** Counts every attempt and throttle by service and operation. */
+      metrics?: Metrics;
     },
   ) {
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
@@ -72,15 +75,15 @@ export class AwsClients {
 
   /** Organizations and STS with Warden's own (management account) credentials. */
   organizations(stats?: CallStats): OrganizationsClient {
-    return counted(new OrganizationsClient(this.common(undefined, 'us-east-1')), stats);
+    return this.counted(new OrganizationsClient(this.common(undefined, 'us-east-1')), stats);
   }
 
   sts(stats?: CallStats): STSClient {
-    return counted(new STSClient(this.common()), stats);
+    return this.counted(new STSClient(this.common()), stats);
   }
 
   iam(credentials: Credentials, stats?: CallStats): IAMClient {
-    return counted(new IAMClient(this.common(credentials, 'us-east-1')), stats);
+    return this.counted(new IAMClient(this.common(credentials, 'us-east-1')), stats);
   }
 
   securityHub(
@@ -89,7 +92,7 @@ export class AwsClients {
     region: string,
     stats?: CallStats,
   ): SecurityHubClient {
-    return counted(new SecurityHubClient(this.common(credentials, region)), stats, (operation) =>
+    return this.counted(new SecurityHubClient(this.common(credentials, region)), stats, (operation) =>
       this.securityHubLimiter.bucket(`${account}|${region}|${operation}`, operation),
     );
   }
@@ -100,12 +103,20 @@ export class AwsClients {
    */
   s3(stats?: CallStats): S3Client {
     const pathStyle = this.options.target ? { forcePathStyle: true } : {};
-    return counted(new S3Client({ ...this.common(), followRegionRedirects: true, ...pathStyle }), stats);
+    return this.counted(new S3Client({ ...this.common(), followRegionRedirects: true, ...pathStyle }), stats);
   }
 
   destroy(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+  }
+
+  private counted<C extends Stackable>(
+    client: C,
+    stats: CallStats | undefined,
+    bucketFor?: (operation: string) => { take(signal?: AbortSignal): Promise<void> } | undefined,
+  ): C {
+    return counted(client, stats, bucketFor, this.options.metrics);
   }
 }
 
@@ -120,7 +131,8 @@ interface Stackable {
 function counted<C extends Stackable>(
   client: C,
   stats: CallStats | undefined,
-  bucketFor?: (operation: string) => { take(signal?: AbortSignal): Promise<void> } | undefined,
+  bucketFor: ((operation: string) => { take(signal?: AbortSignal): Promise<void> } | undefined) | undefined,
+  metrics: Metrics | undefined,
 ): C {
   const stack = client.middlewareStack as unknown as {
     add(mw: unknown, options: { step: string; name: string; priority: string }): void;
@@ -133,15 +145,20 @@ function counted<C extends Stackable>(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
       async (args: unknown) => {
         const operation = (context.commandName ?? '').replace(/Command$/, '');
+        const service = (context.clientName ?? '').replace(/Client$/, '').toLowerCase();
         await bucketFor?.(operation)?.take();
+        metrics?.awsCalls.inc({ service, operation });
         if (stats) {
           stats.apiCalls += 1;
-          stats.lastCall = `${(context.clientName ?? '').replace(/Client$/, '').toLowerCase()}:${operation}`;
+          stats.lastCall = `${service}:${operation}`;
         }
         try {
           return await next(args);
         } catch (err) {
-          if (stats && isThrottling(err)) stats.throttles += 1;
+          if (isThrottling(err)) {
+            metrics?.awsThrottles.inc({ service, operation });
+            if (stats) stats.throttles += 1;
+          }
           throw err;
         }
       },

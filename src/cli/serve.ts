@@ -1,4 +1,5 @@
 import { describeGuard, trailGuard } from '../db/roles.js';
+import { Metrics } from '../metrics.js';
 import { withServices } from '../runtime.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
@@ -7,43 +8,48 @@ import { type CommandModule, EXIT, stopOf } from './command.js';
 
 export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
   // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
-  withServices(config, { migrate: 'if-owner', ...stopOf(io) }, async (services) => {
-    const { log, stop } = services;
-    if (config.database.url) {
-      // Warden's own role should not be able to rewrite its audit trail: say so at every start.
-      const guard = await trailGuard(services.db);
-      if (guard.problems.length) {
-        log.warn(
-          { role: guard.role, problems: guard.problems },
-          'the runtime role could rewrite the audit trail',
-        );
-        io.stderr(`warden: ${describeGuard(guard)}\n`);
+  // A server's metrics include the process's own (memory, CPU, event-loop delay).
+  withServices(
+    config,
+    { migrate: 'if-owner', metrics: new Metrics({ process: true }), ...stopOf(io) },
+    async (services) => {
+      const { log, stop } = services;
+      if (config.database.url) {
+        // Warden's own role should not be able to rewrite its audit trail: say so at every start.
+        const guard = await trailGuard(services.db);
+        if (guard.problems.length) {
+          log.warn(
+            { role: guard.role, problems: guard.problems },
+            'the runtime role could rewrite the audit trail',
+          );
+          io.stderr(`warden: ${describeGuard(guard)}\n`);
+        }
       }
-    }
-    // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
-    const swept = await sweepRequests(services.db);
-    if (swept.stuck.length)
-      log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
-    const { app, handlers } = createSlackApp(services, await wiring.slashCommands());
-    const port = await startSlackApp(app, config.port);
-    const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
-    const scheduler = config.schedule.enabled ? new Scheduler(services, await wiring.jobs()) : undefined;
-    scheduler?.start();
-    // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
-    const catchingUp = scheduler
-      ?.catchUp()
-      .catch((err) => log.error({ err }, 'catching up missed slots failed'));
-    log.info({ port, mode, scheduler: Boolean(scheduler) }, 'serving Slack');
-    io.stderr(
-      `warden: serving Slack (${mode}); /healthz on port ${port}; scheduled jobs ${scheduler ? `on (${config.schedule.timezone})` : 'off'}\n`,
-    );
-    await stopped(stop);
-    await catchingUp;
-    await scheduler?.stop();
-    await handlers.inFlight.drained();
-    await app.stop();
-    return EXIT.ok;
-  });
+      // Requests a crash left executing are flagged for a person now, not when the next sweep runs.
+      const swept = await sweepRequests(services.db);
+      if (swept.stuck.length)
+        log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
+      const { app, handlers } = createSlackApp(services, await wiring.slashCommands());
+      const port = await startSlackApp(app, config.port);
+      const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
+      const scheduler = config.schedule.enabled ? new Scheduler(services, await wiring.jobs()) : undefined;
+      scheduler?.start();
+      // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
+      const catchingUp = scheduler
+        ?.catchUp()
+        .catch((err) => log.error({ err }, 'catching up missed slots failed'));
+      log.info({ port, mode, scheduler: Boolean(scheduler) }, 'serving Slack');
+      io.stderr(
+        `warden: serving Slack (${mode}); /healthz and /metrics on port ${port}; scheduled jobs ${scheduler ? `on (${config.schedule.timezone})` : 'off'}\n`,
+      );
+      await stopped(stop);
+      await catchingUp;
+      await scheduler?.stop();
+      await handlers.inFlight.drained();
+      await app.stop();
+      return EXIT.ok;
+    },
+  );
 
 /** Resolves when `signal` aborts. */
 function stopped(signal: AbortSignal): Promise<void> {

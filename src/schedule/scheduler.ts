@@ -41,6 +41,7 @@ export class Scheduler {
     const work = (async (): Promise<FireResult> => {
       try {
         const result = await job.run(this.deps, slot);
+        this.deps.metrics.jobRuns.inc({ job: job.name, outcome: result ? 'skipped' : 'succeeded' });
         await finishRun(db, run.id, {
           outcome: result ? 'skipped' : 'succeeded',
           ...(result ? { error: result.skipped } : {}),
@@ -50,6 +51,7 @@ export class Scheduler {
       } catch (err) {
         // Stopped with Warden (SIGTERM): cancelled, not failed.
         const outcome = this.deps.stop.aborted ? 'cancelled' : 'failed';
+        this.deps.metrics.jobRuns.inc({ job: job.name, outcome });
         log.error(
           { err, job: job.name, slot: slot.toISOString(), outcome },
           `a scheduled job ${outcome === 'cancelled' ? 'was cancelled' : 'failed'}`,

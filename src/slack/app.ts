@@ -11,6 +11,7 @@ import { checkSchema } from '../db/status.js';
 import { WardenError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
 import { reportHandlerFailure } from './failures.js';
 import { registerInteractions } from './interactions/index.js';
@@ -25,6 +26,8 @@ export interface SlackDeps {
   now: () => Date;
   /** Aborted when Warden stops: scans started from Slack stop and record it. */
   stop: AbortSignal;
+  /** What `/metrics` shows. */
+  metrics: Metrics;
   /** AWS clients for scans started from Slack. */
   clients: AwsClients;
   /** The read-only audit role, cached per account: remediation plans are read and verified with it. */
@@ -72,6 +75,19 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
       res.end(JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy' }));
     },
   };
+  // Prometheus's scrape: counts and durations by kind, nothing that names an account or a person.
+  const metrics = {
+    path: '/metrics',
+    method: ['GET'],
+    handler: async (
+      _req: unknown,
+      res: { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void },
+    ) => {
+      const text = await deps.metrics.text();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType });
+      res.end(text);
+    },
+  };
   // Handlers use Warden's own client (same token and URL), whose failures name the method called.
   const { web, directory } = deps.slack;
   const common = {
@@ -86,7 +102,7 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
         ...common,
         appToken: slack.appToken,
         socketMode: true,
-        customRoutes: [healthz],
+        customRoutes: [healthz, metrics],
         port: deps.config.port,
       })
     : new App({
@@ -94,7 +110,7 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
         receiver: new HTTPReceiver({
           signingSecret: slack.signingSecret!,
           endpoints: '/slack/events',
-          customRoutes: [healthz],
+          customRoutes: [healthz, metrics],
           logger: common.logger,
         }),
       });

@@ -4,6 +4,22 @@ import type { HandlerDeps } from './app.js';
 /** What Slack sends, grouped by the work each asks for. */
 type Kind = 'command' | 'action' | 'form' | 'event';
 
+/**
+ * What a request is, for the handling-time metric: the command (`/posture`), the action or form
+ * (`finding-acknowledge`), the event (`app_home_opened`). Requests are signed by Slack, and the names
+ * are Warden's own, so the series stay few.
+ */
+function nameOf(body: unknown): string {
+  const b = body as {
+    command?: string;
+    actions?: Array<{ action_id?: string }>;
+    view?: { callback_id?: string };
+    event?: { type?: string };
+  };
+  const name = b.command ?? b.actions?.[0]?.action_id ?? b.view?.callback_id ?? b.event?.type ?? 'other';
+  return name.slice(0, 40);
+}
+
 export const BUSY = ':hourglass: Warden is busy; try again in a minute. Nothing was done.';
 
 /**
@@ -13,7 +29,7 @@ export const BUSY = ':hourglass: Warden is busy; try again in a minute. Nothing 
  * Home tab) past the limit are dropped: the next opening draws it again.
  */
 export function boundWork(
-  deps: Pick<HandlerDeps, 'log' | 'web'>,
+  deps: Pick<HandlerDeps, 'log' | 'web' | 'metrics'>,
   limit: number,
 ): Middleware<AnyMiddlewareArgs> {
   const inFlight: Record<Kind, number> = { command: 0, action: 0, form: 0, event: 0 };
@@ -47,10 +63,12 @@ export function boundWork(
       return;
     }
     inFlight[kind] += 1;
+    const done = deps.metrics.slackHandlingSeconds.startTimer({ kind, name: nameOf(args.body) });
     try {
       await args.next();
     } finally {
       inFlight[kind] -= 1;
+      done();
     }
   };
 }

@@ -1,6 +1,7 @@
 import { LogLevel, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { FAILED_METHOD } from './failures.js';
 import { SlackDirectory } from './identity.js';
 
@@ -11,14 +12,24 @@ import { SlackDirectory } from './identity.js';
  * methods to `apiCall` when it is built, so this is a subclass, not a patch of an instance.)
  */
 export class WardenWebClient extends webApi.WebClient {
+  /** Counts calls and failures by method, when set. */
+  metrics: Metrics | undefined;
+
   override async apiCall(
     method: string,
     options?: Record<string, unknown>,
   ): Promise<webApi.WebAPICallResult> {
+    this.metrics?.slackCalls.inc({ method });
     try {
       return await super.apiCall(method, options);
     } catch (err) {
       if (err && typeof err === 'object') Object.assign(err, { [FAILED_METHOD]: method });
+      const code = (err as { data?: { error?: unknown }; code?: unknown } | undefined)?.data?.error;
+      this.metrics?.slackErrors.inc({
+        method,
+        error:
+          typeof code === 'string' ? code.slice(0, 60) : String((err as { code?: unknown })?.code ?? 'error'),
+      });
       throw err;
     }
   }
@@ -31,11 +42,12 @@ export interface SlackClients {
 }
 
 /** Slack's clients for a runtime, logging through Warden's logger. */
-export function slackClients(slack: SlackConfig, log: Logger): SlackClients {
+export function slackClients(slack: SlackConfig, log: Logger, metrics?: Metrics): SlackClients {
   const web = new WardenWebClient(slack.botToken, {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
     logger: boltLogger(log),
   });
+  web.metrics = metrics;
   return { web, directory: new SlackDirectory(web) };
 }
 

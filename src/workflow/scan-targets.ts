@@ -105,6 +105,7 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
     addCounts(run.counts, await ingestPage(env.db, page, ctx.scanId, ctx.now()));
     run.findings += page.length;
     ctx.progress.findings += page.length;
+    env.metrics?.findingsIngested.inc({ source: t.source }, page.length);
   };
   try {
     const credentials = await ctx.roles.credentialsFor(t.accountId);

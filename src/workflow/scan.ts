@@ -14,6 +14,7 @@ import type { Scan } from '../db/schema.js';
 import { WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
 import type { IngestCounts } from './ingest.js';
@@ -29,6 +30,13 @@ export interface ScanEnvironment {
   now?: () => Date;
   /** First wait between credential-report polls (doubles each time). */
   reportPollBaseMs?: number;
+  /**
+   * The audit role's credentials per account, kept from one scan to the next until they near their
+   * expiry (`warden serve` hands in its own); without it, a scan assumes the role afresh.
+   */
+  auditRoles?: AssumedRoles;
+  /** Scan phases, targets, findings and the queue of waiting targets, for `/metrics`. */
+  metrics?: Metrics;
 }
 
 export interface ScanRequest {
@@ -257,21 +265,29 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   const { db, config, log } = env;
   const { scan, kind, actor, now, signal } = ctx;
   const discoveryStats = newStats();
+  const phase = (name: string) => env.metrics?.scanPhaseSeconds.startTimer({ kind, phase: name });
+  const discovered = phase('discovery');
   const accounts = await discover(env, request, ctx, discoveryStats);
+  discovered?.();
   const targets = planTargets(
     config,
     accounts,
     Boolean(request.accounts),
     await freshReportAccounts(db, Boolean(request.full), now()),
   );
-  const roles = new AssumedRoles(
-    env.clients.sts(discoveryStats),
-    auditRoleSpec(config.aws.auditRole, config.aws.partition),
-  );
+  const roles =
+    env.auditRoles ??
+    new AssumedRoles(
+      env.clients.sts(discoveryStats),
+      auditRoleSpec(config.aws.auditRole, config.aws.partition),
+    );
+  const collected = phase('collect');
   const results = await collect(env, request, ctx, { accounts, targets, roles });
+  collected?.();
   // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
   if (signal.aborted) throw signal.reason;
 
+  const concluded = phase('conclude');
   const { totals, notScanned, summary } = await concludeScan(env, {
     scanId: scan.id,
     accounts,
@@ -279,6 +295,7 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
     discoveryStats,
     now,
   });
+  concluded?.();
   if (!(await finishScan(db, scan.id, { status: 'completed', summary, now: now() })))
     throw new LeaseLost(`scan ${scan.id} was closed by another process while it ran`);
   await appendAudit(db, { actor, action: 'scan.completed', subject: `scan:${scan.id}`, details: summary });
@@ -350,10 +367,20 @@ async function collect(
   const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
   for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
   request.onProgress?.({ ...progress });
+  const { metrics } = env;
+  let waiting = plan.targets.length;
+  const queued = (n: number) => {
+    waiting = n;
+    if (!metrics) return;
+    metrics.targetsQueued.set(n);
+    metrics.queuedSince = n > 0 ? (metrics.queuedSince ?? Date.now()) : undefined;
+  };
+  queued(waiting);
   const settled = await fanOut(
     plan.targets,
-    (t, signal) =>
-      runTarget(env, t, {
+    (t, signal) => {
+      queued(waiting - 1);
+      return runTarget(env, t, {
         scanId: ctx.scan.id,
         full: Boolean(request.full),
         roles: plan.roles,
@@ -362,14 +389,17 @@ async function collect(
         progress,
         now: ctx.now,
         fail: ctx.fail,
-      }),
+      });
+    },
     {
       concurrency: config.aws.scan.concurrency,
       timeoutMs: config.aws.scan.targetTimeoutMs,
       signal: ctx.signal,
       onSettled: (s) => {
         // A target that did not settle by itself is a failure too (timedOut explains it below).
-        if (!s.ok || s.value.status === 'failed') progress.failures += 1;
+        const failed = !s.ok || s.value.status === 'failed';
+        if (failed) progress.failures += 1;
+        metrics?.scanTargets.inc({ source: s.item.source, outcome: failed ? 'failed' : 'ok' });
         for (const id of s.item.covers) {
           const left = (remaining.get(id) ?? 1) - 1;
           remaining.set(id, left);
@@ -379,6 +409,7 @@ async function collect(
       },
     },
   );
+  queued(0);
   return settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, ctx.now())));
 }
 
