@@ -3,10 +3,14 @@
 import { migrateAsOwner } from '../src/db/roles.js';
 import { adminSql, dropDatabase, withDatabase } from '../test/support/postgres-admin.js';
 
-/** Runs `work` on a fresh, migrated database on the DATABASE_URL server; exits 2 without one. */
+/**
+ * Runs `work` on a fresh, migrated database on the DATABASE_URL server; exits 2 without one. With
+ * BENCH_KEEP_DATABASE=<name> the database is that one, created when missing and kept afterwards, so a
+ * dataset that takes minutes to build is built once (`work` is told whether it was there already).
+ */
 export async function withScratchDatabase(
   bench: string,
-  work: (url: string) => Promise<void>,
+  work: (url: string, kept: boolean) => Promise<void>,
 ): Promise<void> {
   const server = process.env.DATABASE_URL;
   if (!server) {
@@ -15,13 +19,22 @@ export async function withScratchDatabase(
     );
     process.exit(2);
   }
-  const name = `warden_${bench.replace(/\W/g, '_')}_${process.pid}`;
   const admin = adminSql(server);
+  const keep = process.env.BENCH_KEEP_DATABASE;
+  if (keep) {
+    const [found] = await admin`select 1 from pg_database where datname = ${keep}`;
+    if (!found) await admin.unsafe(`create database "${keep}"`);
+    await admin.end();
+    const url = withDatabase(server, keep);
+    await migrateAsOwner(url, url);
+    return work(url, Boolean(found));
+  }
+  const name = `warden_${bench.replace(/\W/g, '_')}_${process.pid}`;
   await admin.unsafe(`create database "${name}"`);
   try {
     const url = withDatabase(server, name);
     await migrateAsOwner(url, url);
-    await work(url);
+    await work(url, false);
   } finally {
     await dropDatabase(admin, name);
     await admin.end();

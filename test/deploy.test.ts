@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { actionOf } from '../src/aws/remediation-calls.js';
+import { loadConfig } from '../src/config.js';
 import { PLAYBOOKS } from '../src/remediate/registry.js';
 import { BATCH_UPDATE_FIELDS } from '../src/sim/permissions.js';
 
@@ -128,4 +130,52 @@ test('Warden’s own credentials may assume the three roles, in any partition', 
     'arn:*:iam::*:role/WardenRemediation',
     'arn:*:iam::*:role/WardenTriage',
   ]);
+});
+
+test('the compose file runs migrate as the owner, then two serve replicas as the runtime role, each with a valid configuration', () => {
+  const compose = parseYaml(readFileSync(new URL('../deploy/docker-compose.yml', import.meta.url), 'utf8'), {
+    merge: true,
+  }) as {
+    services: Record<
+      string,
+      {
+        command?: string[];
+        environment?: Record<string, string>;
+        depends_on?: Record<string, { condition: string }>;
+      }
+    >;
+  };
+  const { migrate, 'serve-1': one, 'serve-2': two } = compose.services;
+  expect(migrate!.command).toEqual(['migrate']);
+  expect([one!.command, two!.command]).toEqual([['serve'], ['serve']]);
+  for (const replica of [one!, two!]) {
+    expect(replica.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    expect(replica.environment!.WARDEN_MIGRATION_DATABASE_URL).toBeUndefined();
+  }
+  // ${VAR:-default} as compose resolves it with nothing set.
+  const resolved = (env: Record<string, string>) =>
+    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const runtime = new URL(resolved(one!.environment!).DATABASE_URL!);
+  const owner = new URL(resolved(migrate!.environment!).WARDEN_MIGRATION_DATABASE_URL!);
+  expect(runtime.username).not.toBe(owner.username);
+  expect(runtime.pathname).toBe(owner.pathname);
+  // Every variable the file and its example set is one Warden reads, with a value it accepts.
+  const example = Object.fromEntries(
+    readFileSync(new URL('../deploy/compose.env.example', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z]/.test(l))
+      .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  const known = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+  for (const name of Object.keys(example).filter((n) => !n.startsWith('AWS_')))
+    expect(known, `${name} is not a variable Warden reads`).toContain(name);
+  const filled = {
+    ...example,
+    SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+    SLACK_SIGNING_SECRET: 'a'.repeat(32),
+    ...resolved(one!.environment!),
+  };
+  const config = loadConfig(filled, { requireSlack: true });
+  expect(config.database.url).toBe(runtime.href);
+  expect(config.aws.regions).toEqual(['us-east-1', 'eu-west-1']);
 });
