@@ -80,7 +80,9 @@ async function freshDatabase() {
 /**
  * The least time a scan could take, whatever Warden did: every call costs the latency L; targets
  * run C at a time; Security Hub allows `rate` GetFindings a second per account and region after a
- * burst; the credential report needs its polls and Warden's waits between them.
+ * burst; the credential report needs its polls and Warden's waits between them. The old bound had
+ * each report wait for IAM inside a concurrency slot; now the wait is outside (the slot serves a
+ * Security Hub target meanwhile), so only the report's calls count against the slots.
  */
 function lowerBound(o: {
   accounts: number;
@@ -98,16 +100,22 @@ function lowerBound(o: {
     Math.ceil((2 * o.accounts) / o.discoveryConcurrency) * L;
   const shTarget = Math.max(o.pagesPerShTarget * L, Math.max(0, o.pagesPerShTarget - burst) / rate);
   // AssumeRole, GenerateCredentialReport ×2 (STARTED, COMPLETE), GetCredentialReport, GetAccountPasswordPolicy, and one poll wait.
-  const reportTarget = 5 * L + REPORT_POLL_BASE_MS / 1000;
-  const work = o.shTargets * shTarget + o.reportTargets * reportTarget;
-  const fanout = Math.max(work / C, o.shTargets ? shTarget : 0, o.reportTargets ? reportTarget : 0);
+  const poll = REPORT_POLL_BASE_MS / 1000;
+  const reportTarget = 5 * L + poll;
+  const longest = Math.max(o.shTargets ? shTarget : 0, o.reportTargets ? reportTarget : 0);
+  const oldWork = o.shTargets * shTarget + o.reportTargets * reportTarget;
+  const newWork = o.shTargets * shTarget + o.reportTargets * 5 * L;
   const formula =
     `discovery ((2 + OUs + ⌈N/20⌉)·L + ⌈2N/Cd⌉·L = ${discovery.toFixed(2)} s)` +
-    ` + max(Σ target time / C, longest target)` +
+    ` + max(Σ slot time / C, longest target)` +
     ` with Security Hub target = max(pages·L, (pages − ${burst})/${rate}/s) = ${shTarget.toFixed(2)} s,` +
-    ` report target = 5·L + ${REPORT_POLL_BASE_MS} ms poll = ${reportTarget.toFixed(2)} s,` +
+    ` report target in a slot = 5·L = ${(5 * L).toFixed(2)} s (its ${REPORT_POLL_BASE_MS} ms poll waits outside),` +
     ` L = ${LATENCY_MS} ms, C = ${C}, Cd = ${o.discoveryConcurrency}`;
-  return { seconds: discovery + fanout, formula };
+  return {
+    seconds: discovery + Math.max(newWork / C, longest),
+    old: discovery + Math.max(oldWork / C, longest),
+    formula,
+  };
 }
 
 async function timedScan(label: string, run: () => Promise<ScanResult>) {
@@ -122,14 +130,15 @@ async function timedScan(label: string, run: () => Promise<ScanResult>) {
 
 function report(
   r: { result: ScanResult; seconds: number; cpuSeconds: number },
-  bound: { seconds: number; formula: string },
+  bound: { seconds: number; old: number; formula: string },
   calls: { total: number; getFindings: number; cpuSeconds: number },
   simCpuBefore: number,
 ) {
   const failed = r.result.targets.filter((t) => t.status === 'failed').length;
   console.log(`  wall time            ${r.seconds.toFixed(2)} s`);
   console.log(`  lower bound          ${bound.seconds.toFixed(2)} s = ${bound.formula}`);
-  console.log(`  ratio                ${(r.seconds / bound.seconds).toFixed(2)}× (target ≤ 1.30×)`);
+  console.log(`  old lower bound      ${bound.old.toFixed(2)} s (each report's poll inside a slot)`);
+  console.log(`  ratio                ${(r.seconds / bound.seconds).toFixed(2)}× (target ≤ 1.15×)`);
   console.log(`  API calls            ${calls.total} (GetFindings ${calls.getFindings})`);
   console.log(
     `  CPU                  Warden ${r.cpuSeconds.toFixed(1)} s, simulator ${(calls.cpuSeconds - simCpuBefore).toFixed(1)} s, on ${availableParallelism()} cores`,

@@ -13,9 +13,10 @@ ALTER TABLE "findings" ADD COLUMN "severity_rank" smallint GENERATED ALWAYS AS (
 CREATE INDEX "findings_open_order_idx" ON "findings" USING btree ("severity_rank","first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST,"account_id") WHERE "findings"."status" in ('open', 'acknowledged');--> statement-breakpoint
 CREATE INDEX "findings_status_order_idx" ON "findings" USING btree ("status","severity_rank","first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "findings_account_order_idx" ON "findings" USING btree ("account_id","status","severity_rank","first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "findings_first_seen_idx" ON "findings" USING btree ("first_seen_at");--> statement-breakpoint
+CREATE INDEX "findings_first_seen_idx" ON "findings" USING btree ("first_seen_at","severity_rank","account_id","id");--> statement-breakpoint
 CREATE INDEX "findings_resolved_at_idx" ON "findings" USING btree ("resolved_at") WHERE "findings"."status" = 'resolved';--> statement-breakpoint
-CREATE INDEX "findings_regressed_at_idx" ON "findings" USING btree ("status_changed_at") WHERE "findings"."regression" and "findings"."status" = 'open';--> statement-breakpoint
+CREATE INDEX "findings_regressed_at_idx" ON "findings" USING btree ("status_changed_at") WHERE "findings"."regression" and "findings"."status" = 'open';
+--> statement-breakpoint
 -- finding_counts follows findings in the writer's own statement: a statement-level trigger per kind
 -- of change reads the statement's transition tables and adds what entered each (account, source,
 -- severity, state) and takes away what left it. Keys are upserted in sorted order, so two writers

@@ -1,4 +1,3 @@
-import pMap from 'p-map';
 import { WardenError } from '../errors.js';
 
 export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
@@ -10,16 +9,47 @@ export class TargetTimeoutError extends WardenError {
   }
 }
 
+/** What an item's work may do with its slot. */
+export interface Slot {
+  /**
+   * Gives the slot up for `ms` (another item runs meanwhile), then waits for a free one again: a wait
+   * (a credential report IAM is still generating) costs no concurrency. Rejects when the item is
+   * aborted (its time limit, which keeps running, or a cancelled run).
+   */
+  pause(ms: number): Promise<void>;
+}
+
+/** `n` slots, handed out in the order they were asked for. */
+class Slots {
+  private readonly waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
+
 /**
  * Runs `work` over every item with at most `concurrency` at once, each under its own time limit.
  * A failure is collected for its item and never stops the others. A worker is handed an AbortSignal
  * that fires at its time limit (or when the whole run is cancelled); it passes it to its AWS calls.
- * Each item's timer and listeners are released as soon as it settles, so nothing a finished item
- * touched stays reachable: memory follows the concurrency, not the number of items.
+ * Items start in order, each when a slot frees; a worker may give its slot up while it waits
+ * (`slot.pause`). Each item's timer and listeners are released as soon as it settles, and an item is
+ * only begun once a slot is free, so memory follows the concurrency, not the number of items.
  */
 export async function fanOut<T, R>(
   items: readonly T[],
-  work: (item: T, signal: AbortSignal) => Promise<R>,
+  work: (item: T, signal: AbortSignal, slot: Slot) => Promise<R>,
   options: {
     concurrency: number;
     timeoutMs: number;
@@ -27,45 +57,87 @@ export async function fanOut<T, R>(
     onSettled?: (s: Settled<T, R>) => void;
   },
 ): Promise<Settled<T, R>[]> {
-  return pMap(
-    items,
-    async (item): Promise<Settled<T, R>> => {
-      // A cancelled run starts nothing more: the items not yet begun settle at once with its reason.
-      if (options.signal?.aborted) {
-        const cancelled: Settled<T, R> = { item, ok: false, error: options.signal.reason };
-        options.onSettled?.(cancelled);
-        return cancelled;
-      }
-      const controller = new AbortController();
-      let rejectAbort: (reason: unknown) => void = () => {};
-      const aborted = new Promise<never>((_, reject) => {
-        rejectAbort = reject;
-      });
-      aborted.catch(() => {});
-      const abort = (reason: unknown) => {
-        controller.abort(reason);
-        rejectAbort(reason);
-      };
-      const timer = setTimeout(
-        () => abort(new TargetTimeoutError(`timed out after ${options.timeoutMs} ms`)),
-        options.timeoutMs,
-      );
-      const onCancel = () => abort(options.signal?.reason);
-      options.signal?.addEventListener('abort', onCancel, { once: true });
-      let settled: Settled<T, R>;
-      try {
-        // Racing the abort means a worker that ignores its signal still ends at its time limit.
-        const value = await Promise.race([work(item, controller.signal), aborted]);
-        settled = { item, ok: true, value };
-      } catch (error) {
-        settled = { item, ok: false, error };
-      } finally {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onCancel);
-      }
+  const slots = new Slots(Math.max(1, options.concurrency));
+  const results: Settled<T, R>[] = new Array(items.length);
+  const running = new Set<Promise<void>>();
+
+  const runOne = async (item: T): Promise<Settled<T, R>> => {
+    const controller = new AbortController();
+    let rejectAbort: (reason: unknown) => void = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      rejectAbort = reject;
+    });
+    aborted.catch(() => {});
+    const abort = (reason: unknown) => {
+      controller.abort(reason);
+      rejectAbort(reason);
+    };
+    const timer = setTimeout(
+      () => abort(new TargetTimeoutError(`timed out after ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+    const onCancel = () => abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onCancel, { once: true });
+    // Whether the item holds a slot now; one it gets back after it settled is given back at once.
+    let holds = true;
+    let settled = false;
+    const slot: Slot = {
+      async pause(ms) {
+        holds = false;
+        slots.release();
+        await sleep(ms, controller.signal);
+        await slots.acquire();
+        if (settled) slots.release();
+        else holds = true;
+      },
+    };
+    try {
+      // Racing the abort means a worker that ignores its signal still ends at its time limit.
+      const value = await Promise.race([work(item, controller.signal, slot), aborted]);
+      return { item, ok: true, value };
+    } catch (error) {
+      return { item, ok: false, error };
+    } finally {
+      settled = true;
+      if (holds) slots.release();
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCancel);
+    }
+  };
+
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    await slots.acquire();
+    // A cancelled run starts nothing more: the items not yet begun settle at once with its reason.
+    if (options.signal?.aborted) {
+      slots.release();
+      results[i] = { item, ok: false, error: options.signal.reason };
+      options.onSettled?.(results[i]!);
+      continue;
+    }
+    const done = runOne(item).then((settled) => {
+      results[i] = settled;
       options.onSettled?.(settled);
-      return settled;
-    },
-    { concurrency: options.concurrency },
-  );
+      running.delete(done);
+    });
+    running.add(done);
+  }
+  await Promise.all(running);
+  return results;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

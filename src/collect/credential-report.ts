@@ -139,11 +139,17 @@ export function reportTimeoutReason(r: {
 
 /**
  * Asks IAM to generate the credential report, polls with exponential backoff until it is COMPLETE
- * (or `timeoutMs` passes), then fetches and parses it, and reads the password policy.
+ * (or `timeoutMs` passes), then fetches and parses it, and reads the password policy. `wait` spends
+ * the time between polls (the scan's gives its concurrency slot up meanwhile); default: a sleep.
  */
 export async function fetchCredentialReport(
   iam: IAMClient,
-  options: { timeoutMs: number; pollBaseMs?: number; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    pollBaseMs?: number;
+    signal?: AbortSignal;
+    wait?: (ms: number) => Promise<void>;
+  },
 ): Promise<CredentialReport> {
   const send = { ...(options.signal ? { abortSignal: options.signal } : {}) };
   const started = Date.now();
@@ -170,7 +176,7 @@ export async function fetchCredentialReport(
         }),
       );
     }
-    await sleep(delay, options.signal);
+    await (options.wait ? options.wait(delay) : sleep(delay, options.signal));
     delay = Math.min(delay * 2, 5_000);
   }
   const report = await iam.send(new GetCredentialReportCommand({}), send);

@@ -209,8 +209,9 @@ export const findings = pgTable(
       t.firstSeenAt.desc(),
       t.id.desc(),
     ),
-    // The digests' windows: findings first seen, resolved, and seen again (regressions) in a period.
-    index('findings_first_seen_idx').on(t.firstSeenAt),
+    // The digests' windows: findings first seen, resolved, and seen again (regressions) in a period;
+    // the first carries what the digest filters and orders on, so it is read from the index alone.
+    index('findings_first_seen_idx').on(t.firstSeenAt, t.severityRank, t.accountId, t.id),
     index('findings_resolved_at_idx').on(t.resolvedAt).where(sql`${t.status} = 'resolved'`),
     index('findings_regressed_at_idx')
       .on(t.statusChangedAt)

@@ -2,6 +2,7 @@ import type { CallStats } from '../aws/clients.js';
 import { newStats } from '../aws/clients.js';
 import type { AssumedRoles } from '../aws/credentials.js';
 import { explainAwsError, TargetError } from '../aws/errors.js';
+import type { Slot } from '../aws/fanout.js';
 import { evaluateChecks } from '../collect/checks/cis.js';
 import {
   fetchCredentialReport,
@@ -80,6 +81,8 @@ export interface TargetContext {
   roles: AssumedRoles;
   cursors: Map<string, SyncCursor>;
   signal: AbortSignal;
+  /** The target's concurrency slot, which it gives up while it waits for IAM. */
+  slot: Slot;
   progress: ScanProgress;
   now: () => Date;
   /** Stops the whole scan: its database failed. */
@@ -140,6 +143,8 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
     timeoutMs: config.aws.scan.reportTimeoutMs,
     ...(env.reportPollBaseMs !== undefined ? { pollBaseMs: env.reportPollBaseMs } : {}),
     signal: ctx.signal,
+    // Polls wait outside the concurrency slot: Security Hub targets use it meanwhile.
+    wait: (ms) => ctx.slot.pause(ms),
   });
   await store(
     evaluateChecks({

@@ -378,9 +378,10 @@ async function collect(
   queued(waiting);
   const settled = await fanOut(
     plan.targets,
-    (t, signal) => {
+    (t, signal, slot) => {
       queued(waiting - 1);
       return runTarget(env, t, {
+        slot,
         scanId: ctx.scan.id,
         full: Boolean(request.full),
         roles: plan.roles,

@@ -1,0 +1,88 @@
+import { expect, test } from 'vitest';
+import { fanOut } from '../../src/aws/fanout.js';
+
+// The scan's fan-out: at most `concurrency` items work at once, in order; an item that waits gives
+// its slot to the next one; time limits and cancellation end items whatever they are doing, and no
+// slot is lost when an item ends during a pause.
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('at most `concurrency` items work at once, started in order, results in order', async () => {
+  let working = 0;
+  let most = 0;
+  const started: number[] = [];
+  const settled = await fanOut(
+    Array.from({ length: 20 }, (_, i) => i),
+    async (i) => {
+      started.push(i);
+      working += 1;
+      most = Math.max(most, working);
+      await tick(5 + (i % 3));
+      working -= 1;
+      return i * 2;
+    },
+    { concurrency: 4, timeoutMs: 5_000 },
+  );
+  expect(most).toBe(4);
+  expect(started).toEqual([...started].sort((a, b) => a - b));
+  expect(settled.map((s) => (s.ok ? s.value : undefined))).toEqual(
+    Array.from({ length: 20 }, (_, i) => i * 2),
+  );
+});
+
+test('a paused item frees its slot: the others run while it waits, and the bound still holds', async () => {
+  let working = 0;
+  let most = 0;
+  const order: string[] = [];
+  await fanOut(
+    ['report-a', 'report-b', 'hub-1', 'hub-2', 'hub-3', 'hub-4'],
+    async (name, _signal, slot) => {
+      working += 1;
+      most = Math.max(most, working);
+      order.push(`start ${name}`);
+      if (name.startsWith('report')) {
+        working -= 1;
+        await slot.pause(60);
+        working += 1;
+        most = Math.max(most, working);
+      } else await tick(10);
+      order.push(`end ${name}`);
+      working -= 1;
+    },
+    { concurrency: 2, timeoutMs: 5_000 },
+  );
+  expect(most).toBe(2);
+  // Both reports paused at once, so the hub items ran in their slots before either report finished.
+  expect(order.indexOf('end hub-4')).toBeLessThan(order.indexOf('end report-a'));
+});
+
+test('an item whose time limit passes during a pause fails, and its slot comes back', async () => {
+  const settled = await fanOut(
+    ['slow', 'next-1', 'next-2'],
+    async (name, _signal, slot) => {
+      if (name === 'slow') await slot.pause(10_000);
+      return name;
+    },
+    { concurrency: 1, timeoutMs: 50 },
+  );
+  expect(settled.map((s) => s.ok)).toEqual([false, true, true]);
+  expect(String((settled[0] as { error: Error }).error)).toMatch(/timed out after 50 ms/);
+});
+
+test('a cancelled run starts nothing more, and what runs is aborted', async () => {
+  const stop = new AbortController();
+  const began: number[] = [];
+  const settled = await fanOut(
+    [0, 1, 2, 3, 4],
+    async (i, signal) => {
+      began.push(i);
+      if (i === 1) stop.abort(new Error('stop requested'));
+      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    },
+    { concurrency: 2, timeoutMs: 5_000, signal: stop.signal },
+  );
+  expect(began).toEqual([0, 1]);
+  expect(
+    settled.every((s) => !s.ok && String((s as { error: Error }).error).includes('stop requested')),
+  ).toBe(true);
+});
