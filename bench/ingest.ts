@@ -40,6 +40,13 @@ function finding(i: number, round: number): Finding {
   };
 }
 
+/** `n` findings from `start` as Security Hub pages (100 at most), as the scan's targets hand them over. */
+function pagesOf(start: number, n: number, round: number): Finding[][] {
+  return Array.from({ length: Math.ceil(n / 100) }, (_, p) =>
+    Array.from({ length: Math.min(100, n - p * 100) }, (_, k) => finding(start + p * 100 + k, round)),
+  );
+}
+
 await withScratchDatabase('bench:ingest', async (url) => {
   const handle = postgresHandle(url, { max: WRITERS + 1 });
   console.log(
@@ -57,9 +64,7 @@ await withScratchDatabase('bench:ingest', async (url) => {
         (b) =>
           ingestFindings(
             handle.db,
-            Array.from({ length: Math.min(batch, FINDINGS - b * batch) }, (_, k) =>
-              finding(b * batch + k, round),
-            ),
+            pagesOf(b * batch, Math.min(batch, FINDINGS - b * batch), round),
             1 + round,
             new Date(),
           ),

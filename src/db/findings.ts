@@ -10,8 +10,9 @@ export interface PageCounts {
 }
 
 /** One incoming finding as the JSON record the ingest statement reads (snake_case, dates as ISO text). */
-function record(f: SourceFinding) {
+function record(f: SourceFinding, part: number) {
   return {
+    part,
     source: f.source,
     product_arn: f.productArn,
     external_id: f.externalId,
@@ -35,8 +36,9 @@ function record(f: SourceFinding) {
 }
 
 /**
- * Stores one page of findings in a single statement (one round trip, atomic, whatever the page's
- * size). The page travels as one JSON parameter; data-modifying CTEs then, against the same snapshot:
+ * Stores pages of findings (from one target or several) in a single statement: one round trip,
+ * atomic, whatever their size. The findings travel as one JSON parameter, each tagged with its page;
+ * data-modifying CTEs then, against the same snapshot:
  * - insert the failing findings, or refresh their rows; a resolved row is reopened and marked as a
  *   regression, while acknowledged, suppressed and assigned rows keep their lifecycle fields;
  * - resolve the rows of findings the source reports fixed (passed, archived, resolved);
@@ -46,18 +48,31 @@ function record(f: SourceFinding) {
  */
 export async function ingestFindings(
   db: Database,
-  page: SourceFinding[],
+  pages: SourceFinding[][],
   scanId: number,
   now: Date,
-): Promise<PageCounts> {
-  if (page.length === 0) return { new: 0, updated: 0, reopened: 0, resolved: 0 };
+): Promise<PageCounts[]> {
+  const counts = pages.map(() => ({ new: 0, updated: 0, reopened: 0, resolved: 0 }));
+  // A finding twice in the statement would be updated twice, which PostgreSQL refuses: the last wins.
+  const latest = new Map<string, ReturnType<typeof record>>();
+  pages.forEach((page, part) => {
+    for (const f of page)
+      latest.set(`${f.source}\u0000${f.productArn}\u0000${f.externalId}`, record(f, part));
+  });
+  if (latest.size === 0) return counts;
   const at = now.toISOString();
-  const [row] = await rawRows<{ new: number; updated: number; reopened: number; resolved: number }>(
-    db,
-    sql`
+  // Ingest commits without waiting for its WAL to reach the disk: a crash may lose the last moments
+  // of ingest, never anything after it. Everything that builds on these rows (a target's cursor, the
+  // scan's resolution and completion) commits synchronously later, and flushing a later commit flushes
+  // every earlier one; until then a lost page is read again by the next scan (ingest is idempotent).
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(sql`set local synchronous_commit = off`);
+    return rawRows<{ part: number; new: number; updated: number; reopened: number; resolved: number }>(
+      tx,
+      sql`
     with incoming as (
-      select * from jsonb_to_recordset(${JSON.stringify(page.map(record))}::jsonb) as x(
-        source text, product_arn text, external_id text, account_id text, region text, resource_type text,
+      select * from jsonb_to_recordset(${JSON.stringify([...latest.values()])}::jsonb) as x(
+        part int, source text, product_arn text, external_id text, account_id text, region text, resource_type text,
         resource_id text, control_id text, generator_id text, title text, description text, severity text,
         compliance text, aws_workflow_status text, source_updated_at timestamptz, remediation_text text,
         remediation_url text, evidence jsonb, failing boolean)
@@ -101,25 +116,28 @@ export async function ingestFindings(
       where f.id = b.id and not i.failing and b.status <> 'resolved'
       returning 1
     )
-    select
-      (select count(*) from incoming i where i.failing and not exists (
-        select 1 from before b where (b.source, b.product_arn, b.external_id) = (i.source, i.product_arn, i.external_id)))::int as new,
-      (select count(*) from incoming i join before b using (source, product_arn, external_id)
-        where i.failing and b.status <> 'resolved' and (
+    -- Per page, from the rows as they were before the statement (fixed: the rows resolved above).
+    select i.part,
+      count(*) filter (where i.failing and b.id is null)::int as new,
+      count(*) filter (where i.failing and b.status <> 'resolved' and (
           b.severity is distinct from i.severity or b.compliance is distinct from i.compliance
           or b.aws_workflow_status is distinct from i.aws_workflow_status
           or b.source_updated_at is distinct from i.source_updated_at))::int as updated,
-      (select count(*) from incoming i join before b using (source, product_arn, external_id)
-        where i.failing and b.status = 'resolved')::int as reopened,
-      (select count(*) from fixed)::int as resolved
+      count(*) filter (where i.failing and b.status = 'resolved')::int as reopened,
+      count(*) filter (where not i.failing and b.status <> 'resolved')::int as resolved
+    from incoming i left join before b using (source, product_arn, external_id)
+    group by i.part
   `,
-  );
-  return {
-    new: Number(row?.new ?? 0),
-    updated: Number(row?.updated ?? 0),
-    reopened: Number(row?.reopened ?? 0),
-    resolved: Number(row?.resolved ?? 0),
-  };
+    );
+  });
+  for (const r of rows)
+    counts[Number(r.part)] = {
+      new: Number(r.new),
+      updated: Number(r.updated),
+      reopened: Number(r.reopened),
+      resolved: Number(r.resolved),
+    };
+  return counts;
 }
 
 export interface ResolveScope {

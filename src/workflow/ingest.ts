@@ -14,17 +14,67 @@ export function addCounts(into: IngestCounts, more: IngestCounts): IngestCounts 
   return into;
 }
 
+/** How a scan's pages are gathered into statements. */
+export interface BatchOptions {
+  /** A statement is sent once its pages hold this many findings… */
+  maxRows: number;
+  /** …or once the first of them has waited this long. */
+  maxWaitMs: number;
+}
+
+/** A Security Hub page is at most 100 findings; ten of them make a statement. */
+export const INGEST_BATCH: BatchOptions = { maxRows: 1000, maxWaitMs: 20 };
+
 /**
- * Stores one page of findings from a collector (one statement, never one round trip per finding).
- * Failing findings are inserted or refreshed, and a resolved one reopens as a regression; findings
- * the source reports fixed resolve their rows. A finding listed twice in a page counts once (the last).
+ * Stores a scan's pages of findings, gathered across its targets into statements of about
+ * `maxRows` findings (never one round trip per page, nor per finding). Failing findings are inserted
+ * or refreshed, and a resolved one reopens as a regression; findings the source reports fixed
+ * resolve their rows. Each page's promise settles when the statement holding it commits (or fails),
+ * with that page's own counts: a target is done only when its findings are stored.
  */
-export async function ingestPage(
-  db: Database,
-  page: Finding[],
-  scanId: number,
-  now: Date,
-): Promise<IngestCounts> {
-  const unique = new Map(page.map((f) => [`${f.source}\u0000${f.productArn}\u0000${f.externalId}`, f]));
-  return ingestFindings(db, [...unique.values()], scanId, now);
+export class IngestBatches {
+  private pending: Array<{
+    page: Finding[];
+    resolve: (c: IngestCounts) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private rows = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly scanId: number,
+    private readonly now: () => Date,
+    private readonly options: BatchOptions = INGEST_BATCH,
+  ) {}
+
+  store(page: Finding[]): Promise<IngestCounts> {
+    if (page.length === 0) return Promise.resolve(emptyCounts());
+    const stored = new Promise<IngestCounts>((resolve, reject) =>
+      this.pending.push({ page, resolve, reject }),
+    );
+    this.rows += page.length;
+    if (this.rows >= this.options.maxRows) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+    return stored;
+  }
+
+  /** Sends what is gathered now. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.rows = 0;
+    ingestFindings(
+      this.db,
+      batch.map((b) => b.page),
+      this.scanId,
+      this.now(),
+    ).then(
+      (counts) => batch.forEach((b, i) => b.resolve(counts[i]!)),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
+  }
 }

@@ -13,10 +13,10 @@ import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collec
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { ResolveScope } from '../db/findings.js';
 import type { SyncCursor } from '../db/schema.js';
-import type { Source } from '../findings/finding.js';
+import type { Finding, Source } from '../findings/finding.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
-import { addCounts, emptyCounts, type IngestCounts, ingestPage } from './ingest.js';
+import { addCounts, emptyCounts, type IngestBatches, type IngestCounts } from './ingest.js';
 import type { ScanEnvironment, TargetResult } from './scan.js';
 import type { Target } from './scan-plan.js';
 
@@ -81,6 +81,8 @@ export interface TargetContext {
   roles: AssumedRoles;
   cursors: Map<string, SyncCursor>;
   signal: AbortSignal;
+  /** Stores pages, gathered with other targets' into statements. */
+  ingest: IngestBatches;
   /** The target's concurrency slot, which it gives up while it waits for IAM. */
   slot: Slot;
   progress: ScanProgress;
@@ -90,7 +92,7 @@ export interface TargetContext {
 }
 
 /** Stores one page of findings for a target, counting what it did. */
-type Store = (page: Parameters<typeof ingestPage>[1]) => Promise<void>;
+type Store = (page: Finding[]) => Promise<void>;
 
 /**
  * Runs one target with the audit role of its account and stores what it reads page by page. It ends
@@ -105,7 +107,7 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
     startedAt: ctx.now(),
   };
   const store: Store = async (page) => {
-    addCounts(run.counts, await ingestPage(env.db, page, ctx.scanId, ctx.now()));
+    addCounts(run.counts, await ctx.ingest.store(page));
     run.findings += page.length;
     ctx.progress.findings += page.length;
     env.metrics?.findingsIngested.inc({ source: t.source }, page.length);

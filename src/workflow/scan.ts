@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
 import type { IngestCounts } from './ingest.js';
+import { IngestBatches } from './ingest.js';
 import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
 import { concludeScan } from './scan-summary.js';
 import { type RunResult, runTarget, timedOut } from './scan-targets.js';
@@ -368,6 +369,10 @@ async function collect(
   for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
   request.onProgress?.({ ...progress });
   const { metrics } = env;
+  // Targets waiting for IAM give their slot up but still listen for the scan's stop: more than the
+  // concurrency may listen at once, up to every target.
+  setMaxListeners(config.aws.scan.concurrency + plan.targets.length + 8, ctx.signal);
+  const ingest = new IngestBatches(env.db, ctx.scan.id, ctx.now);
   let waiting = plan.targets.length;
   const queued = (n: number) => {
     waiting = n;
@@ -381,6 +386,7 @@ async function collect(
     (t, signal, slot) => {
       queued(waiting - 1);
       return runTarget(env, t, {
+        ingest,
         slot,
         scanId: ctx.scan.id,
         full: Boolean(request.full),

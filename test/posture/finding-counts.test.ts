@@ -92,29 +92,31 @@ const idOf = async (externalId: string) =>
     .id;
 
 test('the counts follow ingest, resolution, triage, expiry, deletion and truncation', async () => {
-  await ingestFindings(
-    t.db,
-    Array.from({ length: 60 }, (_, i) => incoming(i)),
-    1,
-    at(1),
-  );
+  await ingestFindings(t.db, [Array.from({ length: 60 }, (_, i) => incoming(i))], 1, at(1));
   await expectCountsInStep();
 
-  // A second page refreshes some (one now more severe), resolves some, adds some.
-  await ingestFindings(
+  // Three pages in one statement refresh some (now more severe), resolve some, add some: each
+  // page gets its own counts.
+  const perPage = await ingestFindings(
     t.db,
     [
-      ...Array.from({ length: 10 }, (_, i) => incoming(i, { severity: 'critical' })),
-      ...Array.from({ length: 8 }, (_, i) => incoming(10 + i, { failing: false })),
-      ...Array.from({ length: 5 }, (_, i) => incoming(100 + i)),
+      Array.from({ length: 10 }, (_, i) => incoming(i, { severity: 'critical' })),
+      Array.from({ length: 8 }, (_, i) => incoming(10 + i, { failing: false })),
+      Array.from({ length: 5 }, (_, i) => incoming(100 + i)),
     ],
     2,
     at(2),
   );
+  expect(perPage).toEqual([
+    // Two of the ten were critical already: eight changed.
+    { new: 0, updated: 8, reopened: 0, resolved: 0 },
+    { new: 0, updated: 0, reopened: 0, resolved: 8 },
+    { new: 5, updated: 0, reopened: 0, resolved: 0 },
+  ]);
   await expectCountsInStep();
 
   // A resolved finding seen again reopens; findings a complete scan did not see are resolved.
-  await ingestFindings(t.db, [incoming(11)], 3, at(3));
+  await ingestFindings(t.db, [[incoming(11)]], 3, at(3));
   await resolveUnseen(
     t.db,
     [{ source: 'securityhub', accountId: ACCOUNTS[1]!, region: 'us-east-1' }],
@@ -190,6 +192,6 @@ test('the posture figures read from the counts equal the old queries over every 
 test('truncating the findings empties the counts', async () => {
   await t.db.execute(sql`truncate findings cascade`);
   expect(await keptCounts()).toEqual([]);
-  await ingestFindings(t.db, [incoming(1), incoming(2)], 9, at(10));
+  await ingestFindings(t.db, [[incoming(1), incoming(2)]], 9, at(10));
   await expectCountsInStep();
 });
