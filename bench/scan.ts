@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { AwsClients } from '../src/aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from '../src/aws/credentials.js';
 import { PAGE_LIMITS, securityHubRateLimit } from '../src/aws/quotas.js';
 import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
@@ -193,6 +194,8 @@ async function scenarioRun(opts: {
     log: createLogger('silent'),
     clients,
     reportPollBaseMs: REPORT_POLL_BASE_MS,
+    // As `warden serve` does: the role's credentials are kept from the full scan to the incremental.
+    auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition)),
   };
   const mode = opts.aggregator ? 'aggregator' : 'per-account';
   console.log(
@@ -242,7 +245,7 @@ async function scenarioRun(opts: {
       const calls = await sim.calls();
       console.log(`  wall time            ${inc.seconds.toFixed(2)} s`);
       console.log(
-        `  API calls            ${calls.total} (GetFindings ${calls.getFindings}; credential reports not regenerated within 4 h)`,
+        `  API calls            ${calls.total} (GetFindings ${calls.getFindings}; credential reports not regenerated within 4 h; no role assumed again)`,
       );
       console.log(
         `  findings read        ${inc.result.totals.findings} of ${sim.findings} (${inc.result.totals.updated} updated, ${inc.result.totals.resolved} resolved)`,
@@ -256,15 +259,56 @@ async function scenarioRun(opts: {
   }
 }
 
-// BENCH_SCALE=0.2 runs a fifth of the size; BENCH_ONLY=per-account or aggregator runs one part.
+/**
+ * BENCH_RSS=1: the full per-account scan at 100, 1,000 and 5,000 accounts, each in a process of its
+ * own (peak RSS belongs to a process), and how flat Warden's peak RSS stays across them.
+ */
+async function rssBySize(sizes: number[]) {
+  const rows: Array<{ accounts: number; wall: string; rss: number }> = [];
+  for (const accounts of sizes) {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      env: {
+        ...process.env,
+        BENCH_RSS: '',
+        BENCH_ONLY: 'per-account',
+        BENCH_FULL_ONLY: '1',
+        BENCH_SCALE: String(accounts / 1000),
+      },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await once(child, 'exit');
+    const rss = Number(/kernel maxrss (\d+) MB/.exec(out)?.[1] ?? Number.NaN);
+    const wall = /wall time\s+(\S+ s)/.exec(out)?.[1] ?? '?';
+    rows.push({ accounts, wall, rss });
+    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall}, peak RSS ${rss} MB`);
+  }
+  const rss = rows.map((r) => r.rss);
+  const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;
+  console.log(
+    `peak RSS ${Math.min(...rss)}–${Math.max(...rss)} MB: ${spread.toFixed(0)}% apart (target: ≤ 200 MB, flat within ±10%)`,
+  );
+}
+
+// BENCH_SCALE=0.2 runs a fifth of the size; BENCH_ONLY=per-account or aggregator runs one part;
+// BENCH_FULL_ONLY=1 skips the incremental scans; BENCH_RSS=1 compares peak RSS at three sizes.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ONLY = process.env.BENCH_ONLY;
+const INCREMENTAL = !process.env.BENCH_FULL_ONLY;
+if (process.env.BENCH_RSS) {
+  clearInterval(sampler);
+  await rssBySize([100, 1000, 5000]);
+  process.exit(0);
+}
 if (ONLY !== 'aggregator') {
   await scenarioRun({
     accounts: Math.round(1000 * SCALE),
     failedPerAccountRegion: 50,
     aggregator: false,
-    incremental: true,
+    incremental: INCREMENTAL,
   });
 }
 if (ONLY !== 'per-account') {
@@ -272,7 +316,7 @@ if (ONLY !== 'per-account') {
     accounts: Math.round(100 * SCALE),
     failedPerAccountRegion: 50,
     aggregator: true,
-    incremental: true,
+    incremental: INCREMENTAL,
   });
 }
 clearInterval(sampler);

@@ -19,6 +19,9 @@ export interface Slot {
   pause(ms: number): Promise<void>;
 }
 
+/** How many items may wait (paused) per slot of concurrency, besides those working. */
+const PAUSED_PER_SLOT = 4;
+
 /** `n` slots, handed out in the order they were asked for. */
 class Slots {
   private readonly waiting: Array<() => void> = [];
@@ -58,6 +61,9 @@ export async function fanOut<T, R>(
   },
 ): Promise<Settled<T, R>[]> {
   const slots = new Slots(Math.max(1, options.concurrency));
+  // Items begun and not settled, paused ones included: at most this many, so that memory follows
+  // the concurrency even when many items wait at once.
+  const begun = new Slots(Math.max(1, options.concurrency) * PAUSED_PER_SLOT);
   const results: Settled<T, R>[] = new Array(items.length);
   const running = new Set<Promise<void>>();
 
@@ -107,15 +113,18 @@ export async function fanOut<T, R>(
 
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
+    await begun.acquire();
     await slots.acquire();
     // A cancelled run starts nothing more: the items not yet begun settle at once with its reason.
     if (options.signal?.aborted) {
       slots.release();
+      begun.release();
       results[i] = { item, ok: false, error: options.signal.reason };
       options.onSettled?.(results[i]!);
       continue;
     }
     const done = runOne(item).then((settled) => {
+      begun.release();
       results[i] = settled;
       options.onSettled?.(settled);
       running.delete(done);

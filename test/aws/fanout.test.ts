@@ -86,3 +86,19 @@ test('a cancelled run starts nothing more, and what runs is aborted', async () =
     settled.every((s) => !s.ok && String((s as { error: Error }).error).includes('stop requested')),
   ).toBe(true);
 });
+
+test('however many items pause at once, at most 4 × concurrency are begun and not settled', async () => {
+  let begun = 0;
+  let most = 0;
+  await fanOut(
+    Array.from({ length: 100 }, (_, i) => i),
+    async (_i, _signal, slot) => {
+      begun += 1;
+      most = Math.max(most, begun);
+      await slot.pause(5);
+      begun -= 1;
+    },
+    { concurrency: 3, timeoutMs: 5_000 },
+  );
+  expect(most).toBe(12);
+});
