@@ -3,9 +3,7 @@ import { type Database, rawRows } from '../db/client.js';
 import { accounts, findingCounts, findings, scans, scanTargets } from '../db/schema.js';
 import type { Severity } from '../findings/severity.js';
 
-/** Statuses that no longer need anyone's attention. */
-export const CLOSED_STATUSES = ['resolved', 'suppressed'] as const;
-/** Statuses that still need work: every "open" count and the default list. */
+/** Statuses that still need work (not resolved, not suppressed): every "open" count and the default list. */
 export const OPEN_STATUSES = ['open', 'acknowledged'] as const;
 
 export type SeverityCounts = Record<Severity, number>;

@@ -61,33 +61,32 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
       'config',
       'the Slack app needs the Slack settings (SLACK_BOT_TOKEN and a signing secret or app token)',
     );
-  const healthz = {
-    path: '/healthz',
+  /** A GET route beside Slack's endpoint: what it answers, as a status, a content type and a body. */
+  const route = (path: string, answer: () => Promise<{ status: number; type: string; body: string }>) => ({
+    path,
     method: ['GET'],
     handler: async (
       _req: unknown,
       res: { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void },
     ) => {
-      // Anyone may ask: the answer says ok or not, and the reason goes to the log only.
-      const status = await checkSchema(deps.db);
-      if (!status.ok) log.warn({ detail: status.detail }, 'health check: unhealthy');
-      res.writeHead(status.ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy' }));
+      const { status, type, body } = await answer();
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
     },
-  };
+  });
+  const healthz = route('/healthz', async () => {
+    // Anyone may ask: the answer says ok or not, and the reason goes to the log only.
+    const status = await checkSchema(deps.db);
+    if (!status.ok) log.warn({ detail: status.detail }, 'health check: unhealthy');
+    const body = JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy' });
+    return { status: status.ok ? 200 : 503, type: 'application/json', body };
+  });
   // Prometheus's scrape: counts and durations by kind, nothing that names an account or a person.
-  const metrics = {
-    path: '/metrics',
-    method: ['GET'],
-    handler: async (
-      _req: unknown,
-      res: { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void },
-    ) => {
-      const text = await deps.metrics.text();
-      res.writeHead(200, { 'content-type': deps.metrics.contentType });
-      res.end(text);
-    },
-  };
+  const metrics = route('/metrics', async () => ({
+    status: 200,
+    type: deps.metrics.contentType,
+    body: await deps.metrics.text(),
+  }));
   // Handlers use Warden's own client (same token and URL), whose failures name the method called.
   const { web, directory } = deps.slack;
   const common = {
