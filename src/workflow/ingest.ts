@@ -73,8 +73,12 @@ export class IngestBatches {
       this.scanId,
       this.now(),
     ).then(
-      (counts) => batch.forEach((b, i) => b.resolve(counts[i]!)),
-      (err: unknown) => batch.forEach((b) => b.reject(err)),
+      (counts) => {
+        for (const [i, b] of batch.entries()) b.resolve(counts[i]!);
+      },
+      (err: unknown) => {
+        for (const b of batch) b.reject(err);
+      },
     );
   }
 }

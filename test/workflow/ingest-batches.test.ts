@@ -51,8 +51,12 @@ const statements = async () =>
 
 test('pages of several targets share statements, and each page gets its own counts', async () => {
   let clock = Date.parse('2026-11-02T09:00:00Z');
+  const tick = () => {
+    clock += 1000;
+    return new Date(clock);
+  };
   // Each statement is stamped with the time it is sent: distinct last_seen_at values count statements.
-  const batches = new IngestBatches(t.db, 1, () => new Date((clock += 1000)), {
+  const batches = new IngestBatches(t.db, 1, tick, {
     maxRows: 250,
     maxWaitMs: 50,
   });
