@@ -61,15 +61,15 @@ export async function ingestFindings(
   });
   if (latest.size === 0) return counts;
   const at = now.toISOString();
-  // Ingest commits without waiting for its WAL to reach the disk: a crash may lose the last moments
-  // of ingest, never anything after it. Everything that builds on these rows (a target's cursor, the
-  // scan's resolution and completion) commits synchronously later, and flushing a later commit flushes
-  // every earlier one; until then a lost page is read again by the next scan (ingest is idempotent).
-  const rows = await db.transaction(async (tx) => {
-    await tx.execute(sql`set local synchronous_commit = off`);
-    return rawRows<{ part: number; new: number; updated: number; reopened: number; resolved: number }>(
-      tx,
-      sql`
+  const rows = await rawRows<{
+    part: number;
+    new: number;
+    updated: number;
+    reopened: number;
+    resolved: number;
+  }>(
+    db,
+    sql`
     with incoming as (
       select * from jsonb_to_recordset(${JSON.stringify([...latest.values()])}::jsonb) as x(
         part int, source text, product_arn text, external_id text, account_id text, region text, resource_type text,
@@ -128,8 +128,7 @@ export async function ingestFindings(
     from incoming i left join before b using (source, product_arn, external_id)
     group by i.part
   `,
-    );
-  });
+  );
   for (const r of rows)
     counts[Number(r.part)] = {
       new: Number(r.new),
