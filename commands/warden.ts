@@ -6,7 +6,7 @@ import { clip, context, escapeMrkdwn, fitList, header, section } from '../src/sl
 import { recordDenial } from '../src/workflow/denials.js';
 import { membership } from '../src/workflow/membership.js';
 import { isAdmin } from '../src/workflow/policy.js';
-import { runScan } from '../src/workflow/scan.js';
+import { runScan, untilStopped } from '../src/workflow/scan.js';
 
 /** The subcommands of /warden that work today, each with an example. */
 export const WARDEN_SUBCOMMANDS = [
@@ -153,11 +153,17 @@ async function scanFromSlack(
   try {
     const result = await deps.inFlight.track(
       runScan(
-        { db: deps.db, config: deps.config, log: deps.log, clients: deps.clients },
+        {
+          db: deps.db,
+          config: deps.config,
+          log: deps.log,
+          clients: deps.clients,
+          ...(deps.scanJobs ? { scanJobs: deps.scanJobs } : {}),
+        },
         {
           trigger: 'slack',
           requestedBy: userId,
-          signal: deps.stop,
+          ...untilStopped(deps),
           ...(accounts.length ? { accounts } : {}),
           onProgress: (p) => {
             if (Date.now() - last < PROGRESS_EVERY_MS) return;
@@ -169,6 +175,10 @@ async function scanFromSlack(
     );
     await edit(`Scan ${result.scanId} completed`, scanDoneBlocks(result, userId));
   } catch (err) {
+    if (hasCode(err, 'scan-left')) {
+      await edit('The scan goes on', scanFailedBlocks(`${err.message}: this replica is stopping`, userId));
+      return;
+    }
     if (hasCode(err, 'scan-cancelled')) {
       await edit('The scan was cancelled', scanFailedBlocks(`${err.message}: Warden is stopping`, userId));
       return;

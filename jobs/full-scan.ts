@@ -1,6 +1,6 @@
 import { hasCode } from '../src/errors.js';
 import type { Job } from '../src/schedule/job.js';
-import { runScan, ScanAlreadyRunning } from '../src/workflow/scan.js';
+import { runScan, ScanAlreadyRunning, untilStopped } from '../src/workflow/scan.js';
 
 /** How often a full scan that found another scan running looks again. */
 export const FULL_SCAN_RETRY_MS = 15_000;
@@ -20,7 +20,7 @@ export const fullScanJob: Job = {
     const deadline = Date.now() + (deps.fullScanWaitMs ?? FULL_SCAN_WAIT_MS);
     for (;;) {
       try {
-        await runScan(deps, { trigger: 'schedule', full: true, signal: deps.stop });
+        await runScan(deps, { trigger: 'schedule', full: true, ...untilStopped(deps) });
         return undefined;
       } catch (err) {
         if (err instanceof ScanAlreadyRunning && Date.now() < deadline) {
@@ -28,7 +28,8 @@ export const fullScanJob: Job = {
           await waitOrStop(deps.fullScanRetryMs ?? FULL_SCAN_RETRY_MS, deps.stop);
           continue;
         }
-        if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };
+        if (hasCode(err, 'scan-cannot-run', 'scan-already-running', 'scan-left'))
+          return { skipped: err.message };
         throw err;
       }
     }

@@ -1,6 +1,6 @@
 import { hasCode } from '../src/errors.js';
 import type { Job } from '../src/schedule/job.js';
-import { runScan } from '../src/workflow/scan.js';
+import { runScan, untilStopped } from '../src/workflow/scan.js';
 
 /** An incremental scan: what changed since the last one. Skipped while another scan runs. */
 export const scanJob: Job = {
@@ -9,10 +9,11 @@ export const scanJob: Job = {
   catchUp: false,
   async run(deps) {
     try {
-      await runScan(deps, { trigger: 'schedule', signal: deps.stop });
+      await runScan(deps, { trigger: 'schedule', ...untilStopped(deps) });
       return undefined;
     } catch (err) {
-      if (hasCode(err, 'scan-cannot-run', 'scan-already-running')) return { skipped: err.message };
+      if (hasCode(err, 'scan-cannot-run', 'scan-already-running', 'scan-left'))
+        return { skipped: err.message };
       throw err;
     }
   },

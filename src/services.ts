@@ -3,6 +3,7 @@ import { AssumedRoles, auditRoleSpec } from './aws/credentials.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { type SlackClients, slackClients } from './slack/web-client.js';
+import type { ScanJobs } from './workflow/scan-jobs.js';
 import { type WriteBackDeps, writeBackRoles } from './workflow/securityhub-sync.js';
 
 /** A runtime that also reaches AWS and, when configured, Slack. */
@@ -14,6 +15,8 @@ export interface Services extends Runtime {
   writeBack: WriteBackDeps;
   /** The Web API client and the user directory; undefined when Slack is not configured. */
   slack: SlackClients | undefined;
+  /** The durable scan queues, in a process that works them on PostgreSQL (serve, worker, scan). */
+  scanJobs?: ScanJobs;
 }
 
 export interface ServiceOptions {

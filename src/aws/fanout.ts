@@ -20,10 +20,10 @@ export interface Slot {
 }
 
 /** How many items may wait (paused) per slot of concurrency, besides those working. */
-const PAUSED_PER_SLOT = 4;
+export const PAUSED_PER_SLOT = 4;
 
 /** `n` slots, handed out in the order they were asked for. */
-class Slots {
+export class Slots {
   private readonly waiting: Array<() => void> = [];
   constructor(private free: number) {}
 
@@ -68,46 +68,14 @@ export async function fanOut<T, R>(
   const running = new Set<Promise<void>>();
 
   const runOne = async (item: T): Promise<Settled<T, R>> => {
-    const controller = new AbortController();
-    let rejectAbort: (reason: unknown) => void = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      rejectAbort = reject;
-    });
-    aborted.catch(() => {});
-    const abort = (reason: unknown) => {
-      controller.abort(reason);
-      rejectAbort(reason);
-    };
-    const timer = setTimeout(
-      () => abort(new TargetTimeoutError(`timed out after ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-    const onCancel = () => abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onCancel, { once: true });
-    // Whether the item holds a slot now; one it gets back after it settled is given back at once.
-    let holds = true;
-    let settled = false;
-    const slot: Slot = {
-      async pause(ms) {
-        holds = false;
-        slots.release();
-        await sleep(ms, controller.signal);
-        await slots.acquire();
-        if (settled) slots.release();
-        else holds = true;
-      },
-    };
     try {
-      // Racing the abort means a worker that ignores its signal still ends at its time limit.
-      const value = await Promise.race([work(item, controller.signal, slot), aborted]);
-      return { item, ok: true, value };
+      return {
+        item,
+        ok: true,
+        value: await runHolding(slots, (signal, slot) => work(item, signal, slot), options),
+      };
     } catch (error) {
       return { item, ok: false, error };
-    } finally {
-      settled = true;
-      if (holds) slots.release();
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onCancel);
     }
   };
 
@@ -133,6 +101,56 @@ export async function fanOut<T, R>(
   }
   await Promise.all(running);
   return results;
+}
+
+/**
+ * Runs `work` in the slot of `slots` the caller holds, under its time limit, and gives the slot back
+ * when it settles. The work is handed an AbortSignal that fires at its time limit (or when `signal`
+ * aborts), and its slot, which it may give up while it waits (`slot.pause`).
+ */
+export async function runHolding<R>(
+  slots: Slots,
+  work: (signal: AbortSignal, slot: Slot) => Promise<R>,
+  options: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<R> {
+  const controller = new AbortController();
+  let rejectAbort: (reason: unknown) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    rejectAbort = reject;
+  });
+  aborted.catch(() => {});
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    rejectAbort(reason);
+  };
+  const timer = setTimeout(
+    () => abort(new TargetTimeoutError(`timed out after ${options.timeoutMs} ms`)),
+    options.timeoutMs,
+  );
+  const onCancel = () => abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onCancel, { once: true });
+  // Whether the work holds a slot now; one it gets back after it settled is given back at once.
+  let holds = true;
+  let settled = false;
+  const slot: Slot = {
+    async pause(ms) {
+      holds = false;
+      slots.release();
+      await sleep(ms, controller.signal);
+      await slots.acquire();
+      if (settled) slots.release();
+      else holds = true;
+    },
+  };
+  try {
+    // Racing the abort means work that ignores its signal still ends at its time limit.
+    return await Promise.race([work(controller.signal, slot), aborted]);
+  } finally {
+    settled = true;
+    if (holds) slots.release();
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCancel);
+  }
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */

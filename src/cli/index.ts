@@ -68,6 +68,13 @@ const COMMANDS: Record<string, Command> = {
     needsSlack: true,
     load: () => import('./serve.js'),
   },
+  worker: {
+    summary:
+      'take scan jobs from PostgreSQL beside the serve replicas (scan capacity without Slack); /healthz and /metrics on PORT',
+    usage: 'warden worker',
+    options: {},
+    load: () => import('./worker.js'),
+  },
   digest: {
     summary:
       'build the daily or weekly digest now: send it to Slack, or --print it (and write the chart PNG)',

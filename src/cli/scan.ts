@@ -3,6 +3,7 @@ import { withServices } from '../runtime.js';
 import type { Services } from '../services.js';
 import { progressLine, scanSummary } from '../terminal.js';
 import { runScan, type ScanProgress, type ScanRequest, type ScanResult } from '../workflow/scan.js';
+import { workScanJobs } from '../workflow/scan-worker.js';
 import { type CliIo, type CommandModule, EXIT, stopOf, UsageError } from './command.js';
 
 export const run: CommandModule['run'] = async (values, { config, io }) => {
@@ -12,13 +13,15 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
   // A progress bar and JSON log lines do not mix: while the bar is drawn, only errors are logged.
   const logLevel = io.isTTY && config.logLevel !== 'silent' ? 'error' : config.logLevel;
   const options = { migrate: 'if-owner' as const, logLevel, ...stopOf(io) };
-  return withServices(config, options, async (services) => {
+  return withServices(config, options, async (plain) => {
+    // On PostgreSQL the scan is durable jobs, which this process works too (alone, it does them all).
+    const services = await workScanJobs(plain);
     const result = await scanWithProgress(services, io, {
       trigger: 'cli',
       full: Boolean(values.full),
       ...(accounts?.length ? { accounts } : {}),
       signal: services.stop,
-    });
+    }).finally(() => services.scanJobs?.stop());
     if (!result) return EXIT.failed;
     io.stdout(scanSummary(result));
     return EXIT.ok;
@@ -38,11 +41,13 @@ export async function scanWithProgress(
     const lead = draw ? '\n' : '';
     const said = hasCode(err, 'scan-cannot-run', 'scan-already-running')
       ? `the scan could not run: ${err.message}`
-      : hasCode(err, 'scan-cancelled')
-        ? `${err.message}; what it stored stays, nothing was resolved`
-        : hasCode(err, 'database')
-          ? `the database failed: ${err.message}; the scan stopped, nothing was resolved`
-          : undefined;
+      : hasCode(err, 'scan-failed')
+        ? `the scan failed: ${err.message}`
+        : hasCode(err, 'scan-cancelled')
+          ? `${err.message}; what it stored stays, nothing was resolved`
+          : hasCode(err, 'database')
+            ? `the database failed: ${err.message}; the scan stopped, nothing was resolved`
+            : undefined;
     if (said) {
       io.stderr(`${lead}warden scan: ${said}\n`);
       return undefined;

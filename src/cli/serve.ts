@@ -4,7 +4,9 @@ import { withServices } from '../runtime.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
 import { sweepRequests } from '../workflow/remediation.js';
+import { workScanJobs } from '../workflow/scan-worker.js';
 import { type CommandModule, EXIT, stopOf } from './command.js';
+import { stopped } from './worker.js';
 
 export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
   // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.
@@ -29,10 +31,12 @@ export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
       const swept = await sweepRequests(services.db);
       if (swept.stuck.length)
         log.warn({ requests: swept.stuck.map((r) => r.id) }, 'remediations need attention');
-      const { app, handlers } = createSlackApp(services, await wiring.slashCommands());
+      // On PostgreSQL this replica takes scan jobs, and starts its scans (scheduled, from Slack) as jobs.
+      const working = await workScanJobs(services);
+      const { app, handlers } = createSlackApp(working, await wiring.slashCommands());
       const port = await startSlackApp(app, config.port);
       const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
-      const scheduler = config.schedule.enabled ? new Scheduler(services, await wiring.jobs()) : undefined;
+      const scheduler = config.schedule.enabled ? new Scheduler(working, await wiring.jobs()) : undefined;
       scheduler?.start();
       // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
       const catchingUp = scheduler
@@ -46,15 +50,8 @@ export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
       await catchingUp;
       await scheduler?.stop();
       await handlers.inFlight.drained();
+      await working.scanJobs?.stop();
       await app.stop();
       return EXIT.ok;
     },
   );
-
-/** Resolves when `signal` aborts. */
-function stopped(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

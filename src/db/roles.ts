@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { WardenError } from '../errors.js';
+import { installJobQueues, JOB_SCHEMA } from '../workflow/scan-jobs.js';
 import { type Database, postgresHandle, rawRows } from './client.js';
 import { databaseTarget } from './errors.js';
 import { LOCKS } from './locks.js';
@@ -68,6 +69,10 @@ async function grantTo(owner: Database, runtimeUrl: string): Promise<TrailGuard>
     sql`revoke insert, delete, truncate on audit_chain_head from ${r}`,
     sql`grant usage, select on all sequences in schema public to ${r}`,
     sql`grant select on drizzle.__drizzle_migrations to ${r}`,
+    // The scan job queues (pg-boss): taking, touching, completing and retrying jobs; no DDL.
+    sql`grant usage on schema ${sql.identifier(JOB_SCHEMA)} to ${r}`,
+    sql`grant select, insert, update, delete on all tables in schema ${sql.identifier(JOB_SCHEMA)} to ${r}`,
+    sql`grant usage, select on all sequences in schema ${sql.identifier(JOB_SCHEMA)} to ${r}`,
   ])
     await rawRows(owner, statement);
   return trailGuard(owner, role);
@@ -136,6 +141,7 @@ export async function migrateAsOwner(ownerUrl: string, runtimeUrl: string): Prom
   const handle = postgresHandle(ownerUrl, { max: 1 });
   try {
     await handle.migrate();
+    await installJobQueues(ownerUrl);
     if (roleOf(ownerUrl) !== roleOf(runtimeUrl)) await grantRuntimeRole(handle.db, runtimeUrl);
   } finally {
     await handle.close();

@@ -88,6 +88,14 @@ export async function recordTargets(db: Database, targets: NewScanTarget[]): Pro
     await db.insert(scanTargets).values(targets.slice(i, i + 500));
 }
 
+/** One sync cursor, when it exists. */
+export async function readCursor(db: Database, source: Source, scope: string) {
+  return db
+    .select()
+    .from(syncCursors)
+    .where(and(eq(syncCursors.source, source), eq(syncCursors.scope, scope)));
+}
+
 export async function readCursors(db: Database, source: Source) {
   return db.select().from(syncCursors).where(eq(syncCursors.source, source));
 }

@@ -89,6 +89,11 @@ export const scans = pgTable(
     finishedAt: ts('finished_at'),
     summary: jsonb('summary').$type<Record<string, unknown>>(),
     error: text('error'),
+    /**
+     * What a scan whose targets are durable jobs will read (its accounts and targets), kept so that
+     * whichever process takes its coordination over after a crash resumes it instead of starting again.
+     */
+    plan: jsonb('plan').$type<Record<string, unknown>>(),
   },
   (t) => [
     oneOf('scans', t.kind, SCAN_KINDS),
@@ -100,6 +105,30 @@ export const scans = pgTable(
   ],
 );
 export type Scan = typeof scans.$inferSelect;
+
+/**
+ * What each target of a durable scan ended with, written by whichever process ran it (the first
+ * answer stands: a target run twice after a crash stores the same findings and is counted once).
+ * The scan's conclusion reads them; `scan_targets` keeps the record once it concluded.
+ */
+export const scanTargetResults = pgTable(
+  'scan_target_results',
+  {
+    scanId: integer('scan_id')
+      .notNull()
+      .references(() => scans.id, { onDelete: 'cascade' }),
+    /** The target's place in the scan's plan. */
+    target: integer('target').notNull(),
+    status: text('status', { enum: TARGET_STATUSES }).notNull(),
+    findings: integer('findings').notNull(),
+    throttles: integer('throttles').notNull(),
+    result: jsonb('result').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scanId, t.target] }),
+    oneOf('scan_target_results', t.status, TARGET_STATUSES),
+  ],
+);
 
 /** One row per account × region × source of a scan: ok, or failed with a reason a person can act on. */
 export const scanTargets = pgTable(

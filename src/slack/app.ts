@@ -7,11 +7,12 @@ import type { AssumedRoles } from '../aws/credentials.js';
 import type { Config, SlackConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { databaseTarget } from '../db/errors.js';
-import { checkSchema } from '../db/status.js';
 import { WardenError } from '../errors.js';
+import { type Answer, healthAnswer, metricsAnswer } from '../http/probes.js';
 import { InFlight } from '../in-flight.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { ScanJobs } from '../workflow/scan-jobs.js';
 import type { WriteBackDeps } from '../workflow/securityhub-sync.js';
 import { reportHandlerFailure } from './failures.js';
 import { registerInteractions } from './interactions/index.js';
@@ -36,6 +37,8 @@ export interface SlackDeps {
   writeBack: WriteBackDeps;
   /** Slack's clients (src/services.ts builds them when Slack is configured; the app needs them). */
   slack: SlackClients | undefined;
+  /** The durable scan queues (PostgreSQL): a scan started from Slack is a job any process may take. */
+  scanJobs?: ScanJobs;
 }
 
 /**
@@ -62,7 +65,7 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
       'the Slack app needs the Slack settings (SLACK_BOT_TOKEN and a signing secret or app token)',
     );
   /** A GET route beside Slack's endpoint: what it answers, as a status, a content type and a body. */
-  const route = (path: string, answer: () => Promise<{ status: number; type: string; body: string }>) => ({
+  const route = (path: string, answer: () => Promise<Answer>) => ({
     path,
     method: ['GET'],
     handler: async (
@@ -74,19 +77,8 @@ export function createSlackApp(deps: SlackDeps, registerCommands: (app: App, dep
       res.end(body);
     },
   });
-  const healthz = route('/healthz', async () => {
-    // Anyone may ask: the answer says ok or not, and the reason goes to the log only.
-    const status = await checkSchema(deps.db);
-    if (!status.ok) log.warn({ detail: status.detail }, 'health check: unhealthy');
-    const body = JSON.stringify({ status: status.ok ? 'ok' : 'unhealthy' });
-    return { status: status.ok ? 200 : 503, type: 'application/json', body };
-  });
-  // Prometheus's scrape: counts and durations by kind, nothing that names an account or a person.
-  const metrics = route('/metrics', async () => ({
-    status: 200,
-    type: deps.metrics.contentType,
-    body: await deps.metrics.text(),
-  }));
+  const healthz = route('/healthz', () => healthAnswer({ db: deps.db, log }));
+  const metrics = route('/metrics', () => metricsAnswer(deps));
   // Handlers use Warden's own client (same token and URL), whose failures name the method called.
   const { web, directory } = deps.slack;
   const common = {

@@ -43,7 +43,7 @@ export class IngestBatches {
 
   constructor(
     private readonly db: Database,
-    private readonly scanId: number,
+    readonly scanId: number,
     private readonly now: () => Date,
     private readonly options: BatchOptions = INGEST_BATCH,
   ) {}

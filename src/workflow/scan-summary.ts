@@ -4,7 +4,7 @@ import { resolveUnseen } from '../db/findings.js';
 import { advanceCursors, recordTargets } from '../db/scans.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import { addCounts, emptyCounts } from './ingest.js';
-import type { ScanEnvironment, ScanResult } from './scan.js';
+import type { ScanEnvironment, ScanResult, TargetResult } from './scan.js';
 import type { RunResult } from './scan-targets.js';
 
 /**
@@ -71,31 +71,7 @@ export async function concludeScan(
     })),
   );
 
-  const totals = {
-    ...emptyCounts(),
-    findings: 0,
-    apiCalls: discoveryStats.apiCalls,
-    throttles: discoveryStats.throttles,
-  };
-  for (const r of results) {
-    addCounts(totals, r.counts);
-    totals.findings += r.findings;
-    totals.apiCalls += r.apiCalls;
-    totals.throttles += r.throttles;
-  }
-  const names = new Map(accounts.map((a) => [a.id, a.name]));
-  const reasons = new Map<string, string[]>();
-  for (const r of results.filter((x) => x.status === 'failed')) {
-    for (const id of r.aggregatorCovers ?? [r.accountId]) {
-      const known = reasons.get(id) ?? [];
-      if (!known.includes(r.reason ?? 'failed')) reasons.set(id, [...known, r.reason ?? 'failed']);
-    }
-  }
-  const notScanned = [...reasons].map(([accountId, rs]) => ({
-    accountId,
-    name: names.get(accountId) ?? accountId,
-    reasons: rs,
-  }));
+  const { totals, notScanned } = summarize(accounts, results, discoveryStats);
 
   // Only accounts the scan could read (some of): one it could not read keeps its last snapshot, and
   // an account never read has none, rather than a perfect score for having no findings on record.
@@ -116,4 +92,39 @@ export async function concludeScan(
     notScanned: notScanned.map((n) => ({ accountId: n.accountId, reasons: n.reasons })),
   };
   return { totals, notScanned, summary };
+}
+
+/** A scan's totals (its discovery's calls included) and the accounts it could not read, and why. */
+export function summarize(
+  accounts: DiscoveredAccount[],
+  results: TargetResult[],
+  discoveryStats: CallStats,
+): Pick<ScanResult, 'totals' | 'notScanned'> {
+  const totals = {
+    ...emptyCounts(),
+    findings: 0,
+    apiCalls: discoveryStats.apiCalls,
+    throttles: discoveryStats.throttles,
+  };
+  for (const r of results) {
+    addCounts(totals, r.counts);
+    totals.findings += r.findings;
+    totals.apiCalls += r.apiCalls;
+    totals.throttles += r.throttles;
+  }
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+  const reasons = new Map<string, string[]>();
+  for (const r of results.filter((x) => x.status === 'failed')) {
+    for (const id of (r as RunResult).aggregatorCovers ?? [r.accountId]) {
+      const known = reasons.get(id) ?? [];
+      if (!known.includes(r.reason ?? 'failed')) reasons.set(id, [...known, r.reason ?? 'failed']);
+    }
+  }
+  const notScanned = [...reasons].map(([accountId, rs]) => ({
+    accountId,
+    name: names.get(accountId) ?? accountId,
+    reasons: rs,
+  }));
+
+  return { totals, notScanned };
 }

@@ -60,19 +60,28 @@ function result(t: Target, run: TargetRun, now: Date, error?: TargetError): RunR
 
 /** A target that did not settle by itself (its time limit, or a cancelled scan). */
 export function timedOut(t: Target, error: unknown, now: Date): RunResult {
-  const call = t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport';
-  const explained = explainAwsError(
-    error,
-    { account: t.accountId, region: t.region, call },
-    AbortSignal.abort(),
-  );
-  return result(
-    t,
-    { stats: newStats(), counts: emptyCounts(), findings: 0, full: false, startedAt: now },
-    now,
-    explained,
-  );
+  return result(t, nothingRead(now), now, explainAwsError(error, whereOf(t), AbortSignal.abort()));
 }
+
+/** A durable target whose job ran out of retries: each process that took it stopped before it ended. */
+export function lostTarget(t: Target, lastError: string, now: Date): RunResult {
+  const detail = `not read: each Warden process that took it stopped before it ended (last: ${lastError})`;
+  return result(t, nothingRead(now), now, new TargetError('error', whereOf(t), detail));
+}
+
+const nothingRead = (now: Date): TargetRun => ({
+  stats: newStats(),
+  counts: emptyCounts(),
+  findings: 0,
+  full: false,
+  startedAt: now,
+});
+
+const whereOf = (t: Target) => ({
+  account: t.accountId,
+  region: t.region,
+  call: t.source === 'securityhub' ? 'securityhub:GetFindings' : 'iam:GetCredentialReport',
+});
 
 /** What a target runner is handed by the scan. */
 export interface TargetContext {

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import { type AwsClients, type CallStats, newStats } from '../aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
@@ -9,18 +10,28 @@ import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
+import {
+  readPlan,
+  readTargetResults,
+  recordedResolutions,
+  recordTargetResult,
+  type ScanPlan,
+  storePlan,
+  targetsEnded,
+} from '../db/scan-results.js';
 import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
-import type { Scan } from '../db/schema.js';
-import { WardenError } from '../errors.js';
+import { type Scan, scans } from '../db/schema.js';
+import { type ErrorCode, WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
 import { IngestBatches, type IngestCounts } from './ingest.js';
+import type { CoordinateJob, ScanJobs } from './scan-jobs.js';
 import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
-import { concludeScan } from './scan-summary.js';
-import { type RunResult, runTarget, timedOut } from './scan-targets.js';
+import { concludeScan, summarize } from './scan-summary.js';
+import { lostTarget, type RunResult, runTarget, timedOut } from './scan-targets.js';
 
 export interface ScanEnvironment {
   db: Database;
@@ -37,6 +48,11 @@ export interface ScanEnvironment {
   auditRoles?: AssumedRoles;
   /** Scan phases, targets, findings and the queue of waiting targets, for `/metrics`. */
   metrics?: Metrics;
+  /**
+   * The durable job queues (PostgreSQL): a scan's coordination and targets become jobs any Warden
+   * process takes. Without it (the embedded database, tests) the scan runs in this process.
+   */
+  scanJobs?: ScanJobs;
 }
 
 export interface ScanRequest {
@@ -47,6 +63,11 @@ export interface ScanRequest {
   trigger: 'cli' | 'schedule' | 'slack' | 'demo';
   requestedBy?: string;
   signal?: AbortSignal;
+  /**
+   * Stops waiting for the scan without cancelling it: a durable scan goes on in the other processes
+   * (a replica that stops while its scheduled scan runs). A scan in this process only is cancelled.
+   */
+  leave?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
 }
 
@@ -98,6 +119,13 @@ export class ScanAlreadyRunning extends ScanCannotRun {
 export class ScanCancelled extends WardenError {
   constructor(message: string) {
     super('scan-cancelled', message);
+  }
+}
+
+/** This process stopped waiting for a durable scan, which goes on in the other Warden processes. */
+export class ScanLeft extends WardenError {
+  constructor(message: string) {
+    super('scan-left', message);
   }
 }
 
@@ -157,35 +185,193 @@ export async function runScan(env: ScanEnvironment, request: ScanRequest): Promi
   });
 
   log.info({ scanId: scan.id, kind, trigger: request.trigger }, 'scan started');
+  const run = { scan, kind, actor, now } as const;
+  return env.scanJobs ? followDurableScan(env, request, run) : runHere(env, request, run);
+}
+
+/** A scan run by this process alone: every target in its fan-out, concluded here. */
+async function runHere(
+  env: ScanEnvironment,
+  request: ScanRequest,
+  run: Pick<ScanRun, 'scan' | 'kind' | 'actor' | 'now'>,
+): Promise<ScanResult> {
+  const { config } = env;
+  const { scan, actor, now } = run;
   // The scan stops as a whole on request, when its database fails, or when its lease is lost: in-flight
   // AWS calls are aborted, no target starts, and nothing is resolved.
   const stop = new AbortController();
   // Every target in flight listens to it (the fan-out's concurrency), besides the lease and discovery.
   setMaxListeners(config.aws.scan.concurrency + 8, stop.signal);
+  const asked = [request.signal, request.leave].filter((s): s is AbortSignal => Boolean(s));
   const cancel = () =>
     stop.abort(
-      new ScanCancelled(`cancelled: ${String(request.signal?.reason?.message ?? 'stop requested')}`),
+      new ScanCancelled(
+        `cancelled: ${String(asked.find((s) => s.aborted)?.reason?.message ?? 'stop requested')}`,
+      ),
     );
-  request.signal?.addEventListener('abort', cancel, { once: true });
-  if (request.signal?.aborted) cancel();
+  for (const s of asked) s.addEventListener('abort', cancel, { once: true });
+  if (asked.some((s) => s.aborted)) cancel();
   const releaseLease = holdLease(env, scan.id, (reason) => stop.abort(reason));
   try {
-    return await scanBody(env, request, {
+    return await scanBody(env, request, { ...run, signal: stop.signal, fail: (e) => stop.abort(e) });
+  } catch (err) {
+    const cause = stop.signal.aborted ? (stop.signal.reason as Error) : err;
+    throw await recordEnd(env, { scanId: scan.id, actor, now }, cause);
+  } finally {
+    releaseLease();
+    for (const s of asked) s.removeEventListener('abort', cancel);
+  }
+}
+
+/** How often a process waiting for a durable scan looks at it. */
+const DURABLE_POLL_MS = 500;
+
+/**
+ * A durable scan: its coordination becomes a job that any Warden process may take (this one too), and
+ * this process follows it in the database until it ends, drawing its progress. Cancelling it (the
+ * request's signal) closes it as cancelled; leaving it (`leave`) stops only the waiting.
+ */
+async function followDurableScan(
+  env: ScanEnvironment,
+  request: ScanRequest,
+  run: Pick<ScanRun, 'scan' | 'kind' | 'actor' | 'now'>,
+): Promise<ScanResult> {
+  const { db } = env;
+  const { scan, actor, now } = run;
+  const ctx = { scanId: scan.id, actor, now };
+  try {
+    await env.scanJobs!.coordinate({
+      scanId: scan.id,
+      full: Boolean(request.full),
+      ...(request.accounts ? { accounts: request.accounts } : {}),
+      trigger: request.trigger,
+      ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    });
+    let plan: ScanPlan | undefined;
+    for (;;) {
+      if (request.signal?.aborted)
+        throw await recordEnd(
+          env,
+          ctx,
+          new ScanCancelled(`cancelled: ${String(request.signal.reason?.message ?? 'stop requested')}`),
+        );
+      if (request.leave?.aborted) throw new ScanLeft(`scan ${scan.id} goes on in the other Warden processes`);
+      const [row] = await db.select().from(scans).where(eq(scans.id, scan.id));
+      if (row && row.status !== 'running') return await endedScan(env, row);
+      plan ??= await readPlan(db, scan.id);
+      if (plan && request.onProgress) request.onProgress(progressOf(plan, await targetsEnded(db, scan.id)));
+      // Woken early by a cancel or a leave, which the next turn handles.
+      await sleep(
+        DURABLE_POLL_MS,
+        AbortSignal.any([request.signal, request.leave].filter((x): x is AbortSignal => Boolean(x))),
+      ).catch(() => {});
+    }
+  } catch (err) {
+    if (err instanceof WardenError) throw err;
+    throw asFailure(err, env.config);
+  }
+}
+
+/** What a durable scan that ended gives its follower: the result, or the error it ended with. */
+async function endedScan(env: ScanEnvironment, row: Scan): Promise<ScanResult> {
+  const error = row.error ?? row.status;
+  if (row.status === 'cancelled') throw new ScanCancelled(error);
+  if (row.status === 'abandoned') throw new ScanCannotRun(error);
+  if (row.status === 'failed')
+    throw new WardenError((row.summary?.code as ErrorCode | undefined) ?? 'scan-failed', error);
+  const plan = (await readPlan(env.db, row.id))!;
+  const results = await readTargetResults(env.db, row.id);
+  const resolved = await recordedResolutions(env.db, row.id);
+  const targets = plan.targets.map((_, i) => {
+    const r = results.get(i)!;
+    return { ...r, counts: { ...r.counts, resolved: resolved[i] ?? r.counts.resolved } };
+  });
+  // The totals are the conclusion's, which also counted discovery's calls.
+  const { totals, notScanned } = summarize(plan.accounts, targets, newStats());
+  for (const key of Object.keys(totals) as Array<keyof typeof totals>)
+    totals[key] = Number(row.summary?.[key] ?? totals[key]);
+  return { scanId: row.id, kind: row.kind, accounts: plan.accounts, targets, totals, notScanned };
+}
+
+/** A scan's progress from the targets that ended, as its own process counts it. */
+function progressOf(
+  plan: ScanPlan,
+  ended: Array<{ target: number; status: string; findings: number; throttles: number }>,
+): ScanProgress {
+  const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
+  for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  const progress: ScanProgress = {
+    accountsDone: 0,
+    accountsTotal: plan.accounts.length,
+    findings: 0,
+    failures: 0,
+    throttles: 0,
+  };
+  for (const e of ended) {
+    progress.findings += e.findings;
+    progress.throttles += e.throttles;
+    if (e.status === 'failed') progress.failures += 1;
+    for (const id of plan.targets[e.target]?.covers ?? []) {
+      const left = (remaining.get(id) ?? 1) - 1;
+      remaining.set(id, left);
+      if (left === 0) progress.accountsDone += 1;
+    }
+  }
+  return progress;
+}
+
+/**
+ * A scan's coordination, as a durable job: discover and plan (unless a process before this one did),
+ * queue the targets not read yet, wait for them all, conclude. When this process stops, the job goes
+ * back to the queue and another process resumes the scan where it was; a scan that ended is left alone.
+ */
+export async function coordinateScan(
+  env: ScanEnvironment,
+  job: CoordinateJob,
+  processStop: AbortSignal,
+): Promise<void> {
+  const now = env.now ?? (() => new Date());
+  const [scan] = await env.db.select().from(scans).where(eq(scans.id, job.scanId));
+  if (scan?.status !== 'running') return;
+  const request: ScanRequest = {
+    full: job.full,
+    ...(job.accounts ? { accounts: job.accounts } : {}),
+    trigger: job.trigger as ScanRequest['trigger'],
+    ...(job.requestedBy ? { requestedBy: job.requestedBy } : {}),
+  };
+  const actor = job.requestedBy ?? `warden:${job.trigger}`;
+  const stop = new AbortController();
+  const leave = () => stop.abort(processStop.reason);
+  processStop.addEventListener('abort', leave, { once: true });
+  const releaseLease = holdLease(env, scan.id, (reason) => stop.abort(reason));
+  await renewLease(env.db, scan.id);
+  env.log.info({ scanId: scan.id }, 'coordinating the scan');
+  try {
+    await scanBody(env, request, {
       scan,
-      kind,
+      kind: scan.kind,
       actor,
       now,
       signal: stop.signal,
       fail: (e) => stop.abort(e),
     });
   } catch (err) {
+    // This process stops: the scan is not over, another process takes its coordination over.
+    if (processStop.aborted) throw processStop.reason;
     const cause = stop.signal.aborted ? (stop.signal.reason as Error) : err;
-    const ended = await recordEnd(env, { scanId: scan.id, actor, now }, cause);
-    throw ended;
+    await recordEnd(env, { scanId: scan.id, actor, now }, cause);
   } finally {
     releaseLease();
-    request.signal?.removeEventListener('abort', cancel);
+    processStop.removeEventListener('abort', leave);
   }
+}
+
+/**
+ * What a process that stops does to the scan it started: a durable scan goes on in the other
+ * processes (it only stops waiting); a scan in this process alone is cancelled.
+ */
+export function untilStopped(deps: { stop: AbortSignal; scanJobs?: ScanJobs | undefined }) {
+  return deps.scanJobs ? { leave: deps.stop } : { signal: deps.stop };
 }
 
 /** A running scan renews its lease every third of WARDEN_SCAN_LEASE_SECONDS; returns what stops renewing. */
@@ -231,6 +417,8 @@ async function recordEnd(
     const closed = await finishScan(env.db, ctx.scanId, {
       status: cancelled ? 'cancelled' : 'failed',
       error: message,
+      // The kind of failure, for a process that follows the scan from another one.
+      ...(error instanceof WardenError ? { summary: { code: error.code } } : {}),
       now: ctx.now(),
     });
     if (closed)
@@ -260,48 +448,113 @@ interface ScanRun {
   fail: (reason: Error) => void;
 }
 
-/** One scan, once it holds its lease: discover, plan, collect every target, conclude. */
+/**
+ * One scan, once it holds its lease: discover and plan (a durable scan resumed by another process
+ * finds its plan stored), collect every target, conclude.
+ */
 async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun): Promise<ScanResult> {
   const { db, config, log } = env;
   const { scan, kind, actor, now, signal } = ctx;
   const discoveryStats = newStats();
   const phase = (name: string) => env.metrics?.scanPhaseSeconds.startTimer({ kind, phase: name });
-  const discovered = phase('discovery');
-  const accounts = await discover(env, request, ctx, discoveryStats);
-  discovered?.();
-  const targets = planTargets(
-    config,
-    accounts,
-    Boolean(request.accounts),
-    await freshReportAccounts(db, Boolean(request.full), now()),
-  );
-  const roles =
-    env.auditRoles ??
-    new AssumedRoles(
-      env.clients.sts(discoveryStats),
-      auditRoleSpec(config.aws.auditRole, config.aws.partition),
+  let plan = env.scanJobs ? await readPlan(db, scan.id) : undefined;
+  if (!plan) {
+    const discovered = phase('discovery');
+    const accounts = await discover(env, request, ctx, discoveryStats);
+    discovered?.();
+    const targets = planTargets(
+      config,
+      accounts,
+      Boolean(request.accounts),
+      await freshReportAccounts(db, Boolean(request.full), now()),
     );
+    plan = { accounts, targets };
+    if (env.scanJobs) await storePlan(db, scan.id, plan);
+  }
+  const { accounts } = plan;
   const collected = phase('collect');
-  const results = await collect(env, request, ctx, { accounts, targets, roles });
+  const results = env.scanJobs
+    ? await collectDurable(env, request, ctx, plan)
+    : await collect(env, request, ctx, {
+        ...plan,
+        roles:
+          env.auditRoles ??
+          new AssumedRoles(
+            env.clients.sts(discoveryStats),
+            auditRoleSpec(config.aws.auditRole, config.aws.partition),
+          ),
+      });
   collected?.();
   // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
   if (signal.aborted) throw signal.reason;
 
   const concluded = phase('conclude');
-  const { totals, notScanned, summary } = await concludeScan(env, {
-    scanId: scan.id,
-    accounts,
-    results,
-    discoveryStats,
-    now,
-  });
+  const conclude = async (tx: Database) => {
+    const conclusion = await concludeScan(
+      { ...env, db: tx },
+      { scanId: scan.id, accounts, results, discoveryStats, now },
+    );
+    if (!(await finishScan(tx, scan.id, { status: 'completed', summary: conclusion.summary, now: now() })))
+      throw new LeaseLost(`scan ${scan.id} was closed by another process while it ran`);
+    return conclusion;
+  };
+  // A durable scan concludes in one transaction: a process that dies in the middle leaves nothing
+  // half-done for the one that takes the coordination over.
+  const { totals, notScanned, summary } = env.scanJobs
+    ? await db.transaction((tx) => conclude(tx as unknown as Database))
+    : await conclude(db);
   concluded?.();
-  if (!(await finishScan(db, scan.id, { status: 'completed', summary, now: now() })))
-    throw new LeaseLost(`scan ${scan.id} was closed by another process while it ran`);
   await appendAudit(db, { actor, action: 'scan.completed', subject: `scan:${scan.id}`, details: summary });
   log.info({ scanId: scan.id, ...totals, failedTargets: summary.failedTargets }, 'scan completed');
   return { scanId: scan.id, kind, accounts, targets: results, totals, notScanned };
 }
+
+/**
+ * A durable scan's targets: queue those without a result (all of them, unless this coordination
+ * resumes another's), then wait for every one to end in whichever process takes it. A target whose
+ * job ran out of retries is recorded as failed, so that the scan concludes without it.
+ */
+async function collectDurable(
+  env: ScanEnvironment,
+  request: ScanRequest,
+  ctx: ScanRun,
+  plan: ScanPlan,
+): Promise<RunResult[]> {
+  const { db, config, metrics } = env;
+  const jobs = env.scanJobs!;
+  const scanId = ctx.scan.id;
+  const ended = new Set((await targetsEnded(db, scanId)).map((e) => e.target));
+  await jobs.enqueueTargets(
+    plan.targets.flatMap((target, index) =>
+      ended.has(index) ? [] : [{ scanId, index, full: Boolean(request.full), target }],
+    ),
+    Math.ceil(config.aws.scan.targetTimeoutMs / 1000) + 60,
+  );
+  let lookedForLost = Date.now();
+  for (;;) {
+    const done = (await targetsEnded(db, scanId)).length;
+    const left = plan.targets.length - done;
+    metrics?.targetsQueued.set(left);
+    if (metrics) metrics.queuedSince = left > 0 ? (metrics.queuedSince ?? Date.now()) : undefined;
+    if (left === 0) break;
+    if (Date.now() - lookedForLost > LOST_TARGET_CHECK_MS) {
+      lookedForLost = Date.now();
+      for (const lost of await jobs.exhaustedTargets(scanId))
+        await recordTargetResult(
+          db,
+          scanId,
+          lost.index,
+          lostTarget(plan.targets[lost.index]!, lost.error, ctx.now()),
+        );
+    }
+    await sleep(DURABLE_POLL_MS, ctx.signal);
+  }
+  const results = await readTargetResults(db, scanId);
+  return plan.targets.map((_, i) => results.get(i)!);
+}
+
+/** How often a durable scan's coordination looks for targets whose job ran out of retries. */
+const LOST_TARGET_CHECK_MS = 10_000;
 
 /** The organization's ACTIVE accounts (or the ones asked for), with their OU and tags, recorded. */
 async function discover(
@@ -417,6 +670,11 @@ async function collect(
   );
   queued(0);
   return settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, ctx.now())));
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return untilAborted(new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), signal);
 }
 
 /** Resolves as `work` does, or rejects with the signal's reason as soon as it aborts. */
