@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   'src/in-flight': [],
   // Storage and the outside world.
   'src/db': ['src/config', 'src/findings'],
+  'src/http': ['src/db', 'src/log'],
   'src/audit': ['src/db', 'src/secrets'],
   'src/aws': [],
   'src/collect': ['src/aws', 'src/config', 'src/findings'],
@@ -50,6 +51,7 @@ const ALLOWED: Record<string, string[]> = {
     'src/config',
     'src/db',
     'src/findings',
+    'src/http',
     'src/in-flight',
     'src/log',
     'src/posture',
@@ -68,6 +70,7 @@ const ALLOWED: Record<string, string[]> = {
     'src/config',
     'src/db',
     'src/digest',
+    'src/http',
     'src/log',
     'src/posture',
     'src/reasons',

@@ -9,7 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Metrics } from '../metrics.js';
 import { isThrottling } from './errors.js';
 import { securityHubRateLimit } from './quotas.js';
-import { RateLimiter } from './token-bucket.js';
+import { type Limiter, RateLimiter } from './token-bucket.js';
 
 /** Calls made and throttles met, per target: what the scan summary and the progress bar show. */
 export interface CallStats {
@@ -40,7 +40,7 @@ export interface AwsTarget {
 export class AwsClients {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
-  private readonly securityHubLimiter = new RateLimiter(securityHubRateLimit);
+  private securityHubLimiter: Limiter = new RateLimiter(securityHubRateLimit);
 
   constructor(
     private readonly options: {
@@ -71,6 +71,14 @@ export class AwsClients {
       ...(chosen ? { credentials: chosen } : {}),
       ...(where ? { region: where } : {}),
     };
+  }
+
+  /**
+   * Security Hub's rate limits from now on kept with other processes' (a bucket in PostgreSQL), so
+   * that replicas together stay within AWS's rate for each account and region.
+   */
+  shareSecurityHubLimits(makeLimiter: (limitFor: typeof securityHubRateLimit) => Limiter): void {
+    this.securityHubLimiter = makeLimiter(securityHubRateLimit);
   }
 
   /** Organizations and STS with Warden's own (management account) credentials. */

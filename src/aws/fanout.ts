@@ -20,7 +20,7 @@ export interface Slot {
 }
 
 /** How many items may wait (paused) per slot of concurrency, besides those working. */
-export const PAUSED_PER_SLOT = 4;
+const PAUSED_PER_SLOT = 4;
 
 /** `n` slots, handed out in the order they were asked for. */
 export class Slots {

@@ -54,8 +54,13 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key (account, region, operation), made on first use. */
-export class RateLimiter {
+/** Where a rate-limited call waits for its turn: a bucket per key (account, region, operation). */
+export interface Limiter {
+  bucket(key: string, operation: string): { take(signal?: AbortSignal): Promise<void> } | undefined;
+}
+
+/** One bucket per key (account, region, operation), made on first use, in this process. */
+export class RateLimiter implements Limiter {
   private readonly buckets = new Map<string, TokenBucket>();
   constructor(
     private readonly limitFor: (operation: string) => RateLimit | undefined,

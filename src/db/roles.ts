@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { WardenError } from '../errors.js';
-import { installJobQueues, JOB_SCHEMA } from '../workflow/scan-jobs.js';
 import { type Database, postgresHandle, rawRows } from './client.js';
 import { databaseTarget } from './errors.js';
+import { installJobQueues, JOB_SCHEMA } from './job-queues.js';
 import { LOCKS } from './locks.js';
 
 /**

@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -129,6 +130,17 @@ export const scanTargetResults = pgTable(
     oneOf('scan_target_results', t.status, TARGET_STATUSES),
   ],
 );
+
+/**
+ * Token buckets shared by every Warden process (PostgreSQL): one per account, region and operation
+ * of a rate-limited AWS API, so that replicas together stay within what AWS allows one account.
+ */
+export const rateBuckets = pgTable('rate_buckets', {
+  key: text('key').primaryKey(),
+  /** Tokens left at `at`; below zero, calls have reserved their turn ahead. */
+  tokens: doublePrecision('tokens').notNull(),
+  at: ts('at').notNull(),
+});
 
 /** One row per account × region × source of a scan: ok, or failed with a reason a person can act on. */
 export const scanTargets = pgTable(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Job, PgBoss } from 'pg-boss';
+import { JOB_SCHEMA, newBoss, SCAN_JOB_TIMING, SCAN_QUEUES } from '../db/job-queues.js';
 import { WardenError } from '../errors.js';
-import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
 import type { Target } from './scan-plan.js';
 
@@ -12,28 +12,6 @@ import type { Target } from './scan-plan.js';
  * takes jobs from both queues; a process that dies loses only the jobs it held, which pg-boss hands to
  * another once their heartbeat lapses.
  */
-
-/** pg-boss's own schema in Warden's database, installed and kept up to date by `warden migrate`. */
-export const JOB_SCHEMA = 'pgboss';
-
-export const SCAN_QUEUES = { coordinate: 'warden-scan', target: 'warden-scan-target' } as const;
-
-/**
- * How quickly the work of a process that died is taken over: a job in hand is touched every 5 s; one
- * untouched for 10 s (pg-boss's least) is failed at the next check (every 5 s) and retried at once by
- * whichever worker polls next (every second). So within about 20 s, well within a minute.
- */
-export const SCAN_JOB_TIMING = {
-  heartbeatSeconds: 10,
-  superviseSeconds: 5,
-  pollSeconds: 1,
-  /** A scan's coordination survives this many process deaths or restarts. */
-  coordinateRetries: 20,
-  /** A target crashed this many times more is recorded as failed, and the scan concludes without it. */
-  targetRetries: 4,
-  /** How long a scan's coordination may hold its job (pg-boss's longest). */
-  coordinateExpireSeconds: 24 * 3600,
-} as const;
 
 /** What a coordination job carries: the scan row holds the rest. */
 export interface CoordinateJob {
@@ -66,72 +44,15 @@ export class ProcessStopping extends WardenError {
   }
 }
 
-/** The queues' options, set when `warden migrate` creates them. */
-const QUEUE_OPTIONS = {
-  [SCAN_QUEUES.coordinate]: {
-    retryLimit: SCAN_JOB_TIMING.coordinateRetries,
-    heartbeatSeconds: SCAN_JOB_TIMING.heartbeatSeconds,
-    expireInSeconds: SCAN_JOB_TIMING.coordinateExpireSeconds,
-    deleteAfterSeconds: 7 * 86_400,
-  },
-  [SCAN_QUEUES.target]: {
-    retryLimit: SCAN_JOB_TIMING.targetRetries,
-    heartbeatSeconds: SCAN_JOB_TIMING.heartbeatSeconds,
-    deleteAfterSeconds: 86_400,
-  },
-};
-
-async function newBoss(url: string, options: { owner: boolean }): Promise<PgBoss> {
-  const { PgBoss } = await import('pg-boss');
-  return new PgBoss({
-    connectionString: url,
-    schema: JOB_SCHEMA,
-    application_name: 'warden-jobs',
-    max: 4,
-    // Only the schema's owner installs and upgrades pg-boss (`warden migrate`); the runtime role uses it.
-    migrate: options.owner,
-    createSchema: options.owner,
-    supervise: !options.owner,
-    schedule: false,
-    registerInstance: !options.owner,
-    superviseIntervalSeconds: SCAN_JOB_TIMING.superviseSeconds,
-    monitorIntervalSeconds: SCAN_JOB_TIMING.superviseSeconds,
-    // Rebuilding indexes needs their owner, which the runtime role is not.
-    reindex: false,
-  });
-}
-
-/**
- * Installs or upgrades pg-boss's schema and Warden's queues, as the schema's owner (`warden migrate`).
- * Returns the schema, for the runtime role's grants.
- */
-export async function installJobQueues(ownerUrl: string): Promise<string> {
-  const boss = await newBoss(ownerUrl, { owner: true });
-  boss.on('error', () => {});
-  await boss.start();
-  try {
-    for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
-      if (await boss.getQueue(name)) await boss.updateQueue(name, options);
-      else await boss.createQueue(name, options);
-    }
-  } finally {
-    await boss.stop({ graceful: false, close: true });
-  }
-  return JOB_SCHEMA;
-}
-
 /** A job id that is the same every time for the same scan and target, so enqueueing twice adds nothing. */
 function jobId(scanId: number, index: number): string {
   const h = createHash('sha256').update(`warden-scan-target:${scanId}:${index}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The rate-limit scope a target's calls fall in: Security Hub counts per account and region. */
-export function rateScope(t: { source: Source; accountId: string; region: string }): string {
-  return `${t.source}|${t.accountId}|${t.region}`;
-}
-
 /** Warden's scan queues on pg-boss, as the runtime role sees them. */
+export { JOB_SCHEMA, SCAN_JOB_TIMING, SCAN_QUEUES };
+
 export class ScanJobs {
   private readonly stopping = new AbortController();
   private working = false;
@@ -144,7 +65,13 @@ export class ScanJobs {
   /** Connects to the queues `warden migrate` installed; refuses a database where they are not. */
   static async open(url: string, log: Logger): Promise<ScanJobs> {
     const boss = await newBoss(url, { owner: false });
-    boss.on('error', (err) => log.error({ err: (err as Error).message }, 'the job queue failed'));
+    // The same failure repeats at every poll while the database is away: said once until it changes.
+    let last = '';
+    boss.on('error', (err) => {
+      const message = (err as Error).message;
+      if (message !== last) log.error({ err: message }, 'the job queue failed');
+      last = message;
+    });
     await boss.start();
     if (!(await boss.getQueue(SCAN_QUEUES.target))) {
       await boss.stop({ graceful: false, close: true });
@@ -163,8 +90,10 @@ export class ScanJobs {
 
   /**
    * Queues the targets of a scan not queued yet (the ids are the scan's and the target's, so a
-   * resumed coordination adds nothing twice). At most one target per rate-limit scope runs at once
-   * across every process, so each scope's calls come from one process's limiter.
+   * resumed coordination adds nothing twice). Targets that call the same account and region may run
+   * in different processes at once: Security Hub's rates are then kept in the database
+   * (SharedRateLimiter), not by running them one at a time (pg-boss's group limit is checked without
+   * a lock, so two processes fetching at the same moment can both pass it).
    */
   async enqueueTargets(jobs: TargetJob[], expireInSeconds: number): Promise<void> {
     for (let i = 0; i < jobs.length; i += 1000) {
@@ -174,7 +103,6 @@ export class ScanJobs {
           id: jobId(j.scanId, j.index),
           data: j,
           expireInSeconds,
-          group: { id: rateScope(j.target) },
         })),
       );
     }
@@ -206,7 +134,7 @@ export class ScanJobs {
     );
     await this.boss.work<TargetJob>(
       SCAN_QUEUES.target,
-      { ...common, localConcurrency: options.targets, groupConcurrency: 1 },
+      { ...common, localConcurrency: options.targets },
       ([job]) => this.handle(job!, (signal) => handlers.target(job!.data, signal)),
     );
   }
@@ -217,7 +145,8 @@ export class ScanJobs {
       await work(signal);
     } catch (err) {
       if (this.stopping.signal.aborted) throw new ProcessStopping();
-      this.log.warn({ job: job.name, err: (err as Error).message }, 'a job failed: it is retried');
+      // pg-boss retries it; the scan's coordination reports a target that never ends.
+      this.log.debug({ job: job.name, err: (err as Error).message }, 'a job failed: it is retried');
       throw err;
     }
   }

@@ -1,29 +1,31 @@
 import { eq } from 'drizzle-orm';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
-import { PAUSED_PER_SLOT, runHolding, Slots } from '../aws/fanout.js';
+import { runHolding, Slots } from '../aws/fanout.js';
 import { DatabaseFailure } from '../db/errors.js';
-import { recordTargetResult } from '../db/scan-results.js';
 import { readCursor } from '../db/scans.js';
 import { scans } from '../db/schema.js';
-import type { Services } from '../services.js';
 import { IngestBatches } from './ingest.js';
 import { coordinateScan, type ScanEnvironment } from './scan.js';
 import { type ScanJobHandlers, ScanJobs, type TargetJob } from './scan-jobs.js';
+import { recordTargetResult } from './scan-results.js';
 import { runTarget, timedOut } from './scan-targets.js';
+import { SharedRateLimiter } from './shared-rate-limits.js';
 
 /**
  * On PostgreSQL, opens the durable scan queues and works them in this process until `stop()`: the
  * services it returns start scans as jobs. On the embedded database scans run in the process that
  * starts them, and nothing is opened.
  */
-export async function workScanJobs(services: Services): Promise<Services> {
+export async function workScanJobs<S extends ScanEnvironment>(services: S): Promise<S> {
   const url = services.config.database.url;
   if (!url) return services;
   const scanJobs = await ScanJobs.open(url, services.log);
+  // Several processes now call the same accounts: Security Hub's rates are kept in the database.
+  services.clients.shareSecurityHubLimits((limitFor) => new SharedRateLimiter(services.db, limitFor));
   const withJobs = { ...services, scanJobs };
-  await scanJobs.work(scanJobHandlers(withJobs), {
-    targets: services.config.aws.scan.concurrency * PAUSED_PER_SLOT,
-  });
+  // A process takes no more targets than it runs: one that took more would hold them while other
+  // processes idle. A target waiting for IAM gives its slot to a target this process already holds.
+  await scanJobs.work(scanJobHandlers(withJobs), { targets: services.config.aws.scan.concurrency });
   return withJobs;
 }
 

@@ -10,15 +10,6 @@ import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
-import {
-  readPlan,
-  readTargetResults,
-  recordedResolutions,
-  recordTargetResult,
-  type ScanPlan,
-  storePlan,
-  targetsEnded,
-} from '../db/scan-results.js';
 import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
 import { type Scan, scans } from '../db/schema.js';
 import { type ErrorCode, WardenError } from '../errors.js';
@@ -30,6 +21,15 @@ import { clipReason } from '../reasons.js';
 import { IngestBatches, type IngestCounts } from './ingest.js';
 import type { CoordinateJob, ScanJobs } from './scan-jobs.js';
 import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
+import {
+  readPlan,
+  readTargetResults,
+  recordedResolutions,
+  recordTargetResult,
+  type ScanPlan,
+  storePlan,
+  targetsEnded,
+} from './scan-results.js';
 import { concludeScan, summarize } from './scan-summary.js';
 import { lostTarget, type RunResult, runTarget, timedOut } from './scan-targets.js';
 

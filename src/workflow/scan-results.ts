@@ -1,9 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
 import type { DiscoveredAccount } from '../aws/organization.js';
-import type { Target } from '../workflow/scan-plan.js';
-import type { RunResult } from '../workflow/scan-targets.js';
-import type { Database } from './client.js';
-import { scans, scanTargetResults, scanTargets } from './schema.js';
+import type { Database } from '../db/client.js';
+import { scans, scanTargetResults, scanTargets } from '../db/schema.js';
+import type { Target } from './scan-plan.js';
+import type { RunResult } from './scan-targets.js';
 
 /** What a durable scan reads: kept on its row once discovery is done, so that a resumed scan does not discover again. */
 export interface ScanPlan {
