@@ -1,5 +1,5 @@
 // npm run bench:scan — Warden's scan against a large simulated organization. Prints figures; asserts nothing.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +9,16 @@ import { AssumedRoles, auditRoleSpec } from '../src/aws/credentials.js';
 import { PAGE_LIMITS, securityHubRateLimit } from '../src/aws/quotas.js';
 import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
+import { installJobQueues } from '../src/db/job-queues.js';
 import { createLogger } from '../src/log.js';
 import type { GenerateOptions } from '../src/sim/scenarios.js';
 import { DISCOVERY_CONCURRENCY_MAX, runScan, type ScanResult } from '../src/workflow/scan.js';
+import { ScanJobs } from '../src/workflow/scan-jobs.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 16);
+/** BENCH_WORKERS=2: the scan is durable jobs, run by that many `warden worker` processes (this one only waits). */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 const REPORT_POLL_BASE_MS = 250;
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -94,7 +98,8 @@ function lowerBound(o: {
   discoveryConcurrency: number;
 }) {
   const L = LATENCY_MS / 1000;
-  const C = CONCURRENCY;
+  // Workers each run WARDEN_SCAN_CONCURRENCY targets at once.
+  const C = CONCURRENCY * Math.max(1, WORKERS);
   const { ratePerSecond: rate, burst } = securityHubRateLimit('GetFindings');
   const discovery =
     (1 + 1 + o.ous + Math.ceil(o.accounts / PAGE_LIMITS.organizationsMaxResults)) * L +
@@ -188,7 +193,9 @@ async function scenarioRun(opts: {
       : {}),
   });
   const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: CONCURRENCY * 2 });
+  const workers = WORKERS > 0 ? await startWorkers(db.url, config) : undefined;
   const env = {
+    ...(workers ? { scanJobs: workers.jobs } : {}),
     db: db.handle.db,
     config,
     log: createLogger('silent'),
@@ -197,7 +204,7 @@ async function scenarioRun(opts: {
     // As `warden serve` does: the role's credentials are kept from the full scan to the incremental.
     auditRoles: new AssumedRoles(clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition)),
   };
-  const mode = opts.aggregator ? 'aggregator' : 'per-account';
+  const mode = `${opts.aggregator ? 'aggregator' : 'per-account'}${WORKERS ? `, durable jobs run by ${WORKERS} worker processes` : ''}`;
   console.log(
     `\n═══ ${mode} mode: ${opts.accounts} accounts × ${REGIONS.length} regions, ${sim.findings} findings, ${LATENCY_MS} ms latency, Security Hub rate limits enforced, concurrency ${CONCURRENCY}`,
   );
@@ -253,10 +260,55 @@ async function scenarioRun(opts: {
       console.log(`  peak RSS so far      ${mb(peakRss)}`);
     }
   } finally {
+    await workers?.stop();
     clients.destroy();
     await db.drop();
     await sim.stop();
   }
+}
+
+/**
+ * `warden worker` processes (the compiled binary) on the bench's database and simulator, and the job
+ * queues this process starts its scans on without working them.
+ */
+async function startWorkers(url: string, config: ReturnType<typeof loadConfig>) {
+  await installJobQueues(url);
+  const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+  const children = Array.from({ length: WORKERS }, (_, i) =>
+    spawn(process.execPath, [main, 'worker'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        WARDEN_REGIONS: config.aws.regions.join(','),
+        WARDEN_SCAN_CONCURRENCY: String(CONCURRENCY),
+        LOG_LEVEL: 'info',
+        PORT: String(39_000 + i),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          let err = '';
+          c.stderr!.on('data', (d: Buffer) => {
+            err += d.toString();
+            if (err.includes('working scan jobs')) resolve();
+          });
+          c.on('exit', (code) => reject(new Error(`a worker exited (${code}): ${err}`)));
+        }),
+    ),
+  );
+  const jobs = await ScanJobs.open(url, createLogger('silent'));
+  return {
+    jobs,
+    async stop() {
+      await jobs.stop();
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+    },
+  };
 }
 
 /**
@@ -294,7 +346,8 @@ async function rssBySize(sizes: number[]) {
 }
 
 // BENCH_SCALE=0.2 runs a fifth of the size; BENCH_ONLY=per-account or aggregator runs one part;
-// BENCH_FULL_ONLY=1 skips the incremental scans; BENCH_RSS=1 compares peak RSS at three sizes.
+// BENCH_FULL_ONLY=1 skips the incremental scans; BENCH_RSS=1 compares peak RSS at three sizes;
+// BENCH_WORKERS=2 has the scans run as durable jobs by two `warden worker` processes.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ONLY = process.env.BENCH_ONLY;
 const INCREMENTAL = !process.env.BENCH_FULL_ONLY;

@@ -132,7 +132,7 @@ test('Warden’s own credentials may assume the three roles, in any partition', 
   ]);
 });
 
-test('the compose file runs migrate as the owner, then two serve replicas as the runtime role, each with a valid configuration', () => {
+test('the compose file runs migrate as the owner, then two serve replicas and a worker as the runtime role, each with a valid configuration', () => {
   const compose = parseYaml(readFileSync(new URL('../deploy/docker-compose.yml', import.meta.url), 'utf8'), {
     merge: true,
   }) as {
@@ -145,10 +145,10 @@ test('the compose file runs migrate as the owner, then two serve replicas as the
       }
     >;
   };
-  const { migrate, 'serve-1': one, 'serve-2': two } = compose.services;
+  const { migrate, 'serve-1': one, 'serve-2': two, worker } = compose.services;
   expect(migrate!.command).toEqual(['migrate']);
-  expect([one!.command, two!.command]).toEqual([['serve'], ['serve']]);
-  for (const replica of [one!, two!]) {
+  expect([one!.command, two!.command, worker!.command]).toEqual([['serve'], ['serve'], ['worker']]);
+  for (const replica of [one!, two!, worker!]) {
     expect(replica.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
     expect(replica.environment!.WARDEN_MIGRATION_DATABASE_URL).toBeUndefined();
   }

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { appendAudit } from '../../src/audit/trail.js';
 import { verifyAuditChain } from '../../src/audit/verify.js';
 import { postgresHandle } from '../../src/db/client.js';
+import { JOB_SCHEMA } from '../../src/db/job-queues.js';
+import { createLogger } from '../../src/log.js';
+import { ScanJobs } from '../../src/workflow/scan-jobs.js';
 import { runCli } from '../support/cli.js';
 import { adminSql, dropDatabase, withDatabase } from '../support/postgres-admin.js';
 
@@ -138,4 +141,29 @@ test('a command run as the runtime role refuses a schema that is behind instead 
   } finally {
     await dropDatabase(admin, fresh);
   }
+});
+
+test('the runtime role works the scan job queues (takes, touches and completes jobs) and cannot change their schema', async () => {
+  const jobs = await ScanJobs.open(runtimeUrl, createLogger('silent'));
+  try {
+    const taken: number[] = [];
+    await jobs.work(
+      {
+        coordinate: async (job) => {
+          taken.push(job.scanId);
+        },
+        target: async () => {},
+      },
+      { targets: 1 },
+    );
+    await jobs.coordinate({ scanId: 42, full: false, trigger: 'cli' });
+    for (let i = 0; i < 100 && taken.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(taken).toEqual([42]);
+  } finally {
+    await jobs.stop();
+  }
+  await expect(runtime.unsafe(`create table ${JOB_SCHEMA}.mine (id int)`)).rejects.toThrow(
+    /permission denied for schema/,
+  );
+  await expect(runtime.unsafe(`drop table ${JOB_SCHEMA}.job cascade`)).rejects.toThrow(/must be owner/);
 });
