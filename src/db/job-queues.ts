@@ -57,6 +57,8 @@ export async function newBoss(url: string, options: { owner: boolean }): Promise
     registerInstance: !options.owner,
     superviseIntervalSeconds: SCAN_JOB_TIMING.superviseSeconds,
     monitorIntervalSeconds: SCAN_JOB_TIMING.superviseSeconds,
+    // The ready count workers read to fetch without pausing while a scan's targets wait (below).
+    queueCacheIntervalSeconds: SCAN_JOB_TIMING.superviseSeconds,
     // Rebuilding indexes needs their owner, which the runtime role is not.
     reindex: false,
   });

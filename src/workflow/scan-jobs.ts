@@ -134,7 +134,9 @@ export class ScanJobs {
     );
     await this.boss.work<TargetJob>(
       SCAN_QUEUES.target,
-      { ...common, localConcurrency: options.targets },
+      // A poller that finished a target fetches the next at once while targets wait (pg-boss's
+      // default is to wait out its polling interval after every job: 1 s per target per slot).
+      { ...common, localConcurrency: options.targets, burstWhenReadyExceeds: 1 },
       ([job]) => this.handle(job!, (signal) => handlers.target(job!.data, signal)),
     );
   }
