@@ -1,4 +1,5 @@
 import { WardenError } from '../errors.js';
+import { sleep } from './sleep.js';
 
 export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
 
@@ -151,20 +152,4 @@ export async function runHolding<R>(
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onCancel);
   }
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

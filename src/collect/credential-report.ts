@@ -6,6 +6,7 @@ import {
   type PasswordPolicy,
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
+import { sleep } from '../aws/sleep.js';
 import { WardenError } from '../errors.js';
 
 /** One access key's columns of the report. */
@@ -193,18 +194,4 @@ export async function fetchCredentialReport(
       throw err;
   }
   return { generatedAt: report.GeneratedTime ?? new Date(), rows, passwordPolicy };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

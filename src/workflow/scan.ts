@@ -6,6 +6,7 @@ import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import type { FailureKind } from '../aws/errors.js';
 import { fanOut } from '../aws/fanout.js';
 import { type DiscoveredAccount, discoverAccounts } from '../aws/organization.js';
+import { sleep } from '../aws/sleep.js';
 import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
@@ -298,8 +299,7 @@ function progressOf(
   plan: ScanPlan,
   ended: Array<{ target: number; status: string; findings: number; throttles: number }>,
 ): ScanProgress {
-  const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
-  for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  const remaining = targetsPerAccount(plan);
   const progress: ScanProgress = {
     accountsDone: 0,
     accountsTotal: plan.accounts.length,
@@ -311,11 +311,7 @@ function progressOf(
     progress.findings += e.findings;
     progress.throttles += e.throttles;
     if (e.status === 'failed') progress.failures += 1;
-    for (const id of plan.targets[e.target]?.covers ?? []) {
-      const left = (remaining.get(id) ?? 1) - 1;
-      remaining.set(id, left);
-      if (left === 0) progress.accountsDone += 1;
-    }
+    progress.accountsDone += settleCovers(remaining, plan.targets[e.target]?.covers ?? []);
   }
   return progress;
 }
@@ -617,8 +613,7 @@ async function collect(
     failures: 0,
     throttles: 0,
   };
-  const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
-  for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  const remaining = targetsPerAccount(plan);
   request.onProgress?.({ ...progress });
   const { metrics } = env;
   // Targets waiting for IAM give their slot up but still listen for the scan's stop: more than the
@@ -659,11 +654,7 @@ async function collect(
         const failed = !s.ok || s.value.status === 'failed';
         if (failed) progress.failures += 1;
         metrics?.scanTargets.inc({ source: s.item.source, outcome: failed ? 'failed' : 'ok' });
-        for (const id of s.item.covers) {
-          const left = (remaining.get(id) ?? 1) - 1;
-          remaining.set(id, left);
-          if (left === 0) progress.accountsDone += 1;
-        }
+        progress.accountsDone += settleCovers(remaining, s.item.covers);
         request.onProgress?.({ ...progress });
       },
     },
@@ -672,9 +663,22 @@ async function collect(
   return settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, ctx.now())));
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return untilAborted(new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), signal);
+/** How many targets cover each account: an account is done when its count reaches zero. */
+function targetsPerAccount(plan: { accounts: DiscoveredAccount[]; targets: Target[] }): Map<string, number> {
+  const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
+  for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  return remaining;
+}
+
+/** Counts a target that ended down for the accounts it covers; returns how many accounts it finished. */
+function settleCovers(remaining: Map<string, number>, covers: string[]): number {
+  let done = 0;
+  for (const id of covers) {
+    const left = (remaining.get(id) ?? 1) - 1;
+    remaining.set(id, left);
+    if (left === 0) done += 1;
+  }
+  return done;
 }
 
 /** Resolves as `work` does, or rejects with the signal's reason as soon as it aborts. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { RateLimit } from '../aws/quotas.js';
+import { sleep } from '../aws/sleep.js';
 import type { Limiter } from '../aws/token-bucket.js';
 import { type Database, rawRows } from '../db/client.js';
 
@@ -33,16 +34,6 @@ export class SharedRateLimiter implements Limiter {
     );
     const tokens = Number(row!.tokens);
     if (tokens >= 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, (-tokens / rate) * 1000);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
+    await sleep((-tokens / rate) * 1000, signal);
   }
 }
