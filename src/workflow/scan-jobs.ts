@@ -51,8 +51,6 @@ function jobId(scanId: number, index: number): string {
 }
 
 /** Warden's scan queues on pg-boss, as the runtime role sees them. */
-export { JOB_SCHEMA, SCAN_JOB_TIMING, SCAN_QUEUES };
-
 export class ScanJobs {
   private readonly stopping = new AbortController();
   private working = false;

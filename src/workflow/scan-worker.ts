@@ -24,16 +24,15 @@ export async function workScanJobs<S extends ScanEnvironment>(services: S): Prom
   services.clients.shareSecurityHubLimits((limitFor) => new SharedRateLimiter(services.db, limitFor));
   const withJobs = { ...services, scanJobs };
   // A process takes no more targets than it runs: one that took more would hold them while other
-  // processes idle. A target waiting for IAM gives its slot to a target this process already holds.
+  // processes idle. A target waiting for IAM keeps its job meanwhile; the other processes go on.
   await scanJobs.work(scanJobHandlers(withJobs), { targets: services.config.aws.scan.concurrency });
   return withJobs;
 }
 
 /**
  * What a Warden process does with the scan jobs it takes: coordinations, and targets, at most
- * WARDEN_SCAN_CONCURRENCY of them calling AWS at once in this process (a target waiting for IAM gives
- * its slot up, as in a scan run in one process). Ingest statements gather the pages of every target
- * of the same scan this process holds.
+ * WARDEN_SCAN_CONCURRENCY of them at once in this process, each under its time limit. Ingest
+ * statements gather the pages of every target of the same scan this process holds.
  */
 export function scanJobHandlers(env: ScanEnvironment): ScanJobHandlers {
   const { config, db } = env;
