@@ -270,12 +270,20 @@ export const findingCounts = pgTable(
   'finding_counts',
   {
     accountId: text('account_id').notNull(),
-    source: text('source').notNull(),
-    severity: text('severity').notNull(),
-    status: text('status').notNull(),
+    source: text('source', { enum: SOURCES }).notNull(),
+    severity: text('severity', { enum: SEVERITIES }).notNull(),
+    status: text('status', { enum: FINDING_STATUSES }).notNull(),
     n: bigint('n', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.source, t.severity, t.status] })],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.source, t.severity, t.status] }),
+    // The triggers copy these from `findings`, whose own checks hold the same lists.
+    oneOf('finding_counts', t.source, SOURCES),
+    oneOf('finding_counts', t.severity, SEVERITIES),
+    oneOf('finding_counts', t.status, FINDING_STATUSES),
+    // No `n >= 0`: a decrement arrives as an insert of a negative n resolved by ON CONFLICT, and
+    // PostgreSQL checks the proposed row before it finds the conflict.
+  ],
 );
 export type Finding = typeof findings.$inferSelect;
 export type NewFinding = typeof findings.$inferInsert;

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { accounts } from '../../src/db/schema.js';
 import { findAccount, findOu, knownAccounts } from '../../src/posture/accounts.js';
 import { openBySeverity } from '../../src/posture/summary.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -90,4 +92,26 @@ test('/posture with an unknown account offers the closest matches', async () => 
   expect(text).toContain('No account matches');
   expect(text).toContain('Did you mean');
   expect(text).toContain('account-3');
+});
+
+test('/posture <OU> with a name two OUs end with lists both paths and shows neither; the whole path picks one', async () => {
+  // An OU with two accounts: one of them moves to an OU of the same name one level down.
+  const all = await knownAccounts(h.db.db);
+  const moved = all.find((a) => a.ouPath !== 'Root' && all.some((b) => b !== a && b.ouPath === a.ouPath))!;
+  const path = moved.ouPath!;
+  const name = path.split('/').at(-1)!;
+  const nested = `Root/Staging/${name}`;
+  await h.db.db.update(accounts).set({ ouPath: nested }).where(eq(accounts.id, moved.id));
+  try {
+    const { text } = await posture(name.toLowerCase());
+    expect(text).not.toContain('posture');
+    expect(text).toContain(
+      `Several OUs are named ${name.toLowerCase()}: \`${path}\`, \`${nested}\`. Give the whole path.`,
+    );
+    const picked = await posture(nested);
+    expect(picked.text).toContain(`${nested} posture`);
+    expect(picked.text).toContain(moved.id);
+  } finally {
+    await h.db.db.update(accounts).set({ ouPath: path }).where(eq(accounts.id, moved.id));
+  }
 });

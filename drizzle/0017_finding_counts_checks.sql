@@ -1,0 +1,3 @@
+ALTER TABLE "finding_counts" ADD CONSTRAINT "finding_counts_source_check" CHECK ("source" in ('securityhub', 'credential-report'));--> statement-breakpoint
+ALTER TABLE "finding_counts" ADD CONSTRAINT "finding_counts_severity_check" CHECK ("severity" in ('critical', 'high', 'medium', 'low', 'informational'));--> statement-breakpoint
+ALTER TABLE "finding_counts" ADD CONSTRAINT "finding_counts_status_check" CHECK ("status" in ('open', 'acknowledged', 'suppressed', 'resolved'));
