@@ -55,3 +55,11 @@ export function parseDate(text: string, flag: string): Date {
 
 /** The runtime's stop signal: the binary's SIGINT/SIGTERM, when it gave one. */
 export const stopOf = (io: CliIo): { stop?: AbortSignal } => (io.stop ? { stop: io.stop } : {});
+
+/** Resolves when `signal` aborts. */
+export function stopped(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

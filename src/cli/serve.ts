@@ -5,8 +5,7 @@ import { Scheduler } from '../schedule/scheduler.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
 import { sweepRequests } from '../workflow/remediation.js';
 import { workScanJobs } from '../workflow/scan-worker.js';
-import { type CommandModule, EXIT, stopOf } from './command.js';
-import { stopped } from './worker.js';
+import { type CommandModule, EXIT, stopOf, stopped } from './command.js';
 
 export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
   // Aborted on SIGTERM/SIGINT: running jobs and Slack-started scans stop and record it.

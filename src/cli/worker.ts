@@ -5,7 +5,7 @@ import { type Answer, healthAnswer, metricsAnswer } from '../http/probes.js';
 import { Metrics } from '../metrics.js';
 import { withServices } from '../runtime.js';
 import { workScanJobs } from '../workflow/scan-worker.js';
-import { type CommandModule, EXIT, stopOf } from './command.js';
+import { type CommandModule, EXIT, stopOf, stopped } from './command.js';
 
 /**
  * `warden worker`: scan capacity without Slack. It takes scan jobs (coordinations and targets) from
@@ -49,11 +49,3 @@ export const run: CommandModule['run'] = (_values, { config, io }) => {
     },
   );
 };
-
-/** Resolves when `signal` aborts. */
-export function stopped(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

@@ -258,7 +258,7 @@ async function followDurableScan(
         );
       if (request.leave?.aborted) throw new ScanLeft(`scan ${scan.id} goes on in the other Warden processes`);
       const [row] = await db.select().from(scans).where(eq(scans.id, scan.id));
-      if (row && row.status !== 'running') return await endedScan(env, row);
+      if (row && row.status !== 'running') return await endedScan(env, row, plan);
       plan ??= await readPlan(db, scan.id);
       if (plan && request.onProgress) request.onProgress(progressOf(plan, await targetsEnded(db, scan.id)));
       // Woken early by a cancel or a leave, which the next turn handles.
@@ -274,13 +274,13 @@ async function followDurableScan(
 }
 
 /** What a durable scan that ended gives its follower: the result, or the error it ended with. */
-async function endedScan(env: ScanEnvironment, row: Scan): Promise<ScanResult> {
+async function endedScan(env: ScanEnvironment, row: Scan, known?: ScanPlan): Promise<ScanResult> {
   const error = row.error ?? row.status;
   if (row.status === 'cancelled') throw new ScanCancelled(error);
   if (row.status === 'abandoned') throw new ScanCannotRun(error);
   if (row.status === 'failed')
     throw new WardenError((row.summary?.code as ErrorCode | undefined) ?? 'scan-failed', error);
-  const plan = (await readPlan(env.db, row.id))!;
+  const plan = known ?? (await readPlan(env.db, row.id))!;
   const results = await readTargetResults(env.db, row.id);
   const resolved = await recordedResolutions(env.db, row.id);
   const targets = plan.targets.map((_, i) => {
