@@ -1,7 +1,9 @@
 // npm run bench:ingest — how fast findings go into PostgreSQL (DATABASE_URL) through Warden's own
 // ingest statement, by how many findings one statement carries: a Security Hub page (100), and the
-// batches the scan's ingest queue gathers across targets. Writers run at once, as a scan's targets do.
-// Prints figures; asserts nothing.
+// batches the scan's ingest queue gathers across targets (BENCH_INGEST_BATCHES picks some). Findings
+// are laid out as bench:scan's organization holds them: 50 for each account and region, pages in
+// target order, so a statement touches the counts of a few accounts. Writers run at once, as a
+// scan's targets do. Prints figures; asserts nothing.
 import { sql } from 'drizzle-orm';
 import pMap from 'p-map';
 import { postgresHandle } from '../src/db/client.js';
@@ -12,16 +14,18 @@ import { withScratchDatabase } from './scratch-database.js';
 
 const FINDINGS = Number(process.env.BENCH_INGEST_FINDINGS ?? 200_000);
 const WRITERS = Number(process.env.BENCH_INGEST_WRITERS ?? 4);
-const BATCHES = [100, 500, 1000, 2000];
+const BATCHES = (process.env.BENCH_INGEST_BATCHES ?? '100,500,1000,2000').split(',').map(Number);
+const PER_TARGET = 50;
 
 function finding(i: number, round: number): Finding {
-  const account = String(100000000000 + (i % 1000));
+  const target = Math.floor(i / PER_TARGET);
+  const account = String(100000000000 + Math.floor(target / 4));
   return {
     source: 'securityhub',
     productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
     externalId: `arn:aws:securityhub:us-east-1:${account}:security-control/S3.${i % 20}/finding/${i}`,
     accountId: account,
-    region: ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'][i % 4]!,
+    region: ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'][target % 4]!,
     resourceType: 'AwsS3Bucket',
     resourceId: `arn:aws:s3:::bucket-${i}`,
     controlId: `S3.${i % 20}`,
@@ -40,17 +44,19 @@ function finding(i: number, round: number): Finding {
   };
 }
 
-/** `n` findings from `start` as Security Hub pages (100 at most), as the scan's targets hand them over. */
+/** `n` findings from `start` as pages of one target each, as the scan's targets hand them over. */
 function pagesOf(start: number, n: number, round: number): Finding[][] {
-  return Array.from({ length: Math.ceil(n / 100) }, (_, p) =>
-    Array.from({ length: Math.min(100, n - p * 100) }, (_, k) => finding(start + p * 100 + k, round)),
+  return Array.from({ length: Math.ceil(n / PER_TARGET) }, (_, p) =>
+    Array.from({ length: Math.min(PER_TARGET, n - p * PER_TARGET) }, (_, k) =>
+      finding(start + p * PER_TARGET + k, round),
+    ),
   );
 }
 
 await withScratchDatabase('bench:ingest', async (url) => {
   const handle = postgresHandle(url, { max: WRITERS + 1 });
   console.log(
-    `${FINDINGS.toLocaleString('en')} findings of 1,000 accounts, ${WRITERS} writers at once, PostgreSQL at ${new URL(url).host}`,
+    `${FINDINGS.toLocaleString('en')} findings of ${Math.ceil(FINDINGS / PER_TARGET / 4).toLocaleString('en')} accounts in 4 regions, ${WRITERS} writers at once, PostgreSQL at ${new URL(url).host}`,
   );
   for (const batch of BATCHES) {
     await handle.db.execute(sql`truncate findings cascade`);

@@ -97,3 +97,26 @@ test('a statement that fails fails every page it held, and stores none of them',
     Number((await rawRows<{ n: number }>(t.db, sql`select count(*)::int as n from findings`))[0]!.n),
   ).toBe(before);
 });
+
+test('text and evidence arrive exactly as the source sent them, whatever characters they hold', async () => {
+  const awkward = 'say "NULL", {braces}, back\\slash, comma, quote\' and ünïcødé ✓';
+  const evidence = { note: awkward, nested: [{ path: 'C:\\temp\\"x"' }, null, 1.5, true] };
+  const batches = new IngestBatches(t.db, 3, () => new Date(), { maxRows: 1, maxWaitMs: 10 });
+  await batches.store([
+    finding('777777777777', 0, { title: awkward, description: 'NULL', generatorId: '', evidence }),
+    finding('777777777777', 1, { title: 'plain', description: null, sourceUpdatedAt: null }),
+  ]);
+  const rows = await rawRows<{
+    title: string;
+    description: string | null;
+    generator_id: string | null;
+    evidence: unknown;
+    source_updated_at: unknown;
+  }>(
+    t.db,
+    sql`select title, description, generator_id, evidence, source_updated_at from findings
+        where account_id = '777777777777' order by external_id`,
+  );
+  expect(rows[0]).toMatchObject({ title: awkward, description: 'NULL', generator_id: '', evidence });
+  expect(rows[1]).toMatchObject({ title: 'plain', description: null, source_updated_at: null });
+});
