@@ -18,6 +18,12 @@ export interface Slot {
    * aborted (its time limit, which keeps running, or a cancelled run).
    */
   pause(ms: number): Promise<void>;
+  /**
+   * Gives the slot up for the rest of the item's work, which makes no more AWS calls (it waits for
+   * its findings to be stored): the next item starts meanwhile. The item still counts against the
+   * items begun and not settled, and its time limit keeps running.
+   */
+  leave(): void;
 }
 
 /** How many items may wait (paused) per slot of concurrency, besides those working. */
@@ -141,6 +147,11 @@ export async function runHolding<R>(
       await slots.acquire();
       if (settled) slots.release();
       else holds = true;
+    },
+    leave() {
+      if (!holds) return;
+      holds = false;
+      slots.release();
     },
   };
   try {

@@ -104,6 +104,32 @@ export interface TargetContext {
 type Store = (page: Finding[]) => Promise<void>;
 
 /**
+ * A target's pages on their way to the database, one statement at a time: a page is handed over
+ * once the page before it is stored, so the target reads its next page while the last one is
+ * written, and holds at most two pages.
+ */
+class PageWrites {
+  private last: Promise<void> = Promise.resolve();
+  constructor(private readonly store: Store) {}
+
+  /** Hands `page` over once the page before it is stored; that page's failure is thrown here. */
+  readonly add: Store = async (page) => {
+    await this.last;
+    this.last = this.store(page);
+    // Awaited by the next add or by stored(); until then its failure is not unhandled.
+    this.last.catch(() => {});
+  };
+
+  /** Settles when every page handed over is stored, or with the first failure. */
+  stored(): Promise<void> {
+    return this.last;
+  }
+}
+
+/** What a source adds to a target's result: what a completed read vouches for, the cursor it moves. */
+type Outcome = Pick<RunResult, 'resolveScopes' | 'cursor'>;
+
+/**
  * Runs one target with the audit role of its account and stores what it reads page by page. It ends
  * ok, or failed with a reason a person can act on; a database failure stops the whole scan instead.
  */
@@ -121,23 +147,30 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
     ctx.progress.findings += page.length;
     env.metrics?.findingsIngested.inc({ source: t.source }, page.length);
   };
+  const writes = new PageWrites(store);
   try {
     const credentials = await ctx.roles.credentialsFor(t.accountId);
-    const done =
-      t.source === 'credential-report'
-        ? await readCredentialReport(env, t, ctx, run, credentials, store)
-        : await readSecurityHub(env, t, ctx, run, credentials, store);
+    const read = t.source === 'credential-report' ? readCredentialReport : readSecurityHub;
+    const outcome = await read(env, t, ctx, run, credentials, writes.add);
     ctx.progress.throttles += run.stats.throttles;
-    return done;
+    // Its AWS calls are over: the slot serves the next target while the last page is stored.
+    ctx.slot.leave();
+    await writes.stored();
+    return { ...result(t, run, ctx.now()), ...outcome };
   } catch (err) {
     ctx.progress.throttles += run.stats.throttles;
-    return failedTarget(env, t, ctx, run, err);
+    // A page that could not be stored is the cause, whatever the reading did after it.
+    const storing = await writes.stored().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return failedTarget(env, t, ctx, run, storing ?? err);
   }
 }
 
 type Credentials = Awaited<ReturnType<AssumedRoles['credentialsFor']>>;
 
-/** One source's reader: it reads with the account's credentials and stores what it reads page by page. */
+/** One source's reader: it reads with the account's credentials and hands what it reads over page by page. */
 type SourceRunner = (
   env: ScanEnvironment,
   t: Target,
@@ -145,7 +178,7 @@ type SourceRunner = (
   run: TargetRun,
   credentials: Credentials,
   store: Store,
-) => Promise<RunResult>;
+) => Promise<Outcome>;
 
 /** The credential report: generate, poll, read, run the CIS checks; a completed read vouches for the account. */
 const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials, store) => {
@@ -167,7 +200,6 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
     }),
   );
   return {
-    ...result(t, run, ctx.now()),
     resolveScopes: [{ source: t.source, accountId: t.accountId }],
     cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
   };
@@ -192,7 +224,6 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
   return {
-    ...result(t, run, ctx.now()),
     ...(full
       ? {
           resolveScopes: t.covers.map((accountId) => ({

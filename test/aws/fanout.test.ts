@@ -56,6 +56,27 @@ test('a paused item frees its slot: the others run while it waits, and the bound
   expect(order.indexOf('end hub-4')).toBeLessThan(order.indexOf('end report-a'));
 });
 
+test('an item that leaves its slot lets the next one start, and is still waited for', async () => {
+  const order: string[] = [];
+  const settled = await fanOut(
+    ['a', 'b', 'c'],
+    async (name, _signal, slot) => {
+      order.push(`start ${name}`);
+      if (name === 'a') {
+        slot.leave();
+        slot.leave(); // a second leave gives nothing more away
+        await tick(40);
+      } else await tick(10);
+      order.push(`end ${name}`);
+      return name;
+    },
+    { concurrency: 1, timeoutMs: 5_000 },
+  );
+  // One slot: b and c ran one after the other while a, out of its slot, was still waiting.
+  expect(order).toEqual(['start a', 'start b', 'end b', 'start c', 'end c', 'end a']);
+  expect(settled.map((s) => (s.ok ? s.value : undefined))).toEqual(['a', 'b', 'c']);
+});
+
 test('an item whose time limit passes during a pause fails, and its slot comes back', async () => {
   const settled = await fanOut(
     ['slow', 'next-1', 'next-2'],
