@@ -9,6 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Metrics } from '../metrics.js';
 import { isThrottling } from './errors.js';
 import { securityHubRateLimit } from './quotas.js';
+import { SecurityHubProtocol } from './securityhub-protocol.js';
 import { type Limiter, RateLimiter } from './token-bucket.js';
 
 /** Calls made and throttles met, per target: what the scan summary and the progress bar show. */
@@ -100,7 +101,11 @@ export class AwsClients {
     region: string,
     stats?: CallStats,
   ): SecurityHubClient {
-    return this.counted(new SecurityHubClient(this.common(credentials, region)), stats, (operation) =>
+    const client = new SecurityHubClient({
+      ...this.common(credentials, region),
+      protocol: new SecurityHubProtocol(),
+    });
+    return this.counted(client, stats, (operation) =>
       this.securityHubLimiter.bucket(`${account}|${region}|${operation}`, operation),
     );
   }
