@@ -179,3 +179,14 @@ test('the compose file runs migrate as the owner, then two serve replicas and a 
   expect(config.database.url).toBe(runtime.href);
   expect(config.aws.regions).toEqual(['us-east-1', 'eu-west-1']);
 });
+
+test('bench:scan measures the scan with the heap settings the image runs Warden with', () => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+  expect(entrypoint.at(-1)).toBe('dist/main.js');
+  const imageFlags = entrypoint.slice(1, -1);
+  expect(imageFlags).toContain('--max-semi-space-size=8');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const bench = /node (.*) dist\/bench\/scan\.js/.exec(pkg.scripts['bench:scan'])![1]!.split(' ');
+  expect(bench).toEqual(imageFlags);
+});

@@ -56,9 +56,10 @@ export async function* securityHubPages(
       }),
       signal ? { abortSignal: signal } : {},
     );
+    // The token is read before the page is handed over, so the response is not kept while it is stored.
+    token = out.NextToken || undefined;
     const page = (out.Findings ?? []).map(fromAsff);
     if (page.length > 0) yield page;
-    token = out.NextToken || undefined;
   } while (token);
 }
 

@@ -67,12 +67,15 @@ export class IngestBatches {
     if (batch.length === 0) return;
     this.pending = [];
     this.rows = 0;
-    ingestFindings(
+    const stored = ingestFindings(
       this.db,
       batch.map((b) => b.page),
       this.scanId,
       this.now(),
-    ).then(
+    );
+    // The statement holds its own copy of the findings: the pages are not kept until it commits.
+    for (const b of batch) b.page = [];
+    stored.then(
       (counts) => {
         for (const [i, b] of batch.entries()) b.resolve(counts[i]!);
       },

@@ -142,10 +142,11 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
     startedAt: ctx.now(),
   };
   const store: Store = async (page) => {
+    const n = page.length; // the page itself is not kept while it is stored
     addCounts(run.counts, await ctx.ingest.store(page));
-    run.findings += page.length;
-    ctx.progress.findings += page.length;
-    env.metrics?.findingsIngested.inc({ source: t.source }, page.length);
+    run.findings += n;
+    ctx.progress.findings += n;
+    env.metrics?.findingsIngested.inc({ source: t.source }, n);
   };
   const writes = new PageWrites(store);
   try {
