@@ -3,15 +3,14 @@ import {
   DeleteAccountPasswordPolicyCommand,
   DeleteLoginProfileCommand,
   GetAccountPasswordPolicyCommand,
-  type IAMClient,
   UpdateAccessKeyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
   BatchUpdateFindingsCommand,
   type BatchUpdateFindingsCommandInput,
-  type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
+import type { IamCalls, SecurityHubCalls } from './clients.js';
 
 /**
  * The AWS calls a remediation may make, and the one way they are made. A playbook's plan is a list
@@ -31,7 +30,7 @@ const SECURITY_HUB_CALLS = { BatchUpdateFindings: BatchUpdateFindingsCommand } a
 
 export type IamOperation = keyof typeof IAM_CALLS;
 /** Any IAM command, as the client's send() takes one whose operation is known only at run time. */
-type AnyIamCommand = Parameters<IAMClient['send']>[0];
+type AnyIamCommand = Parameters<IamCalls['send']>[0];
 export type SecurityHubOperation = keyof typeof SECURITY_HUB_CALLS;
 
 /** One AWS call, exactly as it will be sent: shown before approval, audited when made. */
@@ -63,7 +62,7 @@ export const actionOf = (c: Pick<PlannedCall, 'service' | 'operation'>) => `${c.
  */
 export async function sendPlannedCall(
   call: PlannedCall,
-  clients: { iam: () => IAMClient; securityHub: () => SecurityHubClient },
+  clients: { iam: () => IamCalls; securityHub: () => SecurityHubCalls },
 ): Promise<unknown> {
   try {
     if (call.service === 'iam') {

@@ -1,4 +1,5 @@
-import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchUpdateFindingsCommand } from '@aws-sdk/client-securityhub';
+import type { SecurityHubCalls } from './clients.js';
 import { PAGE_LIMITS } from './quotas.js';
 
 export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
@@ -45,7 +46,7 @@ export function noteText(text: string): string {
  * A call that fails throws; findings Security Hub refused one by one come back as `unprocessed`.
  */
 export async function updateWorkflow(
-  client: SecurityHubClient,
+  client: SecurityHubCalls,
   findings: FindingIdentifier[],
   update: WorkflowUpdate,
 ): Promise<UpdateOutcome> {

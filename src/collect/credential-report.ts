@@ -2,10 +2,10 @@ import {
   GenerateCredentialReportCommand,
   GetAccountPasswordPolicyCommand,
   GetCredentialReportCommand,
-  type IAMClient,
   type PasswordPolicy,
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
+import type { IamCalls } from '../aws/clients.js';
 import { sleep } from '../aws/sleep.js';
 import { WardenError } from '../errors.js';
 
@@ -144,7 +144,7 @@ export function reportTimeoutReason(r: {
  * the time between polls (the scan's gives its concurrency slot up meanwhile); default: a sleep.
  */
 export async function fetchCredentialReport(
-  iam: IAMClient,
+  iam: IamCalls,
   options: {
     timeoutMs: number;
     pollBaseMs?: number;

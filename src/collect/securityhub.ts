@@ -2,8 +2,8 @@ import {
   type AwsSecurityFinding,
   type AwsSecurityFindingFilters,
   GetFindingsCommand,
-  type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
+import type { SecurityHubCalls } from '../aws/clients.js';
 import { PAGE_LIMITS } from '../aws/quotas.js';
 import type { Finding } from '../findings/finding.js';
 import { severityFromSecurityHub } from '../findings/severity.js';
@@ -42,7 +42,7 @@ export function incrementalFilters(
 
 /** Streams GetFindings a page (up to 100 findings) at a time, so memory stays flat whatever the count. */
 export async function* securityHubPages(
-  client: SecurityHubClient,
+  client: SecurityHubCalls,
   filters: AwsSecurityFindingFilters,
   signal?: AbortSignal,
 ): AsyncGenerator<Finding[]> {

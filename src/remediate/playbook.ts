@@ -1,6 +1,5 @@
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { z } from 'zod';
+import type { IamCalls, SecurityHubCalls } from '../aws/clients.js';
 import type { PlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
 import type { Finding } from '../db/schema.js';
@@ -52,8 +51,8 @@ export interface PlanContext {
 
 /** Clients with the read-only audit role in an account. */
 export interface Readers {
-  iam(account: string): Promise<IAMClient>;
-  securityHub(account: string, region: string): Promise<SecurityHubClient>;
+  iam(account: string): Promise<IamCalls>;
+  securityHub(account: string, region: string): Promise<SecurityHubCalls>;
 }
 
 /** What a plan's calls kept (by their saveAs names) for a rollback. */
