@@ -39,20 +39,34 @@ const INCOMING: ReadonlyArray<readonly [column: string, type: string, value: (f:
     ['failing', 'boolean', (f) => f.failing],
   ];
 
-/** A PostgreSQL array literal of `values`: every element quoted (backslash and quote escaped), or NULL. */
-export function arrayLiteral(values: readonly Scalar[]): string {
-  const elements = values.map((v) =>
-    v === null || v === undefined ? 'NULL' : `"${String(v).replace(/[\\"]/g, '\\$&')}"`,
-  );
-  return `{${elements.join(',')}}`;
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;
+
+/**
+ * A PostgreSQL array literal of `value` over `items`: every element quoted (backslash and quote
+ * escaped), or NULL. Built as one string, with no array of elements in between: for a statement of
+ * 1,000 findings this was a fifth of everything the scan allocated.
+ */
+function arrayLiteral<T>(items: readonly T[], value: (item: T) => Scalar): string {
+  let literal = '{';
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) literal += ',';
+    const v = value(items[i]!);
+    if (v === null || v === undefined) literal += 'NULL';
+    else {
+      const text = String(v);
+      literal += NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, '\\$&')}"` : `"${text}"`;
+    }
+  }
+  return `${literal}}`;
 }
 
 /** `unnest(...) as x(part, source, ...)` over the findings, each tagged with the page it came in. */
 function incomingRows(findings: ReadonlyArray<{ part: number; finding: SourceFinding }>): SQL {
   const arrays = [
-    sql`${arrayLiteral(findings.map((i) => i.part))}::int[]`,
+    sql`${arrayLiteral(findings, (i) => i.part)}::int[]`,
     ...INCOMING.map(
-      ([, type, value]) => sql`${arrayLiteral(findings.map((i) => value(i.finding)))}::${sql.raw(type)}[]`,
+      ([, type, value]) => sql`${arrayLiteral(findings, (i) => value(i.finding))}::${sql.raw(type)}[]`,
     ),
   ];
   const columns = ['part', ...INCOMING.map(([column]) => column)].join(', ');
