@@ -6,7 +6,8 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import type { Metrics } from '../metrics.js';
 import { isThrottling } from './errors.js';
 import { securityHubRateLimit } from './quotas.js';
@@ -44,6 +45,12 @@ interface CallScope {
   credentials: Credentials;
   stats?: CallStats | undefined;
   bucketFor?: ((operation: string) => Bucket | undefined) | undefined;
+  /**
+   * The retries of this scope's calls (a target's, a remediation's): the SDK's standard strategy,
+   * whose quota of retries is its own, as it was when each target had a client of its own. Shared,
+   * one account's storm of throttling would use up the retries of every account in the region.
+   */
+  retries?: StandardRetryStrategy;
 }
 
 /** The scope of the call in progress on a shared client (set by `callsAs`, read by its middlewares). */
@@ -60,6 +67,22 @@ const callerCredentials: AwsCredentialIdentityProvider & { memoized?: boolean } 
   return typeof scope.credentials === 'function' ? scope.credentials() : scope.credentials;
 };
 callerCredentials.memoized = true;
+
+/** The retries of the call in progress on a shared client (see `CallScope.retries`). */
+function retriesOfCall(): RetryStrategyV2 {
+  const scope = currentCall.getStore();
+  if (!scope?.retries)
+    throw new Error('an AWS call on a shared client was made without an account to make it as');
+  return scope.retries;
+}
+
+/** A shared client's retry strategy: each call's own, from its scope. */
+const callerRetries: RetryStrategyV2 & { mode: string } = {
+  mode: 'standard',
+  acquireInitialRetryToken: (scope) => retriesOfCall().acquireInitialRetryToken(scope),
+  refreshRetryTokenForRetry: (token, error) => retriesOfCall().refreshRetryTokenForRetry(token, error),
+  recordSuccess: (token) => retriesOfCall().recordSuccess(token),
+};
 
 /**
  * Makes Warden's AWS clients. Endpoints, base credentials and region come from the SDK's standard
@@ -132,9 +155,9 @@ export class AwsClients {
   iam(credentials: Credentials, stats?: CallStats): IamCalls {
     const client = this.sharedClient(
       'iam|us-east-1',
-      () => new IAMClient(this.common(callerCredentials, 'us-east-1')),
+      () => new IAMClient({ ...this.common(callerCredentials, 'us-east-1'), retryStrategy: callerRetries }),
     );
-    return callsAs(client, { credentials, stats });
+    return callsAs(client, { credentials, stats, retries: this.retries() });
   }
 
   /** Security Hub as an account in a region, within that account's rate limits there. */
@@ -149,12 +172,14 @@ export class AwsClients {
       () =>
         new SecurityHubClient({
           ...this.common(callerCredentials, region),
+          retryStrategy: callerRetries,
           protocol: new SecurityHubProtocol(),
         }),
     );
     return callsAs(client, {
       credentials,
       stats,
+      retries: this.retries(),
       bucketFor: (operation) =>
         this.securityHubLimiter.bucket(`${account}|${region}|${operation}`, operation),
     });
@@ -176,6 +201,10 @@ export class AwsClients {
     this.shared.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+  }
+
+  private retries(): StandardRetryStrategy {
+    return new StandardRetryStrategy(this.options.maxAttempts);
   }
 
   private counted<C extends Stackable>(client: C, scope: Omit<CallScope, 'credentials'>): C {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AwsClients, newStats } from '../../src/aws/clients.js';
@@ -9,25 +10,38 @@ import { AwsClients, newStats } from '../../src/aws/clients.js';
 // must still be signed as its own account and counted against its own target, however calls of
 // different accounts interleave.
 
-/** The access key each request was signed with, in arrival order; answers after `delayMs`. */
+/**
+ * The access key each request was signed with, in arrival order, and requests per key. Answers
+ * after a few ms; ASIASTORM's requests always fail (HTTP 500), ASIAFLAKY's first one fails.
+ */
 const signedWith: string[] = [];
+const requests = new Map<string, number>();
 const server = createServer((req, res) => {
-  signedWith.push(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unsigned');
+  const key = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unsigned';
+  signedWith.push(key);
+  requests.set(key, (requests.get(key) ?? 0) + 1);
   req.resume();
+  const fails = key === 'ASIASTORM' || (key === 'ASIAFLAKY' && requests.get(key) === 1);
+  // IAM speaks the query protocol (form in, XML out), Security Hub JSON.
+  const iam = String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded');
   setTimeout(
     () => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ Findings: [] }));
+      res.statusCode = fails ? 500 : 200;
+      res.setHeader('content-type', iam ? 'text/xml' : 'application/json');
+      if (!iam) res.end(JSON.stringify(fails ? { Message: 'Internal error' } : { Findings: [] }));
+      else
+        res.end(
+          fails
+            ? '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>Internal error</Message></Error></ErrorResponse>'
+            : '<GetAccountPasswordPolicyResponse><GetAccountPasswordPolicyResult><PasswordPolicy><MinimumPasswordLength>14</MinimumPasswordLength></PasswordPolicy></GetAccountPasswordPolicyResult></GetAccountPasswordPolicyResponse>',
+        );
     },
     5 + Math.random() * 10,
   );
 });
-let clients: AwsClients;
-beforeAll(async () => {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  clients = new AwsClients({
-    maxAttempts: 1,
+const clientsOfServer = (maxAttempts: number) =>
+  new AwsClients({
+    maxAttempts,
     maxSockets: 8,
     target: {
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -35,6 +49,11 @@ beforeAll(async () => {
       credentials: { accessKeyId: 'AKIDWARDENITSELF', secretAccessKey: 'x' },
     },
   });
+let clients: AwsClients;
+beforeAll(async () => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  clients = clientsOfServer(1);
 });
 afterAll(() => {
   clients.destroy();
@@ -68,7 +87,6 @@ test('interleaved calls of many accounts on one shared client are each signed as
 
 test('IAM calls of two accounts share a client and keep their own identity', async () => {
   signedWith.length = 0;
-  const { GetAccountPasswordPolicyCommand } = await import('@aws-sdk/client-iam');
   await Promise.all([
     clients
       .iam(account(7))
@@ -90,4 +108,26 @@ test('a shared client called without an account is refused before anything is se
   )!;
   await expect(shared.send(new GetFindingsCommand({}))).rejects.toThrow(/without an account/);
   expect(signedWith).toEqual([]);
+});
+
+test("one account's failing calls do not use up another account's retries on the shared client", async () => {
+  // IAM: no client-side rate limit, so the storm is not slowed down by Warden's own buckets.
+  const retrying = clientsOfServer(3);
+  try {
+    const storm = retrying.iam({ accessKeyId: 'ASIASTORM', secretAccessKey: 's' });
+    // 30 calls, each retried twice: more than the 35 retries (500 / 14) one quota holds.
+    const stormed = await Promise.allSettled(
+      Array.from({ length: 30 }, () => storm.send(new GetAccountPasswordPolicyCommand({}))),
+    );
+    expect(stormed.every((r) => r.status === 'rejected')).toBe(true);
+    expect(requests.get('ASIASTORM')).toBe(30 + 35); // its quota ran out
+
+    // The other account's call fails once, and is retried from a quota of its own.
+    const flaky = retrying.iam({ accessKeyId: 'ASIAFLAKY', secretAccessKey: 's' });
+    const out = await flaky.send(new GetAccountPasswordPolicyCommand({}));
+    expect(out.PasswordPolicy?.MinimumPasswordLength).toBe(14);
+    expect(requests.get('ASIAFLAKY')).toBe(2);
+  } finally {
+    retrying.destroy();
+  }
 });
