@@ -56,24 +56,29 @@ interface CallScope {
 /** The scope of the call in progress on a shared client (set by `callsAs`, read by its middlewares). */
 const currentCall = new AsyncLocalStorage<CallScope>();
 
+/** The scope of the call in progress on a shared client; a call outside any is refused. */
+function callInProgress(): CallScope {
+  const scope = currentCall.getStore();
+  if (!scope) throw new Error('an AWS call on a shared client was made without an account to make it as');
+  return scope;
+}
+
 /**
  * A shared client's credentials: those of the call in progress, asked for each time the SDK signs
  * (every attempt). Marked as already memoized, so that the SDK keeps no identity of its own across
  * calls; a call made outside an account's scope is refused before anything is sent.
  */
 const callerCredentials: AwsCredentialIdentityProvider & { memoized?: boolean } = async () => {
-  const scope = currentCall.getStore();
-  if (!scope) throw new Error('an AWS call on a shared client was made without an account to make it as');
-  return typeof scope.credentials === 'function' ? scope.credentials() : scope.credentials;
+  const { credentials } = callInProgress();
+  return typeof credentials === 'function' ? credentials() : credentials;
 };
 callerCredentials.memoized = true;
 
 /** The retries of the call in progress on a shared client (see `CallScope.retries`). */
 function retriesOfCall(): RetryStrategyV2 {
-  const scope = currentCall.getStore();
-  if (!scope?.retries)
-    throw new Error('an AWS call on a shared client was made without an account to make it as');
-  return scope.retries;
+  const { retries } = callInProgress();
+  if (!retries) throw new Error('an AWS call on a shared client was made without a retry strategy');
+  return retries;
 }
 
 /** A shared client's retry strategy: each call's own, from its scope. */

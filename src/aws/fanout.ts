@@ -54,8 +54,9 @@ export class Slots {
  * A failure is collected for its item and never stops the others. A worker is handed an AbortSignal
  * that fires at its time limit (or when the whole run is cancelled); it passes it to its AWS calls.
  * Items start in order, each when a slot frees; a worker may give its slot up while it waits
- * (`slot.pause`). Each item's timer and listeners are released as soon as it settles, and an item is
- * only begun once a slot is free, so memory follows the concurrency, not the number of items.
+ * (`slot.pause`), or for good once its calls are over (`slot.leave`). Each item's timer and
+ * listeners are released as soon as it settles, and an item is only begun once a slot is free, so
+ * memory follows the concurrency, not the number of items.
  */
 export async function fanOut<T, R>(
   items: readonly T[],

@@ -1,5 +1,6 @@
 import { errorTypeRegistries, GetFindings$, type GetFindingsResponse } from '@aws-sdk/client-securityhub';
 import { AwsRestJsonProtocol } from '@aws-sdk/core/protocols';
+import { collectBody } from '@smithy/core/protocols';
 
 type DeserializeArgs = Parameters<AwsRestJsonProtocol['deserializeResponse']>;
 
@@ -20,7 +21,7 @@ export class SecurityHubProtocol extends AwsRestJsonProtocol {
     const getFindings = operation.namespace === GetFindings$[1] && operation.name === GetFindings$[2];
     if (!getFindings || response.statusCode >= 300)
       return super.deserializeResponse(operation, context, response) as Promise<Output>;
-    const body = await bodyText(response.body);
+    const body = (await collectBody(response.body, context)).transformToString();
     const data = (body ? JSON.parse(body) : {}) as GetFindingsResponse;
     return {
       Findings: data.Findings ?? [],
@@ -28,16 +29,4 @@ export class SecurityHubProtocol extends AwsRestJsonProtocol {
       $metadata: this.deserializeMetadata(response),
     } as Output;
   }
-}
-
-/** The response body as text: a Node stream from the HTTP handler, or bytes. */
-async function bodyText(body: unknown): Promise<string> {
-  if (body == null) return '';
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array)
-    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString();
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString();
 }
