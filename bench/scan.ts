@@ -143,7 +143,7 @@ function report(
   calls: { total: number; getFindings: number; cpuSeconds: number },
   simCpuBefore: number,
 ) {
-  const failed = r.result.targets.filter((t) => t.status === 'failed').length;
+  const failed = r.result.targets.failed;
   console.log(`  wall time            ${r.seconds.toFixed(2)} s`);
   console.log(`  lower bound          ${bound.seconds.toFixed(2)} s = ${bound.formula}`);
   console.log(`  old lower bound      ${bound.old.toFixed(2)} s (each report's poll inside a slot)`);

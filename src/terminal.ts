@@ -1,4 +1,4 @@
-import type { JobRun } from './db/schema.js';
+import type { JobRun, ScanTarget } from './db/schema.js';
 import type { Digest } from './digest/sections.js';
 import type { AccountPosture, NotScanned, SeverityCounts } from './posture/summary.js';
 import type { ScanProgress, ScanResult } from './workflow/scan.js';
@@ -31,15 +31,16 @@ export function table(
     .join('\n');
 }
 
-export function scanSummary(result: ScanResult): string {
+/** The scan's summary table: one row per account, from the targets the scan recorded. */
+export function scanSummary(result: ScanResult, targets: ScanTarget[]): string {
   const zero = () => ({ new: 0, updated: 0, resolved: 0, reopened: 0, failed: 0, targets: 0 });
   const perAccount = new Map<string, ReturnType<typeof zero>>();
-  for (const t of result.targets) {
+  for (const t of targets) {
     const a = perAccount.get(t.accountId) ?? zero();
-    a.new += t.counts.new;
-    a.updated += t.counts.updated;
-    a.resolved += t.counts.resolved;
-    a.reopened += t.counts.reopened;
+    a.new += t.newCount;
+    a.updated += t.updatedCount;
+    a.resolved += t.resolvedCount;
+    a.reopened += t.reopenedCount;
     a.targets += 1;
     if (t.status === 'failed') a.failed += 1;
     perAccount.set(t.accountId, a);
@@ -50,9 +51,8 @@ export function scanSummary(result: ScanResult): string {
       a.failed === 0 ? 'ok' : a.failed === a.targets ? 'failed' : `partial (${a.failed}/${a.targets} failed)`;
     return [acc.id, acc.name, acc.ouPath, a.new, a.updated, a.resolved, a.reopened, status];
   });
-  const failedTargets = result.targets.filter((t) => t.status === 'failed').length;
   const lines = [
-    `Scan ${result.scanId} (${result.kind}): ${result.accounts.length} accounts, ${result.targets.length} targets, ${failedTargets} failed`,
+    `Scan ${result.scanId} (${result.kind}): ${result.accounts.length} accounts, ${result.targets.total} targets, ${result.targets.failed} failed`,
     '',
     table(['ACCOUNT', 'NAME', 'OU', 'NEW', 'UPDATED', 'RESOLVED', 'REOPENED', 'STATUS'], rows, [3, 4, 5, 6]),
     '',

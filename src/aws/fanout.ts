@@ -1,7 +1,11 @@
 import { WardenError } from '../errors.js';
 import { sleep } from './sleep.js';
 
-export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
+/** How an item ended, with its place in the items. */
+export type Settled<T, R> = { item: T; index: number } & (
+  | { ok: true; value: R }
+  | { ok: false; error: unknown }
+);
 
 export class TargetTimeoutError extends WardenError {
   constructor(message: string) {
@@ -56,7 +60,8 @@ export class Slots {
  * Items start in order, each when a slot frees; a worker may give its slot up while it waits
  * (`slot.pause`), or for good once its calls are over (`slot.leave`). Each item's timer and
  * listeners are released as soon as it settles, and an item is only begun once a slot is free, so
- * memory follows the concurrency, not the number of items.
+ * memory follows the concurrency, not the number of items. Each item's end goes to `onSettled`,
+ * and nowhere else: the run keeps no results.
  */
 export async function fanOut<T, R>(
   items: readonly T[],
@@ -65,25 +70,21 @@ export async function fanOut<T, R>(
     concurrency: number;
     timeoutMs: number;
     signal?: AbortSignal;
-    onSettled?: (s: Settled<T, R>) => void;
+    onSettled: (s: Settled<T, R>) => void;
   },
-): Promise<Settled<T, R>[]> {
+): Promise<void> {
   const slots = new Slots(Math.max(1, options.concurrency));
   // Items begun and not settled, paused ones included: at most this many, so that memory follows
   // the concurrency even when many items wait at once.
   const begun = new Slots(Math.max(1, options.concurrency) * PAUSED_PER_SLOT);
-  const results: Settled<T, R>[] = new Array(items.length);
   const running = new Set<Promise<void>>();
 
-  const runOne = async (item: T): Promise<Settled<T, R>> => {
+  const runOne = async (item: T, index: number): Promise<Settled<T, R>> => {
     try {
-      return {
-        item,
-        ok: true,
-        value: await runHolding(slots, (signal, slot) => work(item, signal, slot), options),
-      };
+      const value = await runHolding(slots, (signal, slot) => work(item, signal, slot), options);
+      return { item, index, ok: true, value };
     } catch (error) {
-      return { item, ok: false, error };
+      return { item, index, ok: false, error };
     }
   };
 
@@ -95,20 +96,17 @@ export async function fanOut<T, R>(
     if (options.signal?.aborted) {
       slots.release();
       begun.release();
-      results[i] = { item, ok: false, error: options.signal.reason };
-      options.onSettled?.(results[i]!);
+      options.onSettled({ item, index: i, ok: false, error: options.signal.reason });
       continue;
     }
-    const done = runOne(item).then((settled) => {
+    const done = runOne(item, i).then((settled) => {
       begun.release();
-      results[i] = settled;
-      options.onSettled?.(settled);
+      options.onSettled(settled);
       running.delete(done);
     });
     running.add(done);
   }
   await Promise.all(running);
-  return results;
 }
 
 /**

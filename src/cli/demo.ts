@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { scanTargetsOf } from '../db/scans.js';
 import { fileLogger } from '../log.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
 import { withServices } from '../runtime.js';
@@ -64,8 +65,8 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       demoWeek(sim.world, 0);
       const result = await scanWithProgress(services, io, { trigger: 'demo', full: true });
       if (!result) return EXIT.failed;
-      io.stdout(`\n${scanSummary(result)}`);
       const { db } = services;
+      io.stdout(`\n${scanSummary(result, await scanTargetsOf(db, result.scanId))}`);
       const gaps = await lastScanGaps(db);
       io.stdout(
         `\n${postureReport({

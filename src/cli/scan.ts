@@ -1,3 +1,4 @@
+import { scanTargetsOf } from '../db/scans.js';
 import { hasCode } from '../errors.js';
 import { withServices } from '../runtime.js';
 import type { Services } from '../services.js';
@@ -23,7 +24,7 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
       signal: services.stop,
     }).finally(() => services.scanJobs?.stop());
     if (!result) return EXIT.failed;
-    io.stdout(scanSummary(result));
+    io.stdout(scanSummary(result, await scanTargetsOf(services.db, result.scanId)));
     return EXIT.ok;
   });
 };

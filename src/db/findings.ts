@@ -184,37 +184,43 @@ export interface ResolveScope {
   region?: string;
 }
 
+/** Scopes given in the call, each its own target (its place in `scopes`), as `resolveUnseen` reads them. */
+export function scopeRows(scopes: ResolveScope[]): SQL {
+  return sql`select (n - 1)::int as target, source, account_id, region
+    from unnest(${arrayLiteral(scopes, (s) => s.source)}::text[], ${arrayLiteral(scopes, (s) => s.accountId)}::text[],
+      ${arrayLiteral(scopes, (s) => s.region)}::text[]) with ordinality as x(source, account_id, region, n)`;
+}
+
 /**
- * After a scan whose targets completed: resolves every unresolved finding in those scopes (source,
- * account, and region when given) that this scan did not see. One statement per 1,000 scopes.
- * Returns the resolved findings' scopes, one entry per finding.
+ * After a scan whose targets completed: resolves every unresolved finding in their scopes (source,
+ * account, and region when given) that this scan did not see, in one statement. `scopes` is a query
+ * of rows (target, source, account_id, region), region null for the whole account. Returns how many
+ * findings each target's scopes resolved, for the targets that resolved any (a finding in the
+ * scopes of two targets counts for both).
  */
 export async function resolveUnseen(
   db: Database,
-  scopes: ResolveScope[],
+  scopes: SQL,
   scanId: number,
   now: Date,
-): Promise<Array<{ source: string; accountId: string; region: string }>> {
-  const out: Array<{ source: string; accountId: string; region: string }> = [];
+): Promise<Array<{ target: number; resolved: number }>> {
   const at = now.toISOString();
-  for (let i = 0; i < scopes.length; i += 1000) {
-    const chunk = scopes
-      .slice(i, i + 1000)
-      .map((s) => ({ source: s.source, account_id: s.accountId, region: s.region ?? null }));
-    const rows = await rawRows<{ source: string; account_id: string; region: string }>(
-      db,
-      sql`
-      with s as (
-        select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(source text, account_id text, region text)
-      )
+  // The open findings this scan did not see are few; they are found first (no index knows the scan),
+  // then matched to the scopes by account.
+  return rawRows<{ target: number; resolved: number }>(
+    db,
+    sql`
+    with s as (${scopes}),
+    resolved as (
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
       where f.status <> 'resolved' and f.last_scan_id is distinct from ${scanId}::int
-        and ((f.source, f.account_id, f.region) in (select source, account_id, region from s where region is not null)
-          or (f.source, f.account_id) in (select source, account_id from s where region is null))
-      returning f.source, f.account_id, f.region`,
-    );
-    for (const r of rows) out.push({ source: r.source, accountId: r.account_id, region: r.region });
-  }
-  return out;
+        and exists (select 1 from s where s.source = f.source and s.account_id = f.account_id
+          and (s.region is null or s.region = f.region))
+      returning f.source, f.account_id, f.region
+    )
+    select s.target, count(*)::int as resolved from resolved r
+      join s on s.source = r.source and s.account_id = r.account_id and (s.region is null or s.region = r.region)
+    group by s.target order by s.target`,
+  );
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ScanKind, ScanTrigger } from '../domain.js';
 import type { Source } from '../findings/finding.js';
 import type { Database } from './client.js';
@@ -86,6 +86,11 @@ export async function finishScan(
 export async function recordTargets(db: Database, targets: NewScanTarget[]): Promise<void> {
   for (let i = 0; i < targets.length; i += 500)
     await db.insert(scanTargets).values(targets.slice(i, i + 500));
+}
+
+/** What each target of a scan did, in plan order (a scan records its targets when it concludes). */
+export function scanTargetsOf(db: Database, scanId: number) {
+  return db.select().from(scanTargets).where(eq(scanTargets.scanId, scanId)).orderBy(asc(scanTargets.id));
 }
 
 /** One sync cursor, when it exists. */

@@ -157,6 +157,10 @@ export const scanTargets = pgTable(
     status: text('status', { enum: TARGET_STATUSES }).notNull(),
     failureKind: text('failure_kind', { enum: FAILURE_KINDS }),
     reason: text('reason'),
+    /** Whether it read everything failing (a full sync, which vouches for its scope) or only what changed. */
+    full: boolean('full').notNull().default(false),
+    /** How many findings it read. */
+    findings: integer('findings').notNull().default(0),
     newCount: integer('new_count').notNull().default(0),
     updatedCount: integer('updated_count').notNull().default(0),
     resolvedCount: integer('resolved_count').notNull().default(0),

@@ -1,7 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import type { Database } from '../db/client.js';
-import { scans, scanTargetResults, scanTargets } from '../db/schema.js';
+import { scans, scanTargetResults } from '../db/schema.js';
 import type { Target } from './scan-plan.js';
 import type { RunResult } from './scan-targets.js';
 
@@ -32,6 +32,15 @@ export async function readPlan(db: Database, scanId: number): Promise<ScanPlan |
   };
 }
 
+const resultRow = (scanId: number, target: number, result: RunResult) => ({
+  scanId,
+  target,
+  status: result.status,
+  findings: result.findings,
+  throttles: result.throttles,
+  result: result as unknown as Record<string, unknown>,
+});
+
 /** Records what a target ended with; the first answer stands (false when one was already there). */
 export async function recordTargetResult(
   db: Database,
@@ -41,17 +50,49 @@ export async function recordTargetResult(
 ): Promise<boolean> {
   const rows = await db
     .insert(scanTargetResults)
-    .values({
-      scanId,
-      target,
-      status: result.status,
-      findings: result.findings,
-      throttles: result.throttles,
-      result: result as unknown as Record<string, unknown>,
-    })
+    .values(resultRow(scanId, target, result))
     .onConflictDoNothing()
     .returning({ target: scanTargetResults.target });
   return rows.length > 0;
+}
+
+/**
+ * A scan's target results on their way to the database as the targets end, a few hundred to a
+ * statement: the scan keeps none of them, so its memory does not grow with its targets, and its
+ * conclusion reads them there. The first to fail stops the scan (`fail`).
+ */
+export class TargetResultWrites {
+  private pending: ReturnType<typeof resultRow>[] = [];
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly scanId: number,
+    private readonly fail: (reason: unknown) => void,
+    private readonly rows = 500,
+  ) {}
+
+  add(target: number, result: RunResult): void {
+    this.pending.push(resultRow(this.scanId, target, result));
+    if (this.pending.length >= this.rows) this.flush();
+  }
+
+  /** Settles once every result added is stored, or with the first failure. */
+  async stored(): Promise<void> {
+    this.flush();
+    await this.writes;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    // One statement at a time, in order; after a failure nothing more is sent.
+    this.writes = this.writes.then(async () => {
+      await this.db.insert(scanTargetResults).values(batch).onConflictDoNothing();
+    });
+    this.writes.catch(this.fail);
+  }
 }
 
 /** Every target of the scan that has ended so far: its place in the plan and a little of its result. */
@@ -65,34 +106,4 @@ export function targetsEnded(db: Database, scanId: number) {
     })
     .from(scanTargetResults)
     .where(eq(scanTargetResults.scanId, scanId));
-}
-
-/** The results of the scan's targets in plan order (dates revived); a target not ended is missing. */
-export async function readTargetResults(db: Database, scanId: number): Promise<Map<number, RunResult>> {
-  const rows = await db
-    .select({ target: scanTargetResults.target, result: scanTargetResults.result })
-    .from(scanTargetResults)
-    .where(eq(scanTargetResults.scanId, scanId))
-    .orderBy(asc(scanTargetResults.target));
-  return new Map(rows.map((r) => [r.target, reviveResult(r.result as unknown as RunResult)]));
-}
-
-function reviveResult(r: RunResult): RunResult {
-  const date = (d: Date | string) => new Date(d);
-  return {
-    ...r,
-    startedAt: date(r.startedAt),
-    finishedAt: date(r.finishedAt),
-    ...(r.cursor ? { cursor: { ...r.cursor, syncedAt: date(r.cursor.syncedAt) } } : {}),
-  };
-}
-
-/** The resolved counts the scan's conclusion credited to each target, in plan order. */
-export async function recordedResolutions(db: Database, scanId: number): Promise<number[]> {
-  const rows = await db
-    .select({ resolved: scanTargets.resolvedCount })
-    .from(scanTargets)
-    .where(eq(scanTargets.scanId, scanId))
-    .orderBy(asc(scanTargets.id));
-  return rows.map((r) => r.resolved);
 }

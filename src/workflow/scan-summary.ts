@@ -1,130 +1,176 @@
+import { sql } from 'drizzle-orm';
 import type { CallStats } from '../aws/clients.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
+import { type Database, rawRows } from '../db/client.js';
 import { resolveUnseen } from '../db/findings.js';
-import { advanceCursors, recordTargets } from '../db/scans.js';
 import { snapshotPosture } from '../posture/snapshot.js';
-import { addCounts, emptyCounts } from './ingest.js';
-import type { ScanEnvironment, ScanResult, TargetResult } from './scan.js';
+import type { ScanEnvironment, ScanResult } from './scan.js';
 import type { RunResult } from './scan-targets.js';
 
+/** A scan's results as its conclusion leaves them on its row, for whoever follows it. */
+export type ScanSummary = {
+  accounts: number;
+  targets: number;
+  failedTargets: number;
+  new: number;
+  updated: number;
+  resolved: number;
+  reopened: number;
+  findings: number;
+  apiCalls: number;
+  throttles: number;
+  notScanned: Array<{ accountId: string; reasons: string[] }>;
+};
+
 /**
- * A scan's conclusion, once every target settled: what the completed full syncs did not see is
- * resolved (a crash before this point resolves nothing), the completed syncs' cursors move, every
- * target's result is recorded, and each account the scan could read gets a posture snapshot.
- * Returns the totals, the accounts not scanned, and the summary the scan row keeps.
+ * A scan's conclusion, once every target's result is stored (`scan_target_results`): what the
+ * completed full syncs did not see is resolved (a crash before this point resolves nothing), the
+ * completed syncs' cursors move, every target's result is recorded in `scan_targets` and its working
+ * copy dropped, and each account the scan could read gets a posture snapshot. It runs in the
+ * database: the scan's process holds no target's result, however many there are.
  */
 export async function concludeScan(
-  env: ScanEnvironment,
+  env: Pick<ScanEnvironment, 'db'>,
   ctx: {
     scanId: number;
     accounts: DiscoveredAccount[];
-    results: RunResult[];
     discoveryStats: CallStats;
     now: () => Date;
   },
-): Promise<Pick<ScanResult, 'totals' | 'notScanned'> & { summary: Record<string, unknown> }> {
+): Promise<Pick<ScanResult, 'targets' | 'totals' | 'notScanned'> & { summary: ScanSummary }> {
   const { db } = env;
-  const { scanId, accounts, results, discoveryStats, now } = ctx;
-  // Only now, with every target settled, resolve what the completed full syncs did not see, and move
-  // the completed syncs' cursors: a crash before this point resolves nothing and re-reads more next time.
-  const completed = results.filter((r) => r.status === 'ok');
-  const resolvedRows = await resolveUnseen(
+  const { scanId, accounts, discoveryStats, now } = ctx;
+  const results = sql`select target, result from scan_target_results where scan_id = ${scanId}`;
+  const credited = await resolveUnseen(
     db,
-    completed.flatMap((r) => r.resolveScopes ?? []),
+    sql`select r.target, s.source, s."accountId" as account_id, s.region
+      from (${results}) r cross join lateral jsonb_to_recordset(r.result->'resolveScopes')
+        as s(source text, "accountId" text, region text)
+      where r.result->>'status' = 'ok'`,
     scanId,
     now(),
   );
-  // Credit each resolution to the target whose scope covered it (with or without a region).
-  const tally = new Map<string, number>();
-  const bump = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
-  for (const x of resolvedRows) {
-    bump(`${x.source}|${x.accountId}|${x.region}`);
-    bump(`${x.source}|${x.accountId}|*`);
-  }
-  for (const r of completed) {
-    for (const scope of r.resolveScopes ?? []) {
-      r.counts.resolved += tally.get(`${scope.source}|${scope.accountId}|${scope.region ?? '*'}`) ?? 0;
-    }
-  }
-  await advanceCursors(
+  await advanceCursors(db, results);
+  await recordTargets(db, scanId, results, credited);
+  const read = await rawRows<{ account: string }>(
     db,
-    completed.flatMap((r) => (r.cursor ? [r.cursor] : [])),
+    sql`select distinct result->>'accountId' as account from scan_target_results
+      where scan_id = ${scanId} and status = 'ok'`,
   );
-  await recordTargets(
+  const failed = await rawRows<{ result: RunResult }>(
     db,
-    results.map((r) => ({
-      scanId: scanId,
-      accountId: r.accountId,
-      region: r.region,
-      source: r.source,
-      status: r.status,
-      failureKind: r.failureKind ?? null,
-      reason: r.reason ?? null,
-      newCount: r.counts.new,
-      updatedCount: r.counts.updated,
-      resolvedCount: r.counts.resolved,
-      reopenedCount: r.counts.reopened,
-      throttles: r.throttles,
-      apiCalls: r.apiCalls,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
-    })),
+    sql`select result from scan_target_results where scan_id = ${scanId} and status = 'failed' order by target`,
   );
+  await rawRows(db, sql`delete from scan_target_results where scan_id = ${scanId}`);
 
-  const { totals, notScanned } = summarize(accounts, results, discoveryStats);
-
+  const { targets, totals } = await recordedTotals(db, scanId, discoveryStats);
+  const notScanned = notScannedBy(
+    accounts,
+    failed.map((f) => f.result),
+  );
   // Only accounts the scan could read (some of): one it could not read keeps its last snapshot, and
   // an account never read has none, rather than a perfect score for having no findings on record.
-  const read = new Set(
-    results.filter((r) => r.status === 'ok').flatMap((r) => r.aggregatorCovers ?? [r.accountId]),
-  );
+  const readIds = new Set(read.map((r) => r.account));
   await snapshotPosture(
     db,
     scanId,
     now(),
-    accounts.map((a) => a.id).filter((id) => read.has(id)),
+    accounts.map((a) => a.id).filter((id) => readIds.has(id)),
   );
-  const summary = {
+  const summary: ScanSummary = {
     accounts: accounts.length,
-    targets: results.length,
-    failedTargets: results.filter((r) => r.status === 'failed').length,
+    targets: targets.total,
+    failedTargets: targets.failed,
     ...totals,
     notScanned: notScanned.map((n) => ({ accountId: n.accountId, reasons: n.reasons })),
   };
-  return { totals, notScanned, summary };
+  return { targets, totals, notScanned, summary };
 }
 
-/** A scan's totals (its discovery's calls included) and the accounts it could not read, and why. */
-export function summarize(
-  accounts: DiscoveredAccount[],
-  results: TargetResult[],
+/** Moves the cursors of the syncs that completed; a full sync also stamps fullSyncedAt. */
+async function advanceCursors(db: Database, results: ReturnType<typeof sql>): Promise<void> {
+  await rawRows(
+    db,
+    sql`insert into sync_cursors (source, scope, synced_at, full_synced_at)
+      select c.source, c.scope, c."syncedAt", case when c."full" then c."syncedAt" end
+      from (${results}) r cross join lateral jsonb_to_record(r.result->'cursor')
+        as c(source text, scope text, "syncedAt" timestamptz, "full" boolean)
+      where r.result->>'status' = 'ok' and r.result->'cursor' is not null
+      on conflict (source, scope) do update set synced_at = excluded.synced_at,
+        full_synced_at = coalesce(excluded.full_synced_at, sync_cursors.full_synced_at)`,
+  );
+}
+
+/** Each target's result as the scan's record, in plan order, with the resolutions credited to it. */
+async function recordTargets(
+  db: Database,
+  scanId: number,
+  results: ReturnType<typeof sql>,
+  credited: Array<{ target: number; resolved: number }>,
+): Promise<void> {
+  const literal = (values: number[]) => `{${values.join(',')}}`;
+  await rawRows(
+    db,
+    sql`insert into scan_targets (scan_id, account_id, region, source, status, failure_kind, reason, "full",
+        findings, new_count, updated_count, resolved_count, reopened_count, throttles, api_calls, started_at, finished_at)
+      select ${scanId}::int, x->>'accountId', x->>'region', x->>'source', x->>'status', x->>'failureKind',
+        x->>'reason', coalesce((x->>'full')::boolean, false), (x->>'findings')::int,
+        (x->'counts'->>'new')::int, (x->'counts'->>'updated')::int,
+        (x->'counts'->>'resolved')::int + coalesce(c.resolved, 0), (x->'counts'->>'reopened')::int,
+        (x->>'throttles')::int, (x->>'apiCalls')::int, (x->>'startedAt')::timestamptz, (x->>'finishedAt')::timestamptz
+      from (select target, result as x from (${results}) r) r
+        left join unnest(${literal(credited.map((c) => c.target))}::int[], ${literal(credited.map((c) => c.resolved))}::int[])
+          as c(target, resolved) on c.target = r.target
+      order by r.target`,
+  );
+}
+
+/** The scan's totals as recorded (its discovery's calls added) and how many targets it had and lost. */
+async function recordedTotals(
+  db: Database,
+  scanId: number,
   discoveryStats: CallStats,
-): Pick<ScanResult, 'totals' | 'notScanned'> {
-  const totals = {
-    ...emptyCounts(),
-    findings: 0,
-    apiCalls: discoveryStats.apiCalls,
-    throttles: discoveryStats.throttles,
+): Promise<Pick<ScanResult, 'targets' | 'totals'>> {
+  const [row] = await rawRows<Record<string, number>>(
+    db,
+    sql`select count(*)::int as total, (count(*) filter (where status = 'failed'))::int as failed,
+      coalesce(sum(new_count), 0)::int as new, coalesce(sum(updated_count), 0)::int as updated,
+      coalesce(sum(resolved_count), 0)::int as resolved, coalesce(sum(reopened_count), 0)::int as reopened,
+      coalesce(sum(findings), 0)::int as findings, coalesce(sum(api_calls), 0)::int as api_calls,
+      coalesce(sum(throttles), 0)::int as throttles
+    from scan_targets where scan_id = ${scanId}`,
+  );
+  const n = (key: string) => Number(row?.[key] ?? 0);
+  return {
+    targets: { total: n('total'), failed: n('failed') },
+    totals: {
+      new: n('new'),
+      updated: n('updated'),
+      resolved: n('resolved'),
+      reopened: n('reopened'),
+      findings: n('findings'),
+      apiCalls: n('api_calls') + discoveryStats.apiCalls,
+      throttles: n('throttles') + discoveryStats.throttles,
+    },
   };
-  for (const r of results) {
-    addCounts(totals, r.counts);
-    totals.findings += r.findings;
-    totals.apiCalls += r.apiCalls;
-    totals.throttles += r.throttles;
-  }
+}
+
+/** The accounts with a target that failed, and why (an aggregator's failure is every account's it covers). */
+export function notScannedBy(
+  accounts: Array<Pick<DiscoveredAccount, 'id' | 'name'>>,
+  failed: Array<Pick<RunResult, 'accountId' | 'reason' | 'aggregatorCovers'>>,
+): ScanResult['notScanned'] {
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const reasons = new Map<string, string[]>();
-  for (const r of results.filter((x) => x.status === 'failed')) {
-    for (const id of (r as RunResult).aggregatorCovers ?? [r.accountId]) {
+  for (const r of failed) {
+    for (const id of r.aggregatorCovers ?? [r.accountId]) {
       const known = reasons.get(id) ?? [];
       if (!known.includes(r.reason ?? 'failed')) reasons.set(id, [...known, r.reason ?? 'failed']);
     }
   }
-  const notScanned = [...reasons].map(([accountId, rs]) => ({
+  return [...reasons].map(([accountId, rs]) => ({
     accountId,
     name: names.get(accountId) ?? accountId,
     reasons: rs,
   }));
-
-  return { totals, notScanned };
 }

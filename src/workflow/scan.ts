@@ -12,7 +12,7 @@ import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
-import { type Scan, scans } from '../db/schema.js';
+import { type Scan, scans, scanTargetResults } from '../db/schema.js';
 import { type ErrorCode, WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
@@ -24,15 +24,14 @@ import type { CoordinateJob, ScanJobs } from './scan-jobs.js';
 import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
 import {
   readPlan,
-  readTargetResults,
-  recordedResolutions,
   recordTargetResult,
   type ScanPlan,
   storePlan,
+  TargetResultWrites,
   targetsEnded,
 } from './scan-results.js';
-import { concludeScan, summarize } from './scan-summary.js';
-import { lostTarget, type RunResult, runTarget, timedOut } from './scan-targets.js';
+import { concludeScan, notScannedBy, type ScanSummary } from './scan-summary.js';
+import { lostTarget, runTarget, timedOut } from './scan-targets.js';
 
 export interface ScanEnvironment {
   db: Database;
@@ -93,7 +92,8 @@ export interface ScanResult {
   scanId: number;
   kind: 'full' | 'incremental';
   accounts: DiscoveredAccount[];
-  targets: TargetResult[];
+  /** How many targets the scan had and how many failed; each one's result is in `scan_targets`. */
+  targets: { total: number; failed: number };
   totals: IngestCounts & { findings: number; apiCalls: number; throttles: number };
   /** Accounts with at least one target that failed, and why. */
   notScanned: Array<{ accountId: string; name: string; reasons: string[] }>;
@@ -281,17 +281,22 @@ async function endedScan(env: ScanEnvironment, row: Scan, known?: ScanPlan): Pro
   if (row.status === 'failed')
     throw new WardenError((row.summary?.code as ErrorCode | undefined) ?? 'scan-failed', error);
   const plan = known ?? (await readPlan(env.db, row.id))!;
-  const results = await readTargetResults(env.db, row.id);
-  const resolved = await recordedResolutions(env.db, row.id);
-  const targets = plan.targets.map((_, i) => {
-    const r = results.get(i)!;
-    return { ...r, counts: { ...r.counts, resolved: resolved[i] ?? r.counts.resolved } };
-  });
-  // The totals are the conclusion's, which also counted discovery's calls.
-  const { totals, notScanned } = summarize(plan.accounts, targets, newStats());
-  for (const key of Object.keys(totals) as Array<keyof typeof totals>)
-    totals[key] = Number(row.summary?.[key] ?? totals[key]);
-  return { scanId: row.id, kind: row.kind, accounts: plan.accounts, targets, totals, notScanned };
+  // The conclusion's summary: its totals (discovery's calls counted) and the accounts it could not read.
+  const summary = row.summary as unknown as ScanSummary;
+  const { new: added, updated, resolved, reopened, findings, apiCalls, throttles } = summary;
+  const totals = { new: added, updated, resolved, reopened, findings, apiCalls, throttles };
+  const notScanned = notScannedBy(
+    plan.accounts,
+    summary.notScanned.flatMap((n) => n.reasons.map((reason) => ({ accountId: n.accountId, reason }))),
+  );
+  return {
+    scanId: row.id,
+    kind: row.kind,
+    accounts: plan.accounts,
+    targets: { total: summary.targets, failed: summary.failedTargets },
+    totals,
+    notScanned,
+  };
 }
 
 /** A scan's progress from the targets that ended, as its own process counts it. */
@@ -417,6 +422,8 @@ async function recordEnd(
       ...(error instanceof WardenError ? { summary: { code: error.code } } : {}),
       now: ctx.now(),
     });
+    // What its targets ended with was only working state: a scan that did not complete records none.
+    await env.db.delete(scanTargetResults).where(eq(scanTargetResults.scanId, ctx.scanId));
     if (closed)
       await appendAudit(env.db, {
         actor: ctx.actor,
@@ -469,17 +476,17 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   }
   const { accounts } = plan;
   const collected = phase('collect');
-  const results = env.scanJobs
-    ? await collectDurable(env, request, ctx, plan)
-    : await collect(env, request, ctx, {
-        ...plan,
-        roles:
-          env.auditRoles ??
-          new AssumedRoles(
-            env.clients.sts(discoveryStats),
-            auditRoleSpec(config.aws.auditRole, config.aws.partition),
-          ),
-      });
+  if (env.scanJobs) await collectDurable(env, request, ctx, plan);
+  else
+    await collect(env, request, ctx, {
+      ...plan,
+      roles:
+        env.auditRoles ??
+        new AssumedRoles(
+          env.clients.sts(discoveryStats),
+          auditRoleSpec(config.aws.auditRole, config.aws.partition),
+        ),
+    });
   collected?.();
   // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
   if (signal.aborted) throw signal.reason;
@@ -488,7 +495,7 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   const conclude = async (tx: Database) => {
     const conclusion = await concludeScan(
       { ...env, db: tx },
-      { scanId: scan.id, accounts, results, discoveryStats, now },
+      { scanId: scan.id, accounts, discoveryStats, now },
     );
     if (!(await finishScan(tx, scan.id, { status: 'completed', summary: conclusion.summary, now: now() })))
       throw new LeaseLost(`scan ${scan.id} was closed by another process while it ran`);
@@ -496,13 +503,13 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   };
   // A durable scan concludes in one transaction: a process that dies in the middle leaves nothing
   // half-done for the one that takes the coordination over.
-  const { totals, notScanned, summary } = env.scanJobs
+  const { targets, totals, notScanned, summary } = env.scanJobs
     ? await db.transaction((tx) => conclude(tx as unknown as Database))
     : await conclude(db);
   concluded?.();
   await appendAudit(db, { actor, action: 'scan.completed', subject: `scan:${scan.id}`, details: summary });
   log.info({ scanId: scan.id, ...totals, failedTargets: summary.failedTargets }, 'scan completed');
-  return { scanId: scan.id, kind, accounts, targets: results, totals, notScanned };
+  return { scanId: scan.id, kind, accounts, targets, totals, notScanned };
 }
 
 /**
@@ -515,7 +522,7 @@ async function collectDurable(
   request: ScanRequest,
   ctx: ScanRun,
   plan: ScanPlan,
-): Promise<RunResult[]> {
+): Promise<void> {
   const { db, config, metrics } = env;
   const jobs = env.scanJobs!;
   const scanId = ctx.scan.id;
@@ -545,8 +552,6 @@ async function collectDurable(
     }
     await sleep(DURABLE_POLL_MS, ctx.signal);
   }
-  const results = await readTargetResults(db, scanId);
-  return plan.targets.map((_, i) => results.get(i)!);
 }
 
 /** How often a durable scan's coordination looks for targets whose job ran out of retries. */
@@ -603,7 +608,7 @@ async function collect(
   request: ScanRequest,
   ctx: ScanRun,
   plan: { accounts: DiscoveredAccount[]; targets: Target[]; roles: AssumedRoles },
-): Promise<RunResult[]> {
+): Promise<void> {
   const { config } = env;
   const cursors = new Map((await readCursors(env.db, 'securityhub')).map((c) => [c.scope, c]));
   const progress: ScanProgress = {
@@ -620,6 +625,8 @@ async function collect(
   // concurrency may listen at once, up to every target.
   setMaxListeners(config.aws.scan.concurrency + plan.targets.length + 8, ctx.signal);
   const ingest = new IngestBatches(env.db, ctx.scan.id, ctx.now);
+  // Each target's result goes to the database as it ends; the scan keeps none of them.
+  const results = new TargetResultWrites(env.db, ctx.scan.id, (err) => ctx.fail(asFailure(err, config)));
   let waiting = plan.targets.length;
   const queued = (n: number) => {
     waiting = n;
@@ -628,7 +635,7 @@ async function collect(
     metrics.queuedSince = n > 0 ? (metrics.queuedSince ?? Date.now()) : undefined;
   };
   queued(waiting);
-  const settled = await fanOut(
+  await fanOut(
     plan.targets,
     (t, signal, slot) => {
       queued(waiting - 1);
@@ -650,8 +657,10 @@ async function collect(
       timeoutMs: config.aws.scan.targetTimeoutMs,
       signal: ctx.signal,
       onSettled: (s) => {
-        // A target that did not settle by itself is a failure too (timedOut explains it below).
-        const failed = !s.ok || s.value.status === 'failed';
+        // A target that did not settle by itself (its time limit, a cancelled scan) failed too.
+        const result = s.ok ? s.value : timedOut(s.item, s.error, ctx.now());
+        results.add(s.index, result);
+        const failed = result.status === 'failed';
         if (failed) progress.failures += 1;
         metrics?.scanTargets.inc({ source: s.item.source, outcome: failed ? 'failed' : 'ok' });
         progress.accountsDone += settleCovers(remaining, s.item.covers);
@@ -660,7 +669,7 @@ async function collect(
     },
   );
   queued(0);
-  return settled.map((s) => (s.ok ? s.value : timedOut(s.item, s.error, ctx.now())));
+  await results.stored();
 }
 
 /** How many targets cover each account: an account is done when its count reaches zero. */

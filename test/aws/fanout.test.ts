@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { fanOut } from '../../src/aws/fanout.js';
+import { fanOut, type Settled, type Slot } from '../../src/aws/fanout.js';
 
 // The scan's fan-out: at most `concurrency` items work at once, in order; an item that waits gives
 // its slot to the next one; time limits and cancellation end items whatever they are doing, and no
@@ -7,11 +7,27 @@ import { fanOut } from '../../src/aws/fanout.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** fanOut over `items`, each item's end put in its item's place. */
+async function settledOf<T, R>(
+  items: T[],
+  work: (item: T, signal: AbortSignal, slot: Slot) => Promise<R>,
+  options: { concurrency: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<Settled<T, R>[]> {
+  const settled: Settled<T, R>[] = [];
+  await fanOut(items, work, {
+    ...options,
+    onSettled: (s) => {
+      settled[s.index] = s;
+    },
+  });
+  return settled;
+}
+
 test('at most `concurrency` items work at once, started in order, results in order', async () => {
   let working = 0;
   let most = 0;
   const started: number[] = [];
-  const settled = await fanOut(
+  const settled = await settledOf(
     Array.from({ length: 20 }, (_, i) => i),
     async (i) => {
       started.push(i);
@@ -34,7 +50,7 @@ test('a paused item frees its slot: the others run while it waits, and the bound
   let working = 0;
   let most = 0;
   const order: string[] = [];
-  await fanOut(
+  await settledOf(
     ['report-a', 'report-b', 'hub-1', 'hub-2', 'hub-3', 'hub-4'],
     async (name, _signal, slot) => {
       working += 1;
@@ -58,7 +74,7 @@ test('a paused item frees its slot: the others run while it waits, and the bound
 
 test('an item that leaves its slot lets the next one start, and is still waited for', async () => {
   const order: string[] = [];
-  const settled = await fanOut(
+  const settled = await settledOf(
     ['a', 'b', 'c'],
     async (name, _signal, slot) => {
       order.push(`start ${name}`);
@@ -78,7 +94,7 @@ test('an item that leaves its slot lets the next one start, and is still waited 
 });
 
 test('an item whose time limit passes during a pause fails, and its slot comes back', async () => {
-  const settled = await fanOut(
+  const settled = await settledOf(
     ['slow', 'next-1', 'next-2'],
     async (name, _signal, slot) => {
       if (name === 'slow') await slot.pause(10_000);
@@ -93,7 +109,7 @@ test('an item whose time limit passes during a pause fails, and its slot comes b
 test('a cancelled run starts nothing more, and what runs is aborted', async () => {
   const stop = new AbortController();
   const began: number[] = [];
-  const settled = await fanOut(
+  const settled = await settledOf(
     [0, 1, 2, 3, 4],
     async (i, signal) => {
       began.push(i);
@@ -111,7 +127,7 @@ test('a cancelled run starts nothing more, and what runs is aborted', async () =
 test('however many items pause at once, at most 4 × concurrency are begun and not settled', async () => {
   let begun = 0;
   let most = 0;
-  await fanOut(
+  await settledOf(
     Array.from({ length: 100 }, (_, i) => i),
     async (_i, _signal, slot) => {
       begun += 1;

@@ -17,16 +17,18 @@ const scenario = () =>
     passedPerAccountRegion: 5,
   });
 
-const securityHubFetched = (result: Awaited<ReturnType<ScanHarness['scan']>>) =>
-  result.targets.filter((t) => t.source === 'securityhub').reduce((n, t) => n + t.findings, 0);
+const securityHubTargets = async (h: ScanHarness, scan: { scanId: number }) =>
+  (await h.targets(scan)).filter((t) => t.source === 'securityhub');
+const securityHubFetched = async (h: ScanHarness, scan: { scanId: number }) =>
+  (await securityHubTargets(h, scan)).reduce((n, t) => n + t.findings, 0);
 
 describe('incremental scans', () => {
   test('fetch only the findings that changed, and still notice the archived and passed ones', async () => {
     h = await scanHarness(scenario());
     const full = await h.scan();
-    expect(full.targets.filter((t) => t.source === 'securityhub').every((t) => t.full)).toBe(true);
+    expect((await securityHubTargets(h, full)).every((t) => t.full)).toBe(true);
     const failing = [...h.sim.world.allFindings()].filter((f) => f.compliance === 'FAILED');
-    expect(securityHubFetched(full)).toBe(failing.length);
+    expect(await securityHubFetched(h, full)).toBe(failing.length);
 
     const [archived, passed, worse] = failing;
     h.sim.world.updateFinding(archived!.id, { recordState: 'ARCHIVED' });
@@ -36,8 +38,8 @@ describe('incremental scans', () => {
 
     const incremental = await h.scan();
     expect(incremental.kind).toBe('incremental');
-    expect(incremental.targets.filter((t) => t.source === 'securityhub').every((t) => !t.full)).toBe(true);
-    expect(securityHubFetched(incremental)).toBe(3);
+    expect((await securityHubTargets(h, incremental)).every((t) => !t.full)).toBe(true);
+    expect(await securityHubFetched(h, incremental)).toBe(3);
     // One page per account and region: the calls follow what changed, not the size of the organization.
     expect(h.sim.world.calls('GetFindings')).toBe(8);
     expect(incremental.totals).toMatchObject({ new: 0, resolved: 2, updated: 1 });
@@ -76,7 +78,7 @@ describe('aggregator mode', () => {
     h = await aggregatorHarness(s, admin);
     const result = await h.scan();
     const failing = [...h.sim.world.allFindings()].filter((f) => f.compliance === 'FAILED');
-    expect(securityHubFetched(result)).toBe(failing.length);
+    expect(await securityHubFetched(h, result)).toBe(failing.length);
     expect(h.sim.world.calls('GetFindings')).toBe(h.sim.world.calls('GetFindings', admin));
     expect(h.sim.world.calls('GetFindings')).toBe(Math.ceil(failing.length / 100));
     const stored = (await h.rows()).filter((r) => r.source === 'securityhub');
@@ -85,7 +87,7 @@ describe('aggregator mode', () => {
     h.sim.world.updateFinding(failing[0]!.id, { recordState: 'ARCHIVED' });
     h.sim.world.resetCalls();
     const incremental = await h.scan();
-    expect(securityHubFetched(incremental)).toBe(1);
+    expect(await securityHubFetched(h, incremental)).toBe(1);
     expect(h.sim.world.calls('GetFindings')).toBe(1);
     expect(incremental.totals.resolved).toBe(1);
   });

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
-import { auditEvents, postureSnapshots, scans } from '../../src/db/schema.js';
+import { auditEvents, postureSnapshots, scans, scanTargetResults } from '../../src/db/schema.js';
 import { accountScore } from '../../src/posture/score.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -46,6 +46,15 @@ describe('a scan of the organization', () => {
     }
     expect(stored).toEqual(failingInSim(h));
     expect(rows.every((r) => r.status === 'open')).toBe(true);
+
+    // Each target's result is recorded; the working copies the scan wrote as targets ended are gone.
+    const targets = await h.targets(result);
+    expect(targets).toHaveLength(result.targets.total);
+    expect(targets.map((t) => [t.source, t.status])).toEqual(
+      Array.from({ length: 12 }, (_, i) => [i < 4 ? 'credential-report' : 'securityhub', 'ok']),
+    );
+    expect(targets.reduce((n, t) => n + t.findings, 0)).toBe(result.totals.findings);
+    expect(await h.db.db.select().from(scanTargetResults)).toEqual([]);
 
     // The scan leaves a posture snapshot per account: its open findings by severity, for trends.
     const snapshots = await h.db.db
@@ -114,7 +123,9 @@ describe('a scan of the organization', () => {
     expect(entry?.reasons[0]).toContain(`arn:aws:iam::${broken.id}:role/WardenAudit`);
     expect(entry?.reasons[0]).toMatch(/sts:AssumeRole in account \d{12}.*AccessDenied/);
     expect(
-      result.targets.filter((t) => t.accountId === broken.id).every((t) => t.failureKind === 'role-denied'),
+      (await h.targets(result))
+        .filter((t) => t.accountId === broken.id)
+        .every((t) => t.failureKind === 'role-denied'),
     ).toBe(true);
     // One AssumeRole attempt for the account, not one per region.
     const after = (await h.rows()).filter((r) => r.accountId === broken.id);
@@ -185,14 +196,15 @@ describe('a scan of the organization', () => {
     expect(slow.length).toBeGreaterThan(0);
 
     expect(result.notScanned.map((n) => n.accountId)).toEqual([h.sim.world.scenario.accounts[2]!.id]);
-    const bad = result.targets.find(
+    const targets = await h.targets(result);
+    const bad = targets.find(
       (t) => t.accountId === h!.sim.world.scenario.accounts[2]!.id && t.source === 'credential-report',
     )!;
     expect(bad).toMatchObject({ status: 'failed', failureKind: 'report-malformed' });
     expect(bad.reason).toMatch(
       /iam:GetCredentialReport in account \d{12} \(global\): the credential report could not be read/,
     );
-    const others = result.targets.filter((t) => t !== bad);
+    const others = targets.filter((t) => t !== bad);
     expect(others.every((t) => t.status === 'ok')).toBe(true);
   });
 
@@ -204,7 +216,9 @@ describe('a scan of the organization', () => {
     const result = await h.scan({ full: true });
     const stuck = h.sim.world.scenario.accounts[3]!.id;
     expect(result.notScanned.map((n) => n.accountId)).toEqual([stuck]);
-    const target = result.targets.find((t) => t.accountId === stuck && t.source === 'credential-report')!;
+    const target = (await h.targets(result)).find(
+      (t) => t.accountId === stuck && t.source === 'credential-report',
+    )!;
     expect(target).toMatchObject({ status: 'failed', failureKind: 'report-unavailable' });
     expect(target.reason).toMatch(
       /in account \d{12} \(global\): IAM was still generating the credential report after [\d.]+ s \(IAM answered INPROGRESS \d+ times\)/,
@@ -217,8 +231,9 @@ describe('a scan of the organization', () => {
     const before = (await h.rows()).map((r) => [r.id, r.status]);
     h.sim.world.scenario.faults = { latencyMs: 700 };
     const result = await h.scan({ full: true });
-    expect(result.targets.length).toBeGreaterThan(0);
-    for (const t of result.targets) {
+    const targets = await h.targets(result);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const t of targets) {
       expect(t).toMatchObject({ status: 'failed', failureKind: 'timeout' });
       expect(t.reason).toMatch(/timed out/);
     }

@@ -111,7 +111,7 @@ test('a scan that could not read 1,000 accounts reports them in one message, end
       scanId: 1,
       kind: 'full',
       accounts: ids,
-      targets: ids.map(() => ({ status: 'failed' })),
+      targets: { total: ids.length, failed: ids.length },
       totals: { new: 0, updated: 0, resolved: 0, reopened: 0 },
       notScanned: ids.map((accountId, i) => ({
         accountId,

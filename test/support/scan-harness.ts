@@ -1,6 +1,7 @@
 import { AwsClients } from '../../src/aws/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { findings } from '../../src/db/schema.js';
+import { scanTargetsOf } from '../../src/db/scans.js';
+import { findings, type ScanTarget } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
@@ -14,6 +15,8 @@ export interface ScanHarness {
   scan(request?: Partial<ScanRequest>): ReturnType<typeof runScan>;
   /** Every stored finding row. */
   rows(): Promise<(typeof findings.$inferSelect)[]>;
+  /** What each target of a scan did, as the scan recorded it. */
+  targets(scan: { scanId: number }): Promise<ScanTarget[]>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function scanHarness(
     scan: (request = {}) =>
       runScan({ db: db.db, config, log, clients, reportPollBaseMs: 5 }, { trigger: 'cli', ...request }),
     rows: () => db.db.select().from(findings).orderBy(findings.id),
+    targets: (scan) => scanTargetsOf(db.db, scan.scanId),
     async close() {
       clients.destroy();
       await sim.close();

@@ -7,7 +7,7 @@ export interface ScanReport {
   scanId: number;
   kind: string;
   accounts: unknown[];
-  targets: Array<{ status: string }>;
+  targets: { total: number; failed: number };
   totals: { new: number; updated: number; resolved: number; reopened: number };
   notScanned: Array<{ accountId: string; name: string; reasons: string[] }>;
 }
@@ -24,13 +24,12 @@ export function scanProgressBlocks(p: ScanProgress, requestedBy: string): Block[
 }
 
 export function scanDoneBlocks(r: ScanReport, requestedBy: string): Block[] {
-  const failed = r.targets.filter((t) => t.status === 'failed').length;
   const lines = r.notScanned.flatMap((n) =>
     n.reasons.map((reason) => `• *${escapeMrkdwn(n.name)}* \`${n.accountId}\`: ${escapeMrkdwn(reason)}`),
   );
   return [
     section(
-      `:white_check_mark: *Scan ${r.scanId} completed* (${r.kind}): ${r.accounts.length} accounts, ${failed} of ${r.targets.length} targets failed\n` +
+      `:white_check_mark: *Scan ${r.scanId} completed* (${r.kind}): ${r.accounts.length} accounts, ${r.targets.failed} of ${r.targets.total} targets failed\n` +
         `${r.totals.new} new · ${r.totals.updated} updated · ${r.totals.resolved} resolved · ${r.totals.reopened} reopened`,
     ),
     ...(lines.length
