@@ -258,7 +258,18 @@ async function followDurableScan(
         );
       if (request.leave?.aborted) throw new ScanLeft(`scan ${scan.id} goes on in the other Warden processes`);
       const [row] = await db.select().from(scans).where(eq(scans.id, scan.id));
-      if (row && row.status !== 'running') return await endedScan(env, row, plan);
+      if (row && row.status !== 'running') {
+        const result = await endedScan(env, row, plan);
+        // The last progress is the conclusion's: the targets' working rows are gone by now.
+        request.onProgress?.({
+          accountsDone: result.accounts.length,
+          accountsTotal: result.accounts.length,
+          findings: result.totals.findings,
+          failures: result.targets.failed,
+          throttles: result.totals.throttles,
+        });
+        return result;
+      }
       plan ??= await readPlan(db, scan.id);
       if (plan && request.onProgress) request.onProgress(progressOf(plan, await targetsEnded(db, scan.id)));
       // Woken early by a cancel or a leave, which the next turn handles.
