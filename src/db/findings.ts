@@ -184,13 +184,6 @@ export interface ResolveScope {
   region?: string;
 }
 
-/** Scopes given in the call, each its own target (its place in `scopes`), as `resolveUnseen` reads them. */
-export function scopeRows(scopes: ResolveScope[]): SQL {
-  return sql`select (n - 1)::int as target, source, account_id, region
-    from unnest(${arrayLiteral(scopes, (s) => s.source)}::text[], ${arrayLiteral(scopes, (s) => s.accountId)}::text[],
-      ${arrayLiteral(scopes, (s) => s.region)}::text[]) with ordinality as x(source, account_id, region, n)`;
-}
-
 /**
  * After a scan whose targets completed: resolves every unresolved finding in their scopes (source,
  * account, and region when given) that this scan did not see, in one statement. `scopes` is a query

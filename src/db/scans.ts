@@ -4,8 +4,6 @@ import type { Source } from '../findings/finding.js';
 import type { Database } from './client.js';
 import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
 
-export type NewScanTarget = typeof scanTargets.$inferInsert;
-
 /**
  * Records a new running scan, holding its lease. Only one scan runs at a time (a unique index on
  * running scans): returns the scan already running instead when there is one. First, every running
@@ -83,11 +81,6 @@ export async function finishScan(
   return rows.length > 0;
 }
 
-export async function recordTargets(db: Database, targets: NewScanTarget[]): Promise<void> {
-  for (let i = 0; i < targets.length; i += 500)
-    await db.insert(scanTargets).values(targets.slice(i, i + 500));
-}
-
 /** What each target of a scan did, in plan order (a scan records its targets when it concludes). */
 export function scanTargetsOf(db: Database, scanId: number) {
   return db.select().from(scanTargets).where(eq(scanTargets.scanId, scanId)).orderBy(asc(scanTargets.id));
@@ -103,32 +96,6 @@ export async function readCursor(db: Database, source: Source, scope: string) {
 
 export async function readCursors(db: Database, source: Source) {
   return db.select().from(syncCursors).where(eq(syncCursors.source, source));
-}
-
-/** Moves sync cursors forward after the syncs that completed; a full sync also stamps fullSyncedAt. */
-export async function advanceCursors(
-  db: Database,
-  cursors: Array<{ source: Source; scope: string; syncedAt: Date; full: boolean }>,
-): Promise<void> {
-  for (let i = 0; i < cursors.length; i += 500) {
-    await db
-      .insert(syncCursors)
-      .values(
-        cursors.slice(i, i + 500).map((c) => ({
-          source: c.source,
-          scope: c.scope,
-          syncedAt: c.syncedAt,
-          fullSyncedAt: c.full ? c.syncedAt : null,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [syncCursors.source, syncCursors.scope],
-        set: {
-          syncedAt: sql.raw('excluded.synced_at'),
-          fullSyncedAt: sql.raw('coalesce(excluded.full_synced_at, sync_cursors.full_synced_at)'),
-        },
-      });
-  }
 }
 
 /** Whether any scan has completed: before the first, there is no posture to report. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { rawRows } from '../../src/db/client.js';
-import { ingestFindings, resolveUnseen, scopeRows } from '../../src/db/findings.js';
+import { ingestFindings, resolveUnseen } from '../../src/db/findings.js';
 import { findings } from '../../src/db/schema.js';
 import type { Finding as SourceFinding } from '../../src/findings/finding.js';
 import { SEVERITIES } from '../../src/findings/severity.js';
@@ -119,7 +119,7 @@ test('the counts follow ingest, resolution, triage, expiry, deletion and truncat
   await ingestFindings(t.db, [[incoming(11)]], 3, at(3));
   await resolveUnseen(
     t.db,
-    scopeRows([{ source: 'securityhub', accountId: ACCOUNTS[1]!, region: 'us-east-1' }]),
+    sql`select 0 as target, 'securityhub' as source, ${ACCOUNTS[1]!}::text as account_id, 'us-east-1' as region`,
     3,
     at(3),
   );
