@@ -1,8 +1,8 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { ScanKind, ScanTrigger } from '../domain.js';
 import type { Source } from '../findings/finding.js';
 import type { Database } from './client.js';
-import { type Scan, scans, scanTargets, syncCursors } from './schema.js';
+import { type Scan, scans, scanTargetResults, scanTargets, syncCursors } from './schema.js';
 
 /**
  * Records a new running scan, holding its lease. Only one scan runs at a time (a unique index on
@@ -34,6 +34,10 @@ export async function createScan(
       ),
     )
     .returning();
+  await dropWorkingResults(
+    db,
+    abandoned.map((a) => a.id),
+  );
   const [row] = await db
     .insert(scans)
     .values({
@@ -62,7 +66,10 @@ export async function renewLease(db: Database, id: number): Promise<boolean> {
 
 export type ScanEnd = 'completed' | 'failed' | 'cancelled';
 
-/** Closes a running scan; false when it was no longer running (abandoned meanwhile by another process). */
+/**
+ * Closes a running scan and drops its targets' working results (its conclusion recorded what it
+ * keeps); false when it was no longer running (abandoned meanwhile by another process).
+ */
 export async function finishScan(
   db: Database,
   id: number,
@@ -78,7 +85,17 @@ export async function finishScan(
     })
     .where(and(eq(scans.id, id), eq(scans.status, 'running')))
     .returning({ id: scans.id });
+  await dropWorkingResults(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.length > 0;
+}
+
+/** A scan that stopped running needs its targets' working results no more, however it stopped. */
+async function dropWorkingResults(db: Database, scanIds: number[]): Promise<void> {
+  if (scanIds.length > 0)
+    await db.delete(scanTargetResults).where(inArray(scanTargetResults.scanId, scanIds));
 }
 
 /** What each target of a scan did, in plan order (a scan records its targets when it concludes). */

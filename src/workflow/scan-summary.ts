@@ -9,24 +9,19 @@ import type { RunResult } from './scan-targets.js';
 
 /** A scan's results as its conclusion leaves them on its row, for whoever follows it. */
 export type ScanSummary = {
+  [K in keyof ScanResult['totals']]: number;
+} & {
   accounts: number;
   targets: number;
   failedTargets: number;
-  new: number;
-  updated: number;
-  resolved: number;
-  reopened: number;
-  findings: number;
-  apiCalls: number;
-  throttles: number;
   notScanned: Array<{ accountId: string; reasons: string[] }>;
 };
 
 /**
  * A scan's conclusion, once every target's result is stored (`scan_target_results`): what the
  * completed full syncs did not see is resolved (a crash before this point resolves nothing), the
- * completed syncs' cursors move, every target's result is recorded in `scan_targets` and its working
- * copy dropped, and each account the scan could read gets a posture snapshot. It runs in the
+ * completed syncs' cursors move, every target's result is recorded in `scan_targets` (`finishScan`
+ * then drops the working copies), and each account the scan could read gets a posture snapshot. It runs in the
  * database: the scan's process holds no target's result, however many there are.
  */
 export async function concludeScan(
@@ -61,7 +56,6 @@ export async function concludeScan(
     db,
     sql`select result from scan_target_results where scan_id = ${scanId} and status = 'failed' order by target`,
   );
-  await rawRows(db, sql`delete from scan_target_results where scan_id = ${scanId}`);
 
   const { targets, totals } = await recordedTotals(db, scanId, discoveryStats);
   const notScanned = notScannedBy(
@@ -156,7 +150,7 @@ async function recordedTotals(
 }
 
 /** The accounts with a target that failed, and why (an aggregator's failure is every account's it covers). */
-export function notScannedBy(
+function notScannedBy(
   accounts: Array<Pick<DiscoveredAccount, 'id' | 'name'>>,
   failed: Array<Pick<RunResult, 'accountId' | 'reason' | 'aggregatorCovers'>>,
 ): ScanResult['notScanned'] {

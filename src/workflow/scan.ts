@@ -12,7 +12,7 @@ import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
-import { type Scan, scans, scanTargetResults } from '../db/schema.js';
+import { type Scan, scans } from '../db/schema.js';
 import { type ErrorCode, WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
 import type { Logger } from '../log.js';
@@ -30,7 +30,7 @@ import {
   TargetResultWrites,
   targetsEnded,
 } from './scan-results.js';
-import { concludeScan, notScannedBy, type ScanSummary } from './scan-summary.js';
+import { concludeScan, type ScanSummary } from './scan-summary.js';
 import { lostTarget, runTarget, timedOut } from './scan-targets.js';
 
 export interface ScanEnvironment {
@@ -296,10 +296,8 @@ async function endedScan(env: ScanEnvironment, row: Scan, known?: ScanPlan): Pro
   const summary = row.summary as unknown as ScanSummary;
   const { new: added, updated, resolved, reopened, findings, apiCalls, throttles } = summary;
   const totals = { new: added, updated, resolved, reopened, findings, apiCalls, throttles };
-  const notScanned = notScannedBy(
-    plan.accounts,
-    summary.notScanned.flatMap((n) => n.reasons.map((reason) => ({ accountId: n.accountId, reason }))),
-  );
+  const names = new Map(plan.accounts.map((a) => [a.id, a.name]));
+  const notScanned = summary.notScanned.map((n) => ({ ...n, name: names.get(n.accountId) ?? n.accountId }));
   return {
     scanId: row.id,
     kind: row.kind,
@@ -433,8 +431,6 @@ async function recordEnd(
       ...(error instanceof WardenError ? { summary: { code: error.code } } : {}),
       now: ctx.now(),
     });
-    // What its targets ended with was only working state: a scan that did not complete records none.
-    await env.db.delete(scanTargetResults).where(eq(scanTargetResults.scanId, ctx.scanId));
     if (closed)
       await appendAudit(env.db, {
         actor: ctx.actor,

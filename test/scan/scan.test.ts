@@ -273,6 +273,10 @@ describe('a scan of the organization', () => {
       .returning();
     await expect(h.scan({ full: true })).rejects.toThrow(`scan ${stuck!.id} is already running`);
 
+    // It had stored one target's result before its process died…
+    await h.db.db
+      .insert(scanTargetResults)
+      .values({ scanId: stuck!.id, target: 0, status: 'ok', findings: 0, throttles: 0, result: {} });
     // Its process died: nobody renews its lease, which lapses after WARDEN_SCAN_LEASE_SECONDS.
     await h.db.db
       .update(scans)
@@ -290,5 +294,7 @@ describe('a scan of the organization', () => {
       .from(auditEvents)
       .where(eq(auditEvents.subject, `scan:${stuck!.id}`));
     expect(events.map((e) => e.action)).toEqual(['scan.abandoned']);
+    // …which goes with the abandonment, as every scan's working rows go when it stops running.
+    expect(await h.db.db.select().from(scanTargetResults)).toEqual([]);
   });
 });
