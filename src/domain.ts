@@ -28,6 +28,18 @@ export const FAILURE_KINDS = [
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
+/**
+ * A control evaluation's result as Security Hub words it (`Compliance.Status`): PASSED, FAILED,
+ * WARNING (the check ran but cannot decide), NOT_AVAILABLE (it could not run). Warden's own checks
+ * answer PASSED or FAILED.
+ */
+export const COMPLIANCE_STATUSES = ['PASSED', 'FAILED', 'WARNING', 'NOT_AVAILABLE'] as const;
+export type ComplianceStatus = (typeof COMPLIANCE_STATUSES)[number];
+
+/** Whether a control of an enabled standard runs in an account and region (DescribeStandardsControls). */
+export const CONTROL_STATUSES = ['ENABLED', 'DISABLED'] as const;
+export type ControlStatus = (typeof CONTROL_STATUSES)[number];
+
 /** Warden's lifecycle of a finding. */
 export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];

@@ -35,6 +35,10 @@ export const PAGE_LIMITS = {
   securityHubBatchUpdate: 100,
   /** Security Hub Note.Text length. */
   securityHubNoteText: 512,
+  /** Security Hub GetEnabledStandards and DescribeStandardsControls MaxResults (1–100). */
+  securityHubStandardsMaxResults: 100,
+  /** Security Hub GetEnabledStandards: StandardsSubscriptionArns (1–25). */
+  securityHubSubscriptionArns: 25,
 } as const;
 
 /** STS AssumeRole DurationSeconds bounds; RoleSessionName is 2–64 chars of [\w+=,.@-]. */

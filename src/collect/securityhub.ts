@@ -5,22 +5,20 @@ import {
 } from '@aws-sdk/client-securityhub';
 import type { SecurityHubCalls } from '../aws/clients.js';
 import { PAGE_LIMITS } from '../aws/quotas.js';
+import { COMPLIANCE_STATUSES, type ComplianceStatus } from '../domain.js';
 import type { Finding } from '../findings/finding.js';
 import { severityFromSecurityHub } from '../findings/severity.js';
 
 const eq = (Value: string) => ({ Value, Comparison: 'EQUALS' as const });
-const ne = (Value: string) => ({ Value, Comparison: 'NOT_EQUALS' as const });
 
 /**
- * A full sync asks for what is failing now: active records whose compliance is not PASSED or
- * NOT_AVAILABLE and that nobody resolved in Security Hub. What it does not return, once it has
- * completed, is no longer failing.
+ * A full sync asks for every active record, failing or passing: the failing ones are findings, and
+ * every control finding is also a control result, the evidence of standards' scores. What it does not
+ * return, once it has completed, is neither failing nor evaluated any more.
  */
 export function fullSyncFilters(accountIds?: string[]): AwsSecurityFindingFilters {
   return {
     RecordState: [eq('ACTIVE')],
-    ComplianceStatus: [ne('PASSED'), ne('NOT_AVAILABLE')],
-    WorkflowStatus: [ne('RESOLVED')],
     ...(accountIds?.length ? { AwsAccountId: accountIds.map(eq) } : {}),
   };
 }
@@ -103,5 +101,20 @@ export function fromAsff(f: AwsSecurityFinding): Finding {
         : {}),
     },
     failing,
+    ...(controlId && isComplianceStatus(compliance)
+      ? {
+          evaluation: {
+            status: compliance,
+            standards: (f.Compliance?.AssociatedStandards ?? []).flatMap((s) =>
+              s.StandardsId ? [s.StandardsId] : [],
+            ),
+            requirements: f.Compliance?.RelatedRequirements ?? [],
+            archived: f.RecordState === 'ARCHIVED',
+          },
+        }
+      : {}),
   };
 }
+
+const isComplianceStatus = (s: string | null): s is ComplianceStatus =>
+  (COMPLIANCE_STATUSES as readonly (string | null)[]).includes(s);

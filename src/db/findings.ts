@@ -37,6 +37,10 @@ const INCOMING: ReadonlyArray<readonly [column: string, type: string, value: (f:
     ['remediation_url', 'text', (f) => f.remediationUrl],
     ['evidence', 'jsonb', (f) => JSON.stringify(f.evidence)],
     ['failing', 'boolean', (f) => f.failing],
+    // A control evaluation's result (null for other findings); its standards as an array literal.
+    ['control_status', 'text', (f) => f.evaluation?.status],
+    ['standards', 'text', (f) => f.evaluation && arrayLiteral(f.evaluation.standards, (id) => id)],
+    ['archived', 'boolean', (f) => f.evaluation?.archived],
   ];
 
 const NEEDS_ESCAPE = /[\\"]/;
@@ -147,6 +151,24 @@ export async function ingestFindings(
         status_changed_at = case when f.status = 'resolved' then excluded.last_seen_at else f.status_changed_at end,
         status_changed_by = case when f.status = 'resolved' then 'warden:scan' else f.status_changed_by end
     ),
+    -- Control results: every evaluation seen is stored with its result; an archived one is dropped.
+    evaluated as (
+      insert into control_results as c (source, product_arn, external_id, account_id, region, control_id,
+        resource_id, status, suppressed, standards, evaluated_at, last_seen_at, last_scan_id)
+      select source, product_arn, external_id, account_id, region, control_id, resource_id, control_status,
+             coalesce(aws_workflow_status = 'SUPPRESSED', false), standards::text[], source_updated_at,
+             ${at}::timestamptz, ${scanId}::int
+      from incoming where control_status is not null and control_id is not null and not archived
+      on conflict (source, product_arn, external_id) do update set
+        account_id = excluded.account_id, region = excluded.region, control_id = excluded.control_id,
+        resource_id = excluded.resource_id, status = excluded.status, suppressed = excluded.suppressed,
+        standards = excluded.standards, evaluated_at = excluded.evaluated_at,
+        last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id
+    ),
+    dropped as (
+      delete from control_results c using incoming i
+      where i.archived and c.source = i.source and c.product_arn = i.product_arn and c.external_id = i.external_id
+    ),${controlsSeen(latest.values(), at)}
     fixed as (
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
@@ -175,6 +197,32 @@ export async function ingestFindings(
       resolved: Number(r.resolved),
     };
   return counts;
+}
+
+/**
+ * The statement's CTE that records the security controls its evaluations name, with their title and
+ * related requirements (the same in every account): written when new or changed, not on every page.
+ */
+function controlsSeen(
+  incoming: Iterable<{ finding: SourceFinding }>,
+  at: string,
+): SQL | ReturnType<typeof sql.raw> {
+  const controls = new Map<string, { title: string; requirements: string }>();
+  for (const { finding: f } of incoming) {
+    if (f.controlId && f.evaluation && !controls.has(f.controlId))
+      controls.set(f.controlId, { title: f.title, requirements: JSON.stringify(f.evaluation.requirements) });
+  }
+  if (controls.size === 0) return sql.raw('');
+  const list = [...controls];
+  return sql`
+    controls as (
+      insert into security_controls as s (control_id, title, requirements, updated_at)
+      select * , ${at}::timestamptz from unnest(${arrayLiteral(list, ([id]) => id)}::text[],
+        ${arrayLiteral(list, ([, c]) => c.title)}::text[], ${arrayLiteral(list, ([, c]) => c.requirements)}::jsonb[])
+      on conflict (control_id) do update set title = excluded.title, requirements = excluded.requirements,
+        updated_at = excluded.updated_at
+      where s.title is distinct from excluded.title or s.requirements is distinct from excluded.requirements
+    ),`;
 }
 
 export interface ResolveScope {

@@ -17,6 +17,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import {
+  COMPLIANCE_STATUSES,
+  CONTROL_STATUSES,
   DECISIONS,
   DELIVERY_STATUSES,
   DIGEST_KINDS,
@@ -291,6 +293,100 @@ export const findingCounts = pgTable(
 );
 export type Finding = typeof findings.$inferSelect;
 export type NewFinding = typeof findings.$inferInsert;
+
+// ── Compliance ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The latest result of every control evaluation a scan reads, passing or not: Security Hub's control
+ * findings (one per control and resource; a standard's score counts them) and Warden's own checks
+ * (one per check and account). A failing one is also a finding with a lifecycle (`findings`); this
+ * table is evidence for standards' scores. A completed full sync drops the results it no longer sees
+ * (archived, or the resource gone), as it resolves findings.
+ */
+export const controlResults = pgTable(
+  'control_results',
+  {
+    id: serial('id').primaryKey(),
+    source: text('source', { enum: SOURCES }).notNull(),
+    /** Security Hub's product ARN; empty for Warden's checks. */
+    productArn: text('product_arn').notNull().default(''),
+    /** Security Hub's finding `Id`, or Warden's fingerprint of account and check. */
+    externalId: text('external_id').notNull(),
+    accountId: text('account_id').notNull(),
+    /** The region evaluated, or `global` for Warden's IAM checks. */
+    region: text('region').notNull(),
+    /** The security control (IAM.4), or Warden's check id for its own checks. */
+    controlId: text('control_id').notNull(),
+    resourceId: text('resource_id').notNull(),
+    status: text('status', { enum: COMPLIANCE_STATUSES }).notNull(),
+    /** Security Hub's Workflow.Status is SUPPRESSED: a control's status ignores it, as Security Hub does. */
+    suppressed: boolean('suppressed').notNull().default(false),
+    /** The enabled standards in which the control is enabled (`Compliance.AssociatedStandards`). */
+    standards: text('standards').array().notNull().default(sql`'{}'`),
+    /** What a person needs to see why (Warden's checks: what was evaluated). */
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
+    /** When the source evaluated it (Security Hub UpdatedAt; the credential report's time). */
+    evaluatedAt: ts('evaluated_at'),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    lastScanId: integer('last_scan_id'),
+  },
+  (t) => [
+    oneOf('control_results', t.source, SOURCES),
+    oneOf('control_results', t.status, COMPLIANCE_STATUSES),
+    uniqueIndex('control_results_identity_idx').on(t.source, t.productArn, t.externalId),
+    index('control_results_account_idx').on(t.accountId, t.controlId),
+  ],
+);
+export type ControlResult = typeof controlResults.$inferSelect;
+
+/**
+ * What Warden knows of each security control from its findings: title and the framework requirements
+ * it is related to (`Compliance.RelatedRequirements`, the same in every account).
+ */
+export const securityControls = pgTable('security_controls', {
+  controlId: text('control_id').primaryKey(),
+  title: text('title').notNull(),
+  requirements: jsonb('requirements').$type<string[]>().notNull().default([]),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** The standards enabled in each account and region (GetEnabledStandards), as the last full scan read them. */
+export const enabledStandards = pgTable(
+  'enabled_standards',
+  {
+    accountId: text('account_id').notNull(),
+    region: text('region').notNull(),
+    /** The standard's ARN after `::`, as findings' `AssociatedStandards[].StandardsId` name it. */
+    standardId: text('standard_id').notNull(),
+    subscriptionArn: text('subscription_arn').notNull(),
+    /** StandardsStatus: READY, PENDING, INCOMPLETE, FAILED, DELETING. */
+    status: text('status').notNull(),
+    readAt: ts('read_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.region, t.standardId] })],
+);
+
+/** Each enabled standard's controls in each account and region, enabled or disabled (DescribeStandardsControls). */
+export const standardControls = pgTable(
+  'standard_controls',
+  {
+    accountId: text('account_id').notNull(),
+    region: text('region').notNull(),
+    standardId: text('standard_id').notNull(),
+    /** The standard's own id for the control: the security control id, or a rule number (CIS v1.2.0's `1.12`). */
+    controlId: text('control_id').notNull(),
+    title: text('title').notNull(),
+    status: text('status', { enum: CONTROL_STATUSES }).notNull(),
+    disabledReason: text('disabled_reason'),
+    /** The control's requirements within this standard (RelatedRequirements). */
+    requirements: jsonb('requirements').$type<string[]>().notNull().default([]),
+    readAt: ts('read_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.region, t.standardId, t.controlId] }),
+    oneOf('standard_controls', t.status, CONTROL_STATUSES),
+  ],
+);
 
 export const suppressions = pgTable(
   'suppressions',

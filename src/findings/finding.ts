@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ControlEvaluation } from './compliance.js';
 import type { Severity } from './severity.js';
 
 export const SOURCES = ['securityhub', 'credential-report'] as const;
@@ -36,6 +37,8 @@ export interface Finding {
    * (compliance PASSED, record ARCHIVED, workflow RESOLVED): an incremental scan resolves it.
    */
   failing: boolean;
+  /** Set when the finding is a control evaluation (Security Hub control findings). */
+  evaluation?: ControlEvaluation;
 }
 
 /** The identity of one of Warden's own findings: stable for the same account, check and resource. */

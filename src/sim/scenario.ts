@@ -83,6 +83,10 @@ export interface SimAccount {
   securityHubDisabledIn?: string[];
   iam?: { root?: SimRoot; users?: SimUser[]; passwordPolicy?: SimPasswordPolicy | null };
   findings?: SimFinding[];
+  /** Security Hub standards enabled in the account's regions (keys of src/sim/standards.ts); default: the scenario's. */
+  standards?: string[];
+  /** Controls disabled in one of the account's standards (`control`: the standard's own control id), in every region. */
+  disabledControls?: Array<{ standard: string; control: string; reason?: string }>;
   faults?: {
     /** AssumeRole answers AccessDenied even though the role exists (a broken trust policy). */
     assumeRoleDenied?: boolean;
@@ -109,11 +113,21 @@ export interface Scenario {
   /** The static credentials of the management account's caller (what AWS_ACCESS_KEY_ID would hold). */
   callerCredentials: { accessKeyId: string; secretAccessKey: string; userName: string };
   roles: {
-    audit: { name: string; externalId?: string };
+    audit: {
+      name: string;
+      externalId?: string;
+      /** Actions the deployed audit role lacks, as a role deployed from an older Warden's policy would. */
+      missingActions?: string[];
+    };
     remediation: { name: string; externalId?: string };
     triage: { name: string; externalId?: string };
   };
-  securityHub?: { adminAccountId?: string; aggregationRegion?: string };
+  securityHub?: {
+    adminAccountId?: string;
+    aggregationRegion?: string;
+    /** Standards enabled in every account and region unless an account says otherwise; default none. */
+    standards?: string[];
+  };
   /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
   buckets?: Array<{ name: string; objectLock?: boolean }>;
   faults?: {

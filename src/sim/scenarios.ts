@@ -141,6 +141,11 @@ export function demoScenario(): Scenario {
   s.accounts.forEach((a, i) => {
     [a.name, a.parent] = layout[i]!;
   });
+  // Security Hub's defaults when it is turned on (FSBP and CIS), and the older CIS v1.2.0 still on.
+  s.securityHub = { ...s.securityHub, standards: ['fsbp', 'cis-1.2', 'cis-3.0'] };
+  s.accounts[9]!.disabledControls = [
+    { standard: 'cis-3.0', control: 'EC2.8', reason: 'IMDSv1 needed by a vendor agent' },
+  ];
   const legacy = s.accounts[11]!;
   legacy.roles = { audit: false, remediation: false };
   s.accounts[7]!.securityHubDisabledIn = ['ap-southeast-2'];

@@ -17,7 +17,7 @@ import type { Handler } from './services/context.js';
 import { iam } from './services/iam.js';
 import { organizations } from './services/organizations.js';
 import { S3_ACTIONS, answerS3 as s3, s3Failure, s3Operation } from './services/s3.js';
-import { SECURITY_HUB_ROUTES, securityhub } from './services/securityhub.js';
+import { securityHubOperation, securityhub } from './services/securityhub.js';
 import { sts } from './services/sts.js';
 import { type IssuedCredentials, SimWorld } from './world.js';
 
@@ -184,7 +184,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         const bucket = limits.bucket(`${caller.account}|${region}|${operation}`, operation);
         if (bucket && !bucket.tryTake()) throw throttlingError(service);
       }
-      const result = handler({ world, caller, region, params, query: url.searchParams });
+      const result = handler({ world, caller, region, params, query: url.searchParams, path: url.pathname });
       return success(protocol, service, operation, result);
     } catch (err) {
       if (err instanceof SimError) return failure(protocol, service, err);
@@ -292,10 +292,7 @@ function operationOf(
 ): string {
   if (protocol === 'json') return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
   if (protocol === 'query') return String(params.Action ?? '');
-  return (
-    SECURITY_HUB_ROUTES[`${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`] ??
-    `${req.method} ${url.pathname}`
-  );
+  return securityHubOperation(req.method ?? '', url.pathname);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

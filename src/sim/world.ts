@@ -13,6 +13,7 @@ import type {
   WorkflowStatus,
 } from './scenario.js';
 import type { SimBucket } from './services/s3.js';
+import { type SimStandard, standardByKey, standardControls } from './standards.js';
 
 const DAY = 86_400_000;
 
@@ -130,6 +131,9 @@ export class SimWorld {
         passwordPolicy: spec.iam?.passwordPolicy === undefined ? null : spec.iam.passwordPolicy,
         report: { state: 'none', pollsLeft: 0 },
       });
+      // An unknown standard is the scenario's mistake, named now rather than at the first call.
+      this.enabledStandards(spec.id);
+      for (const d of spec.disabledControls ?? []) standardByKey(d.standard);
       for (const f of spec.findings ?? []) this.raiseFinding(spec.id, f, t);
     }
   }
@@ -240,6 +244,34 @@ export class SimWorld {
 
   account(id: string): AccountState | undefined {
     return this.accounts.get(id);
+  }
+
+  /** The standards enabled in an account (the same in each of its regions). */
+  enabledStandards(accountId: string): SimStandard[] {
+    const keys = this.account(accountId)?.spec.standards ?? this.scenario.securityHub?.standards ?? [];
+    return keys.map(standardByKey);
+  }
+
+  /** Why a control is disabled in one of an account's standards, or undefined while it is enabled. */
+  disabledReason(accountId: string, standard: SimStandard, controlId: string): string | undefined {
+    const hit = this.account(accountId)?.spec.disabledControls?.find(
+      (d) => standardByKey(d.standard) === standard && d.control === controlId,
+    );
+    return hit ? (hit.reason ?? 'Disabled in the scenario') : undefined;
+  }
+
+  /**
+   * The enabled standards in which a security control is enabled for an account: what a control
+   * finding's `Compliance.AssociatedStandards` lists.
+   */
+  standardsOf(accountId: string, securityControlId: string): SimStandard[] {
+    return this.enabledStandards(accountId).filter((s) =>
+      standardControls(s).some(
+        (c) =>
+          c.securityControlId === securityControlId &&
+          this.disabledReason(accountId, s, c.controlId) === undefined,
+      ),
+    );
   }
 
   countCall(operation: string, account: string): void {

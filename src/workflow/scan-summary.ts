@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CallStats } from '../aws/clients.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import { type Database, rawRows } from '../db/client.js';
+import { dropUnseenResults } from '../db/control-results.js';
 import { resolveUnseen } from '../db/findings.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
@@ -36,15 +37,13 @@ export async function concludeScan(
   const { db } = env;
   const { scanId, accounts, discoveryStats, now } = ctx;
   const results = sql`select target, result from scan_target_results where scan_id = ${scanId}`;
-  const credited = await resolveUnseen(
-    db,
-    sql`select r.target, s.source, s."accountId" as account_id, s.region
+  // What the completed full syncs vouch for: findings and control results there that they did not see are gone.
+  const vouched = sql`select r.target, s.source, s."accountId" as account_id, s.region
       from (${results}) r cross join lateral jsonb_to_recordset(r.result->'resolveScopes')
         as s(source text, "accountId" text, region text)
-      where r.result->>'status' = 'ok'`,
-    scanId,
-    now(),
-  );
+      where r.result->>'status' = 'ok'`;
+  const credited = await resolveUnseen(db, vouched, scanId, now());
+  await dropUnseenResults(db, vouched, scanId);
   await advanceCursors(db, results);
   await recordTargets(db, scanId, results, credited);
   const read = await rawRows<{ account: string }>(

@@ -1,18 +1,21 @@
-import type { CallStats } from '../aws/clients.js';
+import type { CallStats, SecurityHubCalls } from '../aws/clients.js';
 import { newStats } from '../aws/clients.js';
 import type { AssumedRoles } from '../aws/credentials.js';
 import { explainAwsError, TargetError } from '../aws/errors.js';
 import type { Slot } from '../aws/fanout.js';
-import { evaluateChecks } from '../collect/checks/cis.js';
+import { evaluateAccount } from '../collect/checks/cis.js';
 import {
   fetchCredentialReport,
   MalformedReportError,
   ReportTimeoutError,
 } from '../collect/credential-report.js';
 import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
+import { readEnabledStandards } from '../collect/standards.js';
+import { replaceStandards, storeCheckResults } from '../db/control-results.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { ResolveScope } from '../db/findings.js';
 import type { SyncCursor } from '../db/schema.js';
+import type { StandardRead } from '../findings/compliance.js';
 import type { Finding, Source } from '../findings/finding.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
@@ -191,15 +194,15 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
     // Polls wait outside the concurrency slot: Security Hub targets use it meanwhile.
     wait: (ms) => ctx.slot.pause(ms),
   });
-  await store(
-    evaluateChecks({
-      accountId: t.accountId,
-      partition: config.aws.partition,
-      report,
-      thresholds: config.policy.checks,
-      now: ctx.now(),
-    }),
-  );
+  const { findings, results } = evaluateAccount({
+    accountId: t.accountId,
+    partition: config.aws.partition,
+    report,
+    thresholds: config.policy.checks,
+    now: ctx.now(),
+  });
+  await store(findings);
+  await storeCheckResults(env.db, results, ctx.scanId, ctx.now());
   return {
     resolveScopes: [{ source: t.source, accountId: t.accountId }],
     cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
@@ -224,6 +227,7 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
       );
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
+  if (full && !t.aggregator) await refreshStandards(env, t, ctx, client);
   return {
     ...(full
       ? {
@@ -239,6 +243,38 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
       : {}),
   };
 };
+
+/**
+ * A full sync also reads which standards the account has enabled in the region, with their controls
+ * (a day's full scan is often enough: they change by hand). A read that fails is logged, naming the
+ * account, region and call, and leaves what Warden knew: the findings the target read still count,
+ * and an audit role deployed before Warden read standards (without `securityhub:GetEnabledStandards`)
+ * does not stop findings from resolving.
+ */
+async function refreshStandards(
+  env: ScanEnvironment,
+  t: Target,
+  ctx: TargetContext,
+  client: SecurityHubCalls,
+): Promise<void> {
+  let standards: StandardRead[];
+  try {
+    standards = await readEnabledStandards(client, ctx.signal);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const explained = explainAwsError(
+      err,
+      { account: t.accountId, region: t.region, call: 'securityhub:GetEnabledStandards' },
+      ctx.signal,
+    );
+    env.log.warn(
+      { account: t.accountId, region: t.region, kind: explained.kind },
+      `standards not read: ${explained.message}`,
+    );
+    return;
+  }
+  await replaceStandards(env.db, t.accountId, t.region, standards, ctx.now());
+}
 
 /** A target that failed: why, naming the account, region and call; the database's failure stops the scan. */
 function failedTarget(

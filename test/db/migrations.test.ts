@@ -41,7 +41,9 @@ test('the migrations apply to an empty database and create the whole schema', as
     'assignments',
     'audit_chain_head',
     'audit_events',
+    'control_results',
     'digests_sent',
+    'enabled_standards',
     'finding_counts',
     'findings',
     'job_runs',
@@ -52,6 +54,8 @@ test('the migrations apply to an empty database and create the whole schema', as
     'scan_target_results',
     'scan_targets',
     'scans',
+    'security_controls',
+    'standard_controls',
     'suppressions',
     'sync_cursors',
   ]);

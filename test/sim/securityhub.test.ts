@@ -1,11 +1,13 @@
 import {
   BatchUpdateFindingsCommand,
   DescribeHubCommand,
+  DescribeStandardsControlsCommand,
+  GetEnabledStandardsCommand,
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoScenario } from '../../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 
@@ -132,4 +134,83 @@ test('the triage role may set a finding’s workflow and note, and nothing else:
     });
   }
   expect(target.severity).not.toBe('INFORMATIONAL');
+});
+
+describe('standards', () => {
+  test('GetEnabledStandards lists the account’s subscriptions and DescribeStandardsControls their controls, enabled or not', async () => {
+    const payments = sim.world.scenario.accounts[9]!.id;
+    const hub = await hubAs(payments, 'eu-west-1');
+    const { StandardsSubscriptions: subs } = await hub.send(new GetEnabledStandardsCommand({}));
+    expect(subs?.map((s) => s.StandardsArn).sort()).toEqual([
+      'arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0',
+      'arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0',
+      'arn:aws:securityhub:eu-west-1::standards/cis-aws-foundations-benchmark/v/3.0.0',
+    ]);
+    const cis = subs!.find((s) => s.StandardsArn!.endsWith('/v/3.0.0'))!;
+    expect(cis.StandardsSubscriptionArn).toBe(
+      `arn:aws:securityhub:eu-west-1:${payments}:subscription/cis-aws-foundations-benchmark/v/3.0.0`,
+    );
+    const first = await hub.send(
+      new DescribeStandardsControlsCommand({
+        StandardsSubscriptionArn: cis.StandardsSubscriptionArn,
+        MaxResults: 2,
+      }),
+    );
+    expect(first.Controls).toHaveLength(2);
+    const rest = await hub.send(
+      new DescribeStandardsControlsCommand({
+        StandardsSubscriptionArn: cis.StandardsSubscriptionArn,
+        NextToken: first.NextToken,
+      }),
+    );
+    const controls = [...first.Controls!, ...rest.Controls!];
+    expect(rest.NextToken).toBeUndefined();
+    expect(controls.find((c) => c.ControlId === 'EC2.8')).toMatchObject({
+      ControlStatus: 'DISABLED',
+      DisabledReason: 'IMDSv1 needed by a vendor agent',
+      StandardsControlArn: `arn:aws:securityhub:eu-west-1:${payments}:control/cis-aws-foundations-benchmark/v/3.0.0/EC2.8`,
+      RelatedRequirements: ['CIS AWS Foundations Benchmark v3.0.0/5.6'],
+    });
+    expect(controls.find((c) => c.ControlId === 'IAM.4')?.ControlStatus).toBe('ENABLED');
+    // A control finding names the standards in which its control is on: not CIS v3.0.0 for EC2.8 here.
+    const ec28 = await hub.send(
+      new GetFindingsCommand({
+        Filters: { ComplianceSecurityControlId: [{ Value: 'EC2.8', Comparison: 'EQUALS' }] },
+      }),
+    );
+    for (const f of ec28.Findings ?? [])
+      expect(f.Compliance?.AssociatedStandards?.map((s) => s.StandardsId)).toEqual([
+        'standards/aws-foundational-security-best-practices/v/1.0.0',
+      ]);
+  });
+
+  test('the standards calls refuse what Security Hub refuses, with its errors', async () => {
+    const account = sim.world.scenario.accounts[3]!.id;
+    const hub = await hubAs(account, 'us-east-1');
+    await expect(hub.send(new GetEnabledStandardsCommand({ MaxResults: 101 }))).rejects.toMatchObject({
+      name: 'InvalidInputException',
+    });
+    await expect(
+      hub.send(
+        new GetEnabledStandardsCommand({
+          StandardsSubscriptionArns: Array.from({ length: 26 }, (_, i) => `arn:aws:securityhub:::x/${i}`),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(
+      hub.send(
+        new DescribeStandardsControlsCommand({
+          StandardsSubscriptionArn: `arn:aws:securityhub:us-east-1:${account}:subscription/pci-dss/v/4.0.1`,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      hub.send(
+        new DescribeStandardsControlsCommand({
+          StandardsSubscriptionArn: `arn:aws:securityhub:us-east-1:${account}:subscription/aws-foundational-security-best-practices/v/1.0.0`,
+          MaxResults: 0,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidInputException' });
+  });
 });

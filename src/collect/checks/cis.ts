@@ -1,6 +1,7 @@
 import type { PasswordPolicy } from '@aws-sdk/client-iam';
 import type { Partition } from '../../aws/partition.js';
 import type { Policy } from '../../config.js';
+import type { CheckResult } from '../../findings/compliance.js';
 import { type Finding, fingerprint } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
 import type { CredentialReport, ReportKey, ReportRow } from '../credential-report.js';
@@ -241,37 +242,74 @@ export const CHECKS: Check[] = [
 
 /** Runs every check over one account's report and returns Warden's findings for it. */
 export function evaluateChecks(input: CheckInput): Finding[] {
-  return CHECKS.flatMap((check) =>
-    check.evaluate(input).map(
-      (v): Finding => ({
-        source: 'credential-report',
-        productArn: '',
-        externalId: fingerprint(input.accountId, check.id, v.resource),
-        accountId: input.accountId,
-        region: 'global',
-        resourceType: v.resourceType,
-        resourceId: v.resource,
-        controlId:
-          check.controls.securityHub ??
-          `CIS ${check.controls.cis['v3.0'] ?? Object.values(check.controls.cis)[0]}`,
-        generatorId: `warden/${check.id}`,
-        title: check.title,
-        description: null,
-        severity: check.severity,
-        compliance: 'FAILED',
-        awsWorkflowStatus: null,
-        firstObservedAt: input.now,
-        sourceUpdatedAt: null,
-        remediationText: check.remediation,
-        remediationUrl: null,
-        evidence: {
-          check: check.id,
-          cis: check.controls.cis,
-          reportGeneratedAt: iso(input.report.generatedAt),
-          ...v.evidence,
-        },
-        failing: true,
-      }),
-    ),
+  return evaluateAccount(input).findings;
+}
+
+/** How many failing resources a check's result names as evidence (the findings hold them all). */
+const EVIDENCE_RESOURCES = 20;
+
+/**
+ * Runs every check over one account's report: Warden's findings (one per failing resource), and one
+ * result per check, passed or failed, with what it evaluated, as evidence for standards' scores.
+ */
+export function evaluateAccount(input: CheckInput): { findings: Finding[]; results: CheckResult[] } {
+  const evaluated = CHECKS.map((check) => ({ check, violations: check.evaluate(input) }));
+  const results = evaluated.map(
+    ({ check, violations }): CheckResult => ({
+      source: 'credential-report',
+      externalId: fingerprint(input.accountId, check.id, 'account'),
+      accountId: input.accountId,
+      controlId: check.id,
+      status: violations.length > 0 ? 'FAILED' : 'PASSED',
+      evidence: {
+        ...(check.controls.securityHub ? { securityControl: check.controls.securityHub } : {}),
+        cis: check.controls.cis,
+        reportGeneratedAt: iso(input.report.generatedAt),
+        users: users(input).length,
+        failing: violations.length,
+        ...(violations.length
+          ? { resources: violations.slice(0, EVIDENCE_RESOURCES).map((v) => v.resource) }
+          : {}),
+      },
+      evaluatedAt: input.report.generatedAt,
+    }),
+  );
+  return {
+    findings: evaluated.flatMap(({ check, violations }) => findingsOf(input, check, violations)),
+    results,
+  };
+}
+
+function findingsOf(input: CheckInput, check: Check, violations: Violation[]): Finding[] {
+  return violations.map(
+    (v): Finding => ({
+      source: 'credential-report',
+      productArn: '',
+      externalId: fingerprint(input.accountId, check.id, v.resource),
+      accountId: input.accountId,
+      region: 'global',
+      resourceType: v.resourceType,
+      resourceId: v.resource,
+      controlId:
+        check.controls.securityHub ??
+        `CIS ${check.controls.cis['v3.0'] ?? Object.values(check.controls.cis)[0]}`,
+      generatorId: `warden/${check.id}`,
+      title: check.title,
+      description: null,
+      severity: check.severity,
+      compliance: 'FAILED',
+      awsWorkflowStatus: null,
+      firstObservedAt: input.now,
+      sourceUpdatedAt: null,
+      remediationText: check.remediation,
+      remediationUrl: null,
+      evidence: {
+        check: check.id,
+        cis: check.controls.cis,
+        reportGeneratedAt: iso(input.report.generatedAt),
+        ...v.evidence,
+      },
+      failing: true,
+    }),
   );
 }

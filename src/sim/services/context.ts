@@ -9,6 +9,8 @@ export interface CallContext {
   params: Record<string, unknown>;
   /** Security Hub's REST query string. */
   query: URLSearchParams;
+  /** The request's path (Security Hub's REST operations carry an ARN in it). */
+  path: string;
 }
 
 export type Handler = (ctx: CallContext) => unknown;

@@ -1,13 +1,24 @@
 import { PAGE_LIMITS } from '../../aws/quotas.js';
 import { CONTROLS, remediationUrl } from '../controls.js';
 import { SimError } from '../protocol.js';
-import type { FindingRecord } from '../world.js';
+import { standardArn, standardControlArn, standardControls, subscriptionArn } from '../standards.js';
+import type { FindingRecord, SimWorld } from '../world.js';
 import type { CallContext, Handler } from './context.js';
+
+/** `Compliance.RelatedRequirements` holds at most 32 items (API reference, Compliance). */
+const MAX_RELATED_REQUIREMENTS = 32;
 
 const NORMALIZED: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };
 
-/** The ASFF a control finding is served as (FACTS.md §5, consolidated control findings). */
-export function toAsff(f: FindingRecord) {
+const describe = (title: string) =>
+  `This control checks whether ${title.charAt(0).toLowerCase()}${title.slice(1)}.`;
+
+/**
+ * The ASFF a control finding is served as (FACTS.md §5, consolidated control findings):
+ * `Compliance.AssociatedStandards` names the account's enabled standards in which the control is
+ * enabled, and `RelatedRequirements` the control's requirements (at most 32, as the API allows).
+ */
+export function toAsff(f: FindingRecord, world: SimWorld) {
   const control = CONTROLS[f.control]!;
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
@@ -26,7 +37,7 @@ export function toAsff(f: FindingRecord) {
     UpdatedAt: iso(f.updatedAt),
     Severity: { Label: f.severity, Normalized: NORMALIZED[f.severity], Original: f.severity },
     Title: control.title,
-    Description: `This control checks whether ${control.title.charAt(0).toLowerCase()}${control.title.slice(1)}.`,
+    Description: describe(control.title),
     Remediation: {
       Recommendation: {
         Text: 'For information on how to correct this issue, consult the AWS Security Hub controls documentation.',
@@ -42,7 +53,10 @@ export function toAsff(f: FindingRecord) {
     Compliance: {
       Status: f.compliance,
       SecurityControlId: f.control,
-      AssociatedStandards: [{ StandardsId: 'standards/aws-foundational-security-best-practices/v/1.0.0' }],
+      ...(control.requirements.length
+        ? { RelatedRequirements: control.requirements.slice(0, MAX_RELATED_REQUIREMENTS) }
+        : {}),
+      AssociatedStandards: world.standardsOf(f.account, f.control).map((s) => ({ StandardsId: s.id })),
     },
     WorkflowState: 'NEW',
     Workflow: { Status: f.workflow },
@@ -163,7 +177,83 @@ function* visible(ctx: CallContext): Iterable<FindingRecord> {
   }
 }
 
+/** MaxResults of the standards calls: absent, or 1–100 (InvalidInputException otherwise). */
+function standardsPageSize(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return PAGE_LIMITS.securityHubStandardsMaxResults;
+  const max = Number(raw);
+  if (!Number.isInteger(max) || max < 1 || max > PAGE_LIMITS.securityHubStandardsMaxResults) {
+    throw new SimError('InvalidInputException', 'MaxResults must be between 1 and 100', 400);
+  }
+  return max;
+}
+
+/** A page of `items` from an offset NextToken, as GetFindings pages. */
+function pageOf<T>(items: T[], rawToken: unknown, max: number): { page: T[]; next: string | undefined } {
+  const start = rawToken ? Number(Buffer.from(String(rawToken), 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0)
+    throw new SimError('InvalidInputException', 'Invalid NextToken', 400);
+  const page = items.slice(start, start + max);
+  const end = start + page.length;
+  return { page, next: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
+}
+
 export const securityhub: Record<string, Handler> = {
+  GetEnabledStandards(ctx) {
+    requireHub(ctx);
+    const max = standardsPageSize(ctx.params.MaxResults);
+    const wanted = ctx.params.StandardsSubscriptionArns as unknown;
+    if (
+      wanted !== undefined &&
+      (!Array.isArray(wanted) || wanted.length < 1 || wanted.length > PAGE_LIMITS.securityHubSubscriptionArns)
+    ) {
+      throw new SimError('InvalidInputException', 'StandardsSubscriptionArns must hold 1 to 25 ARNs', 400);
+    }
+    const { account } = ctx.caller;
+    const subscriptions = ctx.world
+      .enabledStandards(account)
+      .map((s) => ({
+        StandardsSubscriptionArn: subscriptionArn(s, account, ctx.region),
+        StandardsArn: standardArn(s, ctx.region),
+        StandardsInput: {},
+        StandardsStatus: 'READY',
+        StandardsControlsUpdatable: 'READY_FOR_UPDATES',
+      }))
+      .filter((sub) => !wanted || (wanted as string[]).includes(sub.StandardsSubscriptionArn));
+    const { page, next } = pageOf(subscriptions, ctx.params.NextToken, max);
+    return { StandardsSubscriptions: page, NextToken: next };
+  },
+  DescribeStandardsControls(ctx) {
+    requireHub(ctx);
+    const arn = decodeURIComponent(ctx.path.slice(STANDARDS_CONTROLS_PATH.length));
+    const { account } = ctx.caller;
+    const standard = ctx.world
+      .enabledStandards(account)
+      .find((s) => subscriptionArn(s, account, ctx.region) === arn);
+    if (!standard) {
+      throw new SimError('ResourceNotFoundException', `Subscription ${arn} not found`, 404);
+    }
+    const max = standardsPageSize(ctx.query.get('MaxResults') ?? undefined);
+    const controls = standardControls(standard).map(({ controlId, securityControlId }) => {
+      const control = CONTROLS[securityControlId]!;
+      const disabled = ctx.world.disabledReason(account, standard, controlId);
+      return {
+        StandardsControlArn: standardControlArn(standard, account, ctx.region, controlId),
+        ControlStatus: disabled === undefined ? 'ENABLED' : 'DISABLED',
+        ...(disabled === undefined ? {} : { DisabledReason: disabled }),
+        ControlStatusUpdatedAt: new Date(ctx.world.now() - 30 * 86_400_000).toISOString(),
+        ControlId: controlId,
+        Title: control.title,
+        Description: describe(control.title),
+        RemediationUrl: remediationUrl(securityControlId),
+        SeverityRating: control.severity,
+        RelatedRequirements: standard.requirementPrefix
+          ? control.requirements.filter((r) => r.startsWith(standard.requirementPrefix!))
+          : [],
+      };
+    });
+    const { page, next } = pageOf(controls, ctx.query.get('NextToken'), max);
+    return { Controls: page, NextToken: next };
+  },
   DescribeHub(ctx) {
     requireHub(ctx);
     return {
@@ -201,7 +291,7 @@ export const securityhub: Record<string, Handler> = {
       page.push(f);
     }
     const next = more ? Buffer.from(String(start + page.length)).toString('base64url') : undefined;
-    return { Findings: page.map(toAsff), NextToken: next };
+    return { Findings: page.map((f) => toAsff(f, ctx.world)), NextToken: next };
   },
   BatchUpdateFindings(ctx) {
     requireHub(ctx);
@@ -253,8 +343,18 @@ export const securityhub: Record<string, Handler> = {
 };
 
 /** Security Hub's REST routes: method and path → operation. */
-export const SECURITY_HUB_ROUTES: Record<string, string> = {
+const ROUTES: Record<string, string> = {
   'GET /accounts': 'DescribeHub',
   'POST /findings': 'GetFindings',
   'PATCH /findings/batchupdate': 'BatchUpdateFindings',
+  'POST /standards/get': 'GetEnabledStandards',
 };
+
+/** The path DescribeStandardsControls puts the subscription ARN after (a greedy label). */
+const STANDARDS_CONTROLS_PATH = '/standards/controls/';
+
+/** The operation a REST request names; an unknown route is named by method and path. */
+export function securityHubOperation(method: string, path: string): string {
+  if (method === 'GET' && path.startsWith(STANDARDS_CONTROLS_PATH)) return 'DescribeStandardsControls';
+  return ROUTES[`${method} ${path.replace(/\/+$/, '') || '/'}`] ?? `${method} ${path}`;
+}
