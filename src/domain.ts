@@ -36,9 +36,19 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
 export const COMPLIANCE_STATUSES = ['PASSED', 'FAILED', 'WARNING', 'NOT_AVAILABLE'] as const;
 export type ComplianceStatus = (typeof COMPLIANCE_STATUSES)[number];
 
-/** Whether a control of an enabled standard runs in an account and region (DescribeStandardsControls). */
-export const CONTROL_STATUSES = ['ENABLED', 'DISABLED'] as const;
-export type ControlStatus = (typeof CONTROL_STATUSES)[number];
+/**
+ * A control's status in a standard, for an account or a wider scope, as Security Hub derives it from
+ * the control's evaluations (suppressed and archived ones left out): failed when any failed; unknown
+ * when none failed and some could not decide (WARNING, NOT_AVAILABLE); passed when all passed;
+ * no-data when the control is on and has no evaluation; disabled when it is off everywhere in scope.
+ * Listed in precedence order: a scope takes the first status any of its accounts has.
+ */
+export const CONTROL_RESULTS = ['failed', 'unknown', 'passed', 'no-data', 'disabled'] as const;
+export type ControlResultStatus = (typeof CONTROL_RESULTS)[number];
+
+/** The scopes compliance is scored for. */
+export const COMPLIANCE_SCOPES = ['organization', 'ou', 'account'] as const;
+export type ComplianceScope = (typeof COMPLIANCE_SCOPES)[number];
 
 /** Warden's lifecycle of a finding. */
 export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;

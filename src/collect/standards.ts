@@ -58,9 +58,9 @@ export async function readEnabledStandards(
         standard.controls.push({
           controlId: c.ControlId,
           title: c.Title ?? c.ControlId,
-          status: c.ControlStatus === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-          disabledReason: c.DisabledReason ?? null,
           requirements: c.RelatedRequirements ?? [],
+          enabled: c.ControlStatus !== 'DISABLED',
+          disabledReason: c.DisabledReason ?? null,
         });
       }
     } while (next);

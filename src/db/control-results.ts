@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { CheckResult, StandardRead } from '../findings/compliance.js';
+import type { CheckResult, StandardControlDefinition } from '../findings/compliance.js';
 import { type Database, rawRows } from './client.js';
 
 /**
@@ -24,6 +24,44 @@ export async function dropUnseenResults(db: Database, scopes: SQL, scanId: numbe
     select count(*)::int as dropped from dropped`,
   );
   return Number(row?.dropped ?? 0);
+}
+
+/** A security control as its findings describe it: title and related requirements (the same in every account). */
+export interface SecurityControlSeen {
+  controlId: string;
+  title: string;
+  requirements: string[];
+}
+
+/**
+ * Records security controls new or changed since last seen, in their id's order: a statement of its
+ * own, not part of the ingest statement, where rows every target shares would be locked by each
+ * concurrent statement in its own order (PostgreSQL reported the deadlock). An unchanged control is
+ * not written, so its row is not locked.
+ */
+export async function recordSecurityControls(
+  db: Database,
+  controls: SecurityControlSeen[],
+  now: Date,
+): Promise<void> {
+  if (controls.length === 0) return;
+  const rows = JSON.stringify([...controls].sort((a, b) => (a.controlId < b.controlId ? -1 : 1)));
+  const at = now.toISOString();
+  await rawRows(
+    db,
+    sql`
+    with seen as (
+      select * from jsonb_to_recordset(${rows}::jsonb) as c("controlId" text, title text, requirements jsonb)
+    ),
+    changed as (
+      update security_controls s set title = c.title, requirements = c.requirements, updated_at = ${at}::timestamptz
+      from seen c
+      where s.control_id = c."controlId" and (s.title <> c.title or s.requirements <> c.requirements)
+    )
+    insert into security_controls (control_id, title, requirements, updated_at)
+    select "controlId", title, requirements, ${at}::timestamptz from seen order by "controlId"
+    on conflict (control_id) do nothing`,
+  );
 }
 
 /** Stores Warden's check results for an account (one row per check, pass or fail), in one statement. */
@@ -53,51 +91,82 @@ export async function storeCheckResults(
 }
 
 /**
- * Replaces what Warden knows of an account and region's standards with what was just read: a
- * standard no longer enabled, and a control no longer listed, go. One transaction, so a reader sees
- * the old set or the new one.
+ * Records a standard's controls (title, requirements within it) as DescribeStandardsControls listed
+ * them; a control seen before is updated only if it changed, so its row is not locked.
  */
-export async function replaceStandards(
+export async function recordStandardControls(
   db: Database,
-  accountId: string,
-  region: string,
-  standards: StandardRead[],
+  standardId: string,
+  controls: StandardControlDefinition[],
   now: Date,
 ): Promise<void> {
+  if (controls.length === 0) return;
+  const rows = JSON.stringify([...controls].sort((a, b) => (a.controlId < b.controlId ? -1 : 1)));
   const at = now.toISOString();
-  const subscriptions = JSON.stringify(
-    standards.map((s) => ({
-      standardId: s.standardId,
-      subscriptionArn: s.subscriptionArn,
-      status: s.status,
-    })),
+  await rawRows(
+    db,
+    sql`
+    with seen as (
+      select * from jsonb_to_recordset(${rows}::jsonb) as c("controlId" text, title text, requirements jsonb)
+    ),
+    changed as (
+      update standard_controls s set title = c.title, requirements = c.requirements, seen_at = ${at}::timestamptz
+      from seen c
+      where s.standard_id = ${standardId} and s.control_id = c."controlId"
+        and (s.title <> c.title or s.requirements <> c.requirements)
+    )
+    insert into standard_controls (standard_id, control_id, title, requirements, seen_at)
+    select ${standardId}, "controlId", title, requirements, ${at}::timestamptz from seen order by "controlId"
+    on conflict (standard_id, control_id) do nothing`,
   );
-  const controls = JSON.stringify(
-    standards.flatMap((s) => s.controls.map((c) => ({ standardId: s.standardId, ...c }))),
+}
+
+/**
+ * At a scan's conclusion: what its completed full syncs read of their account and region's standards
+ * (`results`: rows of target results carrying `standards`, a StandardsEnablement) replaces what was
+ * known there. A standard no longer enabled and a control enabled again go; each row a read shows is
+ * written. One statement (the rows it deletes and the rows it writes are apart).
+ */
+export async function applyStandardsRead(db: Database, results: SQL, now: Date): Promise<void> {
+  const at = now.toISOString();
+  await rawRows(
+    db,
+    sql`
+    with readings as (
+      select r.result->>'accountId' as account_id, r.result->>'region' as region, r.result->'standards' as s
+      from (${results}) r where r.result->>'status' = 'ok' and r.result->'standards' is not null
+    ),
+    enabled as (
+      select r.account_id, r.region, x."standardId" as standard_id, x."subscriptionArn" as subscription_arn, x.status
+      from readings r cross join lateral jsonb_to_recordset(r.s->'enabled')
+        as x("standardId" text, "subscriptionArn" text, status text)
+    ),
+    disabled as (
+      select r.account_id, r.region, x."standardId" as standard_id, x."controlId" as control_id, x.reason
+      from readings r cross join lateral jsonb_to_recordset(r.s->'disabled')
+        as x("standardId" text, "controlId" text, reason text)
+    ),
+    standards_gone as (
+      delete from enabled_standards e using readings r
+      where e.account_id = r.account_id and e.region = r.region
+        and not exists (select 1 from enabled n where n.account_id = e.account_id and n.region = e.region
+          and n.standard_id = e.standard_id)
+    ),
+    standards_read as (
+      insert into enabled_standards (account_id, region, standard_id, subscription_arn, status, read_at)
+      select account_id, region, standard_id, subscription_arn, status, ${at}::timestamptz from enabled
+      on conflict (account_id, region, standard_id) do update set subscription_arn = excluded.subscription_arn,
+        status = excluded.status, read_at = excluded.read_at
+    ),
+    enabled_again as (
+      delete from disabled_controls d using readings r
+      where d.account_id = r.account_id and d.region = r.region
+        and not exists (select 1 from disabled n where n.account_id = d.account_id and n.region = d.region
+          and n.standard_id = d.standard_id and n.control_id = d.control_id)
+    )
+    insert into disabled_controls (account_id, region, standard_id, control_id, reason, read_at)
+    select account_id, region, standard_id, control_id, reason, ${at}::timestamptz from disabled
+    on conflict (account_id, region, standard_id, control_id) do update set reason = excluded.reason,
+      read_at = excluded.read_at`,
   );
-  await db.transaction(async (tx) => {
-    await rawRows(
-      tx,
-      sql`delete from enabled_standards where account_id = ${accountId} and region = ${region}`,
-    );
-    await rawRows(
-      tx,
-      sql`delete from standard_controls where account_id = ${accountId} and region = ${region}`,
-    );
-    await rawRows(
-      tx,
-      sql`insert into enabled_standards (account_id, region, standard_id, subscription_arn, status, read_at)
-        select ${accountId}, ${region}, s."standardId", s."subscriptionArn", s.status, ${at}::timestamptz
-        from jsonb_to_recordset(${subscriptions}::jsonb) as s("standardId" text, "subscriptionArn" text, status text)`,
-    );
-    await rawRows(
-      tx,
-      sql`insert into standard_controls (account_id, region, standard_id, control_id, title, status,
-          disabled_reason, requirements, read_at)
-        select ${accountId}, ${region}, c."standardId", c."controlId", c.title, c.status, c."disabledReason",
-          c.requirements, ${at}::timestamptz
-        from jsonb_to_recordset(${controls}::jsonb) as c("standardId" text, "controlId" text, title text,
-          status text, "disabledReason" text, requirements jsonb)`,
-    );
-  });
 }

@@ -12,6 +12,16 @@ export interface PageCounts {
 type Scalar = string | number | boolean | null | undefined;
 
 /**
+ * What only a failing finding's row needs (a passing control evaluation, the most common record a
+ * full sync reads, resolves a row or is a control result, and neither reads these): sent as NULL for
+ * the others, which halves what a passing record costs to build and to send.
+ */
+const failingOnly =
+  (value: (f: SourceFinding) => Scalar) =>
+  (f: SourceFinding): Scalar =>
+    f.failing ? value(f) : null;
+
+/**
  * What the ingest statement reads of each incoming finding, as one array parameter per column: a
  * PostgreSQL array literal, which `unnest` reads in about half the time `json_to_recordset` takes
  * to read the same findings as JSON records (measured: 4 against 9 ms for 1,000 findings).
@@ -23,19 +33,19 @@ const INCOMING: ReadonlyArray<readonly [column: string, type: string, value: (f:
     ['external_id', 'text', (f) => f.externalId],
     ['account_id', 'text', (f) => f.accountId],
     ['region', 'text', (f) => f.region],
-    ['resource_type', 'text', (f) => f.resourceType],
+    ['resource_type', 'text', failingOnly((f) => f.resourceType)],
     ['resource_id', 'text', (f) => f.resourceId],
     ['control_id', 'text', (f) => f.controlId],
-    ['generator_id', 'text', (f) => f.generatorId],
-    ['title', 'text', (f) => f.title],
-    ['description', 'text', (f) => f.description],
-    ['severity', 'text', (f) => f.severity],
+    ['generator_id', 'text', failingOnly((f) => f.generatorId)],
+    ['title', 'text', failingOnly((f) => f.title)],
+    ['description', 'text', failingOnly((f) => f.description)],
+    ['severity', 'text', failingOnly((f) => f.severity)],
     ['compliance', 'text', (f) => f.compliance],
     ['aws_workflow_status', 'text', (f) => f.awsWorkflowStatus],
     ['source_updated_at', 'timestamptz', (f) => f.sourceUpdatedAt?.toISOString()],
-    ['remediation_text', 'text', (f) => f.remediationText],
-    ['remediation_url', 'text', (f) => f.remediationUrl],
-    ['evidence', 'jsonb', (f) => JSON.stringify(f.evidence)],
+    ['remediation_text', 'text', failingOnly((f) => f.remediationText)],
+    ['remediation_url', 'text', failingOnly((f) => f.remediationUrl)],
+    ['evidence', 'jsonb', failingOnly((f) => JSON.stringify(f.evidence))],
     ['failing', 'boolean', (f) => f.failing],
     // A control evaluation's result (null for other findings); its standards as an array literal.
     ['control_status', 'text', (f) => f.evaluation?.status],
@@ -168,7 +178,7 @@ export async function ingestFindings(
     dropped as (
       delete from control_results c using incoming i
       where i.archived and c.source = i.source and c.product_arn = i.product_arn and c.external_id = i.external_id
-    ),${controlsSeen(latest.values(), at)}
+    ),
     fixed as (
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
@@ -197,32 +207,6 @@ export async function ingestFindings(
       resolved: Number(r.resolved),
     };
   return counts;
-}
-
-/**
- * The statement's CTE that records the security controls its evaluations name, with their title and
- * related requirements (the same in every account): written when new or changed, not on every page.
- */
-function controlsSeen(
-  incoming: Iterable<{ finding: SourceFinding }>,
-  at: string,
-): SQL | ReturnType<typeof sql.raw> {
-  const controls = new Map<string, { title: string; requirements: string }>();
-  for (const { finding: f } of incoming) {
-    if (f.controlId && f.evaluation && !controls.has(f.controlId))
-      controls.set(f.controlId, { title: f.title, requirements: JSON.stringify(f.evaluation.requirements) });
-  }
-  if (controls.size === 0) return sql.raw('');
-  const list = [...controls];
-  return sql`
-    controls as (
-      insert into security_controls as s (control_id, title, requirements, updated_at)
-      select * , ${at}::timestamptz from unnest(${arrayLiteral(list, ([id]) => id)}::text[],
-        ${arrayLiteral(list, ([, c]) => c.title)}::text[], ${arrayLiteral(list, ([, c]) => c.requirements)}::jsonb[])
-      on conflict (control_id) do update set title = excluded.title, requirements = excluded.requirements,
-        updated_at = excluded.updated_at
-      where s.title is distinct from excluded.title or s.requirements is distinct from excluded.requirements
-    ),`;
 }
 
 export interface ResolveScope {

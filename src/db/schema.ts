@@ -17,8 +17,9 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import {
+  COMPLIANCE_SCOPES,
   COMPLIANCE_STATUSES,
-  CONTROL_STATUSES,
+  CONTROL_RESULTS,
   DECISIONS,
   DELIVERY_STATUSES,
   DIGEST_KINDS,
@@ -366,27 +367,96 @@ export const enabledStandards = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.region, t.standardId] })],
 );
 
-/** Each enabled standard's controls in each account and region, enabled or disabled (DescribeStandardsControls). */
+/**
+ * The controls each standard holds, as DescribeStandardsControls lists them (the same for every
+ * account; a control's title and requirements within the standard): one row per standard and control,
+ * not per account and region, so a thousand accounts cost no more rows than one.
+ */
 export const standardControls = pgTable(
   'standard_controls',
   {
-    accountId: text('account_id').notNull(),
-    region: text('region').notNull(),
     standardId: text('standard_id').notNull(),
     /** The standard's own id for the control: the security control id, or a rule number (CIS v1.2.0's `1.12`). */
     controlId: text('control_id').notNull(),
     title: text('title').notNull(),
-    status: text('status', { enum: CONTROL_STATUSES }).notNull(),
-    disabledReason: text('disabled_reason'),
     /** The control's requirements within this standard (RelatedRequirements). */
     requirements: jsonb('requirements').$type<string[]>().notNull().default([]),
+    seenAt: ts('seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.standardId, t.controlId] })],
+);
+
+/** The controls disabled in an enabled standard of an account and region (DescribeStandardsControls), with why. */
+export const disabledControls = pgTable(
+  'disabled_controls',
+  {
+    accountId: text('account_id').notNull(),
+    region: text('region').notNull(),
+    standardId: text('standard_id').notNull(),
+    controlId: text('control_id').notNull(),
+    reason: text('reason'),
     readAt: ts('read_at').notNull(),
   },
+  (t) => [primaryKey({ columns: [t.accountId, t.region, t.standardId, t.controlId] })],
+);
+
+/**
+ * Each control's status in each enabled standard of each account (all its regions together, as an
+ * aggregation region sees them), recomputed for the accounts a scan read at its conclusion: what
+ * OU and organization scores and the failing-control lists are drawn from, at the cost of the
+ * accounts × controls, not of the evaluations.
+ */
+export const controlStatuses = pgTable(
+  'control_statuses',
+  {
+    accountId: text('account_id').notNull(),
+    standardId: text('standard_id').notNull(),
+    /** The standard's own id for the control (see standard_controls). */
+    controlId: text('control_id').notNull(),
+    /** The security control its evaluations carry (IAM.4); null until one was seen. */
+    securityControlId: text('security_control_id'),
+    status: text('status', { enum: CONTROL_RESULTS }).notNull(),
+    failed: integer('failed').notNull().default(0),
+    unknown: integer('unknown').notNull().default(0),
+    passed: integer('passed').notNull().default(0),
+    updatedAt: ts('updated_at').notNull(),
+  },
   (t) => [
-    primaryKey({ columns: [t.accountId, t.region, t.standardId, t.controlId] }),
-    oneOf('standard_controls', t.status, CONTROL_STATUSES),
+    primaryKey({ columns: [t.accountId, t.standardId, t.controlId] }),
+    oneOf('control_statuses', t.status, CONTROL_RESULTS),
+    index('control_statuses_standard_idx').on(t.standardId, t.status),
   ],
 );
+
+/**
+ * Each standard's score for the organization, each OU and each account at the end of a scan, as
+ * Security Hub computes it: passed controls over controls with data (passed, failed, unknown); the
+ * controls without data and the disabled ones counted apart. The history trends are drawn from.
+ */
+export const complianceSnapshots = pgTable(
+  'compliance_snapshots',
+  {
+    id: serial('id').primaryKey(),
+    scanId: integer('scan_id').references(() => scans.id),
+    takenAt: ts('taken_at').notNull(),
+    scope: text('scope', { enum: COMPLIANCE_SCOPES }).notNull(),
+    /** The account id, the OU path (`Root/Workloads/Prod`), or empty for the organization. */
+    scopeId: text('scope_id').notNull(),
+    standardId: text('standard_id').notNull(),
+    passed: integer('passed').notNull(),
+    failed: integer('failed').notNull(),
+    unknown: integer('unknown').notNull(),
+    noData: integer('no_data').notNull(),
+    disabled: integer('disabled').notNull(),
+    /** Basis points (0–10000); null when no control has data. */
+    score: integer('score'),
+  },
+  (t) => [
+    oneOf('compliance_snapshots', t.scope, COMPLIANCE_SCOPES),
+    index('compliance_snapshots_scope_idx').on(t.scope, t.scopeId, t.standardId, t.takenAt),
+  ],
+);
+export type ComplianceSnapshot = typeof complianceSnapshots.$inferSelect;
 
 export const suppressions = pgTable(
   'suppressions',

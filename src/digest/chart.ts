@@ -56,7 +56,7 @@ export function scoreChartConfig(
       plugins: {
         title: {
           display: true,
-          text: 'Compliance score by week: the organization and its worst OUs (0–100)',
+          text: 'Posture score by week: the organization and its worst OUs (0–100)',
         },
         legend: { position: 'bottom', labels: { usePointStyle: true } },
       },

@@ -1,3 +1,4 @@
+import { standardName } from '../findings/compliance.js';
 import type { DailyFigures, FindingLine, WeeklyFigures } from '../posture/digest-figures.js';
 import { SCORE_EXPLAINED, scoreText } from '../posture/score.js';
 import type { SeverityCounts } from '../posture/summary.js';
@@ -95,6 +96,35 @@ const change = (now: number | null, then: number | null) =>
 /** How many accounts the weekly digest names before "and N more". */
 export const WEEKLY_ACCOUNTS_SHOWN = 15;
 
+const percent = (basisPoints: number | null) =>
+  basisPoints === null ? 'no data' : `${Math.round(basisPoints / 100)}%`;
+
+/**
+ * The organization's standards, first in the weekly digest: each one's score as Security Hub computes
+ * it, its change over the week and the 4 weeks, and what the controls are.
+ */
+function standardsSection(standards: WeeklyFigures['standards']): DigestSection {
+  return {
+    title: 'Compliance by standard (organization)',
+    lines:
+      standards.length === 0
+        ? ['No Security Hub standard is enabled in any account scanned.']
+        : [...standards]
+            .sort((a, b) => standardName(a.standardId).localeCompare(standardName(b.standardId)))
+            .map(({ standardId, now, trend }) => {
+              const lastWeek = trend.at(-2) ?? null;
+              const first = trend.find((p) => p !== null) ?? null;
+              return (
+                `${standardName(standardId)}: ${percent(now.score)} of controls passing ` +
+                `(${now.passed} passed, ${now.failed} failed, ${now.unknown} unknown; ` +
+                `${now.noData} without data, ${now.disabled} disabled), ` +
+                `${change(now.score, lastWeek)} since last week, ${change(now.score, first)} over 4 weeks`
+              );
+            }),
+    more: 0,
+  };
+}
+
 /** The weekly compliance digest, for managers. */
 export function weeklyDigest(f: WeeklyFigures, period: string): Digest {
   const first = f.trend.find((p) => p.score !== null)?.score ?? null;
@@ -106,8 +136,9 @@ export function weeklyDigest(f: WeeklyFigures, period: string): Digest {
   return {
     title: `Weekly compliance digest, ${period}`,
     sections: [
+      standardsSection(f.standards),
       {
-        title: `Compliance score ${scoreText(f.score)} / 100`,
+        title: `Posture score ${scoreText(f.score)} / 100`,
         lines: [
           `${change(f.score, lastWeek)} since last week, ${change(f.score, first)} over 4 weeks`,
           `Trend: ${f.trend.map((p) => `${day(p.at)} ${scoreText(p.score)}`).join(' → ')}`,

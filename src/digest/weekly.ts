@@ -23,7 +23,7 @@ export async function weeklyDigestMessage(
       chart: {
         png: await scoreChart(figures),
         filename: `warden-weekly-${period}.png`,
-        title: 'Compliance score trend',
+        title: 'Posture score trend',
       },
     },
   };

@@ -1,4 +1,4 @@
-import type { ComplianceStatus, ControlStatus } from '../domain.js';
+import type { ComplianceStatus } from '../domain.js';
 import type { Source } from './finding.js';
 
 /**
@@ -38,11 +38,58 @@ export interface StandardRead {
   standardId: string;
   subscriptionArn: string;
   status: string;
-  controls: Array<{
-    controlId: string;
-    title: string;
-    status: ControlStatus;
-    disabledReason: string | null;
-    requirements: string[];
-  }>;
+  controls: Array<StandardControlDefinition & { enabled: boolean; disabledReason: string | null }>;
+}
+
+/** A control of a standard, the same in every account: the standard's id for it, title, requirements. */
+export interface StandardControlDefinition {
+  controlId: string;
+  title: string;
+  requirements: string[];
+}
+
+/**
+ * What a target's full sync read of its account and region's standards, as its result carries it to
+ * the scan's conclusion: the enabled standards, and the controls disabled in them.
+ */
+export interface StandardsEnablement {
+  enabled: Array<{ standardId: string; subscriptionArn: string; status: string }>;
+  disabled: Array<{ standardId: string; controlId: string; reason: string | null }>;
+}
+
+/** The enablement a read shows (its controls' definitions are recorded apart, once per standard). */
+export function enablementOf(standards: StandardRead[]): StandardsEnablement {
+  return {
+    enabled: standards.map(({ standardId, subscriptionArn, status }) => ({
+      standardId,
+      subscriptionArn,
+      status,
+    })),
+    disabled: standards.flatMap((s) =>
+      s.controls
+        .filter((c) => !c.enabled)
+        .map((c) => ({ standardId: s.standardId, controlId: c.controlId, reason: c.disabledReason })),
+    ),
+  };
+}
+
+/** Names of the standards Security Hub offers, by id (the ARN's resource); others are named from their id. */
+const STANDARD_NAMES: Record<string, string> = {
+  'standards/aws-foundational-security-best-practices/v/1.0.0':
+    'AWS Foundational Security Best Practices v1.0.0',
+  'ruleset/cis-aws-foundations-benchmark/v/1.2.0': 'CIS AWS Foundations Benchmark v1.2.0',
+  'standards/cis-aws-foundations-benchmark/v/1.4.0': 'CIS AWS Foundations Benchmark v1.4.0',
+  'standards/cis-aws-foundations-benchmark/v/3.0.0': 'CIS AWS Foundations Benchmark v3.0.0',
+  'standards/cis-aws-foundations-benchmark/v/5.0.0': 'CIS AWS Foundations Benchmark v5.0.0',
+  'standards/nist-800-53/v/5.0.0': 'NIST SP 800-53 Rev. 5',
+  'standards/pci-dss/v/3.2.1': 'PCI DSS v3.2.1',
+  'standards/pci-dss/v/4.0.1': 'PCI DSS v4.0.1',
+};
+
+/** A standard's name as people know it: `CIS AWS Foundations Benchmark v3.0.0`. */
+export function standardName(standardId: string): string {
+  const known = STANDARD_NAMES[standardId];
+  if (known) return known;
+  const [, path = standardId] = /^[^/]+\/(.*)$/.exec(standardId) ?? [];
+  return path.replace('/v/', ' v');
 }

@@ -3,6 +3,7 @@ import type { Policy } from '../config.js';
 import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { standardTrends } from './compliance.js';
 import { accountScore, meanScore } from './score.js';
 import {
   isOpen,
@@ -337,6 +338,8 @@ export interface WeeklyFigures {
   suppressions: Awaited<ReturnType<typeof suppressionFigures>>;
   remediations: { requested: number; approved: number; executed: number; failed: number; rejected: number };
   notScanned: NotScanned[];
+  /** The organization's score in each enabled standard now, and at each point of `trend`. */
+  standards: Awaited<ReturnType<typeof standardTrends>>;
 }
 
 /** Account scores by OU path. */
@@ -355,7 +358,10 @@ function groupByOu(scores: Array<{ ouPath: string | null; score: number }>): Map
 export async function weeklyFigures(db: Database, window: Window, policy: Policy): Promise<WeeklyFigures> {
   // The scores at the end of each of the 5 weeks, read at once; the last is this week's by account.
   const points = [4, 3, 2, 1, 0].map((w) => new Date(window.to.getTime() - w * 7 * DAY));
-  const scored = await Promise.all(points.map((at) => scoresAt(db, at)));
+  const [scored, standards] = await Promise.all([
+    Promise.all(points.map((at) => scoresAt(db, at))),
+    standardTrends(db, points),
+  ]);
   const trend = points.map((at, i) => ({ at, score: meanScore(scored[i]!.map((a) => a.score)) }));
   const ouPoints = scored.map(groupByOu);
   const byAccount = scored.at(-1)!;
@@ -429,5 +435,6 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
       rejected: Number(rejected),
     },
     notScanned: await notScanned(db, undefined),
+    standards,
   };
 }

@@ -1,5 +1,11 @@
 import type { Database } from '../db/client.js';
+import {
+  recordSecurityControls,
+  recordStandardControls,
+  type SecurityControlSeen,
+} from '../db/control-results.js';
 import { ingestFindings, type PageCounts } from '../db/findings.js';
+import type { StandardControlDefinition } from '../findings/compliance.js';
 import type { Finding } from '../findings/finding.js';
 
 export type IngestCounts = PageCounts;
@@ -59,6 +65,37 @@ export class IngestBatches {
     return stored;
   }
 
+  /**
+   * The catalogue this scan has recorded: each security control its evaluations named (title,
+   * related requirements) and each standard's controls. Both are the same in every account, so each
+   * is written once a scan, by the first target that sees it, not by every statement.
+   */
+  private readonly controlsRecorded = new Set<string>();
+  private readonly standardsRecorded = new Map<string, Promise<void>>();
+
+  /** The security controls the pages name that this scan has not recorded yet. */
+  private controlsToRecord(pages: Finding[][]): SecurityControlSeen[] {
+    const out: SecurityControlSeen[] = [];
+    for (const page of pages) {
+      for (const f of page) {
+        if (!f.controlId || !f.evaluation || this.controlsRecorded.has(f.controlId)) continue;
+        this.controlsRecorded.add(f.controlId);
+        out.push({ controlId: f.controlId, title: f.title, requirements: f.evaluation.requirements });
+      }
+    }
+    return out;
+  }
+
+  /** Records a standard's controls once a scan; every target that reads it waits for that write. */
+  recordStandard(standardId: string, controls: StandardControlDefinition[]): Promise<void> {
+    let recorded = this.standardsRecorded.get(standardId);
+    if (!recorded) {
+      recorded = recordStandardControls(this.db, standardId, controls, this.now());
+      this.standardsRecorded.set(standardId, recorded);
+    }
+    return recorded;
+  }
+
   /** Sends what is gathered now. */
   flush(): void {
     clearTimeout(this.timer);
@@ -67,12 +104,11 @@ export class IngestBatches {
     if (batch.length === 0) return;
     this.pending = [];
     this.rows = 0;
-    const stored = ingestFindings(
-      this.db,
-      batch.map((b) => b.page),
-      this.scanId,
-      this.now(),
-    );
+    const pages = batch.map((b) => b.page);
+    const controls = this.controlsToRecord(pages);
+    const stored = (
+      controls.length ? recordSecurityControls(this.db, controls, this.now()) : Promise.resolve()
+    ).then(() => ingestFindings(this.db, pages, this.scanId, this.now()));
     // The statement holds its own copy of the findings: the pages are not kept until it commits.
     for (const b of batch) b.page = [];
     stored.then(

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { CallStats } from '../aws/clients.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import { type Database, rawRows } from '../db/client.js';
-import { dropUnseenResults } from '../db/control-results.js';
+import { refreshControlStatuses, snapshotCompliance } from '../db/compliance.js';
+import { applyStandardsRead, dropUnseenResults } from '../db/control-results.js';
 import { resolveUnseen } from '../db/findings.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
@@ -22,7 +23,8 @@ export type ScanSummary = {
  * A scan's conclusion, once every target's result is stored (`scan_target_results`): what the
  * completed full syncs did not see is resolved (a crash before this point resolves nothing), the
  * completed syncs' cursors move, every target's result is recorded in `scan_targets` (`finishScan`
- * then drops the working copies), and each account the scan could read gets a posture snapshot. It runs in the
+ * then drops the working copies), each account the scan could read gets a posture snapshot and its
+ * controls' statuses anew, and every scope's standards get a compliance snapshot. It runs in the
  * database: the scan's process holds no target's result, however many there are.
  */
 export async function concludeScan(
@@ -45,6 +47,7 @@ export async function concludeScan(
   const credited = await resolveUnseen(db, vouched, scanId, now());
   await dropUnseenResults(db, vouched, scanId);
   await advanceCursors(db, results);
+  await applyStandardsRead(db, results, now());
   await recordTargets(db, scanId, results, credited);
   const read = await rawRows<{ account: string }>(
     db,
@@ -64,12 +67,11 @@ export async function concludeScan(
   // Only accounts the scan could read (some of): one it could not read keeps its last snapshot, and
   // an account never read has none, rather than a perfect score for having no findings on record.
   const readIds = new Set(read.map((r) => r.account));
-  await snapshotPosture(
-    db,
-    scanId,
-    now(),
-    accounts.map((a) => a.id).filter((id) => readIds.has(id)),
-  );
+  const readAccounts = accounts.map((a) => a.id).filter((id) => readIds.has(id));
+  await snapshotPosture(db, scanId, now(), readAccounts);
+  // Standards' scores: the read accounts' control statuses anew, then every scope's score.
+  await refreshControlStatuses(db, readAccounts, now());
+  await snapshotCompliance(db, scanId, now());
   const summary: ScanSummary = {
     accounts: accounts.length,
     targets: targets.total,

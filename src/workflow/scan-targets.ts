@@ -11,11 +11,11 @@ import {
 } from '../collect/credential-report.js';
 import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
 import { readEnabledStandards } from '../collect/standards.js';
-import { replaceStandards, storeCheckResults } from '../db/control-results.js';
+import { storeCheckResults } from '../db/control-results.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { ResolveScope } from '../db/findings.js';
 import type { SyncCursor } from '../db/schema.js';
-import type { StandardRead } from '../findings/compliance.js';
+import { enablementOf, type StandardRead, type StandardsEnablement } from '../findings/compliance.js';
 import type { Finding, Source } from '../findings/finding.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
@@ -32,6 +32,8 @@ export type RunResult = TargetResult & {
   resolveScopes?: ResolveScope[];
   /** The sync cursor a completed sync moves. */
   cursor?: { source: Source; scope: string; syncedAt: Date; full: boolean };
+  /** What a full per-account sync read of its account and region's standards (absent if not read). */
+  standards?: StandardsEnablement;
 };
 
 /** What a target had done when it ended, whichever way it ended. */
@@ -130,7 +132,7 @@ class PageWrites {
 }
 
 /** What a source adds to a target's result: what a completed read vouches for, the cursor it moves. */
-type Outcome = Pick<RunResult, 'resolveScopes' | 'cursor'>;
+type Outcome = Pick<RunResult, 'resolveScopes' | 'cursor' | 'standards'>;
 
 /**
  * Runs one target with the audit role of its account and stores what it reads page by page. It ends
@@ -227,8 +229,9 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
       );
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
-  if (full && !t.aggregator) await refreshStandards(env, t, ctx, client);
+  const standards = full && !t.aggregator ? await readStandards(env, t, ctx, client) : undefined;
   return {
+    ...(standards ? { standards } : {}),
     ...(full
       ? {
           resolveScopes: t.covers.map((accountId) => ({
@@ -246,17 +249,18 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
 
 /**
  * A full sync also reads which standards the account has enabled in the region, with their controls
- * (a day's full scan is often enough: they change by hand). A read that fails is logged, naming the
- * account, region and call, and leaves what Warden knew: the findings the target read still count,
- * and an audit role deployed before Warden read standards (without `securityhub:GetEnabledStandards`)
- * does not stop findings from resolving.
+ * (a day's full scan is often enough: they change by hand). The controls' definitions are recorded
+ * once per standard and scan; the enablement goes with the target's result to the conclusion. A read
+ * that fails is logged, naming the account, region and call, and leaves what Warden knew: the
+ * findings the target read still count, and an audit role deployed before Warden read standards
+ * (without `securityhub:GetEnabledStandards`) does not stop findings from resolving.
  */
-async function refreshStandards(
+async function readStandards(
   env: ScanEnvironment,
   t: Target,
   ctx: TargetContext,
   client: SecurityHubCalls,
-): Promise<void> {
+): Promise<StandardsEnablement | undefined> {
   let standards: StandardRead[];
   try {
     standards = await readEnabledStandards(client, ctx.signal);
@@ -271,9 +275,10 @@ async function refreshStandards(
       { account: t.accountId, region: t.region, kind: explained.kind },
       `standards not read: ${explained.message}`,
     );
-    return;
+    return undefined;
   }
-  await replaceStandards(env.db, t.accountId, t.region, standards, ctx.now());
+  for (const s of standards) await ctx.ingest.recordStandard(s.standardId, s.controls);
+  return enablementOf(standards);
 }
 
 /** A target that failed: why, naming the account, region and call; the database's failure stops the scan. */

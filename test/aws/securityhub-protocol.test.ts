@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import {
+  DescribeHubCommand,
+  DescribeStandardsControlsCommand,
   GetEnabledStandardsCommand,
   GetFindingsCommand,
   SecurityHubClient,
@@ -101,8 +103,8 @@ test("an error response is the SDK's own typed error, with its message", async (
   expect((ours as Error).message).toBe((sdk as Error).message);
 });
 
-test('other operations are read by the SDK as before', async () => {
-  const body = JSON.stringify({
+test('the standards calls read the same as the SDK reads them, dates included', async () => {
+  const subscriptions = JSON.stringify({
     StandardsSubscriptions: [
       {
         StandardsSubscriptionArn: 'arn:aws:securityhub:eu-west-1:111122223333:subscription/cis/v/3.0.0',
@@ -111,11 +113,47 @@ test('other operations are read by the SDK as before', async () => {
         StandardsStatus: 'READY',
       },
     ],
+    NextToken: 'more',
   });
-  const sdk = await clientAnswering(200, body).send(new GetEnabledStandardsCommand({}));
-  const ours = await clientAnswering(200, body, new SecurityHubProtocol()).send(
+  const sdk = await clientAnswering(200, subscriptions).send(new GetEnabledStandardsCommand({}));
+  const ours = await clientAnswering(200, subscriptions, new SecurityHubProtocol()).send(
     new GetEnabledStandardsCommand({}),
   );
   expect(ours.StandardsSubscriptions).toEqual(sdk.StandardsSubscriptions);
-  expect(ours.StandardsSubscriptions?.[0]?.StandardsStatus).toBe('READY');
+  expect(ours.NextToken).toBe('more');
+
+  const controls = JSON.stringify({
+    Controls: [
+      {
+        StandardsControlArn: 'arn:aws:securityhub:eu-west-1:111122223333:control/cis/v/3.0.0/KMS.4',
+        ControlStatus: 'DISABLED',
+        DisabledReason: 'Keys rotate by hand',
+        ControlStatusUpdatedAt: '2026-11-01T10:00:00.123Z',
+        ControlId: 'KMS.4',
+        Title: 'AWS KMS key rotation should be enabled',
+        SeverityRating: 'MEDIUM',
+        RelatedRequirements: ['CIS AWS Foundations Benchmark v3.0.0/3.6'],
+      },
+    ],
+  });
+  const arn = 'arn:aws:securityhub:eu-west-1:111122223333:subscription/cis/v/3.0.0';
+  const sdkControls = await clientAnswering(200, controls).send(
+    new DescribeStandardsControlsCommand({ StandardsSubscriptionArn: arn }),
+  );
+  const ourControls = await clientAnswering(200, controls, new SecurityHubProtocol()).send(
+    new DescribeStandardsControlsCommand({ StandardsSubscriptionArn: arn }),
+  );
+  expect(ourControls.Controls).toEqual(sdkControls.Controls);
+  expect(ourControls.Controls?.[0]?.ControlStatusUpdatedAt).toEqual(new Date('2026-11-01T10:00:00.123Z'));
+});
+
+test('other operations are read by the SDK as before', async () => {
+  const body = JSON.stringify({
+    HubArn: 'arn:aws:securityhub:eu-west-1:111122223333:hub/default',
+    SubscribedAt: '2024-01-15T10:00:00.000Z',
+  });
+  const sdk = await clientAnswering(200, body).send(new DescribeHubCommand({}));
+  const ours = await clientAnswering(200, body, new SecurityHubProtocol()).send(new DescribeHubCommand({}));
+  expect(ours.HubArn).toBe(sdk.HubArn);
+  expect(ours.SubscribedAt).toBe(sdk.SubscribedAt);
 });

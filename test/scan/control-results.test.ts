@@ -1,7 +1,13 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHECKS } from '../../src/collect/checks/cis.js';
-import { controlResults, enabledStandards, securityControls, standardControls } from '../../src/db/schema.js';
+import {
+  controlResults,
+  disabledControls,
+  enabledStandards,
+  securityControls,
+  standardControls,
+} from '../../src/db/schema.js';
 import { CONTROLS } from '../../src/sim/controls.js';
 import { DEFAULT_ROLES, type Scenario, type SimFinding } from '../../src/sim/scenario.js';
 import { SIM_CALLER } from '../../src/sim/scenarios.js';
@@ -175,19 +181,28 @@ describe('a full scan reads the enabled standards and their controls', () => {
     expect(standards.filter((s) => s.accountId === DEV).map((s) => s.standardId)).toEqual([FSBP, FSBP]);
     expect(standards.every((s) => s.status === 'READY')).toBe(true);
 
-    const prodUs = await h.db.db
-      .select()
-      .from(standardControls)
-      .where(and(eq(standardControls.accountId, PROD), eq(standardControls.region, 'us-east-1')));
-    const kms = prodUs.find((c) => c.standardId === CIS30 && c.controlId === 'KMS.4');
-    expect(kms).toMatchObject({ status: 'DISABLED', disabledReason: 'Keys rotate by hand' });
-    expect(prodUs.find((c) => c.standardId === FSBP && c.controlId === 'KMS.4')?.status).toBe('ENABLED');
-    // CIS v1.2.0 numbers its controls by rule; CloudWatch.1 is two of them (1.1 and 3.3).
-    const cis12 = prodUs.filter((c) => c.standardId === CIS12).map((c) => c.controlId);
-    expect(cis12).toEqual(expect.arrayContaining(['1.12', '1.1', '3.3']));
-    expect(prodUs.find((c) => c.standardId === CIS12 && c.controlId === '1.12')?.requirements).toEqual([
+    // Disabled controls are kept per account and region; enabled ones are the standard's others.
+    const disabled = await h.db.db.select().from(disabledControls);
+    expect(
+      disabled.map((d) => `${d.accountId} ${d.region} ${d.standardId} ${d.controlId} ${d.reason}`).sort(),
+    ).toEqual([
+      `${PROD} eu-west-1 ${CIS30} KMS.4 Keys rotate by hand`,
+      `${PROD} us-east-1 ${CIS30} KMS.4 Keys rotate by hand`,
+    ]);
+    // Each standard's controls are one set for every account: CIS v1.2.0 numbers its own by rule,
+    // and CloudWatch.1 is two of them (1.1 and 3.3).
+    const controls = await h.db.db.select().from(standardControls);
+    const cis12 = controls.filter((c) => c.standardId === CIS12);
+    expect(cis12.map((c) => c.controlId)).toEqual(expect.arrayContaining(['1.12', '1.1', '3.3']));
+    expect(cis12.find((c) => c.controlId === '1.12')?.requirements).toEqual([
       'CIS AWS Foundations Benchmark v1.2.0/1.12',
     ]);
+    expect(
+      controls
+        .filter((c) => c.standardId === CIS30)
+        .map((c) => c.controlId)
+        .sort(),
+    ).toEqual(['EC2.2', 'EC2.8', 'IAM.4', 'IAM.6', 'KMS.4', 'RDS.3', 'S3.1', 'S3.8']);
   });
 
   test('a standard turned off is gone after the next full scan', async () => {
@@ -198,11 +213,10 @@ describe('a full scan reads the enabled standards and their controls', () => {
     await h.scan({ full: true });
     const prod = await h.db.db.select().from(enabledStandards).where(eq(enabledStandards.accountId, PROD));
     expect(prod.map((r) => r.standardId)).toEqual([FSBP, FSBP]);
-    const controls = await h.db.db
-      .select()
-      .from(standardControls)
-      .where(eq(standardControls.accountId, PROD));
-    expect(controls.every((c) => c.standardId === FSBP)).toBe(true);
+    // KMS.4 was disabled in CIS v3.0.0, which is off now: nothing of it is left for the account.
+    expect(await h.db.db.select().from(disabledControls).where(eq(disabledControls.accountId, PROD))).toEqual(
+      [],
+    );
   });
 
   test('an audit role without the standards permissions still scans findings; the standards stay as they were', async () => {

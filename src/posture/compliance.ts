@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { rawRows } from '../db/client.js';
+import type { ComplianceScope } from '../domain.js';
+
+/** A standard's score in one scope, as a scan's conclusion recorded it. */
+export interface StandardScore {
+  standardId: string;
+  passed: number;
+  failed: number;
+  unknown: number;
+  noData: number;
+  disabled: number;
+  /** Basis points; null when no control has data. */
+  score: number | null;
+  takenAt: Date;
+}
+
+/**
+ * Each standard's latest score in a scope at `at` (the organization by default): one index lookup
+ * per standard enabled anywhere, whatever the length of the history.
+ */
+export async function standardScoresAt(
+  db: Database,
+  at: Date,
+  scope: ComplianceScope = 'organization',
+  scopeId = '',
+): Promise<StandardScore[]> {
+  const rows = await rawRows<Record<string, unknown>>(
+    db,
+    sql`select s.standard_id, x.passed, x.failed, x.unknown, x.no_data, x.disabled, x.score, x.taken_at
+      from (select distinct standard_id from enabled_standards) s
+        cross join lateral (
+          select * from compliance_snapshots c
+          where c.scope = ${scope} and c.scope_id = ${scopeId} and c.standard_id = s.standard_id
+            and c.taken_at <= ${at.toISOString()}::timestamptz
+          order by c.taken_at desc limit 1
+        ) x
+      order by s.standard_id`,
+  );
+  return rows.map((r) => ({
+    standardId: String(r.standard_id),
+    passed: Number(r.passed),
+    failed: Number(r.failed),
+    unknown: Number(r.unknown),
+    noData: Number(r.no_data),
+    disabled: Number(r.disabled),
+    score: r.score === null ? null : Number(r.score),
+    takenAt: new Date(String(r.taken_at)),
+  }));
+}
+
+/** Each standard's score now and at each earlier point (oldest first), for a trend. */
+export async function standardTrends(
+  db: Database,
+  points: Date[],
+): Promise<Array<{ standardId: string; now: StandardScore; trend: Array<number | null> }>> {
+  const scored = await Promise.all(points.map((at) => standardScoresAt(db, at)));
+  const latest = scored.at(-1) ?? [];
+  return latest.map((now) => ({
+    standardId: now.standardId,
+    now,
+    trend: scored.map((point) => point.find((s) => s.standardId === now.standardId)?.score ?? null),
+  }));
+}

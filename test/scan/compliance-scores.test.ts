@@ -1,0 +1,220 @@
+import { and, eq } from 'drizzle-orm';
+import { afterEach, describe, expect, test } from 'vitest';
+import { complianceSnapshots, controlStatuses } from '../../src/db/schema.js';
+import { weeklyDigest } from '../../src/digest/sections.js';
+import { weeklyFigures } from '../../src/posture/digest-figures.js';
+import { DEFAULT_ROLES, type Scenario } from '../../src/sim/scenario.js';
+import { SIM_CALLER } from '../../src/sim/scenarios.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+
+let h: ScanHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const A = '111111111111';
+const B = '222222222222';
+const FSBP = 'standards/aws-foundational-security-best-practices/v/1.0.0';
+const CIS12 = 'ruleset/cis-aws-foundations-benchmark/v/1.2.0';
+const CIS30 = 'standards/cis-aws-foundations-benchmark/v/3.0.0';
+const id = (account: string, region: string, control: string, uuid: string) =>
+  `arn:aws:securityhub:${region}:${account}:security-control/${control}/finding/${uuid}`;
+
+/**
+ * Account A (OU Production): FSBP and CIS v3.0.0, KMS.4 disabled in CIS. IAM.4 (a global resource)
+ * fails in us-east-1 and passes in eu-west-1; S3.8 passes; RDS.3 cannot decide (WARNING); KMS.4's only
+ * evaluation is suppressed; EC2.2's is archived.
+ * Account B (OU Development): FSBP, CIS v3.0.0 and CIS v1.2.0. S3.8 fails; IAM.4 and EC2.8 pass.
+ *
+ * The simulator's CIS v3.0.0 holds 8 of its controls (IAM.4, IAM.6, S3.1, S3.8, EC2.2, RDS.3,
+ * KMS.4, EC2.8), FSBP 15 (all but CloudWatch.1), CIS v1.2.0 7 (IAM.1 1.22, IAM.4 1.12, IAM.6 1.14,
+ * EC2.2 4.3, KMS.4 2.8, CloudWatch.1 1.1 and 3.3).
+ */
+function scenario(): Scenario {
+  return {
+    organizationId: 'o-scores00001',
+    managementAccountId: A,
+    rootId: 'r-root',
+    ous: [
+      { id: 'ou-root-prod0001', name: 'Production', parent: 'r-root' },
+      { id: 'ou-root-dev00001', name: 'Development', parent: 'r-root' },
+    ],
+    regions: ['us-east-1', 'eu-west-1'],
+    callerCredentials: SIM_CALLER,
+    roles: structuredClone(DEFAULT_ROLES),
+    securityHub: { standards: ['fsbp', 'cis-3.0'] },
+    accounts: [
+      {
+        id: A,
+        name: 'prod',
+        parent: 'ou-root-prod0001',
+        disabledControls: [{ standard: 'cis-3.0', control: 'KMS.4' }],
+        findings: [
+          { control: 'IAM.4', region: 'us-east-1', uuid: 'a-iam4-use1' },
+          { control: 'IAM.4', region: 'eu-west-1', uuid: 'a-iam4-euw1', compliance: 'PASSED' },
+          { control: 'S3.8', region: 'us-east-1', uuid: 'a-s38', compliance: 'PASSED' },
+          { control: 'RDS.3', region: 'us-east-1', uuid: 'a-rds3', compliance: 'WARNING' },
+          { control: 'KMS.4', region: 'eu-west-1', uuid: 'a-kms4', workflow: 'SUPPRESSED' },
+          { control: 'EC2.2', region: 'eu-west-1', uuid: 'a-ec22', recordState: 'ARCHIVED' },
+        ],
+      },
+      {
+        id: B,
+        name: 'dev',
+        parent: 'ou-root-dev00001',
+        standards: ['fsbp', 'cis-3.0', 'cis-1.2'],
+        findings: [
+          { control: 'S3.8', region: 'us-east-1', uuid: 'b-s38' },
+          { control: 'IAM.4', region: 'us-east-1', uuid: 'b-iam4', compliance: 'PASSED' },
+          { control: 'EC2.8', region: 'eu-west-1', uuid: 'b-ec28', compliance: 'PASSED' },
+        ],
+      },
+    ],
+  };
+}
+
+async function scores(h: ScanHarness, scanId: number) {
+  const rows = await h.db.db.select().from(complianceSnapshots).where(eq(complianceSnapshots.scanId, scanId));
+  return Object.fromEntries(
+    rows.map((r) => [
+      `${r.scope} ${r.scopeId} ${r.standardId}`,
+      {
+        passed: r.passed,
+        failed: r.failed,
+        unknown: r.unknown,
+        noData: r.noData,
+        disabled: r.disabled,
+        score: r.score,
+      },
+    ]),
+  );
+}
+
+describe("standards' scores, as Security Hub computes them", () => {
+  test('per account, OU and organization, against hand-computed counts', async () => {
+    h = await scanHarness(scenario());
+    const scan = await h.scan({ full: true });
+    const s = await scores(h, scan.scanId);
+
+    // A, CIS v3.0.0: IAM.4 failed (one region of two), S3.8 passed, RDS.3 unknown, KMS.4 disabled;
+    // IAM.6, S3.1, EC2.2 (archived only) and EC2.8 without data. 1 of 3 controls with data pass.
+    expect(s[`account ${A} ${CIS30}`]).toEqual({
+      passed: 1,
+      failed: 1,
+      unknown: 1,
+      noData: 4,
+      disabled: 1,
+      score: 3333,
+    });
+    // A, FSBP: the same three with data; KMS.4 is on but its only evaluation is suppressed: no data.
+    expect(s[`account ${A} ${FSBP}`]).toEqual({
+      passed: 1,
+      failed: 1,
+      unknown: 1,
+      noData: 12,
+      disabled: 0,
+      score: 3333,
+    });
+    // B: S3.8 failed; IAM.4 and EC2.8 passed.
+    expect(s[`account ${B} ${CIS30}`]).toEqual({
+      passed: 2,
+      failed: 1,
+      unknown: 0,
+      noData: 5,
+      disabled: 0,
+      score: 6667,
+    });
+    expect(s[`account ${B} ${FSBP}`]).toEqual({
+      passed: 2,
+      failed: 1,
+      unknown: 0,
+      noData: 12,
+      disabled: 0,
+      score: 6667,
+    });
+    // B, CIS v1.2.0 numbers its controls: 1.12 is IAM.4 (matched by the requirement), passed; 6 without data.
+    expect(s[`account ${B} ${CIS12}`]).toEqual({
+      passed: 1,
+      failed: 0,
+      unknown: 0,
+      noData: 6,
+      disabled: 0,
+      score: 10000,
+    });
+
+    // The organization: a control failed in one account is failed (IAM.4 in A, S3.8 in B); RDS.3
+    // unknown; EC2.8 passed; KMS.4 is disabled in A but on in B, so it is without data.
+    expect(s[`organization  ${CIS30}`]).toEqual({
+      passed: 1,
+      failed: 2,
+      unknown: 1,
+      noData: 4,
+      disabled: 0,
+      score: 2500,
+    });
+    expect(s[`organization  ${FSBP}`]).toEqual({
+      passed: 1,
+      failed: 2,
+      unknown: 1,
+      noData: 11,
+      disabled: 0,
+      score: 2500,
+    });
+    // Each OU is its account here.
+    expect(s[`ou Root/Production ${CIS30}`]).toEqual(s[`account ${A} ${CIS30}`]);
+    expect(s[`ou Root/Development ${CIS12}`]).toEqual(s[`account ${B} ${CIS12}`]);
+    expect(s[`ou Root/Production ${CIS12}`]).toBeUndefined();
+
+    const [iam4] = await h.db.db
+      .select()
+      .from(controlStatuses)
+      .where(
+        and(
+          eq(controlStatuses.accountId, B),
+          eq(controlStatuses.standardId, CIS12),
+          eq(controlStatuses.controlId, '1.12'),
+        ),
+      );
+    expect(iam4).toMatchObject({ securityControlId: 'IAM.4', status: 'passed', passed: 1 });
+  });
+
+  test('each scan adds a snapshot: the trend follows what is fixed', async () => {
+    h = await scanHarness(scenario());
+    const first = await h.scan({ full: true });
+    h.sim.world.updateFinding(id(A, 'us-east-1', 'IAM.4', 'a-iam4-use1'), { compliance: 'PASSED' });
+    const second = await h.scan();
+    expect((await scores(h, first.scanId))[`account ${A} ${CIS30}`]?.score).toBe(3333);
+    expect((await scores(h, second.scanId))[`account ${A} ${CIS30}`]).toMatchObject({
+      passed: 2,
+      failed: 0,
+      score: 6667,
+    });
+    // B still fails S3.8: the organization's IAM.4 passes now, S3.8 still fails.
+    expect((await scores(h, second.scanId))[`organization  ${CIS30}`]).toMatchObject({
+      passed: 2,
+      failed: 1,
+      unknown: 1,
+    });
+  });
+});
+
+describe('the weekly digest', () => {
+  test("leads with the organization's standards, their scores and their change", async () => {
+    h = await scanHarness(scenario());
+    await h.scan({ full: true });
+    const now = new Date();
+    const figures = await weeklyFigures(
+      h.db.db,
+      { from: new Date(now.getTime() - 7 * 86_400_000), to: now },
+      h.config.policy,
+    );
+    const digest = weeklyDigest(figures, '2026-W49');
+    expect(digest.sections[0]!.title).toBe('Compliance by standard (organization)');
+    expect(digest.sections[0]!.lines).toEqual([
+      'AWS Foundational Security Best Practices v1.0.0: 25% of controls passing (1 passed, 2 failed, 1 unknown; 11 without data, 0 disabled), n/a since last week, +0.0 over 4 weeks',
+      'CIS AWS Foundations Benchmark v1.2.0: 100% of controls passing (1 passed, 0 failed, 0 unknown; 6 without data, 0 disabled), n/a since last week, +0.0 over 4 weeks',
+      'CIS AWS Foundations Benchmark v3.0.0: 25% of controls passing (1 passed, 2 failed, 1 unknown; 4 without data, 0 disabled), n/a since last week, +0.0 over 4 weeks',
+    ]);
+  });
+});
