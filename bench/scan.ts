@@ -21,6 +21,13 @@ const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 16);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 const REPORT_POLL_BASE_MS = 250;
+/**
+ * Each account's enabled standards (Security Hub's defaults, FSBP and CIS), and the passing control
+ * evaluations beside the 50 failing ones per account and region: a full sync reads both, and the
+ * standards with their controls (GetEnabledStandards, one DescribeStandardsControls page each).
+ */
+const STANDARDS = ['fsbp', 'cis-3.0'];
+const PASSED_PER_ACCOUNT_REGION = 50;
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // ── peak memory of this process (Warden), sampled and from the kernel ─────────────────────────────
@@ -99,6 +106,8 @@ function lowerBound(o: {
   ous: number;
   shTargets: number;
   pagesPerShTarget: number;
+  /** Calls a full per-account Security Hub target makes besides GetFindings (the standards). */
+  standardsCallsPerShTarget: number;
   reportTargets: number;
   discoveryConcurrency: number;
 }) {
@@ -109,7 +118,9 @@ function lowerBound(o: {
   const discovery =
     (1 + 1 + o.ous + Math.ceil(o.accounts / PAGE_LIMITS.organizationsMaxResults)) * L +
     Math.ceil((2 * o.accounts) / o.discoveryConcurrency) * L;
-  const shTarget = Math.max(o.pagesPerShTarget * L, Math.max(0, o.pagesPerShTarget - burst) / rate);
+  const shTarget =
+    Math.max(o.pagesPerShTarget * L, Math.max(0, o.pagesPerShTarget - burst) / rate) +
+    o.standardsCallsPerShTarget * L;
   // AssumeRole, GenerateCredentialReport ×2 (STARTED, COMPLETE), GetCredentialReport, GetAccountPasswordPolicy, and one poll wait.
   const poll = REPORT_POLL_BASE_MS / 1000;
   const reportTarget = 5 * L + poll;
@@ -119,7 +130,8 @@ function lowerBound(o: {
   const formula =
     `discovery ((2 + OUs + ⌈N/20⌉)·L + ⌈2N/Cd⌉·L = ${discovery.toFixed(2)} s)` +
     ` + max(Σ slot time / C, longest target)` +
-    ` with Security Hub target = max(pages·L, (pages − ${burst})/${rate}/s) = ${shTarget.toFixed(2)} s,` +
+    ` with Security Hub target = max(pages·L, (pages − ${burst})/${rate}/s) + standards calls·L = ${shTarget.toFixed(2)} s` +
+    ` (${o.pagesPerShTarget} pages, ${o.standardsCallsPerShTarget} standards calls),` +
     ` report target in a slot = 5·L = ${(5 * L).toFixed(2)} s (its ${REPORT_POLL_BASE_MS} ms poll waits outside),` +
     ` L = ${LATENCY_MS} ms, C = ${C}, Cd = ${o.discoveryConcurrency}`;
   return {
@@ -175,12 +187,13 @@ async function scenarioRun(opts: {
     accounts: opts.accounts,
     regions: REGIONS,
     failedPerAccountRegion: opts.failedPerAccountRegion,
-    passedPerAccountRegion: 0,
+    passedPerAccountRegion: PASSED_PER_ACCOUNT_REGION,
     usersPerAccount: 3,
     faults: { latencyMs: LATENCY_MS, rateLimits: true, reportInProgressPolls: 0 },
-    ...(opts.aggregator
-      ? { securityHub: { adminAccountId: '100000000001', aggregationRegion: 'us-east-1' } }
-      : {}),
+    securityHub: {
+      standards: STANDARDS,
+      ...(opts.aggregator ? { adminAccountId: '100000000001', aggregationRegion: 'us-east-1' } : {}),
+    },
   };
   const sim = await simulator(options);
   const db = await freshDatabase();
@@ -235,7 +248,9 @@ async function scenarioRun(opts: {
     );
     const shPages = opts.aggregator
       ? Math.ceil(sim.findings / PAGE_LIMITS.securityHubMaxResults)
-      : Math.ceil(opts.failedPerAccountRegion / PAGE_LIMITS.securityHubMaxResults);
+      : Math.ceil(
+          (opts.failedPerAccountRegion + PASSED_PER_ACCOUNT_REGION) / PAGE_LIMITS.securityHubMaxResults,
+        );
     report(
       full,
       lowerBound({
@@ -243,6 +258,8 @@ async function scenarioRun(opts: {
         ous: 3,
         shTargets: opts.aggregator ? 1 : opts.accounts * REGIONS.length,
         pagesPerShTarget: shPages,
+        // Per-account mode reads the standards in each target; the aggregator reads none.
+        standardsCallsPerShTarget: opts.aggregator ? 0 : 1 + STANDARDS.length,
         reportTargets: opts.accounts,
         discoveryConcurrency: Math.min(CONCURRENCY, DISCOVERY_CONCURRENCY_MAX),
       }),
