@@ -80,7 +80,7 @@ CREATE TABLE "standard_controls" (
 	"control_id" text NOT NULL,
 	"title" text NOT NULL,
 	"requirements" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"seen_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "standard_controls_standard_id_control_id_pk" PRIMARY KEY("standard_id","control_id")
 );
 --> statement-breakpoint

@@ -34,19 +34,26 @@ export interface SecurityControlSeen {
 }
 
 /**
- * Records security controls new or changed since last seen, in their id's order: a statement of its
- * own, not part of the ingest statement, where rows every target shares would be locked by each
- * concurrent statement in its own order (PostgreSQL reported the deadlock). An unchanged control is
- * not written, so its row is not locked.
+ * Writes catalogue rows (a control's title and requirements, the same in every account) that are new
+ * or changed, in their id's order, in a statement of its own: had they been written by the ingest
+ * statement, rows every target shares would be locked by each concurrent statement in its own order
+ * (PostgreSQL reported the deadlock). An unchanged row is not written, so it is not locked.
  */
-export async function recordSecurityControls(
+async function recordCatalogue(
   db: Database,
-  controls: SecurityControlSeen[],
+  table: 'security_controls' | 'standard_controls',
+  /** The standard the controls belong to (standard_controls' key besides the control). */
+  standardId: string | undefined,
+  controls: Array<{ controlId: string; title: string; requirements: string[] }>,
   now: Date,
 ): Promise<void> {
   if (controls.length === 0) return;
   const rows = JSON.stringify([...controls].sort((a, b) => (a.controlId < b.controlId ? -1 : 1)));
   const at = now.toISOString();
+  const t = sql.identifier(table);
+  const ofStandard = standardId === undefined ? sql`` : sql` and s.standard_id = ${standardId}`;
+  const keys = standardId === undefined ? sql`control_id` : sql`standard_id, control_id`;
+  const values = standardId === undefined ? sql`` : sql`${standardId}, `;
   await rawRows(
     db,
     sql`
@@ -54,15 +61,27 @@ export async function recordSecurityControls(
       select * from jsonb_to_recordset(${rows}::jsonb) as c("controlId" text, title text, requirements jsonb)
     ),
     changed as (
-      update security_controls s set title = c.title, requirements = c.requirements, updated_at = ${at}::timestamptz
+      update ${t} s set title = c.title, requirements = c.requirements, updated_at = ${at}::timestamptz
       from seen c
-      where s.control_id = c."controlId" and (s.title <> c.title or s.requirements <> c.requirements)
+      where s.control_id = c."controlId"${ofStandard} and (s.title <> c.title or s.requirements <> c.requirements)
     )
-    insert into security_controls (control_id, title, requirements, updated_at)
-    select "controlId", title, requirements, ${at}::timestamptz from seen order by "controlId"
-    on conflict (control_id) do nothing`,
+    insert into ${t} (${keys}, title, requirements, updated_at)
+    select ${values}"controlId", title, requirements, ${at}::timestamptz from seen order by "controlId"
+    on conflict (${keys}) do nothing`,
   );
 }
+
+/** Records the security controls a scan's evaluations named, new or changed. */
+export const recordSecurityControls = (db: Database, controls: SecurityControlSeen[], now: Date) =>
+  recordCatalogue(db, 'security_controls', undefined, controls, now);
+
+/** Records a standard's controls (title, requirements within it) as DescribeStandardsControls listed them. */
+export const recordStandardControls = (
+  db: Database,
+  standardId: string,
+  controls: StandardControlDefinition[],
+  now: Date,
+) => recordCatalogue(db, 'standard_controls', standardId, controls, now);
 
 /** Stores Warden's check results for an account (one row per check, pass or fail), in one statement. */
 export async function storeCheckResults(
@@ -87,37 +106,6 @@ export async function storeCheckResults(
     on conflict (source, product_arn, external_id) do update set status = excluded.status,
       evidence = excluded.evidence, evaluated_at = excluded.evaluated_at,
       last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id`,
-  );
-}
-
-/**
- * Records a standard's controls (title, requirements within it) as DescribeStandardsControls listed
- * them; a control seen before is updated only if it changed, so its row is not locked.
- */
-export async function recordStandardControls(
-  db: Database,
-  standardId: string,
-  controls: StandardControlDefinition[],
-  now: Date,
-): Promise<void> {
-  if (controls.length === 0) return;
-  const rows = JSON.stringify([...controls].sort((a, b) => (a.controlId < b.controlId ? -1 : 1)));
-  const at = now.toISOString();
-  await rawRows(
-    db,
-    sql`
-    with seen as (
-      select * from jsonb_to_recordset(${rows}::jsonb) as c("controlId" text, title text, requirements jsonb)
-    ),
-    changed as (
-      update standard_controls s set title = c.title, requirements = c.requirements, seen_at = ${at}::timestamptz
-      from seen c
-      where s.standard_id = ${standardId} and s.control_id = c."controlId"
-        and (s.title <> c.title or s.requirements <> c.requirements)
-    )
-    insert into standard_controls (standard_id, control_id, title, requirements, seen_at)
-    select ${standardId}, "controlId", title, requirements, ${at}::timestamptz from seen order by "controlId"
-    on conflict (standard_id, control_id) do nothing`,
   );
 }
 

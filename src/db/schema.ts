@@ -381,7 +381,7 @@ export const standardControls = pgTable(
     title: text('title').notNull(),
     /** The control's requirements within this standard (RelatedRequirements). */
     requirements: jsonb('requirements').$type<string[]>().notNull().default([]),
-    seenAt: ts('seen_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.standardId, t.controlId] })],
 );

@@ -1,4 +1,4 @@
-import { standardName } from '../findings/compliance.js';
+import { standardName } from '../posture/compliance.js';
 import type { DailyFigures, FindingLine, WeeklyFigures } from '../posture/digest-figures.js';
 import { SCORE_EXPLAINED, scoreText } from '../posture/score.js';
 import type { SeverityCounts } from '../posture/summary.js';

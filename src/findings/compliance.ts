@@ -72,24 +72,3 @@ export function enablementOf(standards: StandardRead[]): StandardsEnablement {
     ),
   };
 }
-
-/** Names of the standards Security Hub offers, by id (the ARN's resource); others are named from their id. */
-const STANDARD_NAMES: Record<string, string> = {
-  'standards/aws-foundational-security-best-practices/v/1.0.0':
-    'AWS Foundational Security Best Practices v1.0.0',
-  'ruleset/cis-aws-foundations-benchmark/v/1.2.0': 'CIS AWS Foundations Benchmark v1.2.0',
-  'standards/cis-aws-foundations-benchmark/v/1.4.0': 'CIS AWS Foundations Benchmark v1.4.0',
-  'standards/cis-aws-foundations-benchmark/v/3.0.0': 'CIS AWS Foundations Benchmark v3.0.0',
-  'standards/cis-aws-foundations-benchmark/v/5.0.0': 'CIS AWS Foundations Benchmark v5.0.0',
-  'standards/nist-800-53/v/5.0.0': 'NIST SP 800-53 Rev. 5',
-  'standards/pci-dss/v/3.2.1': 'PCI DSS v3.2.1',
-  'standards/pci-dss/v/4.0.1': 'PCI DSS v4.0.1',
-};
-
-/** A standard's name as people know it: `CIS AWS Foundations Benchmark v3.0.0`. */
-export function standardName(standardId: string): string {
-  const known = STANDARD_NAMES[standardId];
-  if (known) return known;
-  const [, path = standardId] = /^[^/]+\/(.*)$/.exec(standardId) ?? [];
-  return path.replace('/v/', ' v');
-}

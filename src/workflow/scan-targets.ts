@@ -229,7 +229,7 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
       );
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
-  const standards = full && !t.aggregator ? await readStandards(env, t, ctx, client) : undefined;
+  const standards = full && !t.aggregator ? await readStandards(env, t, ctx, client, run.stats) : undefined;
   return {
     ...(standards ? { standards } : {}),
     ...(full
@@ -260,6 +260,7 @@ async function readStandards(
   t: Target,
   ctx: TargetContext,
   client: SecurityHubCalls,
+  stats: CallStats,
 ): Promise<StandardsEnablement | undefined> {
   let standards: StandardRead[];
   try {
@@ -268,7 +269,7 @@ async function readStandards(
     if (ctx.signal.aborted) throw err;
     const explained = explainAwsError(
       err,
-      { account: t.accountId, region: t.region, call: 'securityhub:GetEnabledStandards' },
+      { account: t.accountId, region: t.region, call: stats.lastCall ?? 'securityhub:GetEnabledStandards' },
       ctx.signal,
     );
     env.log.warn(
