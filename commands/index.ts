@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { PAGER_ACTIONS } from '../src/slack/blocks/findings.js';
+import { complianceCommand } from './compliance.js';
 import { findingsCommand, findingsPager } from './findings.js';
 import { postureCommand } from './posture.js';
 import { remediateCommand } from './remediate.js';
@@ -8,6 +9,7 @@ import { wardenCommand } from './warden.js';
 
 /** Every slash command Warden answers, registered in one place. */
 export function registerCommands(app: App, deps: HandlerDeps): void {
+  app.command('/compliance', complianceCommand(deps));
   app.command('/findings', findingsCommand(deps));
   for (const id of Object.values(PAGER_ACTIONS)) app.action(id, findingsPager(deps));
   app.command('/posture', postureCommand(deps));

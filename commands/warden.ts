@@ -26,6 +26,10 @@ export const WARDEN_SUBCOMMANDS = [
   },
   { usage: '/posture prod-web', what: 'one account (id, name or alias): owners, OU, its worst findings' },
   {
+    usage: '/compliance cis-3.0 prod-web',
+    what: 'each standard’s score (organization, an OU or an account); with a standard, its failing controls',
+  },
+  {
     usage: '/remediate #42',
     what: 'asks for a remediation of a finding: pick a playbook, read its exact plan, give a reason',
   },

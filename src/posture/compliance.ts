@@ -84,3 +84,67 @@ export function standardName(standardId: string): string {
   const [, path = standardId] = /^[^/]+\/(.*)$/.exec(standardId) ?? [];
   return path.replace('/v/', ' v');
 }
+
+/**
+ * A standard's short name, to type in `/compliance`: `fsbp`, `cis-3.0`, `nist`, `pci-4.0.1`; any other
+ * standard by the last part of its path (`resource-tagging-1.0`).
+ */
+export function standardAlias(standardId: string): string {
+  const m = /(?:standards|ruleset)\/([^/]+)\/v\/([\d.]+)$/.exec(standardId);
+  if (!m) return standardId;
+  const [, name = '', version = ''] = m;
+  if (name === 'aws-foundational-security-best-practices') return 'fsbp';
+  if (name === 'cis-aws-foundations-benchmark') return `cis-${version.replace(/\.0$/, '')}`;
+  if (name === 'nist-800-53') return 'nist';
+  if (name === 'pci-dss') return `pci-${version}`;
+  return `${name}-${version.replace(/\.0$/, '')}`;
+}
+
+/** The standards enabled in any account, by id. */
+export async function enabledStandardIds(db: Database): Promise<string[]> {
+  const rows = await rawRows<{ standard_id: string }>(
+    db,
+    sql`select distinct standard_id from enabled_standards order by standard_id`,
+  );
+  return rows.map((r) => r.standard_id);
+}
+
+/** A control failed in a scope: its id and title, and the accounts it fails in. */
+export interface FailingControl {
+  controlId: string;
+  title: string;
+  accountIds: string[];
+}
+
+/**
+ * The controls of a standard that fail in a scope (every account, or the ones given), most widely
+ * failed first, at most `limit`; and how many fail in all. Read from `control_statuses`: the
+ * accounts × controls, not the evaluations.
+ */
+export async function failingControls(
+  db: Database,
+  standardId: string,
+  limit: number,
+  accountIds?: string[],
+): Promise<{ total: number; controls: FailingControl[] }> {
+  const inScope = accountIds ? sql` and c.account_id = any(${`{${accountIds.join(',')}}`}::text[])` : sql``;
+  const rows = await rawRows<{ control_id: string; title: string | null; accounts: string[]; total: number }>(
+    db,
+    sql`select c.control_id, max(s.title) as title, array_agg(c.account_id order by c.account_id) as accounts,
+        count(*) over ()::int as total
+      from control_statuses c
+        left join standard_controls s on s.standard_id = c.standard_id and s.control_id = c.control_id
+      where c.standard_id = ${standardId} and c.status = 'failed'${inScope}
+      group by c.control_id
+      order by count(*) desc, c.control_id
+      limit ${limit}`,
+  );
+  return {
+    total: Number(rows[0]?.total ?? 0),
+    controls: rows.map((r) => ({
+      controlId: r.control_id,
+      title: r.title ?? r.control_id,
+      accountIds: r.accounts,
+    })),
+  };
+}
