@@ -10,6 +10,7 @@ import {
 } from '../src/posture/compliance.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { complianceBlocks, FAILING_CONTROLS_SHOWN } from '../src/slack/blocks/compliance.js';
+import { ambiguousOu } from '../src/slack/blocks/posture.js';
 import { clip, escapeMrkdwn } from '../src/slack/blocks/text.js';
 import { readAccess, refuseRead } from '../src/slack/read-access.js';
 import { mayRead } from '../src/workflow/policy.js';
@@ -55,7 +56,9 @@ export function complianceCommand(deps: HandlerDeps) {
           title: `${found.account.name} (${found.account.id})`,
           accountIds: [found.account.id],
         };
-      } else if (ou && !('ambiguous' in ou)) {
+      } else if (ou && 'ambiguous' in ou) {
+        return void (await say(ambiguousOu(where, ou.ambiguous)));
+      } else if (ou) {
         const isRoot = !ou.path.includes('/');
         scope = isRoot
           ? scope

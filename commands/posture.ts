@@ -8,8 +8,7 @@ import {
   worstAccounts,
 } from '../src/posture/summary.js';
 import type { HandlerDeps } from '../src/slack/app.js';
-import { noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
-import { clip, escapeMrkdwn } from '../src/slack/blocks/text.js';
+import { ambiguousOu, noSuchAccount, organizationPosture } from '../src/slack/blocks/posture.js';
 import { accountMessage } from '../src/slack/finding-views.js';
 import { readAccess, refuseRead } from '../src/slack/read-access.js';
 import { mayRead } from '../src/workflow/policy.js';
@@ -76,7 +75,7 @@ export function postureCommand(deps: HandlerDeps) {
     if (ou && 'ambiguous' in ou) {
       await respond({
         response_type: 'ephemeral',
-        text: `Several OUs are named ${clip(query, 100)}: ${ou.ambiguous.map((p) => `\`${escapeMrkdwn(p)}\``).join(', ')}. Give the whole path.`,
+        text: ambiguousOu(query, ou.ambiguous),
       });
       return;
     }

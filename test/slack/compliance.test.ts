@@ -62,6 +62,7 @@ test('/compliance [standard] <account or OU> scores that scope only', async () =
   expect(account).toContain('fails in 1 account (prod)');
   expect(account).not.toContain('S3.8');
   const ou = await compliance('Development');
+  expect((await compliance('Root')).args.text).toBe('Compliance of the organization');
   expect(ou.args.text).toBe('Compliance of Root/Development');
   expect(JSON.stringify(ou.args.blocks)).toContain('(`cis-1.2`): *100%*');
 });

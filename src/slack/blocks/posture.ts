@@ -124,3 +124,8 @@ export function noSuchAccount(query: string, closest: Array<{ id: string; name: 
       : []),
   ];
 }
+
+/** The answer to an OU name that ends several paths: which, so that the person gives the whole path. */
+export function ambiguousOu(query: string, paths: string[]): string {
+  return `Several OUs are named ${escapeMrkdwn(clip(query, 100))}: ${paths.map((p) => `\`${escapeMrkdwn(p)}\``).join(', ')}. Give the whole path.`;
+}
