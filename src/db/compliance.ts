@@ -9,7 +9,9 @@ import { type Database, rawRows } from './client.js';
  */
 const SECURITY_CONTROL_ID = '^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$';
 
-const literal = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+/** A PostgreSQL text[] literal of `values`, each quoted and escaped. */
+export const textArray = (values: string[]) =>
+  `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * Recomputes each control's status in each enabled standard of the given accounts, from their
@@ -28,7 +30,7 @@ const literal = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]
  */
 export async function refreshControlStatuses(db: Database, accountIds: string[], now: Date): Promise<void> {
   if (accountIds.length === 0) return;
-  const ids = literal(accountIds);
+  const ids = textArray(accountIds);
   await db.transaction(async (tx) => {
     await rawRows(tx, sql`delete from control_statuses where account_id = any(${ids}::text[])`);
     await rawRows(

@@ -1,4 +1,4 @@
-import { standardName } from '../posture/compliance.js';
+import { scorePercent, standardName } from '../posture/compliance.js';
 import type { DailyFigures, FindingLine, WeeklyFigures } from '../posture/digest-figures.js';
 import { SCORE_EXPLAINED, scoreText } from '../posture/score.js';
 import type { SeverityCounts } from '../posture/summary.js';
@@ -96,9 +96,6 @@ const change = (now: number | null, then: number | null) =>
 /** How many accounts the weekly digest names before "and N more". */
 export const WEEKLY_ACCOUNTS_SHOWN = 15;
 
-const percent = (basisPoints: number | null) =>
-  basisPoints === null ? 'no data' : `${Math.round(basisPoints / 100)}%`;
-
 /**
  * The organization's standards, first in the weekly digest: each one's score as Security Hub computes
  * it, its change over the week and the 4 weeks, and what the controls are.
@@ -115,7 +112,7 @@ function standardsSection(standards: WeeklyFigures['standards']): DigestSection 
               const lastWeek = trend.at(-2) ?? null;
               const first = trend.find((p) => p !== null) ?? null;
               return (
-                `${standardName(standardId)}: ${percent(now.score)} of controls passing ` +
+                `${standardName(standardId)}: ${scorePercent(now.score)} of controls passing ` +
                 `(${now.passed} passed, ${now.failed} failed, ${now.unknown} unknown; ` +
                 `${now.noData} without data, ${now.disabled} disabled), ` +
                 `${change(now.score, lastWeek)} since last week, ${change(now.score, first)} over 4 weeks`

@@ -1,7 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rawRows } from '../db/client.js';
+import { textArray } from '../db/compliance.js';
 import type { ComplianceScope } from '../domain.js';
+
+/** A standard's score as people read it: `84%`, or `no data` when no control has data. */
+export const scorePercent = (basisPoints: number | null) =>
+  basisPoints === null ? 'no data' : `${Math.round(basisPoints / 100)}%`;
 
 /** A standard's score in one scope, as a scan's conclusion recorded it. */
 export interface StandardScore {
@@ -127,7 +132,7 @@ export async function failingControls(
   limit: number,
   accountIds?: string[],
 ): Promise<{ total: number; controls: FailingControl[] }> {
-  const inScope = accountIds ? sql` and c.account_id = any(${`{${accountIds.join(',')}}`}::text[])` : sql``;
+  const inScope = accountIds ? sql` and c.account_id = any(${textArray(accountIds)}::text[])` : sql``;
   const rows = await rawRows<{ control_id: string; title: string | null; accounts: string[]; total: number }>(
     db,
     sql`select c.control_id, max(s.title) as title, array_agg(c.account_id order by c.account_id) as accounts,

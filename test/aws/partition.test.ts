@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { auditRoleSpec, roleArn } from '../../src/aws/credentials.js';
 import { partitionOf } from '../../src/aws/partition.js';
-import { evaluateChecks } from '../../src/collect/checks/cis.js';
+import { evaluateAccount } from '../../src/collect/checks/cis.js';
 import { loadConfig } from '../../src/config.js';
 
 // Every ARN Warden builds names the partition its accounts live in: GovCloud and China are not `aws`.
@@ -22,12 +22,12 @@ test('the partition follows the regions Warden reads, and one Warden serves one 
 });
 
 test('a finding Warden raises itself names the account’s partition', () => {
-  const [finding] = evaluateChecks({
+  const [finding] = evaluateAccount({
     accountId: '123456789012',
     partition: 'aws-cn',
     report: { generatedAt: new Date(), rows: [], passwordPolicy: null },
     thresholds: { keyRotationDays: 90, unusedCredentialDays: 45, rootUseDays: 30 },
     now: new Date(),
-  }).filter((f) => f.generatorId === 'warden/password-policy-weak');
+  }).findings.filter((f) => f.generatorId === 'warden/password-policy-weak');
   expect(finding?.resourceId).toBe('arn:aws-cn:iam::123456789012:account-password-policy');
 });

@@ -240,11 +240,6 @@ export const CHECKS: Check[] = [
   },
 ];
 
-/** Runs every check over one account's report and returns Warden's findings for it. */
-export function evaluateChecks(input: CheckInput): Finding[] {
-  return evaluateAccount(input).findings;
-}
-
 /** How many failing resources a check's result names as evidence (the findings hold them all). */
 const EVIDENCE_RESOURCES = 20;
 

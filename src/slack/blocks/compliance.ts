@@ -1,17 +1,14 @@
-import type { FailingControl, StandardScore } from '../../posture/compliance.js';
+import { type FailingControl, type StandardScore, scorePercent } from '../../posture/compliance.js';
 import { BLOCK_KIT } from '../limits.js';
 import { type Block, clip, context, escapeMrkdwn, header, linesWithin, section } from './text.js';
 
 /** How many failing controls `/compliance <standard>` lists before "and N more". */
 export const FAILING_CONTROLS_SHOWN = 20;
 
-const percent = (basisPoints: number | null) =>
-  basisPoints === null ? 'no data' : `${Math.round(basisPoints / 100)}%`;
-
 /** One standard's score and what its controls are, on one line. */
 export function scoreLine(name: string, alias: string, s: StandardScore): string {
   return (
-    `*${escapeMrkdwn(name)}* (\`${alias}\`): *${percent(s.score)}* of controls passing · ` +
+    `*${escapeMrkdwn(name)}* (\`${alias}\`): *${scorePercent(s.score)}* of controls passing · ` +
     `${s.passed} passed, ${s.failed} failed, ${s.unknown} unknown · ${s.noData} without data, ${s.disabled} disabled`
   );
 }
