@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
+# The frameworks' mapping files (README, Frameworks); WARDEN_FRAMEWORKS_DIR adds a folder of your own.
+COPY frameworks ./frameworks
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

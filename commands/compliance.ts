@@ -4,24 +4,35 @@ import { findAccount, findOu, knownAccounts } from '../src/posture/accounts.js';
 import {
   enabledStandardIds,
   failingControls,
+  scorePercent,
   standardAlias,
   standardName,
   standardScoresAt,
 } from '../src/posture/compliance.js';
+import { evaluateFramework, type Framework, requirementScore } from '../src/posture/frameworks.js';
 import type { HandlerDeps } from '../src/slack/app.js';
-import { complianceBlocks, FAILING_CONTROLS_SHOWN } from '../src/slack/blocks/compliance.js';
+import { complianceBlocks, FAILING_SHOWN, type FailingItem } from '../src/slack/blocks/compliance.js';
 import { ambiguousOu } from '../src/slack/blocks/posture.js';
 import { clip, escapeMrkdwn } from '../src/slack/blocks/text.js';
 import { readAccess, refuseRead } from '../src/slack/read-access.js';
 import { mayRead } from '../src/workflow/policy.js';
 
 const USAGE =
-  'Usage: `/compliance [standard] [account|OU]`, e.g. `/compliance`, `/compliance cis-3.0`, `/compliance fsbp prod-web`.';
+  'Usage: `/compliance [standard|framework] [account|OU]`, e.g. `/compliance`, `/compliance cis-3.0`, `/compliance cis-aws-3.0 Prod`, `/compliance fsbp prod-web`.';
+
+interface Scope {
+  kind: ComplianceScope;
+  id: string;
+  title: string;
+  /** The scope's accounts. */
+  accountIds: string[];
+}
 
 /**
- * `/compliance` (every enabled standard, the organization), `/compliance <standard>` (with its failing
- * controls), `/compliance [standard] <account or OU>`. Anything it cannot read gets the usage, and the
- * standards it knows.
+ * `/compliance` (every enabled standard, the organization), `/compliance <standard or framework>`
+ * (with the framework's failing requirements, or the standard's failing controls when no framework
+ * maps it), `/compliance [standard|framework] <account or OU>`. Anything it cannot read gets the
+ * usage, and the standards and frameworks it knows.
  */
 export function complianceCommand(deps: HandlerDeps) {
   return async ({ command, ack, respond }: AllMiddlewareArgs & SlackCommandMiddlewareArgs) => {
@@ -34,45 +45,48 @@ export function complianceCommand(deps: HandlerDeps) {
       return void (await say(await refuseRead(deps, command.user_id, 'read compliance', access.reason)));
 
     const standards = await enabledStandardIds(db);
+    const { frameworks } = deps.config;
     const words = command.text.trim().split(/\s+/).filter(Boolean);
-    const standard = words[0]
-      ? standards.find((id) => standardAlias(id) === words[0]!.toLowerCase())
+    const first = words[0]?.toLowerCase();
+    const named = first ? frameworks.find((f) => f.id === first) : undefined;
+    const standard = first
+      ? (standards.find((id) => standardAlias(id) === first) ??
+        (named?.standard && standards.includes(named.standard) ? named.standard : undefined))
       : undefined;
-    const where = (standard ? words.slice(1) : words).join(' ');
+    const framework: Framework | undefined =
+      named ?? (standard ? frameworks.find((f) => f.standard === standard) : undefined);
+    const where = (standard || framework ? words.slice(1) : words).join(' ');
 
-    // The scope: the organization, an OU or an account.
-    let scope: { kind: ComplianceScope; id: string; title: string; accountIds?: string[] } = {
+    const accounts = await knownAccounts(db);
+    let scope: Scope = {
       kind: 'organization',
       id: '',
       title: 'the organization',
+      accountIds: accounts.map((a) => a.id),
     };
     if (where) {
       const found = await findAccount(db, where);
       const ou = found.account ? undefined : await findOu(db, where);
       if (found.account) {
-        scope = {
-          kind: 'account',
-          id: found.account.id,
-          title: `${found.account.name} (${found.account.id})`,
-          accountIds: [found.account.id],
-        };
+        const { id, name } = found.account;
+        scope = { kind: 'account', id, title: `${name} (${id})`, accountIds: [id] };
       } else if (ou && 'ambiguous' in ou) {
         return void (await say(ambiguousOu(where, ou.ambiguous)));
       } else if (ou) {
-        const isRoot = !ou.path.includes('/');
-        scope = isRoot
-          ? scope
-          : { kind: 'ou', id: ou.path, title: ou.path, accountIds: ou.accounts.map((a) => a.id) };
+        if (ou.path.includes('/'))
+          scope = { kind: 'ou', id: ou.path, title: ou.path, accountIds: ou.accounts.map((a) => a.id) };
       } else {
-        const known = standards.map((id) => `\`${standardAlias(id)}\``).join(', ') || 'none yet';
+        const known = [...standards.map(standardAlias), ...frameworks.map((f) => f.id)];
         return void (await say(
-          `${USAGE}\nNo standard, account or OU matches ${escapeMrkdwn(clip(where, 100))}. Standards enabled: ${known}.`,
+          `${USAGE}\nNo standard, framework, account or OU matches ${escapeMrkdwn(clip(where, 100))}. ` +
+            `Known: ${known.map((k) => `\`${k}\``).join(', ') || 'none yet'}.`,
         ));
       }
     }
-    const readable = scope.accountIds
-      ? scope.accountIds.every((id) => mayRead(access, id))
-      : access.kind === 'all';
+    const readable =
+      scope.kind === 'organization'
+        ? access.kind === 'all'
+        : scope.accountIds.every((id) => mayRead(access, id));
     if (!readable)
       return void (await say(
         await refuseRead(
@@ -84,11 +98,17 @@ export function complianceCommand(deps: HandlerDeps) {
       ));
 
     const all = await standardScoresAt(db, deps.now(), scope.kind, scope.id);
+    const focus = standard ?? framework?.standard ?? undefined;
     const shown = all
-      .filter((s) => !standard || s.standardId === standard)
+      .filter((s) => !(standard || framework) || s.standardId === focus)
       .sort((a, b) => standardName(a.standardId).localeCompare(standardName(b.standardId)));
-    const names = new Map((await knownAccounts(db)).map((a) => [a.id, a.name]));
-    const title = `Compliance of ${scope.title}${standard ? ` · ${standardName(standard)}` : ''}`;
+    const names = new Map(accounts.map((a) => [a.id, a.name]));
+    const heading = framework
+      ? `${framework.name} ${framework.version}`
+      : standard
+        ? standardName(standard)
+        : '';
+    const title = `Compliance of ${scope.title}${heading ? ` · ${heading}` : ''}`;
     await say(
       title,
       complianceBlocks({
@@ -98,15 +118,67 @@ export function complianceCommand(deps: HandlerDeps) {
           alias: standardAlias(score.standardId),
           score,
         })),
-        ...(standard
-          ? {
-              failing: {
-                ...(await failingControls(db, standard, FAILING_CONTROLS_SHOWN, scope.accountIds)),
-                accountName: (id: string) => names.get(id) ?? id,
-              },
-            }
-          : {}),
+        accountName: (id) => names.get(id) ?? id,
+        ...(framework ? await requirementsView(deps, framework, scope) : {}),
+        ...(!framework && standard ? { failing: await controlsView(deps, standard, scope) } : {}),
       }),
     );
+  };
+}
+
+/** What the drill-down's `/findings` query adds for the scope: nothing (organization), the account, or the failing accounts. */
+const scopeWords = (scope: Scope, failingIn: string[]) =>
+  scope.kind === 'organization'
+    ? ''
+    : ` ${(scope.kind === 'account' ? scope.accountIds : failingIn).join(',')}`;
+
+/** A framework's requirement counts and its failing requirements, most widely failed first. */
+async function requirementsView(deps: HandlerDeps, framework: Framework, scope: Scope) {
+  const { requirements, counts, controls } = await evaluateFramework(deps.db, framework, scope.accountIds);
+  const failing = requirements
+    .filter((r) => r.status === 'failed')
+    .map((r): FailingItem => {
+      const accountIds = r.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId);
+      const failingControls = [...r.controls, ...r.checks].filter((id) =>
+        accountIds.some((a) => controls.get(a)?.get(id)?.status === 'failed'),
+      );
+      return {
+        id: r.id,
+        title: r.title,
+        failingControls,
+        accountIds,
+        findingsQuery: `${failingControls.join(',')}${scopeWords(scope, accountIds)}`,
+      };
+    })
+    .sort((a, b) => b.accountIds.length - a.accountIds.length);
+  return {
+    framework: {
+      name: `${framework.name} ${framework.version}`,
+      counts,
+      score: scorePercent(requirementScore(counts)),
+    },
+    failing: { kind: 'requirements' as const, total: failing.length, items: failing.slice(0, FAILING_SHOWN) },
+  };
+}
+
+/** A standard's failing controls in the scope (no framework maps its requirements). */
+async function controlsView(deps: HandlerDeps, standard: string, scope: Scope) {
+  const { total, controls } = await failingControls(
+    deps.db,
+    standard,
+    FAILING_SHOWN,
+    scope.kind === 'organization' ? undefined : scope.accountIds,
+  );
+  return {
+    kind: 'controls' as const,
+    total,
+    items: controls.map(
+      (c): FailingItem => ({
+        id: c.controlId,
+        title: c.title,
+        accountIds: c.accountIds,
+        findingsQuery: `${c.securityControlId ?? c.controlId}${scopeWords(scope, c.accountIds)}`,
+      }),
+    ),
   };
 }

@@ -83,3 +83,38 @@ export function findingsPager(deps: HandlerDeps) {
     await respond({ replace_original: true, ...page });
   };
 }
+
+/**
+ * A "Findings" button elsewhere (a failing requirement in `/compliance`): it carries a `/findings`
+ * query, whose first page arrives as a new message, read with the clicker's own access.
+ */
+export function findingsOpener(deps: HandlerDeps) {
+  return async ({
+    ack,
+    action,
+    body,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
+    await ack();
+    let query: unknown;
+    try {
+      query = (JSON.parse((action as { value?: string }).value ?? '') as { q?: unknown }).q;
+    } catch {}
+    if (typeof query !== 'string') {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'That button is not one Warden drew. Run `/findings` again.',
+      });
+      return;
+    }
+    const { scope } = await readAccess(deps, body.user.id);
+    if (scope.kind === 'none') {
+      const text = await refuseRead(deps, body.user.id, 'read findings', scope.reason);
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      return;
+    }
+    const page = await findingsPageMessage(deps, { query, userId: body.user.id, offset: 0, scope });
+    await respond({ response_type: 'ephemeral', replace_original: false, ...page });
+  };
+}

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type Partition, partitionOf } from './aws/partition.js';
 import { WardenError } from './errors.js';
+import { BUILT_IN_FRAMEWORKS, type Framework, loadFrameworks } from './findings/frameworks.js';
 import type { Severity } from './findings/severity.js';
 
 /**
@@ -89,9 +90,11 @@ const policySchema = z
     admins: z.array(principal).default([]),
     approvers: z.array(principal).default([]),
     managers: z.array(principal).default([]),
+    /** Read-only: every account's posture, findings and compliance, the evidence packs and the audit export. */
+    auditors: z.array(principal).default([]),
     /**
-     * Who may read every account's findings and posture, when set (admins, approvers and managers
-     * always may; owners read their own accounts). Unset: every member of the workspace.
+     * Who may read every account's findings and posture, when set (admins, approvers, managers and
+     * auditors always may; owners read their own accounts). Unset: every member of the workspace.
      */
     viewers: z.array(viewer).default([]),
     /** Account id → its owners, in addition to the owners named by the account's tags. */
@@ -220,6 +223,7 @@ const envSchema = z.object({
   WARDEN_MIGRATION_DATABASE_URL: postgresUrl,
   WARDEN_DATA_DIR: optionalText.transform((v) => v ?? DEFAULTS.WARDEN_DATA_DIR),
   WARDEN_POLICY_FILE: optionalText,
+  WARDEN_FRAMEWORKS_DIR: optionalText,
   PORT: optionalText.pipe(
     z.coerce
       .number<string | undefined>({ message: 'must be a port number' })
@@ -411,6 +415,8 @@ export interface Config {
   logLevel: LogLevel;
   policyFile: string | undefined;
   policy: Policy;
+  /** The frameworks' mapping files: Warden's (frameworks/) and the folder WARDEN_FRAMEWORKS_DIR names. */
+  frameworks: Framework[];
   schedule: ScheduleConfig;
 }
 
@@ -513,6 +519,24 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const cwd = options.cwd ?? process.cwd();
   const policy = loadPolicy(e?.WARDEN_POLICY_FILE ?? env.WARDEN_POLICY_FILE?.trim(), cwd, problems);
 
+  const frameworks = loadFrameworks(
+    [
+      ...(BUILT_IN_FRAMEWORKS
+        ? [{ folder: BUILT_IN_FRAMEWORKS, label: `frameworks/ (${BUILT_IN_FRAMEWORKS})`, builtIn: true }]
+        : []),
+      ...(e?.WARDEN_FRAMEWORKS_DIR
+        ? [
+            {
+              folder: path.resolve(cwd, e.WARDEN_FRAMEWORKS_DIR),
+              label: `WARDEN_FRAMEWORKS_DIR (${e.WARDEN_FRAMEWORKS_DIR})`,
+              builtIn: false,
+            },
+          ]
+        : []),
+    ],
+    problems,
+  );
+
   if (problems.length > 0 || !e || !policy) throw new ConfigError(problems);
 
   return {
@@ -563,6 +587,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     logLevel: e.LOG_LEVEL,
     policyFile: e.WARDEN_POLICY_FILE,
     policy,
+    frameworks,
     schedule: {
       enabled: e.WARDEN_SCHEDULER,
       timezone: e.WARDEN_TIMEZONE,

@@ -27,7 +27,7 @@ const ALLOWED: Record<string, string[]> = {
   'src/collect': ['src/aws', 'src/config', 'src/findings'],
   // The simulator shares only AWS's published facts with Warden (and the policies it enforces).
   'src/sim': ['src/aws', 'deploy'],
-  'src/remediate': ['src/aws', 'src/collect', 'src/config', 'src/db'],
+  'src/remediate': ['src/aws', 'src/collect', 'src/config', 'src/db', 'src/findings'],
   // Reading and changing state.
   'src/posture': ['src/config', 'src/db', 'src/findings'],
   'src/workflow': [

@@ -1,13 +1,14 @@
 import { sql } from 'drizzle-orm';
+import { SECURITY_CONTROL_ID } from '../findings/frameworks.js';
 import { type Database, rawRows } from './client.js';
 
 /**
- * What a security control id looks like (IAM.4, CloudTrail.1): a standard whose control ids do not
- * (CIS v1.2.0's `1.12`, PCI DSS v3.2.1's `PCI.IAM.1`) is matched to security controls by requirement.
- * A control that looks like one is never matched by requirement: S3.1 and S3.8 share CIS v3.0.0's
- * requirement 2.1.4, and one's results are not the other's.
+ * A standard whose control ids do not look like security control ids (CIS v1.2.0's `1.12`, PCI DSS
+ * v3.2.1's `PCI.IAM.1`) is matched to security controls by requirement. A control that looks like
+ * one is never matched by requirement: S3.1 and S3.8 share CIS v3.0.0's requirement 2.1.4, and one's
+ * results are not the other's.
  */
-const SECURITY_CONTROL_ID = '^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$';
+const SECURITY_CONTROL_PATTERN = SECURITY_CONTROL_ID.source;
 
 /** A PostgreSQL text[] literal of `values`, each quoted and escaped. */
 export const textArray = (values: string[]) =>
@@ -22,7 +23,7 @@ export const textArray = (values: string[]) =>
  * - a control's evaluations are the account's control results whose standards (AssociatedStandards)
  *   name the standard, less the suppressed ones; the standard's control is matched to the security
  *   control its results carry by id, or, for a standard that numbers its own (CIS v1.2.0's `1.12`),
- *   by the related requirement they share (`security_controls`, SECURITY_CONTROL_ID);
+ *   by the related requirement they share (`security_controls`, SECURITY_CONTROL_PATTERN);
  * - failed when any evaluation failed, else unknown when any could not decide, else passed when
  *   there is one, else no-data.
  * Regions are taken together, as Security Hub's aggregation region does. The accounts' rows are
@@ -40,7 +41,7 @@ export async function refreshControlStatuses(db: Database, accountIds: string[],
       select c.standard_id, c.control_id, coalesce(d.control_id, r.control_id) as security_control_id
       from standard_controls c
         left join security_controls d on d.control_id = c.control_id
-        left join security_controls r on c.control_id !~ ${SECURITY_CONTROL_ID}
+        left join security_controls r on c.control_id !~ ${SECURITY_CONTROL_PATTERN}
           and r.requirements ?| array(select jsonb_array_elements_text(c.requirements))
     ),
     controls as (

@@ -425,6 +425,8 @@ export const controlStatuses = pgTable(
     primaryKey({ columns: [t.accountId, t.standardId, t.controlId] }),
     oneOf('control_statuses', t.status, CONTROL_RESULTS),
     index('control_statuses_standard_idx').on(t.standardId, t.status),
+    // A framework's requirements read their controls' statuses by security control.
+    index('control_statuses_security_control_idx').on(t.securityControlId, t.accountId),
   ],
 );
 

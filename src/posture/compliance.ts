@@ -117,6 +117,8 @@ export async function enabledStandardIds(db: Database): Promise<string[]> {
 /** A control failed in a scope: its id and title, and the accounts it fails in. */
 export interface FailingControl {
   controlId: string;
+  /** The security control its evaluations carry (IAM.4 for CIS v1.2.0's 1.12), when one was seen. */
+  securityControlId: string | null;
   title: string;
   accountIds: string[];
 }
@@ -133,9 +135,15 @@ export async function failingControls(
   accountIds?: string[],
 ): Promise<{ total: number; controls: FailingControl[] }> {
   const inScope = accountIds ? sql` and c.account_id = any(${textArray(accountIds)}::text[])` : sql``;
-  const rows = await rawRows<{ control_id: string; title: string | null; accounts: string[]; total: number }>(
+  const rows = await rawRows<{
+    control_id: string;
+    security_control_id: string | null;
+    title: string | null;
+    accounts: string[];
+    total: number;
+  }>(
     db,
-    sql`select c.control_id, max(s.title) as title, array_agg(c.account_id order by c.account_id) as accounts,
+    sql`select c.control_id, min(c.security_control_id) as security_control_id, max(s.title) as title, array_agg(c.account_id order by c.account_id) as accounts,
         count(*) over ()::int as total
       from control_statuses c
         left join standard_controls s on s.standard_id = c.standard_id and s.control_id = c.control_id
@@ -148,6 +156,7 @@ export async function failingControls(
     total: Number(rows[0]?.total ?? 0),
     controls: rows.map((r) => ({
       controlId: r.control_id,
+      securityControlId: r.security_control_id,
       title: r.title ?? r.control_id,
       accountIds: r.accounts,
     })),

@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { accounts, findingCounts, findings, suppressions } from '../db/schema.js';
 import type { FindingStatus } from '../domain.js';
+import { WARDEN_GENERATOR } from '../findings/checks.js';
 import type { Source } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { isOpen, OPEN_STATUSES } from './summary.js';
@@ -18,6 +19,8 @@ export interface FindingFilters {
   source?: Source;
   /** Exactly these findings, whatever their state. */
   ids?: number[];
+  /** Findings of these security controls (IAM.4) or Warden checks (root-access-keys). */
+  controls?: string[];
 }
 
 /** A finding as every Slack view shows it: what it is, where, its state, who changed it and when. */
@@ -87,15 +90,24 @@ function matching(filters: FindingFilters): SQL | undefined {
     filters.status ? eq(findings.status, filters.status) : filters.ids ? undefined : isOpen,
     filters.assignee ? eq(findings.assignee, filters.assignee) : undefined,
     filters.source ? eq(findings.source, filters.source) : undefined,
+    filters.controls
+      ? or(
+          inArray(findings.controlId, filters.controls),
+          inArray(
+            findings.generatorId,
+            filters.controls.map((c) => `${WARDEN_GENERATOR}${c}`),
+          ),
+        )
+      : undefined,
   );
 }
 
 /**
  * How many findings match. Filters on account, severity, state and source are answered from the
- * per-account counts; an assignee or a list of ids (small sets, indexed) counts the findings.
+ * per-account counts; an assignee, a list of ids or controls counts the findings.
  */
 export async function countFindings(db: Database, filters: FindingFilters): Promise<number> {
-  if (filters.assignee !== undefined || filters.ids !== undefined)
+  if (filters.assignee !== undefined || filters.ids !== undefined || filters.controls !== undefined)
     return db.$count(findings, matching(filters));
   const [row] = await db
     .select({ n: sql<number>`coalesce(sum(${findingCounts.n}), 0)::bigint` })

@@ -4,6 +4,7 @@ import type { PlannedCall } from '../aws/remediation-calls.js';
 import type { Config } from '../config.js';
 import type { Finding } from '../db/schema.js';
 import { WardenError } from '../errors.js';
+import { WARDEN_GENERATOR } from '../findings/checks.js';
 
 export type { PlannedCall };
 
@@ -92,7 +93,7 @@ export function credentialOf(f: PlaybookTarget): {
 }
 
 export const checkOf = (f: PlaybookTarget) =>
-  f.generatorId?.startsWith('warden/') ? f.generatorId.slice(7) : undefined;
+  f.generatorId?.startsWith(WARDEN_GENERATOR) ? f.generatorId.slice(WARDEN_GENERATOR.length) : undefined;
 
 /** An IAM call in the finding's account (IAM is global). */
 export const iamCall = (

@@ -64,12 +64,14 @@ export async function findingsPageMessage(
   const parsed = await parseFindingsQuery(deps.db, input.query, input.userId);
   if ('error' in parsed)
     return { text: 'Unknown /findings filter', blocks: [section(`${parsed.error}\n${FINDINGS_USAGE}`)] };
-  // Someone who reads only the accounts they own sees only those accounts' findings.
-  const scoped =
-    input.scope.kind === 'all' ? {} : { accountIds: input.scope.kind === 'accounts' ? input.scope.ids : [] };
+  // Someone who reads only the accounts they own sees only those accounts' findings (of the OU asked for).
+  const readable =
+    input.scope.kind === 'all' ? undefined : input.scope.kind === 'accounts' ? input.scope.ids : [];
+  const asked = parsed.filters.accountIds;
+  const accountIds = readable && asked ? asked.filter((id) => readable.includes(id)) : (readable ?? asked);
   const { rows, total, keys } = await listFindings(
     deps.db,
-    { ...parsed.filters, ...scoped },
+    { ...parsed.filters, ...(accountIds ? { accountIds } : {}) },
     { limit: FINDINGS_PAGE_SIZE, ...(input.at ? { at: input.at } : {}) },
   );
   // Fewer rows than a page before this one: rows came or went, and this is the first page now.

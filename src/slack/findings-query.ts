@@ -1,7 +1,9 @@
 import type { Database } from '../db/client.js';
+import { WARDEN_CHECK_IDS } from '../findings/checks.js';
 import type { Source } from '../findings/finding.js';
+import { SECURITY_CONTROL_ID } from '../findings/frameworks.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { findAccount } from '../posture/accounts.js';
+import { findAccount, findOu } from '../posture/accounts.js';
 import { FINDING_STATUSES, type FindingFilters, type FindingStatus } from '../posture/findings-list.js';
 import { FINDINGS_QUERY_MAX } from './blocks/finding.js';
 import { clip, escapeMrkdwn } from './blocks/text.js';
@@ -12,9 +14,16 @@ const SOURCE_WORDS: Record<string, Source> = {
   'credential-report': 'credential-report',
 };
 
+/** `IAM.4` or `IAM.4,root-access-keys`: security controls and Warden checks, separated by commas. */
+const isControlList = (word: string) =>
+  word
+    .split(',')
+    .every((id) => SECURITY_CONTROL_ID.test(id) || (WARDEN_CHECK_IDS as readonly string[]).includes(id));
+
 /**
- * Reads `/findings` words into filters: a severity, an account (id, name or alias), a state, `mine`
- * or a mentioned user, a source; each at most once. Or says which word it does not understand.
+ * Reads `/findings` words into filters: a severity, an account (id, name or alias), accounts
+ * (ids separated by commas) or an OU (name, path or id), a state, `mine` or a mentioned user, a source, controls (`IAM.4,root-access-keys`);
+ * each at most once. Or says which word it does not understand.
  */
 export async function parseFindingsQuery(
   db: Database,
@@ -42,11 +51,24 @@ export async function parseFindingsQuery(
     } else if (SOURCE_WORDS[w]) {
       if (filters.source) return once('source', word);
       filters.source = SOURCE_WORDS[w];
+    } else if (/^\d{12}(,\d{12})+$/.test(word)) {
+      if (filters.accountId || filters.accountIds) return once('account', word);
+      filters.accountIds = word.split(',');
+    } else if (isControlList(word)) {
+      if (filters.controls) return once('control list', word);
+      filters.controls = word.split(',');
     } else {
-      if (filters.accountId) return { error: `I don't understand \`${escapeMrkdwn(clip(word, 100))}\`.` };
+      if (filters.accountId || filters.accountIds)
+        return { error: `I don't understand \`${escapeMrkdwn(clip(word, 100))}\`.` };
       const found = await findAccount(db, word);
-      if (!found.account) return { error: `No account matches \`${escapeMrkdwn(clip(word, 100))}\`.` };
-      filters.accountId = found.account.id;
+      const ou = found.account ? undefined : await findOu(db, word);
+      if (ou && 'ambiguous' in ou)
+        return {
+          error: `\`${escapeMrkdwn(clip(word, 100))}\` names several OUs: ${ou.ambiguous.map(escapeMrkdwn).join(', ')}.`,
+        };
+      if (found.account) filters.accountId = found.account.id;
+      else if (ou) filters.accountIds = ou.accounts.map((a) => a.id);
+      else return { error: `No account or OU matches \`${escapeMrkdwn(clip(word, 100))}\`.` };
     }
   }
   return { filters };

@@ -28,7 +28,7 @@ const REFUSED_STANDING: Record<Exclude<Standing, 'member'>, string> = {
 /**
  * Who may read findings and posture. Guests, deactivated users and bots: nothing. Without a
  * `viewers` list, every member reads everything. With one, its members (named, or in a listed Slack
- * user group: `inGroup`), the admins, approvers and managers read everything; an account's owners
+ * user group: `inGroup`), the admins, approvers, managers and auditors read everything; an account's owners
  * read their own accounts; anyone else nothing.
  */
 export function readScope(
@@ -40,7 +40,13 @@ export function readScope(
   const standing = who.standing ?? 'member';
   if (standing !== 'member') return { kind: 'none', reason: REFUSED_STANDING[standing] };
   if (policy.viewers.length === 0) return { kind: 'all' };
-  const everything = [...policy.viewers, ...policy.admins, ...policy.approvers, ...policy.managers];
+  const everything = [
+    ...policy.viewers,
+    ...policy.admins,
+    ...policy.approvers,
+    ...policy.managers,
+    ...policy.auditors,
+  ];
   if (everything.some((p) => (/^S[A-Z0-9]+$/.test(p) ? inGroup(p) : names(p, who)))) return { kind: 'all' };
   const owned = accounts.filter((a) => isOwner(who, a, policy)).map((a) => a.id);
   return owned.length

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findings } from '../../src/db/schema.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -46,6 +46,28 @@ test('/findings filters by account name and source', async () => {
   expect(text).toContain(`of ${total}`);
 });
 
+test('/findings by controls and checks, by OU and by a list of accounts', async () => {
+  const [common] = await h.db.db
+    .select({ control: findings.controlId, n: sql<number>`count(*)::int` })
+    .from(findings)
+    .where(eq(findings.source, 'securityhub'))
+    .groupBy(findings.controlId)
+    .orderBy(sql`count(*) desc`)
+    .limit(1);
+  const control = common!.control!;
+  const byControl = await openCount(
+    or(eq(findings.controlId, control), eq(findings.generatorId, 'warden/password-policy-weak')),
+  );
+  expect(byControl).toBeGreaterThan(common!.n);
+  expect((await findingsFor(`${control},password-policy-weak`)).text).toContain(`of ${byControl}`);
+  // account-2 is the only account in the Production OU.
+  const inProduction = await openCount(eq(findings.accountId, '100000000002'));
+  expect((await findingsFor('Production')).text).toContain(`of ${inProduction}`);
+  const inTwo = await openCount(inArray(findings.accountId, ['100000000001', '100000000002']));
+  expect((await findingsFor('100000000001,100000000002')).text).toContain(`of ${inTwo}`);
+  expect((await findingsFor('Production account-1')).text).toContain("I don't understand `account-1`");
+});
+
 test('Next shows the following page in place of the first, and Previous goes back', async () => {
   const first = await findingsFor('');
   expect(first.text).toMatch(/1–10 of \d+/);
@@ -71,7 +93,7 @@ test('Next shows the following page in place of the first, and Previous goes bac
 test('a word /findings does not understand gets the usage, and nothing else happens', async () => {
   const before = s.slack.calls.filter((c) => !c.method.startsWith('/response/')).length;
   const { text } = await findingsFor('critical no-such-account');
-  expect(text).toContain('No account matches');
+  expect(text).toContain('No account or OU matches');
   expect(text).toContain('Usage: `/findings');
   expect(s.slack.calls.filter((c) => !c.method.startsWith('/response/')).length).toBe(before);
 });

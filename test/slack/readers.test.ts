@@ -28,6 +28,7 @@ beforeAll(async () => {
     ['U0OWNER', 'owner-1@example.com'],
     ['U0VIEW', 'viewer@example.com'],
     ['U0EVE', 'eve@example.com'],
+    ['U0AUDIT', 'auditor@example.com'],
   ];
   for (const [id, email, flags] of users) {
     s.slack.users.set(id, email);
@@ -41,7 +42,7 @@ afterAll(async () => {
 });
 
 let asked = 0;
-async function ask(command: '/findings' | '/posture', text: string, user: string) {
+async function ask(command: '/findings' | '/posture' | '/compliance', text: string, user: string) {
   const id = `r${asked++}`;
   expect((await s.command(command, text, user, id)).status).toBe(200);
   return (await s.answer(id)).args as { text: string; blocks?: unknown[] };
@@ -120,6 +121,49 @@ test('with a viewers list: its members read everything, owners read their own ac
       ':no_entry: You cannot read findings: reading is open to the policy’s viewers and to each account’s owners.',
     );
     expect((await denialsOf('U0EVE')).length).toBe(1);
+  } finally {
+    s.config.policy.viewers = [];
+  }
+});
+
+test('an auditor reads every account, its posture, findings and compliance, and changes nothing', async () => {
+  s.config.policy.viewers = ['S0SECOPS'];
+  s.config.policy.auditors = ['auditor@example.com'];
+  try {
+    expect((await ask('/posture', '', 'U0AUDIT')).text).toBe('Organization posture');
+    expect(JSON.stringify((await ask('/findings', '', 'U0AUDIT')).blocks)).toContain(ACCOUNT_2);
+    expect((await ask('/compliance', '', 'U0AUDIT')).text).toBe('Compliance of the organization');
+    const [open] = await h.db.db
+      .select()
+      .from(findings)
+      .where(and(eq(findings.accountId, ACCOUNT_2), eq(findings.status, 'open')))
+      .limit(1);
+    expect(
+      (
+        await s.act({
+          actionId: FINDING_ACTIONS.acknowledge,
+          blockId: findingBlockId(open!.id, { kind: 'findings', query: '', offset: 0 }),
+          user: 'U0AUDIT',
+          responseId: 'audit1',
+        })
+      ).status,
+    ).toBe(200);
+    expect((await s.answer('audit1')).text).toContain(':no_entry:');
+    const [after] = await h.db.db.select().from(findings).where(eq(findings.id, open!.id));
+    expect(after!.status).toBe('open');
+  } finally {
+    s.config.policy.viewers = [];
+    s.config.policy.auditors = [];
+  }
+});
+
+test('an owner who asks /findings for an OU sees only the accounts of it they own', async () => {
+  s.config.policy.viewers = ['S0SECOPS'];
+  try {
+    const ouOf2 = (await h.db.db.select().from(accounts).where(eq(accounts.id, ACCOUNT_2)))[0]!.ouPath!;
+    const theirs = await ask('/findings', ouOf2.split('/').at(-1)!, 'U0OWNER');
+    expect(JSON.stringify(theirs.blocks)).not.toContain(ACCOUNT_2);
+    expect(theirs.text).toBe('0 findings');
   } finally {
     s.config.policy.viewers = [];
   }

@@ -1,6 +1,7 @@
 import type { PasswordPolicy } from '@aws-sdk/client-iam';
 import type { Partition } from '../../aws/partition.js';
 import type { Policy } from '../../config.js';
+import { WARDEN_GENERATOR, type WardenCheckId } from '../../findings/checks.js';
 import type { CheckResult } from '../../findings/compliance.js';
 import { type Finding, fingerprint } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
@@ -11,7 +12,7 @@ import type { CredentialReport, ReportKey, ReportRow } from '../credential-repor
  * (FACTS.md §4). Each is a pure function of data already fetched; thresholds come from the policy file.
  */
 export interface Check {
-  id: string;
+  id: WardenCheckId;
   title: string;
   severity: Severity;
   controls: { cis: Record<string, string>; securityHub?: string };
@@ -288,7 +289,7 @@ function findingsOf(input: CheckInput, check: Check, violations: Violation[]): F
       controlId:
         check.controls.securityHub ??
         `CIS ${check.controls.cis['v3.0'] ?? Object.values(check.controls.cis)[0]}`,
-      generatorId: `warden/${check.id}`,
+      generatorId: `${WARDEN_GENERATOR}${check.id}`,
       title: check.title,
       description: null,
       severity: check.severity,

@@ -5,6 +5,9 @@ export const FINDINGS_PAGE_SIZE = 10;
 
 export const PAGER_ACTIONS = { next: 'findings-next', previous: 'findings-prev' } as const;
 
+/** A button that opens the first page of a `/findings` query (its value: `{"q": query}`). */
+export const FINDINGS_OPEN_ACTION = 'findings-open';
+
 /**
  * What Next / Previous carry: the command's own words, the position of the page they lead to (for
  * "11–20 of N"), and the key of the row that page follows (`a`) or precedes (`b`); nothing else.
@@ -60,5 +63,5 @@ const pager = (text: string, actionId: string, cursor: PageCursor) =>
   button(text, actionId, { value: JSON.stringify(cursor) });
 
 export const FINDINGS_USAGE =
-  'Usage: `/findings [critical|high|medium|low] [account id or name] [open|acknowledged|suppressed|resolved] [mine|@user] [securityhub|iam]`\n' +
-  'Example: `/findings critical prod-web open`';
+  'Usage: `/findings [critical|high|medium|low] [account id or name, or OU] [open|acknowledged|suppressed|resolved] [mine|@user] [securityhub|iam] [controls]`\n' +
+  'Examples: `/findings critical prod-web open`, `/findings IAM.4,root-access-keys Prod`';

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../app.js';
 import { FINDING_ACTIONS } from '../blocks/finding.js';
-import { PAGER_ACTIONS } from '../blocks/findings.js';
+import { FINDINGS_OPEN_ACTION, PAGER_ACTIONS } from '../blocks/findings.js';
 import { REMEDIATION_ACTIONS, REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { SUPPRESS_CALLBACK } from '../blocks/suppress.js';
 import { assignSelect } from './assign.js';
@@ -23,6 +23,7 @@ export function registerInteractions(app: App, deps: HandlerDeps): void {
       actions: new Set([
         ...Object.values(FINDING_ACTIONS),
         ...Object.values(PAGER_ACTIONS),
+        FINDINGS_OPEN_ACTION,
         ...Object.values(REMEDIATION_ACTIONS),
       ]),
       views: new Set([SUPPRESS_CALLBACK, ...Object.values(REMEDIATION_CALLBACKS)]),

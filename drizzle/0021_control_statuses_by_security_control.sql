@@ -1,0 +1,1 @@
+CREATE INDEX "control_statuses_security_control_idx" ON "control_statuses" USING btree ("security_control_id","account_id");
