@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { ComplianceScope } from '../src/domain.js';
-import { findAccount, findOu, knownAccounts } from '../src/posture/accounts.js';
+import { knownAccounts } from '../src/posture/accounts.js';
 import {
   enabledStandardIds,
   failingControls,
@@ -9,7 +8,14 @@ import {
   standardName,
   standardScoresAt,
 } from '../src/posture/compliance.js';
-import { evaluateFramework, type Framework, requirementScore } from '../src/posture/frameworks.js';
+import {
+  type ComplianceScopeOf,
+  complianceScopeNamed,
+  evaluateFramework,
+  type Framework,
+  frameworkNamed,
+  requirementScore,
+} from '../src/posture/frameworks.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { complianceBlocks, FAILING_SHOWN, type FailingItem } from '../src/slack/blocks/compliance.js';
 import { ambiguousOu } from '../src/slack/blocks/posture.js';
@@ -19,14 +25,6 @@ import { mayRead } from '../src/workflow/policy.js';
 
 const USAGE =
   'Usage: `/compliance [standard|framework] [account|OU]`, e.g. `/compliance`, `/compliance cis-3.0`, `/compliance cis-aws-3.0 Prod`, `/compliance fsbp prod-web`.';
-
-interface Scope {
-  kind: ComplianceScope;
-  id: string;
-  title: string;
-  /** The scope's accounts. */
-  accountIds: string[];
-}
 
 /**
  * `/compliance` (every enabled standard, the organization), `/compliance <standard or framework>`
@@ -47,41 +45,18 @@ export function complianceCommand(deps: HandlerDeps) {
     const standards = await enabledStandardIds(db);
     const { frameworks } = deps.config;
     const words = command.text.trim().split(/\s+/).filter(Boolean);
-    const first = words[0]?.toLowerCase();
-    const named = first ? frameworks.find((f) => f.id === first) : undefined;
-    const standard = first
-      ? (standards.find((id) => standardAlias(id) === first) ??
-        (named?.standard && standards.includes(named.standard) ? named.standard : undefined))
-      : undefined;
-    const framework: Framework | undefined =
-      named ?? (standard ? frameworks.find((f) => f.standard === standard) : undefined);
-    const where = (standard || framework ? words.slice(1) : words).join(' ');
+    const named = words[0] ? frameworkNamed(frameworks, standards, words[0]) : undefined;
+    const { framework, standard } = named ?? { framework: undefined, standard: undefined };
+    const where = (named ? words.slice(1) : words).join(' ');
 
-    const accounts = await knownAccounts(db);
-    let scope: Scope = {
-      kind: 'organization',
-      id: '',
-      title: 'the organization',
-      accountIds: accounts.map((a) => a.id),
-    };
-    if (where) {
-      const found = await findAccount(db, where);
-      const ou = found.account ? undefined : await findOu(db, where);
-      if (found.account) {
-        const { id, name } = found.account;
-        scope = { kind: 'account', id, title: `${name} (${id})`, accountIds: [id] };
-      } else if (ou && 'ambiguous' in ou) {
-        return void (await say(ambiguousOu(where, ou.ambiguous)));
-      } else if (ou) {
-        if (ou.path.includes('/'))
-          scope = { kind: 'ou', id: ou.path, title: ou.path, accountIds: ou.accounts.map((a) => a.id) };
-      } else {
-        const known = [...standards.map(standardAlias), ...frameworks.map((f) => f.id)];
-        return void (await say(
-          `${USAGE}\nNo standard, framework, account or OU matches ${escapeMrkdwn(clip(where, 100))}. ` +
-            `Known: ${known.map((k) => `\`${k}\``).join(', ') || 'none yet'}.`,
-        ));
-      }
+    const scope = await complianceScopeNamed(db, where);
+    if (scope && 'ambiguous' in scope) return void (await say(ambiguousOu(where, scope.ambiguous)));
+    if (!scope) {
+      const known = [...standards.map(standardAlias), ...frameworks.map((f) => f.id)];
+      return void (await say(
+        `${USAGE}\nNo standard, framework, account or OU matches ${escapeMrkdwn(clip(where, 100))}. ` +
+          `Known: ${known.map((k) => `\`${k}\``).join(', ') || 'none yet'}.`,
+      ));
     }
     const readable =
       scope.kind === 'organization'
@@ -98,11 +73,10 @@ export function complianceCommand(deps: HandlerDeps) {
       ));
 
     const all = await standardScoresAt(db, deps.now(), scope.kind, scope.id);
-    const focus = standard ?? framework?.standard ?? undefined;
     const shown = all
-      .filter((s) => !(standard || framework) || s.standardId === focus)
+      .filter((s) => !named || s.standardId === (standard ?? framework?.standard))
       .sort((a, b) => standardName(a.standardId).localeCompare(standardName(b.standardId)));
-    const names = new Map(accounts.map((a) => [a.id, a.name]));
+    const names = new Map((await knownAccounts(db)).map((a) => [a.id, a.name]));
     const heading = framework
       ? `${framework.name} ${framework.version}`
       : standard
@@ -127,13 +101,13 @@ export function complianceCommand(deps: HandlerDeps) {
 }
 
 /** What the drill-down's `/findings` query adds for the scope: nothing (organization), the account, or the failing accounts. */
-const scopeWords = (scope: Scope, failingIn: string[]) =>
+const scopeWords = (scope: ComplianceScopeOf, failingIn: string[]) =>
   scope.kind === 'organization'
     ? ''
     : ` ${(scope.kind === 'account' ? scope.accountIds : failingIn).join(',')}`;
 
 /** A framework's requirement counts and its failing requirements, most widely failed first. */
-async function requirementsView(deps: HandlerDeps, framework: Framework, scope: Scope) {
+async function requirementsView(deps: HandlerDeps, framework: Framework, scope: ComplianceScopeOf) {
   const { requirements, counts, controls } = await evaluateFramework(deps.db, framework, scope.accountIds);
   const failing = requirements
     .filter((r) => r.status === 'failed')
@@ -162,7 +136,7 @@ async function requirementsView(deps: HandlerDeps, framework: Framework, scope: 
 }
 
 /** A standard's failing controls in the scope (no framework maps its requirements). */
-async function controlsView(deps: HandlerDeps, standard: string, scope: Scope) {
+async function controlsView(deps: HandlerDeps, standard: string, scope: ComplianceScopeOf) {
   const { total, controls } = await failingControls(
     deps.db,
     standard,

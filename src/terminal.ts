@@ -1,5 +1,7 @@
 import type { JobRun, ScanTarget } from './db/schema.js';
 import type { Digest } from './digest/sections.js';
+import { type StandardScore, scorePercent } from './posture/compliance.js';
+import type { RequirementStatus } from './posture/frameworks.js';
 import type { AccountPosture, NotScanned, SeverityCounts } from './posture/summary.js';
 import type { ScanProgress, ScanResult } from './workflow/scan.js';
 
@@ -138,4 +140,30 @@ export function jobRunsTable(runs: JobRun[]): string {
       .join('  ')
       .trimEnd()}\n`;
   return line(head) + rows.map(line).join('');
+}
+
+/** Each standard's score for the organization, and a framework's requirements, as the demo ends. */
+export function complianceReport(input: {
+  standards: Array<{ name: string; score: StandardScore }>;
+  framework?: { name: string; counts: Record<RequirementStatus, number>; score: number | null };
+}): string {
+  const rows = input.standards.map(({ name, score: s }) => [
+    name,
+    scorePercent(s.score),
+    String(s.passed),
+    String(s.failed),
+    String(s.unknown),
+    String(s.noData),
+    String(s.disabled),
+  ]);
+  let text = `Compliance of the organization (controls passing, as Security Hub scores them)\n${table(
+    ['Standard', 'Score', 'Passed', 'Failed', 'Unknown', 'No data', 'Disabled'],
+    rows,
+  )}`;
+  const f = input.framework;
+  if (f) {
+    const c = f.counts;
+    text += `\n${f.name}: ${scorePercent(f.score)} of requirements passing (${c.passed} passed, ${c.failed} failed, ${c.unknown} unknown, ${c['no-data']} without data, ${c.manual} manual)\n`;
+  }
+  return text;
 }

@@ -42,6 +42,8 @@ const ALLOWED: Record<string, string[]> = {
     'src/reasons',
     'src/remediate',
   ],
+  // The auditor's evidence pack: read from storage, written as files.
+  'src/report': ['src/audit', 'src/db', 'src/findings', 'src/posture'],
   // Renderers: data in, blocks out.
   'src/slack/blocks': ['src/digest', 'src/posture', 'src/slack'],
   'src/digest': ['src/config', 'src/db', 'src/posture', 'src/schedule', 'src/slack/blocks', 'src/workflow'],
@@ -74,6 +76,7 @@ const ALLOWED: Record<string, string[]> = {
     'src/log',
     'src/posture',
     'src/reasons',
+    'src/report',
     'src/runtime',
     'src/schedule',
     'src/services',

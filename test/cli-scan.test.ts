@@ -79,7 +79,7 @@ describe('warden scan', () => {
   });
 });
 
-test('warden demo builds weeks of history in a fresh embedded database, then prints the posture and the weekly digest with its chart', async () => {
+test('warden demo builds weeks of history in a fresh embedded database, then prints the posture, the weekly digest with its chart, the standards’ scores and an evidence pack', async () => {
   // As a person runs it, piped (stdout not a terminal), at the default log level: the output is for
   // people, and Warden's log lines go to a file.
   const demo = startWarden(['demo'], { WARDEN_DATA_DIR: path.join(dir, 'demo-home') });
@@ -112,4 +112,21 @@ test('warden demo builds weeks of history in a fresh embedded database, then pri
   expect(stdout).not.toMatch(/legacy-batch 100000000011: 100\.0/);
   const chart = /Chart: (.+\.png)/.exec(stdout)![1]!;
   expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
+  // It ends with the standards' scores, CIS v3.0.0's requirements and its evidence pack, next to the chart.
+  expect(stdout).toMatch(/Compliance of the organization \(controls passing, as Security Hub scores them\)/);
+  expect(stdout).toMatch(/\nCIS AWS Foundations Benchmark v3\.0\.0 +\d+% +\d+ +\d+/);
+  expect(stdout).toMatch(/\nAWS Foundational Security Best Practices v1\.0\.0 +\d+% +\d+ +\d+/);
+  expect(stdout).toMatch(
+    /CIS AWS Foundations Benchmark 3\.0\.0: \d+% of requirements passing \(\d+ passed, \d+ failed/,
+  );
+  const pack = [
+    ...stdout.matchAll(
+      /^ {2}(\/.+\/evidence\/evidence-cis-aws-3\.0-[\d-]+\.(html|pdf|csv|manifest\.json))$/gm,
+    ),
+  ].map((m) => m[1]!);
+  expect(pack.map((f) => path.extname(f)).sort()).toEqual(['.csv', '.html', '.json', '.pdf']);
+  expect(path.dirname(pack[0]!)).toBe(path.join(path.dirname(chart), 'evidence'));
+  expect(readFileSync(pack.find((f) => f.endsWith('.html'))!, 'utf8')).toContain(
+    '<h1>Evidence pack: CIS AWS',
+  );
 }, 60_000);

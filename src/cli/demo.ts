@@ -1,26 +1,70 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
 import { scanTargetsOf } from '../db/scans.js';
 import { fileLogger } from '../log.js';
+import { standardName, standardScoresAt } from '../posture/compliance.js';
+import { complianceScopeNamed } from '../posture/frameworks.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
+import { buildEvidence } from '../report/evidence.js';
+import { writePack } from '../report/pack.js';
 import { withServices } from '../runtime.js';
 import { demoScenario, demoWeek } from '../sim/scenarios.js';
 import { startSimulator } from '../sim/server.js';
-import { postureReport, scanSummary } from '../terminal.js';
+import { complianceReport, postureReport, scanSummary } from '../terminal.js';
 import { type CommandModule, EXIT, stopOf } from './command.js';
 import { printDigest } from './digest.js';
 import { scanWithProgress } from './scan.js';
 
 /** Weeks of history the demo builds before today: a scan at the end of each week. */
 const DEMO_WEEKS = 4;
-const WEEK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** The framework the demo ends with (frameworks/cis-aws-3.0.yaml). */
+const DEMO_FRAMEWORK = 'cis-aws-3.0';
+
+/**
+ * The demo's last words: each standard's score for the organization, CIS v3.0.0's requirements, and
+ * the evidence pack of CIS v3.0.0 for the weeks the demo built, written next to the chart.
+ */
+async function complianceEnd(db: Database, config: Config, dataDir: string, today: number): Promise<string> {
+  const now = new Date(today);
+  const standards = (await standardScoresAt(db, now))
+    .map((score) => ({ name: standardName(score.standardId), score }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const framework = config.frameworks.find((f) => f.id === DEMO_FRAMEWORK);
+  if (!framework)
+    return `${complianceReport({ standards })}
+(no ${DEMO_FRAMEWORK} framework: no evidence pack)
+`;
+  const scope = await complianceScopeNamed(db, '');
+  if (!scope || 'ambiguous' in scope) throw new Error('the demo organization has no root');
+  const startOfDay = (t: number) => new Date(Math.floor(t / DAY_MS) * DAY_MS);
+  const pack = await buildEvidence(db, {
+    framework,
+    scope,
+    from: startOfDay(today - DEMO_WEEKS * WEEK_MS),
+    to: new Date(startOfDay(today).getTime() + DAY_MS),
+    generatedBy: 'warden demo',
+    now,
+  });
+  const files = await writePack(pack, path.join(dataDir, 'evidence'));
+  return (
+    complianceReport({
+      standards,
+      framework: { name: `${framework.name} ${framework.version}`, ...pack.summary },
+    }) +
+    `\nEvidence pack for ${framework.name} ${framework.version}, ${DEMO_WEEKS} weeks (warden report writes one for any framework and period):\n${files.map((f) => `  ${f}`).join('\n')}\n`
+  );
+}
 
 /**
  * `warden demo`: the whole engine against the simulated demo organization, on a fresh embedded
  * database. It builds a few weeks of history first, with the simulator's clock and Warden's set back
  * a week at a time: each week the teams fix some findings and new ones appear, and a full scan
- * records it. Then today's scan, the posture, and the weekly compliance digest with its chart.
+ * records it. Then today's scan, the posture, the weekly compliance digest with its chart, each
+ * standard's score and CIS v3.0.0's evidence pack.
  */
 export const run: CommandModule['run'] = async (_values, { config, io }) => {
   const scenario = demoScenario();
@@ -77,6 +121,7 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
         })}`,
       );
       io.stdout(`\n${await printDigest(services, 'weekly', path.join(dataDir, 'weekly-digest.png'), io)}`);
+      io.stdout(`\n${await complianceEnd(db, config, dataDir, today)}`);
       return EXIT.ok;
     });
   } finally {

@@ -47,6 +47,22 @@ const COMMANDS: Record<string, Command> = {
     },
     load: () => import('./audit-export.js'),
   },
+  report: {
+    summary:
+      'write the evidence pack of a framework or standard for a scope and a period: HTML, PDF, CSV and a manifest',
+    usage:
+      'warden report --standard ID --from YYYY-MM-DD --to YYYY-MM-DD [--account ID | --ou OU] --output DIR [--by NAME]',
+    options: {
+      standard: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      account: { type: 'string' },
+      ou: { type: 'string' },
+      output: { type: 'string' },
+      by: { type: 'string' },
+    },
+    load: () => import('./report.js'),
+  },
   scan: {
     summary: 'scan the organization (incremental; --full reconciles everything) and print a summary',
     usage: 'warden scan [--account ID ...] [--full]',

@@ -7,9 +7,12 @@ import {
   type Requirement,
   type RequirementStatus,
   requirementStatus,
+  SECURITY_CONTROL_ID,
   withRelatedRequirements,
   worstStatus,
 } from '../findings/frameworks.js';
+import { findAccount, findOu, knownAccounts } from './accounts.js';
+import { standardAlias, standardName } from './compliance.js';
 
 export type { Framework, RequirementStatus };
 
@@ -141,4 +144,92 @@ export async function evaluateFramework(
 export function requirementScore(counts: Record<RequirementStatus, number>): number | null {
   const decided = counts.passed + counts.failed + counts.unknown;
   return decided === 0 ? null : Math.round((10_000 * counts.passed) / decided);
+}
+
+/**
+ * What a word names: a framework by its id (with the standard it scores, when enabled), or an
+ * enabled standard by its alias (with the framework that maps it, if any). Undefined: neither.
+ */
+export function frameworkNamed(
+  frameworks: Framework[],
+  enabledStandards: string[],
+  word: string,
+): { framework: Framework | undefined; standard: string | undefined } | undefined {
+  const w = word.toLowerCase();
+  const framework = frameworks.find((f) => f.id === w);
+  if (framework) {
+    const standard =
+      framework.standard && enabledStandards.includes(framework.standard) ? framework.standard : undefined;
+    return { framework, standard };
+  }
+  const standard = enabledStandards.find((id) => standardAlias(id) === w);
+  if (!standard) return undefined;
+  return { framework: frameworks.find((f) => f.standard === standard), standard };
+}
+
+/**
+ * A standard no mapping file covers, as a framework: each of its controls is a requirement, evaluated
+ * by the security control its results carry (FSBP's IAM.4 is IAM.4; CIS v1.2.0's 1.12 is IAM.4).
+ */
+export async function standardAsFramework(db: Database, standardId: string): Promise<Framework> {
+  const rows = await rawRows<{ control_id: string; title: string; security_control_id: string | null }>(
+    db,
+    sql`select c.control_id, c.title,
+        coalesce((select min(s.security_control_id) from control_statuses s
+          where s.standard_id = c.standard_id and s.control_id = c.control_id),
+          case when c.control_id ~ ${SECURITY_CONTROL_ID.source} then c.control_id end) as security_control_id
+      from standard_controls c where c.standard_id = ${standardId}`,
+  );
+  return {
+    id: standardAlias(standardId),
+    name: standardName(standardId),
+    version: '',
+    standard: standardId,
+    relatedRequirements: null,
+    requirements: rows
+      .map((r) => ({
+        id: r.control_id,
+        title: r.title,
+        controls: r.security_control_id ? [r.security_control_id] : [],
+        checks: [],
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
+    file: `Security Hub's ${standardName(standardId)}`,
+  };
+}
+
+/** The organization, an OU or an account, with its accounts: what compliance is read and reported for. */
+export interface ComplianceScopeOf {
+  kind: 'organization' | 'ou' | 'account';
+  /** '' for the organization, the OU path, or the account id. */
+  id: string;
+  title: string;
+  accountIds: string[];
+}
+
+/**
+ * What `where` names: nothing (the organization), an account (id, name or alias), or an OU (name, path
+ * or id; the root is the organization); `ambiguous` lists the OUs a name ends; undefined: nothing.
+ */
+export async function complianceScopeNamed(
+  db: Database,
+  where: string,
+): Promise<ComplianceScopeOf | { ambiguous: string[] } | undefined> {
+  const accounts = await knownAccounts(db);
+  const organization: ComplianceScopeOf = {
+    kind: 'organization',
+    id: '',
+    title: 'the organization',
+    accountIds: accounts.map((a) => a.id),
+  };
+  if (!where.trim()) return organization;
+  const found = await findAccount(db, where);
+  if (found.account) {
+    const { id, name } = found.account;
+    return { kind: 'account', id, title: `${name} (${id})`, accountIds: [id] };
+  }
+  const ou = await findOu(db, where);
+  if (!ou || 'ambiguous' in ou) return ou;
+  if (!ou.path.includes('/')) return organization;
+  return { kind: 'ou', id: ou.path, title: ou.path, accountIds: ou.accounts.map((a) => a.id) };
 }
