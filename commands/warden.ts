@@ -27,7 +27,11 @@ export const WARDEN_SUBCOMMANDS = [
   { usage: '/posture prod-web', what: 'one account (id, name or alias): owners, OU, its worst findings' },
   {
     usage: '/compliance cis-3.0 prod-web',
-    what: 'each standard’s score (organization, an OU or an account); with a standard, its failing controls',
+    what: 'each standard’s score (organization, an OU or an account); with a standard or framework, its failing requirements or controls',
+  },
+  {
+    usage: '/compliance report cis-aws-3.0 90d',
+    what: 'the evidence pack (HTML, PDF, CSV, manifest) in your direct messages; admins, managers and auditors',
   },
   {
     usage: '/remediate #42',

@@ -41,6 +41,7 @@ const ALLOWED: Record<string, string[]> = {
     'src/posture',
     'src/reasons',
     'src/remediate',
+    'src/report',
   ],
   // The auditor's evidence pack: read from storage, written as files.
   'src/report': ['src/audit', 'src/db', 'src/findings', 'src/posture'],

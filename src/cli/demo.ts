@@ -7,12 +7,12 @@ import { fileLogger } from '../log.js';
 import { standardName, standardScoresAt } from '../posture/compliance.js';
 import { complianceScopeNamed } from '../posture/frameworks.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
-import { buildEvidence } from '../report/evidence.js';
-import { writePack } from '../report/pack.js';
+import { writeFiles } from '../report/pack.js';
 import { withServices } from '../runtime.js';
 import { demoScenario, demoWeek } from '../sim/scenarios.js';
 import { startSimulator } from '../sim/server.js';
 import { complianceReport, postureReport, scanSummary } from '../terminal.js';
+import { makeEvidencePack } from '../workflow/evidence.js';
 import { type CommandModule, EXIT, stopOf } from './command.js';
 import { printDigest } from './digest.js';
 import { scanWithProgress } from './scan.js';
@@ -41,15 +41,16 @@ async function complianceEnd(db: Database, config: Config, dataDir: string, toda
   const scope = await complianceScopeNamed(db, '');
   if (!scope || 'ambiguous' in scope) throw new Error('the demo organization has no root');
   const startOfDay = (t: number) => new Date(Math.floor(t / DAY_MS) * DAY_MS);
-  const pack = await buildEvidence(db, {
+  const { pack, files: rendered } = await makeEvidencePack(db, {
     framework,
     scope,
     from: startOfDay(today - DEMO_WEEKS * WEEK_MS),
     to: new Date(startOfDay(today).getTime() + DAY_MS),
     generatedBy: 'warden demo',
+    actor: 'warden:demo',
     now,
   });
-  const files = await writePack(pack, path.join(dataDir, 'evidence'));
+  const files = await writeFiles(rendered, path.join(dataDir, 'evidence'));
   return (
     complianceReport({
       standards,

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { enabledStandardIds, standardAlias } from '../posture/compliance.js';
 import { complianceScopeNamed, frameworkNamed, standardAsFramework } from '../posture/frameworks.js';
-import { buildEvidence } from '../report/evidence.js';
-import { writePack } from '../report/pack.js';
+import { writeFiles } from '../report/pack.js';
 import { withRuntime } from '../runtime.js';
+import { makeEvidencePack } from '../workflow/evidence.js';
 import { type CommandModule, EXIT, parseDate, UsageError } from './command.js';
 
 const DAY = 86_400_000;
@@ -42,16 +42,17 @@ export const run: CommandModule['run'] = async (values, { config, io }) => {
       throw new UsageError(`${values.account ? '--account' : '--ou'} ${where} names no account or OU`);
     if ('ambiguous' in scope)
       throw new UsageError(`--ou ${where} names several OUs: ${scope.ambiguous.join(', ')}; give the path`);
-    const pack = await buildEvidence(db, {
+    const generatedBy = (values.by as string | undefined) ?? `${userInfo().username} (warden report)`;
+    const { pack, files } = await makeEvidencePack(db, {
       framework,
       scope,
       from,
       to,
-      generatedBy: (values.by as string | undefined) ?? `${userInfo().username} (warden report)`,
+      generatedBy,
+      actor: `cli:${generatedBy}`,
       now: now(),
     });
-    const files = await writePack(pack, output);
-    for (const f of files) io.stdout(`${f}\n`);
+    for (const f of await writeFiles(files, output)) io.stdout(`${f}\n`);
     const c = pack.summary.counts;
     io.stderr(
       `${framework.name} ${framework.version}, ${scope.title}: ${c.passed} passed, ${c.failed} failed, ${c.unknown} unknown, ${c['no-data']} without data, ${c.manual} manual requirements\n`,

@@ -18,13 +18,20 @@ export interface PackFile {
 export const packBaseName = (pack: EvidencePack) =>
   `evidence-${pack.framework.id}-${day(pack.period.from)}-${day(new Date(pack.period.to.getTime() - 1))}`;
 
-/** Renders the pack's files in memory: HTML, PDF, CSV, and the manifest of the three with their SHA-256. */
-export async function renderPack(pack: EvidencePack): Promise<Array<{ name: string; content: Buffer }>> {
+/**
+ * Renders the pack's files in memory: HTML, PDF, CSV, and the manifest of the three with their
+ * SHA-256 (each file carries its own digest; the manifest's is its own).
+ */
+export async function renderPack(
+  pack: EvidencePack,
+): Promise<{ files: Array<{ name: string; content: Buffer; sha256: string }> }> {
   const base = packBaseName(pack);
+  const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
+  const withDigest = (name: string, content: Buffer) => ({ name, content, sha256: sha256(content) });
   const files = [
-    { name: `${base}.html`, content: Buffer.from(evidenceHtml(pack)) },
-    { name: `${base}.pdf`, content: await evidencePdf(pack) },
-    { name: `${base}.csv`, content: Buffer.from(evidenceCsv(pack)) },
+    withDigest(`${base}.html`, Buffer.from(evidenceHtml(pack))),
+    withDigest(`${base}.pdf`, await evidencePdf(pack)),
+    withDigest(`${base}.csv`, Buffer.from(evidenceCsv(pack))),
   ];
   const manifest = {
     framework: pack.framework,
@@ -33,27 +40,24 @@ export async function renderPack(pack: EvidencePack): Promise<Array<{ name: stri
     generatedBy: pack.generatedBy,
     generatedAt: pack.generatedAt.toISOString(),
     auditHead: pack.auditHead,
-    files: files.map(
-      (f): PackFile => ({
-        name: f.name,
-        bytes: f.content.length,
-        sha256: createHash('sha256').update(f.content).digest('hex'),
-      }),
-    ),
+    files: files.map((f): PackFile => ({ name: f.name, bytes: f.content.length, sha256: f.sha256 })),
   };
-  return [
-    ...files,
-    { name: `${base}.manifest.json`, content: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
-  ];
+  const manifestFile = withDigest(
+    `${base}.manifest.json`,
+    Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`),
+  );
+  return { files: [...files, manifestFile] };
 }
 
 /**
- * Writes the pack into `dir` (made if missing). Each file is written under a temporary name and
+ * Writes rendered files into `dir` (made if missing). Each is written under a temporary name and
  * renamed: a reader never sees half a file, and a run that dies leaves no file with the final name.
  */
-export async function writePack(pack: EvidencePack, dir: string): Promise<string[]> {
+export async function writeFiles(
+  files: Array<{ name: string; content: Buffer }>,
+  dir: string,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const files = await renderPack(pack);
   const written: string[] = [];
   for (const f of files) {
     const target = path.join(dir, f.name);

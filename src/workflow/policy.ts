@@ -83,6 +83,10 @@ export function ownersOf(account: OwnedAccount, policy: Policy): string[] {
 
 export const isAdmin = (who: Identity, policy: Policy) => policy.admins.some((p) => names(p, who));
 
+/** Who may have an evidence pack made (`/compliance report`): the admins, the managers and the auditors. */
+export const mayReport = (who: Identity, policy: Policy) =>
+  [...policy.admins, ...policy.managers, ...policy.auditors].some((p) => names(p, who));
+
 export const isOwner = (who: Identity, account: OwnedAccount, policy: Policy) =>
   ownersOf(account, policy).some((p) => names(p, who));
 

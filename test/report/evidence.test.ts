@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { chainHead } from '../../src/db/audit-events.js';
-import { findings } from '../../src/db/schema.js';
+import { auditEvents, findings } from '../../src/db/schema.js';
 import { complianceScopeNamed } from '../../src/posture/frameworks.js';
 import { PLAYBOOKS } from '../../src/remediate/registry.js';
 import { EVIDENCE_COLUMNS, evidenceCsv } from '../../src/report/csv.js';
-import { buildEvidence, type EvidencePack } from '../../src/report/evidence.js';
-import { writePack } from '../../src/report/pack.js';
+import type { EvidencePack } from '../../src/report/evidence.js';
+import { writeFiles } from '../../src/report/pack.js';
+import { makeEvidencePack } from '../../src/workflow/evidence.js';
 import { createRequest, decide } from '../../src/workflow/remediation.js';
 import { preparePlan, runRequest } from '../../src/workflow/remediation-run.js';
 import { suppress } from '../../src/workflow/triage.js';
@@ -93,16 +94,18 @@ beforeAll(async () => {
   await h.scan({ full: true });
 
   const scope = await complianceScopeNamed(h.db.db, '');
-  pack = await buildEvidence(h.db.db, {
+  const made = await makeEvidencePack(h.db.db, {
     framework: config.frameworks.find((f) => f.id === 'cis-aws-3.0')!,
     scope: scope as Exclude<typeof scope, undefined | { ambiguous: string[] }>,
     from,
     to,
     generatedBy: 'auditor@example.com',
+    actor: 'U0AUDIT',
     now,
   });
+  pack = made.pack;
   dir = mkdtempSync(path.join(tmpdir(), 'warden-evidence-'));
-  files = await writePack(pack, dir);
+  files = await writeFiles(made.files, dir);
 }, 120_000);
 afterAll(async () => {
   await h.close();
@@ -126,8 +129,10 @@ describe('the evidence, as data', () => {
     expect(pack.scope).toMatchObject({ kind: 'organization', title: 'the organization' });
     expect([...pack.scope.accountIds].sort()).toEqual([PROD, DEV]);
     expect(pack.generatedBy).toBe('auditor@example.com');
-    const head = await chainHead(h.db.db);
-    expect(pack.auditHead).toEqual({ seq: head!.seq, hash: head!.hash });
+    // The head before the pack was made: the next event is the pack's own (report.generated).
+    const [before] = await h.db.db.select().from(auditEvents).where(eq(auditEvents.seq, pack.auditHead!.seq));
+    expect(pack.auditHead).toEqual({ seq: before!.seq, hash: before!.hash });
+    expect((await chainHead(h.db.db))!.seq).toBe(pack.auditHead!.seq + 1);
   });
 
   test('each requirement per account, with its evaluations and the failing resources of the period', async () => {
@@ -206,6 +211,24 @@ describe('the evidence, as data', () => {
     );
     expect(pack.audit.verification).toMatchObject({ ok: true, head: pack.auditHead!.hash });
   });
+});
+
+test('making the pack is audited: who, which framework, scope and period, and each file’s SHA-256', async () => {
+  const [event] = await h.db.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.generated'));
+  expect(event).toMatchObject({
+    actor: 'U0AUDIT',
+    subject: 'framework:cis-aws-3.0',
+    seq: pack.auditHead!.seq + 1,
+  });
+  const details = event!.details as { files: Array<{ name: string; sha256: string }>; scope: unknown };
+  expect(details.scope).toEqual({ kind: 'organization', id: '' });
+  for (const f of details.files)
+    expect(
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, f.name)))
+        .digest('hex'),
+    ).toBe(f.sha256);
+  expect(details.files).toHaveLength(4);
 });
 
 describe('the files', () => {

@@ -1,4 +1,8 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reportPeriod } from '../../commands/compliance.js';
+import { auditEvents } from '../../src/db/schema.js';
 import { complianceScenario } from '../support/compliance-scenario.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
@@ -125,4 +129,118 @@ test('an argument that names nothing gets the usage and the standards it knows, 
   expect(text).toContain('Usage: `/compliance [standard|framework] [account|OU]`');
   expect(text).toContain('No standard, framework, account or OU matches soc2 nowhere.');
   expect(text).toContain('`cis-1.2`, `fsbp`, `cis-3.0`, `cis-aws-3.0`, `nist-800-53-r5`, `pci-dss-4.0.1`');
+});
+
+describe('/compliance report', () => {
+  test('an auditor gets the evidence pack in a direct message: a line, and its four files in the thread', async () => {
+    s.slack.users.set('U0AUDIT', 'auditor@example.com');
+    s.config.policy.auditors = ['auditor@example.com'];
+    try {
+      const posts = s.slack.callsTo('chat.postMessage').length;
+      expect((await s.command('/compliance', 'report cis-aws-3.0 30d', 'U0AUDIT', 'rep1')).status).toBe(200);
+      const [making, done] = await Promise.all([s.answer('rep1'), s.answer('rep1', 2)]);
+      expect(making.args.text).toMatch(
+        /^Making the evidence pack of CIS AWS Foundations Benchmark 3\.0\.0 for the organization, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}: it arrives in your direct messages\.$/,
+      );
+      expect(done.args.text).toMatch(
+        /^:white_check_mark: The evidence pack is in your direct messages: `evidence-cis-aws-3\.0-/,
+      );
+      const [dm] = (await s.slack.waitFor('chat.postMessage', posts + 1)).slice(-1);
+      expect(dm!.args.channel).toBe('U0AUDIT');
+      expect(String(dm!.args.text)).toContain(
+        'Evidence pack: CIS AWS Foundations Benchmark 3.0.0, the organization',
+      );
+      const [complete] = (await s.slack.waitFor('files.completeUploadExternal')).slice(-1);
+      expect(String(complete!.args.channel_id)).toMatch(/^D/);
+      expect(complete!.args.thread_ts).toBeDefined();
+      const listed = complete!.args.files;
+      const ids = ((typeof listed === 'string' ? JSON.parse(listed) : listed) as Array<{ id: string }>).map(
+        (f) => f.id,
+      );
+      const uploaded = ids.map((id) => s.slack.uploads.get(id)!);
+      expect(uploaded).toHaveLength(4);
+      const manifest = JSON.parse(uploaded.find((b) => b.toString().startsWith('{'))!.toString());
+      for (const f of manifest.files) {
+        const match = uploaded.find((b) => createHash('sha256').update(b).digest('hex') === f.sha256);
+        expect(match?.length).toBe(f.bytes);
+      }
+      expect(manifest.generatedBy).toBe('auditor@example.com (Slack U0AUDIT)');
+      const [event] = await h.db.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, 'report.generated'));
+      expect(event).toMatchObject({ actor: 'U0AUDIT', subject: 'framework:cis-aws-3.0' });
+    } finally {
+      s.config.policy.auditors = [];
+    }
+  });
+
+  test('a standard no framework maps is reported control by control', async () => {
+    s.config.policy.admins = ['U0ALICE'];
+    try {
+      expect((await s.command('/compliance', 'report fsbp 2026-Q3', 'U0ALICE', 'rep2')).status).toBe(200);
+      expect((await s.answer('rep2')).text).toContain(
+        'Making the evidence pack of AWS Foundational Security Best Practices v1.0.0 for the organization, 2026-07-01 to 2026-09-30',
+      );
+      expect((await s.answer('rep2', 2)).text).toContain('`evidence-fsbp-2026-07-01-2026-09-30.html`');
+    } finally {
+      s.config.policy.admins = [];
+    }
+  });
+
+  test('anyone but the admins, managers and auditors is refused, the refusal audited, and nothing is made', async () => {
+    const uploads = s.slack.callsTo('files.getUploadURLExternal').length;
+    expect((await s.command('/compliance', 'report cis-aws-3.0', 'U0ALICE', 'rep3')).status).toBe(200);
+    expect((await s.answer('rep3')).args.text).toBe(
+      ':no_entry: You cannot make an evidence pack: evidence packs are for the admins, managers and auditors.',
+    );
+    const denied = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'permission.denied'));
+    expect(denied.at(-1)).toMatchObject({ actor: 'U0ALICE' });
+    expect(s.slack.callsTo('files.getUploadURLExternal')).toHaveLength(uploads);
+  });
+
+  test('an unknown framework or a period it cannot read gets the usage, and nothing is made', async () => {
+    s.config.policy.managers = ['alice@example.com'];
+    try {
+      const unknown = await compliance('report soc2');
+      expect(unknown.text).toContain('No framework or standard is called soc2. Known: `cis-aws-3.0`');
+      const badPeriod = await compliance('report cis-aws-3.0 2026-13-45 2026-01-01');
+      expect(badPeriod.text).toContain('That period is not one I can read.');
+      expect((await compliance('report cis-aws-3.0 90d nowhere')).text).toContain(
+        'No account or OU matches nowhere.',
+      );
+    } finally {
+      s.config.policy.managers = [];
+    }
+  });
+});
+
+describe('the period of /compliance report', () => {
+  const now = new Date('2026-12-02T10:00:00Z');
+  const period = (text: string) => {
+    const p = reportPeriod(text.split(' ').filter(Boolean), now);
+    return p && [p.from.toISOString().slice(0, 10), p.to.toISOString().slice(0, 10), p.used];
+  };
+  test('the last N days, today included; a quarter; two days, both included; by default 90 days', () => {
+    expect(period('30d')).toEqual(['2026-11-03', '2026-12-03', 1]);
+    expect(period('2026-Q3')).toEqual(['2026-07-01', '2026-10-01', 1]);
+    expect(period('2026-09-01 2026-11-30 Prod')).toEqual(['2026-09-01', '2026-12-01', 2]);
+    expect(period('Prod')).toEqual(['2026-09-04', '2026-12-03', 0]);
+    expect(period('')).toEqual(['2026-09-04', '2026-12-03', 0]);
+  });
+  test('what is not a period is refused', () => {
+    for (const bad of [
+      '0d',
+      '9999d',
+      '2026-Q5',
+      '2026-11-30 2026-09-01',
+      '2026-09-01',
+      '2026-02-30 2026-03-01',
+      '12',
+    ])
+      expect(period(bad)).toBeUndefined();
+  });
 });

@@ -28,6 +28,8 @@ const CALLER_MISTAKES = new Set([
   'invalid_trigger_id',
   'invalid_channel',
   'exchanged_trigger_id',
+  'missing_argument',
+  'file_not_found',
 ]);
 
 /** A programmed answer: a rate limit (HTTP 429 with Retry-After seconds), or an error Slack reports. */
@@ -56,6 +58,8 @@ export class FakeSlack {
   readonly userGroups = new Map<string, string[]>();
   /** Files uploaded through files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal), by id. */
   readonly uploads = new Map<string, Buffer>();
+  /** The length each file was announced with (files.getUploadURLExternal), by id. */
+  private readonly declared = new Map<string, number>();
   private readonly troubles: Array<{ method: string; trouble: Trouble }> = [];
   private server: Server | undefined;
   url = '';
@@ -191,14 +195,40 @@ export class FakeSlack {
           : { ok: false, error: 'users_not_found' };
       }
       case 'files.getUploadURLExternal': {
+        // filename and length are required; a length of 0 is `missing_argument` (Slack's method reference).
+        const length = Number(args.length);
+        if (!args.filename) return { ok: false, error: 'invalid_arguments' };
+        if (!Number.isInteger(length) || length <= 0) return { ok: false, error: 'missing_argument' };
         const id = `F${this.uploads.size + this.calls.length}`;
+        this.declared.set(id, length);
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
       }
-      case 'files.completeUploadExternal':
+      case 'files.completeUploadExternal': {
         // channel_id is an id (a DM's D… id, never a user's U… id or a #name).
         if (args.channel_id !== undefined && !/^[CGD][A-Z0-9]+$/.test(String(args.channel_id)))
           return { ok: false, error: 'invalid_channel' };
-        return { ok: true, files: args.files };
+        // A thread is a message posted in that channel.
+        if (
+          args.thread_ts !== undefined &&
+          !this.messages.has(`${String(args.channel_id)}|${String(args.thread_ts)}`)
+        )
+          return { ok: false, error: 'message_not_found' };
+        let files: Array<{ id?: unknown }>;
+        try {
+          files = typeof args.files === 'string' ? JSON.parse(args.files) : (args.files as typeof files);
+        } catch {
+          return { ok: false, error: 'invalid_arguments' };
+        }
+        if (!Array.isArray(files) || files.length === 0) return { ok: false, error: 'invalid_arguments' };
+        // Each file was asked for and then sent in full (its declared length): Slack's error for a file
+        // completed before its bytes arrived is not documented; the fake answers file_not_found.
+        for (const f of files) {
+          const id = String(f.id ?? '');
+          if (!this.declared.has(id) || this.uploads.get(id)?.length !== this.declared.get(id))
+            return { ok: false, error: 'file_not_found' };
+        }
+        return { ok: true, files: files.map((f) => ({ id: f.id })) };
+      }
       case 'views.open': {
         const trigger = String(args.trigger_id ?? '');
         if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
