@@ -4,7 +4,7 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
-import { decodePageKey } from '../src/posture/findings-list.js';
+import { decodePageKey, type PageAt } from '../src/posture/findings-list.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { FINDINGS_USAGE, type PageCursor } from '../src/slack/blocks/findings.js';
 import { section } from '../src/slack/blocks/text.js';
@@ -39,56 +39,23 @@ export function findingsCommand(deps: HandlerDeps) {
   };
 }
 
-/** Next / Previous: the button carries the query and the key the page follows or precedes; the page is read again and replaces the message. */
-export function findingsPager(deps: HandlerDeps) {
-  return async ({
-    ack,
-    action,
-    body,
-    respond,
-  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
-    await ack();
-    let cursor: Partial<PageCursor> | undefined;
-    try {
-      cursor = JSON.parse((action as { value?: string }).value ?? '') as Partial<PageCursor>;
-    } catch {}
-    const after = typeof cursor?.a === 'string' ? decodePageKey(cursor.a) : undefined;
-    const before = typeof cursor?.b === 'string' ? decodePageKey(cursor.b) : undefined;
-    if (
-      typeof cursor?.q !== 'string' ||
-      !Number.isInteger(cursor.o) ||
-      cursor.o! < 0 ||
-      (after === undefined) === (before === undefined)
-    ) {
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: 'That page button is not one Warden drew. Run `/findings` again.',
-      });
-      return;
-    }
-    const { scope } = await readAccess(deps, body.user.id);
-    if (scope.kind === 'none') {
-      const text = await refuseRead(deps, body.user.id, 'read findings', scope.reason);
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-      return;
-    }
-    const page = await findingsPageMessage(deps, {
-      query: cursor.q,
-      userId: body.user.id,
-      offset: cursor.o!,
-      at: after ? { after } : { before: before! },
-      scope,
-    });
-    await respond({ replace_original: true, ...page });
-  };
+/** What a findings button asks for: a query's page, at a key (Next / Previous) or the first. */
+interface PageAsked {
+  query: string;
+  offset: number;
+  at?: PageAt;
 }
 
 /**
- * A "Findings" button elsewhere (a failing requirement in `/compliance`): it carries a `/findings`
- * query, whose first page arrives as a new message, read with the clicker's own access.
+ * A button that shows a page of findings: its value is read by `parse` (undefined: a value Warden
+ * never wrote, answered with an explanation), the page is read with the clicker's own access, and
+ * replaces the message (`replace`) or arrives as a new one.
  */
-export function findingsOpener(deps: HandlerDeps) {
+function findingsButton(
+  deps: HandlerDeps,
+  parse: (value: unknown) => PageAsked | undefined,
+  replace: boolean,
+) {
   return async ({
     ack,
     action,
@@ -96,11 +63,12 @@ export function findingsOpener(deps: HandlerDeps) {
     respond,
   }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>) => {
     await ack();
-    let query: unknown;
+    let value: unknown;
     try {
-      query = (JSON.parse((action as { value?: string }).value ?? '') as { q?: unknown }).q;
+      value = JSON.parse((action as { value?: string }).value ?? '');
     } catch {}
-    if (typeof query !== 'string') {
+    const asked = parse(value);
+    if (!asked) {
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
@@ -114,7 +82,45 @@ export function findingsOpener(deps: HandlerDeps) {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
       return;
     }
-    const page = await findingsPageMessage(deps, { query, userId: body.user.id, offset: 0, scope });
-    await respond({ response_type: 'ephemeral', replace_original: false, ...page });
+    const page = await findingsPageMessage(deps, { ...asked, userId: body.user.id, scope });
+    await respond(
+      replace
+        ? { replace_original: true, ...page }
+        : { response_type: 'ephemeral', replace_original: false, ...page },
+    );
   };
 }
+
+/** Next / Previous: the button carries the query and the key the page follows or precedes; the page is read again and replaces the message. */
+export const findingsPager = (deps: HandlerDeps) =>
+  findingsButton(
+    deps,
+    (value) => {
+      const cursor = value as Partial<PageCursor> | undefined;
+      const after = typeof cursor?.a === 'string' ? decodePageKey(cursor.a) : undefined;
+      const before = typeof cursor?.b === 'string' ? decodePageKey(cursor.b) : undefined;
+      if (
+        typeof cursor?.q !== 'string' ||
+        !Number.isInteger(cursor.o) ||
+        cursor.o! < 0 ||
+        (after === undefined) === (before === undefined)
+      )
+        return undefined;
+      return { query: cursor.q, offset: cursor.o!, at: after ? { after } : { before: before! } };
+    },
+    true,
+  );
+
+/**
+ * A "Findings" button elsewhere (a failing requirement in `/compliance`): it carries a `/findings`
+ * query (`{"q": …}`), whose first page arrives as a new message.
+ */
+export const findingsOpener = (deps: HandlerDeps) =>
+  findingsButton(
+    deps,
+    (value) => {
+      const q = (value as { q?: unknown } | undefined)?.q;
+      return typeof q === 'string' ? { query: q, offset: 0 } : undefined;
+    },
+    false,
+  );

@@ -43,17 +43,20 @@ export async function standardScoresAt(
         ) x
       order by s.standard_id`,
   );
-  return rows.map((r) => ({
-    standardId: String(r.standard_id),
-    passed: Number(r.passed),
-    failed: Number(r.failed),
-    unknown: Number(r.unknown),
-    noData: Number(r.no_data),
-    disabled: Number(r.disabled),
-    score: r.score === null ? null : Number(r.score),
-    takenAt: new Date(String(r.taken_at)),
-  }));
+  return rows.map(standardScoreOf);
 }
+
+/** A compliance_snapshots row (with its standard_id) as a StandardScore. */
+export const standardScoreOf = (r: Record<string, unknown>): StandardScore => ({
+  standardId: String(r.standard_id),
+  passed: Number(r.passed),
+  failed: Number(r.failed),
+  unknown: Number(r.unknown),
+  noData: Number(r.no_data),
+  disabled: Number(r.disabled),
+  score: r.score === null ? null : Number(r.score),
+  takenAt: new Date(String(r.taken_at)),
+});
 
 /** Each standard's score now and at each earlier point (oldest first), for a trend. */
 export async function standardTrends(

@@ -7,7 +7,12 @@ import type { Account } from '../db/schema.js';
 import { WARDEN_GENERATOR } from '../findings/checks.js';
 import type { Framework, RequirementStatus } from '../findings/frameworks.js';
 import { knownAccounts } from '../posture/accounts.js';
-import { type StandardScore, standardName, standardScoresAt } from '../posture/compliance.js';
+import {
+  type StandardScore,
+  standardName,
+  standardScoreOf,
+  standardScoresAt,
+} from '../posture/compliance.js';
 import {
   type ComplianceScopeOf,
   type EvaluatedControl,
@@ -395,7 +400,7 @@ async function standardScores(
   if (scope.kind === 'account') return [own];
   const rows = await rawRows<Record<string, unknown>>(
     db,
-    sql`select a.id, x.passed, x.failed, x.unknown, x.no_data, x.disabled, x.score, x.taken_at
+    sql`select a.id, x.standard_id, x.passed, x.failed, x.unknown, x.no_data, x.disabled, x.score, x.taken_at
       from unnest(${textArray(scope.accountIds)}::text[]) as a(id)
         cross join lateral (
           select * from compliance_snapshots c
@@ -409,16 +414,7 @@ async function standardScores(
     own,
     ...rows.map((r) => ({
       title: accountName(String(r.id)),
-      atEnd: {
-        standardId,
-        passed: Number(r.passed),
-        failed: Number(r.failed),
-        unknown: Number(r.unknown),
-        noData: Number(r.no_data),
-        disabled: Number(r.disabled),
-        score: r.score === null ? null : Number(r.score),
-        takenAt: new Date(String(r.taken_at)),
-      },
+      atEnd: standardScoreOf(r),
       trend: [],
     })),
   ];
