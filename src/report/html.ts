@@ -1,6 +1,15 @@
 import type { RequirementStatus } from '../findings/frameworks.js';
 import type { EvidencePack } from './evidence.js';
-import { day, FINDINGS_SHOWN, methodNotes, percent, periodText, STATUS_TEXT, when } from './format.js';
+import {
+  accountsShown,
+  day,
+  FINDINGS_SHOWN,
+  methodNotes,
+  percent,
+  periodText,
+  STATUS_TEXT,
+  when,
+} from './format.js';
 
 /**
  * The evidence pack as one self-contained HTML page: its styles inline, no script, no image, no
@@ -113,11 +122,12 @@ export function evidenceHtml(pack: EvidencePack): string {
         r.controls.length ? `Security Hub controls: ${r.controls.map(esc).join(', ')}` : '',
         r.checks.length ? `Warden checks: ${r.checks.map(esc).join(', ')}` : '',
       ].filter(Boolean);
-      const rows = r.accounts.map((a) => {
+      const shown = accountsShown(r, name);
+      const rows = shown.detailed.map((a) => {
         const evaluated = a.controls
           .map((ctl) => `${esc(ctl.id)}: ${ctl.status} (${ctl.failed} failing, ${ctl.passed} passing)`)
           .join('<br>');
-        const shown = a.findings
+        const listed = a.findings
           .slice(0, FINDINGS_SHOWN)
           .map(
             (f) =>
@@ -131,13 +141,21 @@ export function evidenceHtml(pack: EvidencePack): string {
           `${esc(name(a.accountId))}`,
           status(a.status),
           evaluated || '—',
-          [...shown, ...more].join('<br>') || '—',
+          [...listed, ...more].join('<br>') || '—',
         ];
       });
+      const automated = r.controls.length > 0 || r.checks.length > 0;
+      const accountsTable =
+        automated && rows.length
+          ? table(['Account', 'Status', 'Evaluated', 'Failing resources in the period'], rows)
+          : '';
+      const summary = automated
+        ? shown.summary.map((line) => `<p class="note">${esc(line)}</p>`).join('')
+        : '';
       return `<div class="requirement" id="req-${esc(r.id)}" data-status="${r.status}">
   <h3>${esc(r.id)}${r.title ? ` ${esc(r.title)}` : ''} ${status(r.status)}</h3>
   <p class="note">${mapped.length ? mapped.join(' · ') : 'Nothing automated maps to it: an auditor reviews it by hand.'}</p>
-  ${r.controls.length || r.checks.length ? table(['Account', 'Status', 'Evaluated', 'Failing resources in the period'], rows) : ''}
+  ${accountsTable}${summary}
 </div>`;
     })
     .join('\n')}

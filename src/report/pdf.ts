@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { EvidencePack } from './evidence.js';
-import { day, FINDINGS_SHOWN, methodNotes, percent, periodText, STATUS_TEXT, when } from './format.js';
+import {
+  accountsShown,
+  day,
+  FINDINGS_SHOWN,
+  methodNotes,
+  percent,
+  periodText,
+  STATUS_TEXT,
+  when,
+} from './format.js';
 
 /**
  * The evidence pack as a PDF with the HTML's content, part for part, drawn with pdfkit (no browser
@@ -104,7 +113,8 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
       8.5,
     );
     if (!mapped.length) continue;
-    for (const a of r.accounts) {
+    const shown = accountsShown(r, name);
+    for (const a of shown.detailed) {
       const evaluated = a.controls.map(
         (ctl) => `${ctl.id} ${ctl.status} (${ctl.failed} failing, ${ctl.passed} passing)`,
       );
@@ -121,6 +131,7 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
       if (a.findings.length > FINDINGS_SHOWN)
         p(`   …and ${a.findings.length - FINDINGS_SHOWN} more in the CSV`, 8);
     }
+    for (const line of shown.summary) p(line, 8.5);
   }
 
   h2('Exceptions (risk acceptances)');

@@ -299,6 +299,8 @@ describe('the files', () => {
     );
     expect(text).toContain('Call iam:UpdateAccountPasswordPolicy in 222222222222 (global): ok');
     expect(text).toContain('The whole chain verified at generation');
+    expect(text).toContain('1.5 Ensure MFA is enabled for the \'root\' user account: Passed');
+    expect(text).toContain('Passed in 2 accounts: dev, prod');
   });
 });
 
@@ -337,6 +339,14 @@ describe('the HTML, in a real browser (Debian chromium)', () => {
       );
       expect(await root.locator('tbody tr', { hasText: 'prod' }).textContent()).toContain(
         'IAM.4: failed (1 failing, 1 passing)',
+      );
+      // Accounts where a requirement holds, with nothing failing in the period, are one line, not rows.
+      const mfa = page.locator('[id="req-1.5"]');
+      expect(await mfa.locator('tbody tr').count()).toBe(0);
+      expect(await mfa.locator('p.note').last().textContent()).toBe('Passed in 2 accounts: dev, prod');
+      // dev passes 1.8 now, but its resolved finding of the period is evidence: it keeps its row.
+      expect(await page.locator('[id="req-1.8"] tbody tr', { hasText: 'dev' }).textContent()).toMatch(
+        /password-policy-weak .*resolved \d{4}-\d{2}-\d{2}/,
       );
       expect(await page.locator('#exceptions tbody tr').count()).toBe(1);
       expect(await page.locator('#remediations tbody tr').first().textContent()).toContain('verified: yes');
