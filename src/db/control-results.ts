@@ -158,3 +158,39 @@ export async function applyStandardsRead(db: Database, results: SQL, now: Date):
       read_at = excluded.read_at`,
   );
 }
+
+/** Where standards taken from findings are kept: one row per account and standard, not per region. */
+export const FROM_FINDINGS_REGION = 'aggregated';
+
+/**
+ * At a scan's conclusion, for the accounts its full aggregator syncs covered (`results`: rows of
+ * target results carrying `standardsFromFindings`): each account's enabled standards become those its
+ * control results name in `AssociatedStandards` (Security Hub lists there the enabled standards in
+ * which the control is on), kept under the region `aggregated` with the status `FROM_FINDINGS`.
+ * Which controls a member disabled cannot be seen from the administrator: none are recorded.
+ */
+export async function standardsFromFindings(db: Database, results: SQL, now: Date): Promise<void> {
+  await rawRows(
+    db,
+    sql`
+    with covered as (
+      select distinct a.account_id
+      from (${results}) r cross join lateral jsonb_array_elements_text(r.result->'standardsFromFindings') as a(account_id)
+      where r.result->>'status' = 'ok'
+    ),
+    named as (
+      select distinct c.account_id, s.standard_id
+      from control_results c cross join unnest(c.standards) as s(standard_id)
+      where c.account_id in (select account_id from covered)
+    ),
+    gone as (
+      delete from enabled_standards e using covered c
+      where e.account_id = c.account_id and e.region = ${FROM_FINDINGS_REGION}
+        and not exists (select 1 from named n where n.account_id = e.account_id and n.standard_id = e.standard_id)
+    )
+    insert into enabled_standards (account_id, region, standard_id, subscription_arn, status, read_at)
+    select account_id, ${FROM_FINDINGS_REGION}, standard_id, '', 'FROM_FINDINGS', ${now.toISOString()}::timestamptz
+    from named
+    on conflict (account_id, region, standard_id) do update set read_at = excluded.read_at`,
+  );
+}

@@ -3,7 +3,7 @@ import type { CallStats } from '../aws/clients.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import { type Database, rawRows } from '../db/client.js';
 import { refreshControlStatuses, snapshotCompliance } from '../db/compliance.js';
-import { applyStandardsRead, dropUnseenResults } from '../db/control-results.js';
+import { applyStandardsRead, dropUnseenResults, standardsFromFindings } from '../db/control-results.js';
 import { resolveUnseen } from '../db/findings.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
@@ -48,6 +48,7 @@ export async function concludeScan(
   await dropUnseenResults(db, vouched, scanId);
   await advanceCursors(db, results);
   await applyStandardsRead(db, results, now());
+  await standardsFromFindings(db, results, now());
   await recordTargets(db, scanId, results, credited);
   const read = await rawRows<{ account: string }>(
     db,

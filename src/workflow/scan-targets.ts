@@ -34,6 +34,11 @@ export type RunResult = TargetResult & {
   cursor?: { source: Source; scope: string; syncedAt: Date; full: boolean };
   /** What a full per-account sync read of its account and region's standards (absent if not read). */
   standards?: StandardsEnablement;
+  /**
+   * A full aggregator sync: the accounts whose enabled standards are taken from their control
+   * results' `AssociatedStandards` (the delegated administrator cannot list a member's standards).
+   */
+  standardsFromFindings?: string[];
 };
 
 /** What a target had done when it ended, whichever way it ended. */
@@ -132,7 +137,7 @@ class PageWrites {
 }
 
 /** What a source adds to a target's result: what a completed read vouches for, the cursor it moves. */
-type Outcome = Pick<RunResult, 'resolveScopes' | 'cursor' | 'standards'>;
+type Outcome = Pick<RunResult, 'resolveScopes' | 'cursor' | 'standards' | 'standardsFromFindings'>;
 
 /**
  * Runs one target with the audit role of its account and stores what it reads page by page. It ends
@@ -229,9 +234,12 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
       );
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
-  const standards = full && !t.aggregator ? await readStandards(env, t, ctx, client, run.stats) : undefined;
+  // In aggregator mode the administrator's own standards give the controls' definitions (the same in
+  // every account); which standards each member has on is read from its findings at the conclusion.
+  const standards = full ? await readStandards(env, t, ctx, client, run.stats) : undefined;
   return {
-    ...(standards ? { standards } : {}),
+    ...(standards && !t.aggregator ? { standards } : {}),
+    ...(full && t.aggregator ? { standardsFromFindings: t.covers } : {}),
     ...(full
       ? {
           resolveScopes: t.covers.map((accountId) => ({

@@ -299,7 +299,7 @@ describe('the files', () => {
     );
     expect(text).toContain('Call iam:UpdateAccountPasswordPolicy in 222222222222 (global): ok');
     expect(text).toContain('The whole chain verified at generation');
-    expect(text).toContain('1.5 Ensure MFA is enabled for the \'root\' user account: Passed');
+    expect(text).toContain("1.5 Ensure MFA is enabled for the 'root' user account: Passed");
     expect(text).toContain('Passed in 2 accounts: dev, prod');
   });
 });

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
-import { complianceSnapshots, controlStatuses } from '../../src/db/schema.js';
+import { complianceSnapshots, controlStatuses, enabledStandards } from '../../src/db/schema.js';
 import { weeklyDigest } from '../../src/digest/sections.js';
 import { weeklyFigures } from '../../src/posture/digest-figures.js';
 import { complianceScenario } from '../support/compliance-scenario.js';
@@ -138,6 +138,51 @@ describe("standards' scores, as Security Hub computes them", () => {
       failed: 1,
       unknown: 1,
     });
+  });
+});
+
+describe('aggregator mode', () => {
+  test("each member's standards come from its findings; the administrator's give the controls", async () => {
+    const s0 = scenario();
+    s0.securityHub = { ...s0.securityHub, adminAccountId: A, aggregationRegion: 'us-east-1' };
+    h = await scanHarness(s0, {
+      WARDEN_SECURITYHUB_MODE: 'aggregator',
+      WARDEN_SECURITYHUB_ADMIN_ACCOUNT: A,
+      WARDEN_AGGREGATION_REGION: 'us-east-1',
+    });
+    const scan = await h.scan({ full: true });
+    const enabled = await h.db.db.select().from(enabledStandards);
+    // The standards the accounts' control results name, one row per account: B's CIS v1.2.0 too.
+    expect(enabled.map((e) => `${e.accountId} ${e.region} ${e.standardId} ${e.status}`).sort()).toEqual(
+      [
+        `${A} aggregated ${CIS30} FROM_FINDINGS`,
+        `${A} aggregated ${FSBP} FROM_FINDINGS`,
+        `${B} aggregated ${CIS12} FROM_FINDINGS`,
+        `${B} aggregated ${CIS30} FROM_FINDINGS`,
+        `${B} aggregated ${FSBP} FROM_FINDINGS`,
+      ].sort(),
+    );
+    const sc = await scores(h, scan.scanId);
+    // The organization scores as in per-account mode.
+    expect(sc[`organization  ${CIS30}`]).toEqual({
+      passed: 1,
+      failed: 2,
+      unknown: 1,
+      noData: 4,
+      disabled: 0,
+      score: 2500,
+    });
+    // A member's disabled controls cannot be seen from the administrator: A's KMS.4 counts as without data.
+    expect(sc[`account ${A} ${CIS30}`]).toEqual({
+      passed: 1,
+      failed: 1,
+      unknown: 1,
+      noData: 5,
+      disabled: 0,
+      score: 3333,
+    });
+    // CIS v1.2.0 is on in B only: the administrator (A) does not have it, so its controls are unknown to Warden.
+    expect(sc[`account ${B} ${CIS12}`]).toBeUndefined();
   });
 });
 
