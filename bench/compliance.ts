@@ -190,15 +190,25 @@ async function measure(url: string) {
     generatedBy: 'bench',
     now,
   };
+  // With NODE_OPTIONS=--expose-gc, what is alive (after a collection) beside what the process holds.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const rss = () => {
+    gc?.();
+    const m = process.memoryUsage();
+    return `${(m.rss / 1e6).toFixed(0)} MB${gc ? ` (heap alive ${(m.heapUsed / 1e6).toFixed(0)} MB)` : ''}`;
+  };
+  console.log(`RSS before the pack ${rss()}`);
   let t = performance.now();
   const pack = await buildEvidence(handle.db, request);
   const built = performance.now() - t;
+  console.log(`RSS with the pack's data ${rss()}`);
   t = performance.now();
   const html = evidenceHtml(pack);
   const htmlMs = performance.now() - t;
   t = performance.now();
   const pdf = await evidencePdf(pack);
   const pdfMs = performance.now() - t;
+  console.log(`RSS after the PDF ${rss()}`);
   t = performance.now();
   const csv = evidenceCsv(pack);
   const csvMs = performance.now() - t;

@@ -175,7 +175,13 @@ export async function buildEvidence(db: Database, request: EvidenceRequest): Pro
   const controlIds = [...new Set(evaluation.requirements.flatMap((r) => r.controls))];
   const checkIds = [...new Set(evaluation.requirements.flatMap((r) => r.checks))];
 
-  const findings = await periodFindings(db, { accountIds, controlIds, checkIds, from, to });
+  // The period's findings by account and control: each requirement takes its controls' from there.
+  const findings = new Map<string, Map<string, EvidenceFinding[]>>();
+  for (const f of await periodFindings(db, { accountIds, controlIds, checkIds, from, to })) {
+    const byControl = findings.get(f.accountId) ?? new Map<string, EvidenceFinding[]>();
+    byControl.set(f.controlId, [...(byControl.get(f.controlId) ?? []), f]);
+    findings.set(f.accountId, byControl);
+  }
   const requirements = evaluation.requirements.map((r): EvidenceRequirement => {
     const mine = new Set([...r.controls, ...r.checks]);
     return {
@@ -191,7 +197,7 @@ export async function buildEvidence(db: Database, request: EvidenceRequest): Pro
           const c = evaluation.controls.get(accountId)?.get(id);
           return c ? [{ id, ...c }] : [];
         }),
-        findings: findings.filter((f) => f.accountId === accountId && mine.has(f.controlId)),
+        findings: [...mine].flatMap((id) => findings.get(accountId)?.get(id) ?? []),
       })),
     };
   });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { EvidencePack } from './evidence.js';
 import {
@@ -15,18 +14,19 @@ import {
 /**
  * The evidence pack as a PDF with the HTML's content, part for part, drawn with pdfkit (no browser
  * in the image). Text, not pictures of text: it can be searched, copied and read by a screen reader.
- * DejaVu Sans (the image's font, Debian's fonts-dejavu-core) writes any resource name; without it,
- * PDF's built-in Helvetica, which writes Latin-1 only.
+ * It is written in PDF's built-in Helvetica and Courier: an embedded TrueType font (DejaVu) made
+ * pdfkit keep every laid-out line, 750 MB for a thousand accounts' pack (npm run bench:compliance),
+ * where the built-in fonts keep nothing. They write Windows-1252 (Latin-1 and typographic marks):
+ * another character (a name in another script) is written `?` in the PDF; the HTML and CSV keep it.
  */
+const FONTS = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' };
 
-const DEJAVU = '/usr/share/fonts/truetype/dejavu';
-const FONTS = existsSync(`${DEJAVU}/DejaVuSans.ttf`)
-  ? {
-      regular: `${DEJAVU}/DejaVuSans.ttf`,
-      bold: `${DEJAVU}/DejaVuSans-Bold.ttf`,
-      mono: `${DEJAVU}/DejaVuSansMono.ttf`,
-    }
-  : { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' };
+/** The characters Windows-1252 adds to Latin-1 (its 0x80–0x9F): the built-in fonts write them too. */
+const CP1252_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+
+/** `text` as the built-in fonts can write it: any other character becomes `?`. */
+export const pdfText = (text: string) =>
+  [...text].map((c) => (c.charCodeAt(0) <= 0xff || CP1252_EXTRAS.has(c) ? c : '?')).join('');
 
 export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -47,20 +47,20 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
     doc.on('error', reject);
   });
 
-  const h1 = (t: string) => doc.font(FONTS.bold).fontSize(18).text(t).moveDown(0.5);
+  const h1 = (t: string) => doc.font(FONTS.bold).fontSize(18).text(pdfText(t)).moveDown(0.5);
   const h2 = (t: string, newPage = true) => {
     if (newPage) doc.addPage();
-    doc.font(FONTS.bold).fontSize(14).text(t).moveDown(0.3);
+    doc.font(FONTS.bold).fontSize(14).text(pdfText(t)).moveDown(0.3);
   };
-  const h3 = (t: string) => doc.moveDown(0.4).font(FONTS.bold).fontSize(10.5).text(t);
-  const p = (t: string, size = 9) => doc.font(FONTS.regular).fontSize(size).text(t);
+  const h3 = (t: string) => doc.moveDown(0.4).font(FONTS.bold).fontSize(10.5).text(pdfText(t));
+  const p = (t: string, size = 9) => doc.font(FONTS.regular).fontSize(size).text(pdfText(t));
   const line = (label: string, value: string) =>
     doc
       .font(FONTS.bold)
       .fontSize(9.5)
-      .text(`${label}: `, { continued: true })
+      .text(pdfText(`${label}: `), { continued: true })
       .font(FONTS.regular)
-      .text(value);
+      .text(pdfText(value));
   const name = (id: string) => pack.accounts.find((a) => a.id === id)?.name ?? id;
   const { framework: fw, summary } = pack;
   const c = summary.counts;
@@ -126,7 +126,9 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
           .font(FONTS.mono)
           .fontSize(7.5)
           .text(
-            `   #${f.findingId} ${f.controlId} ${f.resourceId} (${f.region}), first seen ${day(f.firstSeenAt)}, ${f.resolvedAt ? `resolved ${day(f.resolvedAt)}` : f.status}`,
+            pdfText(
+              `   #${f.findingId} ${f.controlId} ${f.resourceId} (${f.region}), first seen ${day(f.firstSeenAt)}, ${f.resolvedAt ? `resolved ${day(f.resolvedAt)}` : f.status}`,
+            ),
           );
       if (a.findings.length > FINDINGS_SHOWN)
         p(`   …and ${a.findings.length - FINDINGS_SHOWN} more in the CSV`, 8);
@@ -168,7 +170,7 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
     doc
       .font(FONTS.mono)
       .fontSize(7)
-      .text(`${e.seq}  ${when(e.at)}  ${e.actor}  ${e.action}  ${e.subject}  ${e.hash}`);
+      .text(pdfText(`${e.seq}  ${when(e.at)}  ${e.actor}  ${e.action}  ${e.subject}  ${e.hash}`));
 
   doc.end();
   return done;

@@ -16,6 +16,7 @@ import { PLAYBOOKS } from '../../src/remediate/registry.js';
 import { EVIDENCE_COLUMNS, evidenceCsv } from '../../src/report/csv.js';
 import type { EvidencePack } from '../../src/report/evidence.js';
 import { writeFiles } from '../../src/report/pack.js';
+import { pdfText } from '../../src/report/pdf.js';
 import { makeEvidencePack } from '../../src/workflow/evidence.js';
 import { createRequest, decide } from '../../src/workflow/remediation.js';
 import { preparePlan, runRequest } from '../../src/workflow/remediation-run.js';
@@ -302,6 +303,11 @@ describe('the files', () => {
     expect(text).toContain("1.5 Ensure MFA is enabled for the 'root' user account: Passed");
     expect(text).toContain('Passed in 2 accounts: dev, prod');
   });
+});
+
+test("the PDF's text: Windows-1252 as written, any other character as ?", () => {
+  expect(pdfText('Ensure no ‘root’ key … 5 € · naïve')).toBe('Ensure no ‘root’ key … 5 € · naïve');
+  expect(pdfText('bucket-東京-data ✓')).toBe('bucket-??-data ?');
 });
 
 describe('the HTML, in a real browser (Debian chromium)', () => {
