@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Files named *.postgres.test.ts prove what only a PostgreSQL server can (many connections, many
@@ -20,6 +21,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Each test file gets its own database (cloned from a migrated template), so files run in parallel.
     pool: 'forks',
+    // Every CPU: Vitest 4 leaves one idle by default (one worker on a 2-CPU machine), and these tests
+    // spend much of their time waiting on PostgreSQL, the simulator and child processes.
+    maxWorkers: availableParallelism(),
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

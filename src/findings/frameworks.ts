@@ -49,6 +49,10 @@ export type RequirementStatus = 'failed' | 'unknown' | 'passed' | 'no-data' | 'm
 /** Worst first: the order a status is read in, for a requirement and for a scope of accounts. */
 export const REQUIREMENT_STATUSES: RequirementStatus[] = ['failed', 'unknown', 'passed', 'no-data', 'manual'];
 
+/** How many requirements have each status: none yet. */
+export const noRequirementCounts = (): Record<RequirementStatus, number> =>
+  Object.fromEntries(REQUIREMENT_STATUSES.map((s) => [s, 0])) as Record<RequirementStatus, number>;
+
 /** A control's (or check's) status in an account, as the requirement reads it. */
 export type EvaluatedStatus = 'failed' | 'unknown' | 'passed' | 'no-data';
 

@@ -4,6 +4,7 @@ import { textArray } from '../db/compliance.js';
 import {
   type EvaluatedStatus,
   type Framework,
+  noRequirementCounts,
   type Requirement,
   type RequirementStatus,
   requirementStatus,
@@ -115,13 +116,7 @@ export async function evaluateFramework(
     checks: [...new Set(requirements.flatMap((r) => r.checks))],
   };
   const controls = await evaluatedControls(db, ids, accountIds);
-  const counts: Record<RequirementStatus, number> = {
-    failed: 0,
-    unknown: 0,
-    passed: 0,
-    'no-data': 0,
-    manual: 0,
-  };
+  const counts = noRequirementCounts();
   const evaluated = requirements.map((req): EvaluatedRequirement => {
     const accounts = accountIds.map((accountId) => ({
       accountId,

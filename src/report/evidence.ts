@@ -5,7 +5,7 @@ import { type Database, rawRows } from '../db/client.js';
 import { textArray } from '../db/compliance.js';
 import type { Account } from '../db/schema.js';
 import { WARDEN_GENERATOR } from '../findings/checks.js';
-import type { Framework, RequirementStatus } from '../findings/frameworks.js';
+import { type Framework, noRequirementCounts, type RequirementStatus } from '../findings/frameworks.js';
 import { knownAccounts } from '../posture/accounts.js';
 import {
   type StandardScore,
@@ -148,14 +148,6 @@ export interface EvidencePack {
   };
 }
 
-const emptyCounts = (): Record<RequirementStatus, number> => ({
-  failed: 0,
-  unknown: 0,
-  passed: 0,
-  'no-data': 0,
-  manual: 0,
-});
-
 const WEEK = 7 * 86_400_000;
 
 /** Points from the period's start to its end, a week apart, the end included. */
@@ -203,7 +195,7 @@ export async function buildEvidence(db: Database, request: EvidenceRequest): Pro
   });
 
   const perAccount = accountIds.map((id) => {
-    const counts = emptyCounts();
+    const counts = noRequirementCounts();
     for (const r of evaluation.requirements) counts[r.accounts.find((a) => a.accountId === id)!.status]++;
     const a = known.get(id);
     return { id, name: a?.name ?? id, ouPath: a?.ouPath ?? null, counts, score: requirementScore(counts) };
