@@ -7,12 +7,7 @@ import type { Account } from '../db/schema.js';
 import { WARDEN_GENERATOR } from '../findings/checks.js';
 import { type Framework, noRequirementCounts, type RequirementStatus } from '../findings/frameworks.js';
 import { knownAccounts } from '../posture/accounts.js';
-import {
-  type StandardScore,
-  standardName,
-  standardScoreOf,
-  standardScoresAt,
-} from '../posture/compliance.js';
+import { type StandardScore, standardName, standardScoreOf } from '../posture/compliance.js';
 import {
   type ComplianceScopeOf,
   type EvaluatedControl,
@@ -130,7 +125,10 @@ export interface EvidencePack {
     counts: Record<RequirementStatus, number>;
     score: number | null;
   }>;
-  /** The standard the framework scores, per scope at the period's end and at each week of the period. */
+  /**
+   * The standard the framework scores: the scope's and each OU's below it at the period's end with a
+   * weekly trend, then each account's at the period's end.
+   */
   standardScores: Array<{
     title: string;
     atEnd: StandardScore | null;
@@ -215,7 +213,14 @@ export async function buildEvidence(db: Database, request: EvidenceRequest): Pro
     summary: { counts: evaluation.counts, score: requirementScore(evaluation.counts) },
     accounts: perAccount,
     standardScores: framework.standard
-      ? await standardScores(db, framework.standard, scope, (id) => known.get(id)?.name ?? id, from, to)
+      ? await standardScores(
+          db,
+          framework.standard,
+          scope,
+          (id) => ({ name: known.get(id)?.name ?? id, ouPath: known.get(id)?.ouPath ?? null }),
+          from,
+          to,
+        )
       : [],
     requirements,
     exceptions: await periodExceptions(db, { accountIds, controlIds, checkIds, from, to }),
@@ -377,43 +382,75 @@ async function lastScanAt(db: Database): Promise<Date | null> {
   return row?.at ? new Date(row.at) : null;
 }
 
+/** Each scope's latest score for one standard at `at`: one index lookup per scope. */
+async function latestScores(
+  db: Database,
+  standardId: string,
+  scopes: Array<{ kind: EvidenceScope['kind']; id: string }>,
+  at: Date,
+): Promise<Map<string, StandardScore>> {
+  if (scopes.length === 0) return new Map();
+  const rows = await rawRows<Record<string, unknown>>(
+    db,
+    sql`select s.kind, s.id, x.standard_id, x.passed, x.failed, x.unknown, x.no_data, x.disabled, x.score, x.taken_at
+      from unnest(${textArray(scopes.map((x) => x.kind))}::text[], ${textArray(scopes.map((x) => x.id))}::text[])
+        as s(kind, id)
+        cross join lateral (
+          select * from compliance_snapshots c
+          where c.scope = s.kind and c.scope_id = s.id and c.standard_id = ${standardId}
+            and c.taken_at <= ${at.toISOString()}::timestamptz
+          order by c.taken_at desc limit 1
+        ) x`,
+  );
+  return new Map(rows.map((r) => [`${r.kind} ${r.id}`, standardScoreOf(r)]));
+}
+
+/** The OUs at or below every level of an account's OU path, the root left out: Root/A/B gives Root/A and Root/A/B. */
+const ouLevels = (ouPath: string | null) =>
+  (ouPath ?? '')
+    .split('/')
+    .map((_, i, parts) => parts.slice(0, i + 1).join('/'))
+    .slice(1);
+
 /**
- * The standard's score in the scope at the period's end with its weekly trend, and each account's
- * (for an OU or the organization) at the period's end.
+ * The standard's score in the scope and in each OU below it, at the period's end and a week apart
+ * over it; and each account's at the period's end.
  */
 async function standardScores(
   db: Database,
   standardId: string,
   scope: EvidenceScope,
-  accountName: (id: string) => string,
+  account: (id: string) => { name: string; ouPath: string | null },
   from: Date,
   to: Date,
 ): Promise<EvidencePack['standardScores']> {
-  const at = async (when: Date) =>
-    (await standardScoresAt(db, when, scope.kind, scope.id)).find((x) => x.standardId === standardId) ?? null;
-  const trend = await Promise.all(
-    weeklyPoints(from, to).map(async (p) => ({ at: p, score: (await at(p))?.score ?? null })),
-  );
-  const own = { title: scope.title, atEnd: await at(to), trend };
-  if (scope.kind === 'account') return [own];
-  const rows = await rawRows<Record<string, unknown>>(
+  const ous =
+    scope.kind === 'account'
+      ? []
+      : [...new Set(scope.accountIds.flatMap((id) => ouLevels(account(id).ouPath)))]
+          .filter((path) => scope.kind === 'organization' || path.startsWith(`${scope.id}/`))
+          .sort();
+  const trended = [{ kind: scope.kind, id: scope.id }, ...ous.map((id) => ({ kind: 'ou' as const, id }))];
+  const points = weeklyPoints(from, to);
+  const atPoints = await Promise.all(points.map((p) => latestScores(db, standardId, trended, p)));
+  const atEnd = atPoints.at(-1)!;
+  const withTrend = trended.map((x) => ({
+    title: x.kind === scope.kind && x.id === scope.id ? scope.title : x.id,
+    atEnd: atEnd.get(`${x.kind} ${x.id}`) ?? null,
+    trend: points.map((p, i) => ({ at: p, score: atPoints[i]!.get(`${x.kind} ${x.id}`)?.score ?? null })),
+  }));
+  if (scope.kind === 'account') return withTrend;
+  const accounts = await latestScores(
     db,
-    sql`select a.id, x.standard_id, x.passed, x.failed, x.unknown, x.no_data, x.disabled, x.score, x.taken_at
-      from unnest(${textArray(scope.accountIds)}::text[]) as a(id)
-        cross join lateral (
-          select * from compliance_snapshots c
-          where c.scope = 'account' and c.scope_id = a.id and c.standard_id = ${standardId}
-            and c.taken_at <= ${to.toISOString()}::timestamptz
-          order by c.taken_at desc limit 1
-        ) x
-      order by a.id`,
+    standardId,
+    scope.accountIds.map((id) => ({ kind: 'account', id })),
+    to,
   );
   return [
-    own,
-    ...rows.map((r) => ({
-      title: accountName(String(r.id)),
-      atEnd: standardScoreOf(r),
-      trend: [],
-    })),
+    ...withTrend,
+    ...scope.accountIds
+      .filter((id) => accounts.has(`account ${id}`))
+      .sort()
+      .map((id) => ({ title: account(id).name, atEnd: accounts.get(`account ${id}`)!, trend: [] })),
   ];
 }

@@ -166,13 +166,20 @@ describe('the evidence, as data', () => {
     ]);
   });
 
-  test("the standard's score at the period's end, for the organization and each account", () => {
-    expect(pack.standardScores.map((s) => [s.title, s.atEnd?.score])).toEqual([
-      ['the organization', 2500],
-      ['prod', 3333],
-      ['dev', 6667],
+  test("the standard's score at the period's end: the organization's and each OU's with their weekly trend, each account's", () => {
+    expect(pack.standardScores.map((s) => [s.title, s.atEnd?.score, s.trend.length > 0])).toEqual([
+      ['the organization', 2500, true],
+      ['Root/Development', 6667, true],
+      ['Root/Production', 3333, true],
+      ['prod', 3333, false],
+      ['dev', 6667, false],
     ]);
-    expect(pack.standardScores[0]!.trend.at(-1)!.score).toBe(2500);
+    // A point a week over the 31 days, the period's end last; the scans ran today: no score before.
+    const trend = pack.standardScores[1]!.trend;
+    expect(trend.map((t) => t.at.getTime() - from.getTime())).toEqual(
+      [7, 14, 21, 28, 31].map((d) => d * DAY),
+    );
+    expect(trend.map((t) => t.score)).toEqual([null, null, null, null, 6667]);
   });
 
   test('exceptions, remediations with their decisions, calls and verification, and the audit events', () => {
