@@ -7,23 +7,19 @@
 // and one evidence pack for the organization and 90 days (data, HTML, PDF, CSV), and prints the
 // files' sizes and the process's peak RSS. Prints figures; asserts nothing.
 import { resourceUsage } from 'node:process';
-import type { webApi } from '@slack/bolt';
 import { sql as rawSql } from 'drizzle-orm';
 import { complianceCommand } from '../commands/compliance.js';
 import { appendAudit } from '../src/audit/trail.js';
 import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
 import { WARDEN_CHECK_IDS } from '../src/findings/checks.js';
-import { createLogger } from '../src/log.js';
 import { complianceScopeNamed } from '../src/posture/frameworks.js';
 import { evidenceCsv } from '../src/report/csv.js';
 import { buildEvidence } from '../src/report/evidence.js';
 import { evidenceHtml } from '../src/report/html.js';
 import { evidencePdf } from '../src/report/pdf.js';
-import { runtimeOn } from '../src/runtime.js';
-import type { HandlerDeps } from '../src/slack/app.js';
-import type { SlackDirectory } from '../src/slack/identity.js';
-import { percentile, withScratchDatabase } from './scratch-database.js';
+import { benchHandlerDeps, commandAsker, timed } from './handlers.js';
+import { withScratchDatabase } from './scratch-database.js';
 
 const ACCOUNTS = 1000;
 const OUS = 10;
@@ -37,19 +33,6 @@ const cis = config.frameworks.find((f) => f.id === 'cis-aws-3.0')!;
 const cisControls = [...new Set(cis.requirements.flatMap((r) => r.controls))];
 /** FSBP: CIS v3.0.0's controls and 220 more. */
 const fsbpControls = [...cisControls, ...Array.from({ length: 220 }, (_, i) => `Svc${i % 40}.${i}`)];
-
-async function timed(label: string, runs: number, work: () => Promise<unknown>) {
-  await work(); // warm the caches
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await work();
-    ms.push(performance.now() - t0);
-  }
-  console.log(
-    `${label.padEnd(48)} p50 ${percentile(ms, 0.5).toFixed(0).padStart(6)} ms  p95 ${percentile(ms, 0.95).toFixed(0).padStart(6)} ms`,
-  );
-}
 
 await withScratchDatabase('bench:compliance', async (url, kept) => {
   if (!kept) await buildDataset(url);
@@ -157,23 +140,7 @@ async function buildDataset(url: string) {
 
 async function measure(url: string) {
   const handle = postgresHandle(url);
-  const runtime = runtimeOn(config, handle.db, { log: createLogger('silent') });
-  const directory = {
-    identify: async (userId: string) => ({ userId, email: undefined, standing: 'member' as const }),
-    groupMembers: async () => new Set<string>(),
-  } as unknown as SlackDirectory;
-  const deps = {
-    ...runtime,
-    directory,
-    web: undefined as unknown as webApi.WebClient,
-  } as unknown as HandlerDeps;
-  const compliance = complianceCommand(deps);
-  const ask = (text: string) =>
-    compliance({
-      command: { text, user_id: 'U0BENCH' },
-      ack: async () => {},
-      respond: async () => {},
-    } as never);
+  const ask = commandAsker(complianceCommand(benchHandlerDeps(config, handle.db)));
   await timed('/compliance (every standard, organization)', 20, () => ask(''));
   await timed('/compliance cis-aws-3.0 (organization)', 20, () => ask('cis-aws-3.0'));
   await timed('/compliance cis-aws-3.0 Root/OU-3', 20, () => ask('cis-aws-3.0 Root/OU-3'));

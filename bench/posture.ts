@@ -3,7 +3,6 @@
 // open) and 35 days of hourly posture snapshots straight into the schema's own tables, then calls
 // the real handlers and digest builders and prints p50 / p95 of each against its target (issue 13).
 // Prints figures; asserts nothing.
-import type { webApi } from '@slack/bolt';
 import { sql as rawSql } from 'drizzle-orm';
 import { postureCommand } from '../commands/posture.js';
 import { loadConfig } from '../src/config.js';
@@ -11,33 +10,16 @@ import { postgresHandle } from '../src/db/client.js';
 import { dailyDigests } from '../src/digest/daily.js';
 import { dailyPeriod, weeklyPeriod } from '../src/digest/periods.js';
 import { weeklyDigestMessage } from '../src/digest/weekly.js';
-import { createLogger } from '../src/log.js';
 import { weeklyFigures } from '../src/posture/digest-figures.js';
 import { listFindings, type PageAt } from '../src/posture/findings-list.js';
-import { runtimeOn } from '../src/runtime.js';
-import type { HandlerDeps } from '../src/slack/app.js';
 import { findingsPageMessage, homeTab } from '../src/slack/finding-views.js';
-import type { SlackDirectory } from '../src/slack/identity.js';
-import { percentile, withScratchDatabase } from './scratch-database.js';
+import { benchHandlerDeps, commandAsker, timed } from './handlers.js';
+import { withScratchDatabase } from './scratch-database.js';
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
 const ACCOUNTS = 1000;
 const OUS = 10;
 const SNAPSHOT_DAYS = 35;
-
-async function timed(label: string, runs: number, target: number, work: () => Promise<unknown>) {
-  await work(); // warm the caches
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await work();
-    ms.push(performance.now() - t0);
-  }
-  const p95 = percentile(ms, 0.95);
-  console.log(
-    `${label.padEnd(44)} p50 ${percentile(ms, 0.5).toFixed(0).padStart(6)} ms  p95 ${p95.toFixed(0).padStart(6)} ms  target ≤ ${target} ms: ${p95 <= target ? 'met' : 'NOT met'}`,
-  );
-}
 
 await withScratchDatabase('bench:posture', async (url, kept) => {
   if (!kept) await buildDataset(url);
@@ -91,49 +73,40 @@ async function readPaths(url: string) {
     defaultChannel: '#security',
     ous: { 'Root/OU-1': '#ou-1', 'Root/OU-2': '#ou-2' },
   };
-  const runtime = runtimeOn(config, handle.db, { log: createLogger('silent') });
-  const directory = {
-    identify: async (userId: string) => ({ userId, email: undefined, standing: 'member' as const }),
-    groupMembers: async () => new Set<string>(),
-  } as unknown as SlackDirectory;
-  const deps = {
-    ...runtime,
-    directory,
-    web: undefined as unknown as webApi.WebClient,
-  } as unknown as HandlerDeps;
-  const posture = postureCommand(deps);
-  const ask = (text: string) =>
-    posture({
-      command: { text, user_id: 'U0BENCH' },
-      ack: async () => {},
-      respond: async () => {},
-    } as never);
+  const deps = benchHandlerDeps(config, handle.db);
+  const ask = commandAsker(postureCommand(deps));
   const RUNS = 50;
-  await timed('/posture (organization)', RUNS, 150, () => ask(''));
-  await timed('/posture <account>', RUNS, 150, () => ask('100000000007'));
+  await timed('/posture (organization)', RUNS, () => ask(''), 150);
+  await timed('/posture <account>', RUNS, () => ask('100000000007'), 150);
   const page =
     (query: string, at: PageAt = {}) =>
     () =>
       findingsPageMessage(deps, { query, userId: 'U0BENCH', offset: 0, at, scope: { kind: 'all' } });
-  await timed('/findings (organization)', RUNS, 150, page(''));
-  await timed('/findings resolved', RUNS, 150, page('resolved'));
-  await timed('/findings high', RUNS, 150, page('high'));
-  await timed('/findings <account>', RUNS, 150, page('100000000007'));
-  await timed('/findings low acknowledged <account>', RUNS, 150, page('low acknowledged 100000000007'));
-  await timed('/findings iam (a source with none)', RUNS, 150, page('iam'));
+  await timed('/findings (organization)', RUNS, page(''), 150);
+  await timed('/findings resolved', RUNS, page('resolved'), 150);
+  await timed('/findings high', RUNS, page('high'), 150);
+  await timed('/findings <account>', RUNS, page('100000000007'), 150);
+  await timed('/findings low acknowledged <account>', RUNS, page('low acknowledged 100000000007'), 150);
+  await timed('/findings iam (a source with none)', RUNS, page('iam'), 150);
   // Deep pages: Next from the row a person would reach after 500 pages, whatever comes before it.
   const deep = (await listFindings(handle.db, {}, { limit: 5000 })).keys.at(-1)!;
-  await timed('/findings, Next after 5,000 rows', RUNS, 150, page('', { after: deep }));
-  await timed('/findings, Previous before 5,000 rows', RUNS, 150, page('', { before: deep }));
-  await timed('App Home', RUNS, 150, () => homeTab(deps, { userId: 'U0BENCH', email: undefined }));
+  await timed('/findings, Next after 5,000 rows', RUNS, page('', { after: deep }), 150);
+  await timed('/findings, Previous before 5,000 rows', RUNS, page('', { before: deep }), 150);
+  await timed('App Home', RUNS, () => homeTab(deps, { userId: 'U0BENCH', email: undefined }), 150);
   const now = new Date();
-  await timed('daily digests (organization + 2 OU channels)', 5, 1000, () =>
-    dailyDigests(handle.db, config, dailyPeriod(now, config.schedule).window),
+  await timed(
+    'daily digests (organization + 2 OU channels)',
+    5,
+    () => dailyDigests(handle.db, config, dailyPeriod(now, config.schedule).window),
+    1000,
   );
   const { period, window } = weeklyPeriod(now, config.schedule);
-  await timed('weekly figures', 5, 1500, () => weeklyFigures(handle.db, window, config.policy));
-  await timed('weekly message with its chart', 5, 1500, () =>
-    weeklyDigestMessage(handle.db, config, window, period),
+  await timed('weekly figures', 5, () => weeklyFigures(handle.db, window, config.policy), 1500);
+  await timed(
+    'weekly message with its chart',
+    5,
+    () => weeklyDigestMessage(handle.db, config, window, period),
+    1500,
   );
   await handle.close();
 }

@@ -85,7 +85,8 @@ export function complianceCommand(deps: HandlerDeps) {
     const standards = await enabledStandardIds(db);
     const { frameworks } = deps.config;
     const words = command.text.trim().split(/\s+/).filter(Boolean);
-    if (words[0]?.toLowerCase() === 'report') return void (await report(deps, who, words.slice(1), say));
+    if (words[0]?.toLowerCase() === 'report')
+      return void (await report(deps, who, standards, words.slice(1), say));
     const named = words[0] ? frameworkNamed(frameworks, standards, words[0]) : undefined;
     const { framework, standard } = named ?? { framework: undefined, standard: undefined };
     const where = (named ? words.slice(1) : words).join(' ');
@@ -205,6 +206,7 @@ async function controlsView(deps: HandlerDeps, standard: string, scope: Complian
 async function report(
   deps: HandlerDeps,
   who: Identity,
+  standards: string[],
   words: string[],
   say: (text: string) => Promise<unknown>,
 ): Promise<void> {
@@ -217,7 +219,6 @@ async function report(
         'evidence packs are for the admins, managers and auditors',
       ),
     ));
-  const standards = await enabledStandardIds(deps.db);
   const named = words[0] ? frameworkNamed(deps.config.frameworks, standards, words[0]) : undefined;
   if (!named) {
     const known = [...deps.config.frameworks.map((f) => f.id), ...standards.map(standardAlias)];

@@ -374,10 +374,11 @@ async function periodAuditEvents(db: Database, from: Date, to: Date): Promise<Ev
   return events;
 }
 
+/** When the last scan recorded the organization's scores (the scope index's organization rows, not the whole history). */
 async function lastScanAt(db: Database): Promise<Date | null> {
   const [row] = await rawRows<{ at: string | null }>(
     db,
-    sql`select max(taken_at) as at from compliance_snapshots`,
+    sql`select max(taken_at) as at from compliance_snapshots where scope = 'organization' and scope_id = ''`,
   );
   return row?.at ? new Date(row.at) : null;
 }
