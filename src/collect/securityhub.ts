@@ -8,6 +8,7 @@ import { PAGE_LIMITS } from '../aws/quotas.js';
 import { COMPLIANCE_STATUSES, type ComplianceStatus } from '../domain.js';
 import type { Finding } from '../findings/finding.js';
 import { severityFromSecurityHub } from '../findings/severity.js';
+import { securityControlOf } from '../findings/standard-controls.js';
 
 const eq = (Value: string) => ({ Value, Comparison: 'EQUALS' as const });
 
@@ -71,9 +72,7 @@ export function fromAsff(f: AwsSecurityFinding): Finding {
     compliance !== 'PASSED' &&
     compliance !== 'NOT_AVAILABLE' &&
     workflow !== 'RESOLVED';
-  const controlId =
-    f.Compliance?.SecurityControlId ??
-    (f.GeneratorId?.startsWith('security-control/') ? f.GeneratorId.slice(17) : null);
+  const controlId = securityControlOf(f);
   return {
     source: 'securityhub',
     productArn: f.ProductArn ?? '',

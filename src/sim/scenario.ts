@@ -87,6 +87,14 @@ export interface SimAccount {
   standards?: string[];
   /** Controls disabled in one of the account's standards (`control`: the standard's own control id), in every region. */
   disabledControls?: Array<{ standard: string; control: string; reason?: string }>;
+  /**
+   * How Security Hub writes the account's control findings: `consolidated` (the default since
+   * February 2023: one finding per control, `security-control/IAM.4`), `per-standard` (consolidated
+   * control findings turned off: one finding per enabled standard holding the control, under the
+   * standard's own control id, still carrying `SecurityControlId`), or `per-standard-legacy` (the same,
+   * as findings written before security control ids existed: no `SecurityControlId`).
+   */
+  controlFindings?: 'consolidated' | 'per-standard' | 'per-standard-legacy';
   faults?: {
     /** AssumeRole answers AccessDenied even though the role exists (a broken trust policy). */
     assumeRoleDenied?: boolean;

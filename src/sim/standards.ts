@@ -71,7 +71,7 @@ export const standardArn = (s: SimStandard, region: string) =>
   `arn:aws:securityhub:${s.regional ? region : ''}::${s.id}`;
 
 /** The path ARNs of an account's subscription and standard controls use: the id without its kind. */
-const pathOf = (s: SimStandard) => s.id.slice(s.id.indexOf('/') + 1);
+export const pathOf = (s: SimStandard) => s.id.slice(s.id.indexOf('/') + 1);
 
 export const subscriptionArn = (s: SimStandard, account: string, region: string) =>
   `arn:aws:securityhub:${region}:${account}:subscription/${pathOf(s)}`;

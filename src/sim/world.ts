@@ -13,7 +13,7 @@ import type {
   WorkflowStatus,
 } from './scenario.js';
 import type { SimBucket } from './services/s3.js';
-import { type SimStandard, standardByKey, standardControls } from './standards.js';
+import { type SimStandard, standardByKey, standardControls, subscriptionArn } from './standards.js';
 
 const DAY = 86_400_000;
 
@@ -33,6 +33,8 @@ export interface FindingRecord {
   createdAt: number;
   updatedAt: number;
   note?: { Text: string; UpdatedBy: string; UpdatedAt: string };
+  /** A per-standard copy (consolidated control findings off): the standard and its own control id. */
+  standardCopy?: { standard: SimStandard; controlId: string; legacy: boolean };
 }
 
 export interface IamKey {
@@ -138,12 +140,40 @@ export class SimWorld {
     }
   }
 
-  /** Adds a finding to an account as its scenario describes one; times count back from `t`. */
+  /**
+   * Adds a finding to an account as its scenario describes one; times count back from `t`. With
+   * consolidated control findings off, one per enabled standard (and standard control id) holding the
+   * control, each with an Id of its own, as Security Hub writes them; the first is returned.
+   */
   raiseFinding(accountId: string, f: SimFinding, t = this.now()): FindingRecord {
+    const record = this.findingRecord(accountId, f, t);
+    const mode = this.account(accountId)?.spec.controlFindings ?? 'consolidated';
+    const copies =
+      mode === 'consolidated'
+        ? []
+        : this.standardsOf(accountId, f.control).flatMap((standard) =>
+            standardControls(standard)
+              .filter((c) => c.securityControlId === f.control)
+              .map((c) => ({ standard, controlId: c.controlId, legacy: mode === 'per-standard-legacy' })),
+          );
+    if (copies.length === 0) {
+      this.addFinding(record);
+      return record;
+    }
+    const records = copies.map((copy) => ({
+      ...record,
+      id: `${subscriptionArn(copy.standard, accountId, f.region)}/${copy.controlId}/finding/${this.random.uuid()}`,
+      standardCopy: copy,
+    }));
+    for (const r of records) this.addFinding(r);
+    return records[0]!;
+  }
+
+  private findingRecord(accountId: string, f: SimFinding, t: number): FindingRecord {
     const control = CONTROLS[f.control];
     if (!control) throw new Error(`scenario: account ${accountId}: unknown control ${f.control}`);
     const uuid = f.uuid ?? this.random.uuid();
-    const record: FindingRecord = {
+    return {
       id: `arn:aws:securityhub:${f.region}:${accountId}:security-control/${f.control}/finding/${uuid}`,
       productArn: `arn:aws:securityhub:${f.region}::product/aws/securityhub`,
       account: accountId,
@@ -159,8 +189,6 @@ export class SimWorld {
       createdAt: t - (f.createdDaysAgo ?? 30) * DAY,
       updatedAt: t - (f.updatedDaysAgo ?? 1) * DAY,
     };
-    this.addFinding(record);
-    return record;
   }
 
   private buildKey(k: NonNullable<SimUser['keys']>[number], t: number): IamKey {

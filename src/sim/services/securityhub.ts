@@ -1,7 +1,7 @@
 import { PAGE_LIMITS } from '../../aws/quotas.js';
 import { CONTROLS, remediationUrl } from '../controls.js';
 import { SimError } from '../protocol.js';
-import { standardArn, standardControlArn, standardControls, subscriptionArn } from '../standards.js';
+import { pathOf, standardArn, standardControlArn, standardControls, subscriptionArn } from '../standards.js';
 import type { FindingRecord, SimWorld } from '../world.js';
 import type { CallContext, Handler } from './context.js';
 
@@ -21,6 +21,14 @@ const describe = (title: string) =>
 export function toAsff(f: FindingRecord, world: SimWorld) {
   const control = CONTROLS[f.control]!;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const copy = f.standardCopy;
+  // A per-standard copy names only its standard, and only that standard's requirements.
+  const requirements = copy?.standard.requirementPrefix
+    ? control.requirements.filter((r) => r.startsWith(copy.standard.requirementPrefix!))
+    : copy
+      ? []
+      : control.requirements;
+  const associated = copy ? [copy.standard] : world.standardsOf(f.account, f.control);
   return {
     SchemaVersion: '2018-10-08',
     Id: f.id,
@@ -28,7 +36,7 @@ export function toAsff(f: FindingRecord, world: SimWorld) {
     ProductName: 'Security Hub',
     CompanyName: 'AWS',
     Region: f.region,
-    GeneratorId: `security-control/${f.control}`,
+    GeneratorId: generatorIdOf(f),
     AwsAccountId: f.account,
     Types: ['Software and Configuration Checks/Industry and Regulatory Standards'],
     FirstObservedAt: iso(f.createdAt),
@@ -45,6 +53,7 @@ export function toAsff(f: FindingRecord, world: SimWorld) {
       },
     },
     ProductFields: {
+      ...(copy ? standardFields(copy, f) : {}),
       'aws/securityhub/ProductName': 'Security Hub',
       'aws/securityhub/CompanyName': 'AWS',
       'aws/securityhub/FindingId': `${f.productArn}/${f.id}`,
@@ -52,11 +61,11 @@ export function toAsff(f: FindingRecord, world: SimWorld) {
     Resources: [{ Type: f.resourceType, Id: f.resourceId, Partition: 'aws', Region: f.region }],
     Compliance: {
       Status: f.compliance,
-      SecurityControlId: f.control,
-      ...(control.requirements.length
-        ? { RelatedRequirements: control.requirements.slice(0, MAX_RELATED_REQUIREMENTS) }
+      ...(copy?.legacy ? {} : { SecurityControlId: f.control }),
+      ...(requirements.length
+        ? { RelatedRequirements: requirements.slice(0, MAX_RELATED_REQUIREMENTS) }
         : {}),
-      AssociatedStandards: world.standardsOf(f.account, f.control).map((s) => ({ StandardsId: s.id })),
+      AssociatedStandards: associated.map((s) => ({ StandardsId: s.id })),
     },
     WorkflowState: 'NEW',
     Workflow: { Status: f.workflow },
@@ -69,6 +78,36 @@ export function toAsff(f: FindingRecord, world: SimWorld) {
   };
 }
 
+/**
+ * A control finding's GeneratorId: `security-control/IAM.4` when consolidated; a per-standard copy's is
+ * its standard's path and own control id (`aws-foundational-security-best-practices/v/1.0.0/IAM.4`),
+ * CIS v1.2.0's its rule's ARN (`arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.12`).
+ */
+export function generatorIdOf(f: FindingRecord): string {
+  const copy = f.standardCopy;
+  if (!copy) return `security-control/${f.control}`;
+  if (copy.standard.id.startsWith('ruleset/'))
+    return `${standardArn(copy.standard, f.region)}/rule/${copy.controlId}`;
+  return `${pathOf(copy.standard)}/${copy.controlId}`;
+}
+
+/** What a per-standard copy's ProductFields say of its standard (CIS v1.2.0 names a guide and a rule). */
+function standardFields(copy: NonNullable<FindingRecord['standardCopy']>, f: FindingRecord) {
+  const s = copy.standard;
+  return s.id.startsWith('ruleset/')
+    ? {
+        StandardsGuideArn: standardArn(s, f.region),
+        StandardsGuideSubscriptionArn: subscriptionArn(s, f.account, f.region),
+        RuleId: copy.controlId,
+      }
+    : {
+        StandardsArn: standardArn(s, f.region),
+        StandardsSubscriptionArn: subscriptionArn(s, f.account, f.region),
+        ControlId: copy.controlId,
+        StandardsControlArn: standardControlArn(s, f.account, f.region, copy.controlId),
+      };
+}
+
 type StringFilter = { Value?: string; Comparison?: string };
 type DateFilter = { Start?: string; End?: string; DateRange?: { Value?: number; Unit?: string } };
 
@@ -77,8 +116,8 @@ const STRING_FIELDS: Record<string, (f: FindingRecord) => string> = {
   ProductArn: (f) => f.productArn,
   AwsAccountId: (f) => f.account,
   Region: (f) => f.region,
-  GeneratorId: (f) => `security-control/${f.control}`,
-  ComplianceSecurityControlId: (f) => f.control,
+  GeneratorId: generatorIdOf,
+  ComplianceSecurityControlId: (f) => (f.standardCopy?.legacy ? '' : f.control),
   ComplianceStatus: (f) => f.compliance,
   RecordState: (f) => f.recordState,
   WorkflowStatus: (f) => f.workflow,
