@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Finding as SourceFinding } from '../findings/finding.js';
 import { type Database, rawRows } from './client.js';
+import { regroupIssues } from './issues.js';
 
 export interface PageCounts {
   new: number;
@@ -96,7 +97,8 @@ function incomingRows(findings: ReadonlyArray<{ part: number; finding: SourceFin
  *   regression, while acknowledged, suppressed and assigned rows keep their lifecycle fields;
  * - resolve the rows of findings the source reports fixed (passed, archived, resolved);
  * - count what was new, updated (severity, compliance, workflow or source time changed), reopened
- *   and resolved, from the rows as they were before the statement.
+ *   and resolved, from the rows as they were before the statement;
+ * - name the issues whose findings came, came back or left, whose primaries are then chosen anew.
  * A finding that is not failing and was never stored is ignored.
  */
 export async function ingestFindings(
@@ -123,6 +125,7 @@ export async function ingestFindings(
     updated: number;
     reopened: number;
     resolved: number;
+    issues: string[];
   }>(
     db,
     sql`
@@ -131,7 +134,7 @@ export async function ingestFindings(
     ),
     before as (
       select f.id, f.source, f.product_arn, f.external_id, f.status, f.severity, f.compliance,
-             f.aws_workflow_status, f.source_updated_at
+             f.aws_workflow_status, f.source_updated_at, f.issue_key
       from findings f join incoming i using (source, product_arn, external_id)
     ),
     -- PostgreSQL runs a data-modifying CTE exactly once whether or not the query reads it.
@@ -160,6 +163,7 @@ export async function ingestFindings(
         resolved_at = case when f.status = 'resolved' then null else f.resolved_at end,
         status_changed_at = case when f.status = 'resolved' then excluded.last_seen_at else f.status_changed_at end,
         status_changed_by = case when f.status = 'resolved' then 'warden:scan' else f.status_changed_by end
+      returning f.id, f.issue_key
     ),
     -- Control results: every evaluation seen is stored with its result; an archived one is dropped.
     evaluated as (
@@ -184,7 +188,23 @@ export async function ingestFindings(
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
       from before b join incoming i using (source, product_arn, external_id)
       where f.id = b.id and not i.failing and b.status <> 'resolved'
-      returning 1
+      returning f.id, f.issue_key
+    ),
+    -- The issues whose findings came, came back or left, and that have more than one finding (here,
+    -- or stored before), and both issues of a finding that changed issue (a control id learnt): their
+    -- primaries are chosen anew. An issue of one finding, by far the most common, needs nothing.
+    regrouped as (
+      select k.issue_key from (
+        select u.id, u.issue_key, b.issue_key <> u.issue_key as moved from upserted u
+          left join before b on b.id = u.id
+          where b.id is null or b.status = 'resolved' or b.issue_key <> u.issue_key
+        union all select b.id, b.issue_key, true from upserted u join before b on b.id = u.id
+          where b.issue_key <> u.issue_key
+        union all select id, issue_key, false from fixed
+      ) k
+      group by k.issue_key
+      having count(*) > 1 or bool_or(k.moved) or exists (select 1 from findings m
+        where m.issue_key = k.issue_key and not m.id = any(array_agg(k.id)))
     )
     -- Per page, from the rows as they were before the statement (fixed: the rows resolved above).
     select i.part,
@@ -194,11 +214,15 @@ export async function ingestFindings(
           or b.aws_workflow_status is distinct from i.aws_workflow_status
           or b.source_updated_at is distinct from i.source_updated_at))::int as updated,
       count(*) filter (where i.failing and b.status = 'resolved')::int as reopened,
-      count(*) filter (where not i.failing and b.status <> 'resolved')::int as resolved
+      count(*) filter (where not i.failing and b.status <> 'resolved')::int as resolved,
+      (select coalesce(array_agg(issue_key), '{}') from regrouped) as issues
     from incoming i left join before b using (source, product_arn, external_id)
     group by i.part
   `,
   );
+  // After the statement has committed: two targets' statements regrouping one issue inside their own
+  // transactions would wait for each other's rows (a global control resolved in every region at once).
+  await regroupIssues(db, rows[0]?.issues ?? []);
   for (const r of rows)
     counts[Number(r.part)] = {
       new: Number(r.new),

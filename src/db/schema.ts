@@ -237,6 +237,28 @@ export const findings = pgTable(
       .generatedAlwaysAs(
         sql`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`,
       ),
+    /**
+     * The problem this finding reports, whoever reports it: account, security control and resource.
+     * Security Hub's evaluations of one global resource in several regions, its per-standard copies
+     * (consolidated control findings off) and Warden's matching check share it; a finding without a
+     * control is a problem of its own. Resources are compared as Security Hub names them: the root
+     * user and the password policy are the account (`AWS::::Account:<id>`), and an access key or
+     * password (`<user arn>#access_key_1`) is its user.
+     */
+    issueKey: text('issue_key')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`case when control_id is null then source || '|' || product_arn || '|' || external_id
+          else account_id || '|' || control_id || '|' || case when resource_id not like 'arn:%:iam::%' then resource_id
+            else regexp_replace(split_part(resource_id, '#', 1),
+              '^arn:[^:]+:iam::([0-9]{12}):(root|account-password-policy)$', 'AWS::::Account:\\1') end end`,
+      ),
+    /**
+     * The finding that stands for this one's issue (its primary), or null when this one is the
+     * primary: every count, list, SLA and digest reads primaries only. The primary is the issue's
+     * first stored finding that is not resolved, else its first; `regroupIssues` keeps it so.
+     */
+    duplicateOf: integer('duplicate_of'),
   },
   (t) => [
     oneOf('findings', t.source, SOURCES),
@@ -246,25 +268,30 @@ export const findings = pgTable(
     // The lists' order (most severe, then newest first) for open work, per state and per account:
     // a page is an index range, whatever the page and however many findings there are. The open
     // index also serves the SLA (oldest first within a severity) and carries the account for it.
+    // Every list reads primaries (one per issue): the order indexes hold only them.
     index('findings_open_order_idx')
       .on(t.severityRank, t.firstSeenAt.desc(), t.id.desc(), t.accountId)
-      .where(sql`${t.status} in ('open', 'acknowledged')`),
-    index('findings_status_order_idx').on(t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc()),
-    index('findings_account_order_idx').on(
-      t.accountId,
-      t.status,
-      t.severityRank,
-      t.firstSeenAt.desc(),
-      t.id.desc(),
-    ),
+      .where(sql`${t.status} in ('open', 'acknowledged') and ${t.duplicateOf} is null`),
+    index('findings_status_order_idx')
+      .on(t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc())
+      .where(sql`${t.duplicateOf} is null`),
+    index('findings_account_order_idx')
+      .on(t.accountId, t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc())
+      .where(sql`${t.duplicateOf} is null`),
     // The digests' windows: findings first seen, resolved, and seen again (regressions) in a period;
     // the first carries what the digest filters and orders on, so it is read from the index alone.
-    index('findings_first_seen_idx').on(t.firstSeenAt, t.severityRank, t.accountId, t.id),
-    index('findings_resolved_at_idx').on(t.resolvedAt).where(sql`${t.status} = 'resolved'`),
+    index('findings_first_seen_idx')
+      .on(t.firstSeenAt, t.severityRank, t.accountId, t.id)
+      .where(sql`${t.duplicateOf} is null`),
+    index('findings_resolved_at_idx')
+      .on(t.resolvedAt)
+      .where(sql`${t.status} = 'resolved' and ${t.duplicateOf} is null`),
     index('findings_regressed_at_idx')
       .on(t.statusChangedAt)
-      .where(sql`${t.regression} and ${t.status} = 'open'`),
+      .where(sql`${t.regression} and ${t.status} = 'open' and ${t.duplicateOf} is null`),
     index('findings_assignee_idx').on(t.assignee),
+    // An issue's findings, found by any one of them.
+    index('findings_issue_idx').on(t.issueKey),
   ],
 );
 

@@ -6,6 +6,7 @@ import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { standardTrends } from './compliance.js';
 import { accountScore, meanScore } from './score.js';
 import {
+  isIssue,
   isOpen,
   lastScanGaps,
   latestSnapshots,
@@ -157,7 +158,7 @@ async function oldestPerAccount(
       cross join (values ${states}) s(status)
       cross join lateral (
         select f.id, f.first_seen_at from findings f
-        where f.account_id = a.id and f.status = s.status and f.severity_rank = ${rank}
+        where f.account_id = a.id and f.status = s.status and f.severity_rank = ${rank} and f.duplicate_of is null
           and f.first_seen_at <= ${before.toISOString()}::timestamptz
         order by f.first_seen_at asc nulls first, f.id asc nulls first limit ${limit}) x
       order by x.first_seen_at, x.id limit ${limit}`,
@@ -167,7 +168,8 @@ async function oldestPerAccount(
 
 /** Active suppressions, and those ending within 7 days of `at`. */
 async function suppressionFigures(db: Database, at: Date, accountIds: string[] | undefined, limit: number) {
-  const active = and(isNull(suppressions.liftedAt), inAccounts(accountIds));
+  // Each suppressed issue once: its suppression is recorded on every one of its findings.
+  const active = and(isNull(suppressions.liftedAt), isIssue, inAccounts(accountIds));
   const [{ n } = { n: 0 }] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(suppressions)
@@ -263,6 +265,7 @@ export async function dailyFigures(
         inWindow(findings.firstSeenAt, window),
         // Critical and high, by rank: the window's index carries it.
         lte(findings.severityRank, 1),
+        isIssue,
         inAccounts(options.accounts),
       ),
       window.to,
@@ -272,7 +275,7 @@ export async function dailyFigures(
       db,
       and(
         // Literal, as the partial index on regressions is written.
-        sql`${findings.regression} and ${findings.status} = 'open'`,
+        sql`${findings.regression} and ${findings.status} = 'open' and ${isIssue}`,
         eq(findings.statusChangedBy, 'warden:scan'),
         inWindow(findings.statusChangedAt, window),
         inAccounts(options.accounts),
@@ -375,7 +378,10 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
 
   const count = async (where: SQL | undefined) =>
     Number((await db.select({ n: sql<number>`count(*)::int` }).from(findings).where(where))[0]?.n ?? 0);
-  const resolvedInWindow = and(sql`${findings.status} = 'resolved'`, inWindow(findings.resolvedAt, window));
+  const resolvedInWindow = and(
+    sql`${findings.status} = 'resolved' and ${isIssue}`,
+    inWindow(findings.resolvedAt, window),
+  );
   const mttrRows = await db
     .select({
       severity: findings.severity,
@@ -416,7 +422,7 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
     byOu,
     ouTrend,
     byAccount,
-    opened: await count(inWindow(findings.firstSeenAt, window)),
+    opened: await count(and(inWindow(findings.firstSeenAt, window), isIssue)),
     resolved: await count(resolvedInWindow),
     mttrDays,
     sla: await slaBreaches(db, window.to, policy.slaDays),

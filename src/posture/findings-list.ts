@@ -1,11 +1,12 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { type Database, rawRows } from '../db/client.js';
+import { textArray } from '../db/compliance.js';
 import { accounts, findingCounts, findings, suppressions } from '../db/schema.js';
 import type { FindingStatus } from '../domain.js';
 import { WARDEN_GENERATOR } from '../findings/checks.js';
 import type { Source } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { isOpen, OPEN_STATUSES } from './summary.js';
+import { isIssue, isOpen, OPEN_STATUSES } from './summary.js';
 
 export { FINDING_STATUSES, type FindingStatus } from '../domain.js';
 
@@ -48,6 +49,17 @@ export interface FindingSummary {
   awsSyncError: string | null;
   /** The active suppression, while the finding is suppressed. */
   suppression: { reason: string; expiresAt: Date; createdBy: string } | null;
+  /** The other findings of its issue (the same problem from another region, standard or source). */
+  otherSources: IssueSource[];
+}
+
+/** One more finding of an issue, as the issue lists it. */
+export interface IssueSource {
+  id: number;
+  source: Source;
+  region: string;
+  generatorId: string | null;
+  status: FindingStatus;
 }
 
 /**
@@ -76,9 +88,10 @@ export function decodePageKey(text: string): PageKey | undefined {
   return Number.isSafeInteger(key.micros) && key.id <= 2_147_483_647 ? key : undefined;
 }
 
-/** The filters as a condition on findings. */
+/** The filters as a condition on findings: on issues (their primaries), unless it names findings by id. */
 function matching(filters: FindingFilters): SQL | undefined {
   return and(
+    filters.ids ? undefined : isIssue,
     // By rank, the column the order indexes lead with (SEVERITIES is in rank order).
     filters.severity ? eq(findings.severityRank, SEVERITIES.indexOf(filters.severity)) : undefined,
     filters.accountId ? eq(findings.accountId, filters.accountId) : undefined,
@@ -90,13 +103,13 @@ function matching(filters: FindingFilters): SQL | undefined {
     filters.status ? eq(findings.status, filters.status) : filters.ids ? undefined : isOpen,
     filters.assignee ? eq(findings.assignee, filters.assignee) : undefined,
     filters.source ? eq(findings.source, filters.source) : undefined,
+    // An issue's findings share its control; a Warden check's finding may be another's duplicate, so
+    // a check matches the issues that have a finding of it.
     filters.controls
       ? or(
           inArray(findings.controlId, filters.controls),
-          inArray(
-            findings.generatorId,
-            filters.controls.map((c) => `${WARDEN_GENERATOR}${c}`),
-          ),
+          sql`${findings.id} in (select coalesce(m.duplicate_of, m.id) from findings m
+            where m.generator_id = any(${textArray(filters.controls.map((c) => `${WARDEN_GENERATOR}${c}`))}::text[]))`,
         )
       : undefined,
   );
@@ -194,43 +207,64 @@ export async function listFindings(
 /** The findings with these ids as every view shows them (in no particular order). */
 async function summaries(db: Database, ids: number[]): Promise<FindingSummary[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .select({
-      id: findings.id,
-      title: findings.title,
-      severity: findings.severity,
-      status: findings.status,
-      source: findings.source,
-      externalId: findings.externalId,
-      accountId: findings.accountId,
-      accountName: accounts.name,
-      region: findings.region,
-      resourceId: findings.resourceId,
-      controlId: findings.controlId,
-      generatorId: findings.generatorId,
-      evidence: findings.evidence,
-      regression: findings.regression,
-      assignee: findings.assignee,
-      statusChangedAt: findings.statusChangedAt,
-      statusChangedBy: findings.statusChangedBy,
-      awsWorkflowStatus: findings.awsWorkflowStatus,
-      awsSyncError: findings.awsSyncError,
-      suppressionReason: suppressions.reason,
-      suppressionExpiresAt: suppressions.expiresAt,
-      suppressionBy: suppressions.createdBy,
-    })
-    .from(findings)
-    .leftJoin(accounts, eq(accounts.id, findings.accountId))
-    .leftJoin(suppressions, and(eq(suppressions.findingId, findings.id), isNull(suppressions.liftedAt)))
-    .where(inArray(findings.id, ids));
+  const [rows, others] = await Promise.all([
+    db
+      .select({
+        id: findings.id,
+        title: findings.title,
+        severity: findings.severity,
+        status: findings.status,
+        source: findings.source,
+        externalId: findings.externalId,
+        accountId: findings.accountId,
+        accountName: accounts.name,
+        region: findings.region,
+        resourceId: findings.resourceId,
+        controlId: findings.controlId,
+        generatorId: findings.generatorId,
+        evidence: findings.evidence,
+        regression: findings.regression,
+        assignee: findings.assignee,
+        statusChangedAt: findings.statusChangedAt,
+        statusChangedBy: findings.statusChangedBy,
+        awsWorkflowStatus: findings.awsWorkflowStatus,
+        awsSyncError: findings.awsSyncError,
+        suppressionReason: suppressions.reason,
+        suppressionExpiresAt: suppressions.expiresAt,
+        suppressionBy: suppressions.createdBy,
+      })
+      .from(findings)
+      .leftJoin(accounts, eq(accounts.id, findings.accountId))
+      .leftJoin(suppressions, and(eq(suppressions.findingId, findings.id), isNull(suppressions.liftedAt)))
+      .where(inArray(findings.id, ids)),
+    otherSources(db, ids),
+  ]);
   return rows.map(({ suppressionReason, suppressionExpiresAt, suppressionBy, ...r }) => ({
     ...r,
     severity: r.severity as Severity,
+    otherSources: others.get(r.id) ?? [],
     suppression:
       suppressionReason !== null && suppressionExpiresAt && suppressionBy
         ? { reason: suppressionReason, expiresAt: suppressionExpiresAt, createdBy: suppressionBy }
         : null,
   }));
+}
+
+/** The other findings of each of these findings' issues, by finding. */
+async function otherSources(db: Database, ids: number[]): Promise<Map<number, IssueSource[]>> {
+  const rows = await rawRows<IssueSource & { of: number; generator_id: string | null }>(
+    db,
+    sql`select f.id as of, m.id, m.source, m.region, m.generator_id, m.status
+      from findings f join findings m on m.issue_key = f.issue_key and m.id <> f.id
+      where f.id = any(${textArray(ids.map(String))}::int[]) order by m.id`,
+  );
+  const out = new Map<number, IssueSource[]>();
+  for (const { of, generator_id, ...r } of rows) {
+    const list = out.get(Number(of)) ?? [];
+    list.push({ ...r, id: Number(r.id), generatorId: generator_id });
+    out.set(Number(of), list);
+  }
+  return out;
 }
 
 /** Findings by id, whatever their state (what a message about these findings shows). */

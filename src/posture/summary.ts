@@ -16,10 +16,16 @@ export const noFindings = (): SeverityCounts => ({
   informational: 0,
 });
 /**
- * A finding is open while it is neither resolved nor suppressed: the one definition every count uses.
+ * A finding that stands for its issue (the issue's primary, `findings.duplicate_of`): every count,
+ * list, SLA and digest reads these only, so one problem reported by several sources counts once.
+ */
+export const isIssue = sql`${findings.duplicateOf} is null`;
+
+/**
+ * An issue is open while it is neither resolved nor suppressed: the one definition every count uses.
  * Written with literal states, so the planner matches it to the partial indexes on open findings.
  */
-export const isOpen = sql`${findings.status} in (${sql.raw(OPEN_STATUSES.map((s) => `'${s}'`).join(', '))})`;
+export const isOpen = sql`${findings.status} in (${sql.raw(OPEN_STATUSES.map((s) => `'${s}'`).join(', '))}) and ${isIssue}`;
 
 export function toSeverityCounts(r: Record<Severity, number | string>): SeverityCounts {
   return {

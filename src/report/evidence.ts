@@ -280,16 +280,22 @@ async function periodFindings(db: Database, q: PeriodQuery): Promise<EvidenceFin
   }));
 }
 
-/** Suppressions (risk acceptances) of those findings in force at some time in the period. */
+/**
+ * Suppressions (risk acceptances) of those findings in force at some time in the period: one per
+ * decision, which suppressed every finding of its issue (shown on the issue's primary where it can be).
+ */
 async function periodExceptions(db: Database, q: PeriodQuery): Promise<EvidenceException[]> {
   const rows = await rawRows<Record<string, unknown>>(
     db,
-    sql`select s.finding_id, f.account_id, f.control_id, f.title, f.resource_id, s.reason, s.created_by,
-        s.created_at, s.expires_at, s.lifted_at, s.lifted_by
+    sql`select * from (
+      select distinct on (f.issue_key, s.created_at, s.created_by) s.id, s.finding_id, f.account_id,
+        f.control_id, f.title, f.resource_id, s.reason, s.created_by, s.created_at, s.expires_at, s.lifted_at,
+        s.lifted_by
       from suppressions s join findings f on f.id = s.finding_id
       where ${ofControls(q)} and s.created_at < ${q.to.toISOString()}::timestamptz
         and coalesce(s.lifted_at, s.expires_at) >= ${q.from.toISOString()}::timestamptz
-      order by s.created_at, s.id`,
+      order by f.issue_key, s.created_at, s.created_by, f.duplicate_of is null desc, s.id
+    ) decisions order by created_at, id`,
   );
   return rows.map((r) => ({
     findingId: Number(r.finding_id),

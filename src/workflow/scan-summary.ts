@@ -5,6 +5,7 @@ import { type Database, rawRows } from '../db/client.js';
 import { refreshControlStatuses, snapshotCompliance } from '../db/compliance.js';
 import { applyStandardsRead, dropUnseenResults, standardsFromFindings } from '../db/control-results.js';
 import { resolveUnseen } from '../db/findings.js';
+import { repairIssues } from '../db/issues.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
 import type { RunResult } from './scan-targets.js';
@@ -21,9 +22,9 @@ export type ScanSummary = {
 
 /**
  * A scan's conclusion, once every target's result is stored (`scan_target_results`): what the
- * completed full syncs did not see is resolved (a crash before this point resolves nothing), the
- * completed syncs' cursors move, every target's result is recorded in `scan_targets` (`finishScan`
- * then drops the working copies), each account the scan could read gets a posture snapshot and its
+ * completed full syncs did not see is resolved (a crash before this point resolves nothing), issues
+ * regroup, the completed syncs' cursors move, every target's result is recorded in `scan_targets`
+ * (`finishScan` then drops the working copies), each account the scan could read gets a posture snapshot and its
  * controls' statuses anew, and every scope's standards get a compliance snapshot. It runs in the
  * database: the scan's process holds no target's result, however many there are.
  */
@@ -45,6 +46,9 @@ export async function concludeScan(
         as s(source text, "accountId" text, region text)
       where r.result->>'status' = 'ok'`;
   const credited = await resolveUnseen(db, vouched, scanId, now());
+  // One primary per issue, an unresolved one while any of its findings is: what resolving left, and
+  // what two statements storing an issue's first findings at once, or a stopped process, did not do.
+  await repairIssues(db);
   await dropUnseenResults(db, vouched, scanId);
   await advanceCursors(db, results);
   await applyStandardsRead(db, results, now());

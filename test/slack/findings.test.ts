@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findings } from '../../src/db/schema.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -28,8 +28,12 @@ async function findingsFor(text: string) {
   return s.answer(id);
 }
 
+/** Open issues (their primaries) matching `where`: what /findings counts. */
 const openCount = async (where = eq(findings.severity, 'critical')) =>
-  h.db.db.$count(findings, and(where, inArray(findings.status, ['open', 'acknowledged'])));
+  h.db.db.$count(
+    findings,
+    and(where, inArray(findings.status, ['open', 'acknowledged']), isNull(findings.duplicateOf)),
+  );
 
 test('/findings critical lists only critical findings, most severe first, with the total', async () => {
   const { text } = await findingsFor('critical');

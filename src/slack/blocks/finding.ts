@@ -1,5 +1,5 @@
 import type { ActionsBlockElement, UsersSelect } from '@slack/types';
-import type { FindingSummary } from '../../posture/findings-list.js';
+import type { FindingSummary, IssueSource } from '../../posture/findings-list.js';
 import { BLOCK_KIT } from '../limits.js';
 import {
   actions,
@@ -137,9 +137,27 @@ export function findingBlocks(f: ShownFinding, view: FindingView): Block[] {
     `${ICON[f.severity] ?? ''} *${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''} · #${f.id}`,
     `${f.severity} · *${f.status}* · ${escapeMrkdwn(f.controlId ?? f.source)} · ${account} · ${f.region}`,
     `\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
+    ...sourcesLine(f.otherSources),
     ...stateLines(f),
   ].join('\n');
   return [section(text), actions(findingBlockId(f.id, view), actionsFor(f))];
+}
+
+/** How many of an issue's other findings a message names; the rest are counted. */
+const SOURCES_SHOWN = 6;
+
+/** Where the issue's other findings come from: `Security Hub eu-west-1`, `PCI.IAM.1`, `Warden check …`. */
+function sourcesLine(sources: IssueSource[]): string[] {
+  if (sources.length === 0) return [];
+  const named = sources.slice(0, SOURCES_SHOWN).map((s) => {
+    const where = s.source === 'securityhub' ? `Security Hub ${s.region}` : 'Warden';
+    const what = s.generatorId?.startsWith('security-control/')
+      ? ''
+      : ` ${escapeMrkdwn(s.generatorId?.split('/').at(-1) ?? '')}`;
+    return `${where}${what} #${s.id}${s.status === 'resolved' ? ' (resolved)' : ''}`;
+  });
+  const more = sources.length > SOURCES_SHOWN ? ` and ${sources.length - SOURCES_SHOWN} more` : '';
+  return [`_Also reported by:_ ${named.join(' · ')}${more}`];
 }
 
 const IAM_CONSOLE = 'https://console.aws.amazon.com/iam/home';

@@ -27,7 +27,7 @@ export function assignSelect(deps: HandlerDeps) {
       { userId: body.user.id, respond: body.response_url ? respond : undefined },
       { blockId: action.block_id, attempted: 'assign' },
       async ({ finding, who }) => {
-        if (!assignee || !/^[UW][A-Z0-9]+$/.test(assignee)) return { changed: false, finding };
+        if (!assignee || !/^[UW][A-Z0-9]+$/.test(assignee)) return { changed: false, finding, sources: [] };
         return {
           ...(await assign(deps.db, finding.id, assignee, who.userId)),
           afterwards: async () => {

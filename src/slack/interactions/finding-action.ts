@@ -33,8 +33,8 @@ export const nameOf = (who: Identity) => who.email ?? who.userId;
 
 /**
  * Runs one action on the finding named by a block id: reads the finding, re-checks that this person
- * may change it, changes it (state and audit event in one transaction), writes the new workflow back
- * to Security Hub, and draws the message (or Home tab) again with the new state. A block id that is
+ * may change it, changes its issue (state and audit event in one transaction), writes the new workflow
+ * back to Security Hub for each of the issue's findings, and draws the message (or Home tab) again with the new state. A block id that is
  * not Warden's, a finding that does not exist or a person who may not change it: refused, audited,
  * told why, and nothing changes.
  */
@@ -48,8 +48,9 @@ export async function actOnFinding(
   const allowed = await findingFor(deps, origin, target?.findingId, input.attempted);
   if (!target || !allowed) return;
   const result = await change(allowed);
-  if (result.changed && result.finding && result.writeBack) {
-    await writeBackWorkflow(deps.writeBack, [result.finding], result.writeBack, origin.userId);
+  // Every finding of the issue the change reached is written back (each Security Hub copy of it).
+  if (result.changed && result.writeBack) {
+    await writeBackWorkflow(deps.writeBack, result.sources, result.writeBack, origin.userId);
   }
   if (result.changed) await result.afterwards?.();
   await redraw(deps, origin, target.view, target.findingId);
