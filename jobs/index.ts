@@ -4,6 +4,7 @@ import { dailyDigestJob } from './daily-digest.js';
 import { fullScanJob } from './full-scan.js';
 import { remediationExpiryJob } from './remediation-expiry.js';
 import { scanJob } from './scan.js';
+import { snapshotRetentionJob } from './snapshot-retention.js';
 import { suppressionExpiryJob } from './suppression-expiry.js';
 import { weeklyDigestJob } from './weekly-digest.js';
 
@@ -16,4 +17,5 @@ export const JOBS: readonly Job[] = [
   suppressionExpiryJob,
   remediationExpiryJob,
   auditAnchorJob,
+  snapshotRetentionJob,
 ];

@@ -45,7 +45,15 @@ const DEFAULTS = {
     weeklyDigest: '0 9 * * 1',
     expiry: '*/15 * * * *',
     auditAnchor: '50 23 * * *',
+    snapshotRetention: '40 3 * * *',
   },
+  /** Posture and compliance snapshots are kept this long (a year and its audit, with a month to spare)… */
+  SNAPSHOT_RETENTION_DAYS: 400,
+  /**
+   * …every one of them (a scan's) for this long, then the last of each day: the weekly digest's trend
+   * reaches 4 weeks back, so at least 29.
+   */
+  SNAPSHOT_HOURLY_DAYS: 35,
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
   SCAN_CONCURRENCY: 16,
@@ -269,6 +277,9 @@ const envSchema = z.object({
   WARDEN_WEEKLY_DIGEST_CRON: cron(DEFAULTS.CRON.weeklyDigest),
   WARDEN_EXPIRY_CRON: cron(DEFAULTS.CRON.expiry),
   WARDEN_AUDIT_ANCHOR_CRON: cron(DEFAULTS.CRON.auditAnchor),
+  WARDEN_SNAPSHOT_RETENTION_CRON: cron(DEFAULTS.CRON.snapshotRetention),
+  WARDEN_SNAPSHOT_RETENTION_DAYS: positiveInt(DEFAULTS.SNAPSHOT_RETENTION_DAYS, 36500),
+  WARDEN_SNAPSHOT_HOURLY_DAYS: positiveInt(DEFAULTS.SNAPSHOT_HOURLY_DAYS, 36500),
   WARDEN_ANCHOR_BUCKET: optionalText.pipe(
     z
       .string()
@@ -384,7 +395,16 @@ export interface ScheduleConfig {
     weeklyDigest: string;
     expiry: string;
     auditAnchor: string;
+    snapshotRetention: string;
   };
+}
+
+/** How long posture and compliance snapshots (the trends' history) are kept. */
+export interface SnapshotRetention {
+  /** Older snapshots are deleted. */
+  days: number;
+  /** Snapshots older than this are thinned to the last of each day (UTC) for each scope. */
+  hourlyDays: number;
 }
 
 /** Where the audit trail's head is published besides Slack: an S3 bucket with Object Lock. */
@@ -418,6 +438,7 @@ export interface Config {
   /** The frameworks' mapping files: Warden's (frameworks/) and the folder WARDEN_FRAMEWORKS_DIR names. */
   frameworks: Framework[];
   schedule: ScheduleConfig;
+  snapshots: SnapshotRetention;
 }
 
 export interface LoadConfigOptions {
@@ -504,6 +525,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       problems.push('WARDEN_AGGREGATION_REGION: missing (required when WARDEN_SECURITYHUB_MODE=aggregator)');
     }
   }
+
+  if (e && e.WARDEN_SNAPSHOT_HOURLY_DAYS < 29)
+    problems.push(
+      'WARDEN_SNAPSHOT_HOURLY_DAYS: must be at least 29 (the weekly digest reads the scores of 4 weeks ago)',
+    );
+  if (e && e.WARDEN_SNAPSHOT_RETENTION_DAYS < e.WARDEN_SNAPSHOT_HOURLY_DAYS)
+    problems.push('WARDEN_SNAPSHOT_RETENTION_DAYS: must be at least WARDEN_SNAPSHOT_HOURLY_DAYS');
 
   if (e?.WARDEN_MIGRATION_DATABASE_URL && !e.DATABASE_URL)
     problems.push(
@@ -599,8 +627,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         weeklyDigest: e.WARDEN_WEEKLY_DIGEST_CRON,
         expiry: e.WARDEN_EXPIRY_CRON,
         auditAnchor: e.WARDEN_AUDIT_ANCHOR_CRON,
+        snapshotRetention: e.WARDEN_SNAPSHOT_RETENTION_CRON,
       },
     },
+    snapshots: { days: e.WARDEN_SNAPSHOT_RETENTION_DAYS, hourlyDays: e.WARDEN_SNAPSHOT_HOURLY_DAYS },
   };
 }
 
@@ -675,6 +705,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     logLevel: config.logLevel,
     policyFile: config.policyFile,
     schedule: config.schedule,
+    snapshots: config.snapshots,
   };
 }
 

@@ -111,8 +111,9 @@ test('warden serve migrates, answers signed Slack requests, /healthz and /metric
 
   stop.abort();
   expect(await serving).toBe(0);
-  // At start the latest slot of each digest and of the audit anchor, missed while nothing ran, was
-  // run once: with no channel, manager or anchor bucket configured, each was recorded as skipped, with why.
+  // At start the latest slot of each digest, of the audit anchor and of the snapshot retention,
+  // missed while nothing ran, was run once: with no channel, manager or anchor bucket configured and
+  // no snapshot old enough, each was recorded as skipped, with why.
   const handle = await createDb(
     loadConfig(pg ? { DATABASE_URL: pg.url } : { WARDEN_DATA_DIR: path.join(dir, 'db') }),
   );
@@ -121,10 +122,12 @@ test('warden serve migrates, answers signed Slack requests, /healthz and /metric
     expect(runs.map((r) => [r.job, r.outcome])).toEqual([
       ['audit-anchor', 'skipped'],
       ['daily-digest', 'skipped'],
+      ['snapshot-retention', 'skipped'],
       ['weekly-digest', 'skipped'],
     ]);
     expect(runs[0]!.error).toMatch(/no anchor destination/);
     expect(runs[1]!.error).toMatch(/no channel to send to/);
+    expect(runs[2]!.error).toMatch(/no snapshot old enough/);
   } finally {
     await handle.close();
   }
