@@ -56,6 +56,8 @@ const DEFAULTS = {
   SNAPSHOT_HOURLY_DAYS: 35,
   REGION: 'us-east-1',
   SECURITYHUB_MODE: 'per-account' as const,
+  /** Which Security Hub the administrator is read through: auto asks DescribeSecurityHubV2. */
+  SECURITYHUB_API: 'auto' as const,
   SCAN_CONCURRENCY: 16,
   TARGET_TIMEOUT_SECONDS: 300,
   AWS_MAX_ATTEMPTS: 8,
@@ -324,6 +326,9 @@ const envSchema = z.object({
       .default(DEFAULTS.SECURITYHUB_MODE),
   ),
   WARDEN_SECURITYHUB_ADMIN_ACCOUNT: optionalText.pipe(accountId.optional()),
+  WARDEN_SECURITYHUB_API: optionalText.pipe(
+    z.enum(['auto', 'cspm', 'v2'], { message: 'must be auto, cspm or v2' }).default(DEFAULTS.SECURITYHUB_API),
+  ),
   WARDEN_AGGREGATION_REGION: optionalText.pipe(
     z.string().regex(REGION, { message: 'must be an AWS region' }).optional(),
   ),
@@ -369,7 +374,16 @@ export interface AwsConfig {
   partition: Partition;
   securityHub:
     | { mode: 'per-account' }
-    | { mode: 'aggregator'; adminAccountId: string; aggregationRegion: string };
+    | {
+        mode: 'aggregator';
+        adminAccountId: string;
+        aggregationRegion: string;
+        /**
+         * cspm: GetFindings (ASFF); v2: the new Security Hub's GetFindingsV2 (OCSF); auto: v2 when
+         * DescribeSecurityHubV2 on the administrator finds it on, asked at each scan.
+         */
+        api: 'auto' | 'cspm' | 'v2';
+      };
   scan: {
     concurrency: number;
     targetTimeoutMs: number;
@@ -526,6 +540,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     }
   }
 
+  if (e?.WARDEN_SECURITYHUB_API === 'v2' && e.WARDEN_SECURITYHUB_MODE !== 'aggregator')
+    problems.push(
+      'WARDEN_SECURITYHUB_API: v2 reads the organization from the delegated administrator: set WARDEN_SECURITYHUB_MODE=aggregator',
+    );
+
   if (e && e.WARDEN_SNAPSHOT_HOURLY_DAYS < 29)
     problems.push(
       'WARDEN_SNAPSHOT_HOURLY_DAYS: must be at least 29 (the weekly digest reads the scores of 4 weeks ago)',
@@ -593,6 +612,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
               mode: 'aggregator',
               adminAccountId: e.WARDEN_SECURITYHUB_ADMIN_ACCOUNT!,
               aggregationRegion: e.WARDEN_AGGREGATION_REGION!,
+              api: e.WARDEN_SECURITYHUB_API,
             }
           : { mode: 'per-account' },
       scan: {

@@ -70,7 +70,7 @@ test('the remediation role writes IAM users only, never a principal tagged warde
   );
 });
 
-test('triage writes back through a role of its own, which may set the workflow and the note and no other field', () => {
+test('triage writes back through a role of its own, which may set the workflow and the note (the new Security Hub: the status and the comment) and no other field', () => {
   expect(allowed(triagePolicy)).toEqual(['securityhub:BatchUpdateFindings']);
   // The same denies guard the remediation role's own BatchUpdateFindings (the resolve playbook).
   for (const policy of [triagePolicy, remediationPolicy]) {
@@ -83,7 +83,11 @@ test('triage writes back through a role of its own, which may set the workflow a
         return key.replace('securityhub:ASFFSyntaxPath/', '');
       });
     expect(denied.sort()).toEqual(
-      BATCH_UPDATE_FIELDS.filter((f) => f !== 'Workflow.Status' && !f.startsWith('Note.')).sort(),
+      [
+        ...BATCH_UPDATE_FIELDS.filter((f) => f !== 'Workflow.Status' && !f.startsWith('Note.')),
+        // BatchUpdateFindingsV2 sets SeverityId, StatusId and Comment: only the first is denied.
+        'securityhub:OCSFSyntaxPath/SeverityId',
+      ].sort(),
     );
   }
 });

@@ -39,6 +39,16 @@ export const PAGE_LIMITS = {
   securityHubStandardsMaxResults: 100,
   /** Security Hub GetEnabledStandards: StandardsSubscriptionArns (1–25). */
   securityHubSubscriptionArns: 25,
+  /**
+   * GetFindingsV2 MaxResults: the reference gives no range; 100, CSPM's own page, is what Warden asks
+   * for and what the simulator allows.
+   */
+  securityHubV2MaxResults: 100,
+  /** GetFindingsV2 Filters: composite filters, and filters of one type within each (FACTS.md §8). */
+  securityHubV2CompositeFilters: 10,
+  securityHubV2FiltersPerType: 20,
+  /** BatchUpdateFindingsV2 Comment length (1–512). */
+  securityHubV2Comment: 512,
 } as const;
 
 /** STS AssumeRole DurationSeconds bounds; RoleSessionName is 2–64 chars of [\w+=,.@-]. */

@@ -1,4 +1,4 @@
-import { BatchUpdateFindingsCommand } from '@aws-sdk/client-securityhub';
+import { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } from '@aws-sdk/client-securityhub';
 import type { SecurityHubCalls } from './clients.js';
 import { PAGE_LIMITS } from './quotas.js';
 
@@ -68,6 +68,47 @@ export async function updateWorkflow(
       out.unprocessed.push({
         Id: u.FindingIdentifier?.Id ?? '',
         ProductArn: u.FindingIdentifier?.ProductArn ?? '',
+        code: u.ErrorCode ?? 'Unknown',
+        message: u.ErrorMessage ?? '',
+      });
+    }
+  }
+  return out;
+}
+
+/** The new Security Hub's status for each workflow Warden writes (OCSF `status_id`). */
+const STATUS_ID: Record<WorkflowStatus, number> = { NEW: 1, NOTIFIED: 2, SUPPRESSED: 3, RESOLVED: 4 };
+
+/**
+ * The same update through the new Security Hub (BatchUpdateFindingsV2, findings named by
+ * `metadata.uid` in `Id`): `StatusId` for the workflow and `Comment` for the note (1–512 characters),
+ * at most 100 a call. Unprocessed findings come back as they went in.
+ */
+export async function updateWorkflowV2(
+  client: SecurityHubCalls,
+  findings: FindingIdentifier[],
+  update: WorkflowUpdate,
+): Promise<UpdateOutcome> {
+  const out: UpdateOutcome = { processed: [], unprocessed: [] };
+  const byUid = new Map(findings.map((f) => [f.Id, f]));
+  for (let i = 0; i < findings.length; i += PAGE_LIMITS.securityHubBatchUpdate) {
+    const batch = findings.slice(i, i + PAGE_LIMITS.securityHubBatchUpdate);
+    const result = await client.send(
+      new BatchUpdateFindingsV2Command({
+        MetadataUids: batch.map((f) => f.Id),
+        StatusId: STATUS_ID[update.status],
+        ...(update.note ? { Comment: noteText(update.note.text) } : {}),
+      }),
+    );
+    for (const p of result.ProcessedFindings ?? []) {
+      const f = p.MetadataUid ? byUid.get(p.MetadataUid) : undefined;
+      if (f) out.processed.push(f);
+    }
+    for (const u of result.UnprocessedFindings ?? []) {
+      const f = u.MetadataUid ? byUid.get(u.MetadataUid) : undefined;
+      out.unprocessed.push({
+        Id: u.MetadataUid ?? '',
+        ProductArn: f?.ProductArn ?? '',
         code: u.ErrorCode ?? 'Unknown',
         message: u.ErrorMessage ?? '',
       });

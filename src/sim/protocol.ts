@@ -104,7 +104,10 @@ export function toXml(value: unknown): string {
 }
 
 /** The throttling answer each service really gives (FACTS.md §1). */
-export function throttlingError(service: string): SimError {
+export function throttlingError(service: string, operation = ''): SimError {
+  // The new Security Hub's calls (…V2) answer ThrottlingException, CSPM's LimitExceededException (FACTS.md §2, §8).
+  if (service === 'securityhub' && operation.endsWith('V2'))
+    return new SimError('ThrottlingException', 'Rate exceeded', 429);
   if (service === 'securityhub') return new SimError('LimitExceededException', 'Rate exceeded', 429);
   if (service === 'organizations') {
     return new SimError(

@@ -135,6 +135,8 @@ export interface Scenario {
     aggregationRegion?: string;
     /** Standards enabled in every account and region unless an account says otherwise; default none. */
     standards?: string[];
+    /** The new Security Hub (OCSF, `GetFindingsV2`) is on, read org-wide by the administrator. */
+    v2?: boolean;
   };
   /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
   buckets?: Array<{ name: string; objectLock?: boolean }>;

@@ -18,6 +18,7 @@ import { iam } from './services/iam.js';
 import { organizations } from './services/organizations.js';
 import { S3_ACTIONS, answerS3 as s3, s3Failure, s3Operation } from './services/s3.js';
 import { securityHubOperation, securityhub } from './services/securityhub.js';
+import { ocsfContext, V2_ACTIONS } from './services/securityhub-v2.js';
 import { sts } from './services/sts.js';
 import { type IssuedCredentials, SimWorld } from './world.js';
 
@@ -179,10 +180,11 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         callScope(world, caller, service, operation, params),
       );
       if (faults.serverErrorRate && world.random.next() < faults.serverErrorRate) throw serverError(service);
-      if (faults.throttleRate && world.random.next() < faults.throttleRate) throw throttlingError(service);
+      if (faults.throttleRate && world.random.next() < faults.throttleRate)
+        throw throttlingError(service, operation);
       if (service === 'securityhub' && faults.rateLimits !== false) {
         const bucket = limits.bucket(`${caller.account}|${region}|${operation}`, operation);
-        if (bucket && !bucket.tryTake()) throw throttlingError(service);
+        if (bucket && !bucket.tryTake()) throw throttlingError(service, operation);
       }
       const result = handler({ world, caller, region, params, query: url.searchParams, path: url.pathname });
       return success(protocol, service, operation, result);
@@ -249,10 +251,13 @@ function callScope(
   service: string,
   operation: string,
   params: Record<string, unknown>,
-): { resource?: string; context?: ConditionContext } {
+): { actions?: string[]; resource?: string; context?: ConditionContext } {
   if (service === 'sts' && operation === 'AssumeRole') return { resource: String(params.RoleArn ?? '') };
   if (service === 'securityhub' && operation === 'BatchUpdateFindings')
     return { context: asffContext(params) };
+  if (service === 'securityhub' && operation === 'BatchUpdateFindingsV2')
+    return { actions: [V2_ACTIONS[operation]!], context: ocsfContext(params) };
+  if (service === 'securityhub' && V2_ACTIONS[operation]) return { actions: [V2_ACTIONS[operation]!] };
   if (service === 'iam' && typeof params.UserName === 'string') {
     const user = world.account(caller.account)?.users.find((u) => u.name === params.UserName);
     const tags = Object.fromEntries(

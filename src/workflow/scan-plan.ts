@@ -18,6 +18,8 @@ export interface Target {
   accountFilter?: string[];
   /** The sync cursor's scope; undefined when this target must not move a cursor. */
   cursorScope: string | undefined;
+  /** The administrator's stream reads the new Security Hub (GetFindingsV2, OCSF); absent: CSPM's GetFindings. */
+  api?: 'v2';
 }
 
 /**
@@ -30,6 +32,8 @@ export function planTargets(
   accounts: DiscoveredAccount[],
   restricted: boolean,
   freshReports: Set<string>,
+  /** Which Security Hub the administrator's stream reads (see securityHubApi). */
+  api: 'cspm' | 'v2' = 'cspm',
 ): Target[] {
   const ids = accounts.map((a) => a.id);
   const targets: Target[] = accounts
@@ -43,6 +47,8 @@ export function planTargets(
       cursorScope: a.id,
     }));
   const hub = config.aws.securityHub;
+  // The two APIs name findings differently: each keeps a cursor of its own.
+  const v2 = api === 'v2' ? ({ api: 'v2' } as const) : {};
   if (hub.mode === 'aggregator' && !restricted) {
     targets.push({
       source: 'securityhub',
@@ -50,7 +56,8 @@ export function planTargets(
       region: hub.aggregationRegion,
       covers: ids,
       aggregator: true,
-      cursorScope: `aggregator|${hub.adminAccountId}|${hub.aggregationRegion}`,
+      cursorScope: `${api === 'v2' ? 'aggregator-v2' : 'aggregator'}|${hub.adminAccountId}|${hub.aggregationRegion}`,
+      ...v2,
     });
   } else if (hub.mode === 'aggregator') {
     // Some accounts only: one stream per 20 accounts (the most values a filter takes), always in full,
@@ -65,6 +72,7 @@ export function planTargets(
         aggregator: true,
         accountFilter: some,
         cursorScope: undefined,
+        ...v2,
       });
     }
   } else {

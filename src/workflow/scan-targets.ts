@@ -10,6 +10,7 @@ import {
   ReportTimeoutError,
 } from '../collect/credential-report.js';
 import { fullSyncFilters, incrementalFilters, securityHubPages } from '../collect/securityhub.js';
+import { securityHubV2Pages, v2FullSyncFilters, v2IncrementalFilters } from '../collect/securityhub-v2.js';
 import { readEnabledStandards } from '../collect/standards.js';
 import { storeCheckResults } from '../db/control-results.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
@@ -225,15 +226,27 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
   run.full ||= !cursor?.fullSyncedAt;
   const full = run.full;
   const fetchStartedAt = ctx.now();
-  const filters = full
-    ? fullSyncFilters(t.accountFilter)
-    : incrementalFilters(
-        new Date(cursor!.syncedAt.getTime() - env.config.aws.scan.incrementalOverlapMs),
-        fetchStartedAt,
-        t.accountFilter,
-      );
+  const since = full
+    ? undefined
+    : new Date(cursor!.syncedAt.getTime() - env.config.aws.scan.incrementalOverlapMs);
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
-  for await (const page of securityHubPages(client, filters, ctx.signal)) await store(page);
+  const pages =
+    t.api === 'v2'
+      ? securityHubV2Pages(
+          client,
+          since
+            ? v2IncrementalFilters(since, fetchStartedAt, t.accountFilter)
+            : v2FullSyncFilters(t.accountFilter),
+          ctx.signal,
+        )
+      : securityHubPages(
+          client,
+          since
+            ? incrementalFilters(since, fetchStartedAt, t.accountFilter)
+            : fullSyncFilters(t.accountFilter),
+          ctx.signal,
+        );
+  for await (const page of pages) await store(page);
   // In aggregator mode the administrator's own standards give the controls' definitions (the same in
   // every account); which standards each member has on is read from its findings at the conclusion.
   const standards = full ? await readStandards(env, t, ctx, client, run.stats) : undefined;

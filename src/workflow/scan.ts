@@ -32,6 +32,7 @@ import {
 } from './scan-results.js';
 import { concludeScan, type ScanSummary } from './scan-summary.js';
 import { lostTarget, runTarget, timedOut } from './scan-targets.js';
+import { securityHubApi } from './securityhub-api.js';
 
 export interface ScanEnvironment {
   db: Database;
@@ -467,6 +468,12 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   const { scan, kind, actor, now, signal } = ctx;
   const discoveryStats = newStats();
   const phase = (name: string) => env.metrics?.scanPhaseSeconds.startTimer({ kind, phase: name });
+  const roles =
+    env.auditRoles ??
+    new AssumedRoles(
+      env.clients.sts(discoveryStats),
+      auditRoleSpec(config.aws.auditRole, config.aws.partition),
+    );
   let plan = env.scanJobs ? await readPlan(db, scan.id) : undefined;
   if (!plan) {
     const discovered = phase('discovery');
@@ -477,6 +484,7 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
       accounts,
       Boolean(request.accounts),
       await freshReportAccounts(db, Boolean(request.full), now()),
+      await securityHubApi(env, roles, discoveryStats, signal),
     );
     plan = { accounts, targets };
     if (env.scanJobs) await storePlan(db, scan.id, plan);
@@ -484,16 +492,7 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   const { accounts } = plan;
   const collected = phase('collect');
   if (env.scanJobs) await collectDurable(env, request, ctx, plan);
-  else
-    await collect(env, request, ctx, {
-      ...plan,
-      roles:
-        env.auditRoles ??
-        new AssumedRoles(
-          env.clients.sts(discoveryStats),
-          auditRoleSpec(config.aws.auditRole, config.aws.partition),
-        ),
-    });
+  else await collect(env, request, ctx, { ...plan, roles });
   collected?.();
   // Stopped (cancelled, the database failed, the lease lost): what was stored stays, nothing resolves.
   if (signal.aborted) throw signal.reason;

@@ -7,8 +7,10 @@ import {
   type FindingIdentifier,
   securityHubUpdater,
   updateWorkflow,
+  updateWorkflowV2,
   type WorkflowUpdate,
 } from '../aws/securityhub-updates.js';
+import { ocsfIdentity } from '../collect/securityhub-v2.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { type Finding, findings } from '../db/schema.js';
@@ -42,7 +44,8 @@ export function writeBackRoles(clients: AwsClients, config: Config): AssumedRole
   );
 }
 
-const CALL = 'securityhub:BatchUpdateFindings';
+/** The call each Security Hub takes the update by: CSPM's, or the new one's for findings read through it. */
+const CALLS = { cspm: 'securityhub:BatchUpdateFindings', v2: 'securityhub:BatchUpdateFindingsV2' } as const;
 
 /**
  * Sets the Security Hub workflow of these findings (Warden's own checks have nothing to update and
@@ -57,22 +60,31 @@ export async function writeBackWorkflow(
 ): Promise<Map<number, WriteBackResult>> {
   const results = new Map<number, WriteBackResult>(rows.map((r) => [r.id, { status: 'skipped' }]));
   if (!deps.config.aws.securityHubSync) return results;
-  const groups = new Map<string, { where: { account: string; region: string }; rows: Finding[] }>();
+  const groups = new Map<
+    string,
+    { where: { account: string; region: string }; api: keyof typeof CALLS; rows: Finding[] }
+  >();
   for (const row of rows) {
     if (row.source !== 'securityhub') continue;
+    // A finding read through the new Security Hub is updated through it, by the administrator.
+    const api = ocsfIdentity(row.evidence) ? 'v2' : 'cspm';
     const where = securityHubUpdater(row, deps.config.aws.securityHub);
-    const key = `${where.account}|${where.region}`;
-    const group = groups.get(key) ?? { where, rows: [] };
+    const key = `${where.account}|${where.region}|${api}`;
+    const group = groups.get(key) ?? { where, api, rows: [] };
     group.rows.push(row);
     groups.set(key, group);
   }
-  for (const { where, rows: group } of groups.values()) {
-    const at = { ...where, call: CALL };
+  for (const { where, api, rows: group } of groups.values()) {
+    const at = { ...where, call: CALLS[api] };
     const errors = new Map<number, string>();
     try {
       const credentials = await deps.roles.credentialsFor(where.account);
       const client = deps.clients.securityHub(credentials, where.account, where.region);
-      const outcome = await updateWorkflow(client, group.map(identifierOf), update);
+      const outcome = await (api === 'v2' ? updateWorkflowV2 : updateWorkflow)(
+        client,
+        group.map(identifierOf),
+        update,
+      );
       for (const u of outcome.unprocessed) {
         const row = group.find((r) => r.externalId === u.Id && r.productArn === u.ProductArn);
         if (row) errors.set(row.id, new TargetError('error', at, `${u.code}: ${u.message}`).message);

@@ -4,6 +4,8 @@ import { SimError } from '../protocol.js';
 import { pathOf, standardArn, standardControlArn, standardControls, subscriptionArn } from '../standards.js';
 import type { FindingRecord, SimWorld } from '../world.js';
 import type { CallContext, Handler } from './context.js';
+import { findingPage } from './finding-pages.js';
+import { securityhubV2, V2_ROUTES } from './securityhub-v2.js';
 
 /** `Compliance.RelatedRequirements` holds at most 32 items (API reference, Compliance). */
 const MAX_RELATED_REQUIREMENTS = 32;
@@ -237,6 +239,7 @@ function pageOf<T>(items: T[], rawToken: unknown, max: number): { page: T[]; nex
 }
 
 export const securityhub: Record<string, Handler> = {
+  ...securityhubV2,
   GetEnabledStandards(ctx) {
     requireHub(ctx);
     const max = standardsPageSize(ctx.params.MaxResults);
@@ -309,27 +312,13 @@ export const securityhub: Record<string, Handler> = {
       throw new SimError('InvalidInputException', 'MaxResults must be between 1 and 100', 400);
     }
     const matches = compileFilters(ctx.params.Filters as Record<string, unknown>, ctx.world.now());
-    let skip = ctx.params.NextToken
-      ? Number(Buffer.from(String(ctx.params.NextToken), 'base64url').toString())
-      : 0;
-    if (!Number.isInteger(skip) || skip < 0)
-      throw new SimError('InvalidInputException', 'Invalid NextToken', 400);
-    const start = skip;
-    const page: FindingRecord[] = [];
-    let more = false;
-    for (const f of visible(ctx)) {
-      if (!matches(f)) continue;
-      if (skip > 0) {
-        skip -= 1;
-        continue;
-      }
-      if (page.length === max) {
-        more = true;
-        break;
-      }
-      page.push(f);
-    }
-    const next = more ? Buffer.from(String(start + page.length)).toString('base64url') : undefined;
+    const { page, next } = findingPage(
+      visible(ctx),
+      matches,
+      ctx.params.NextToken,
+      max,
+      () => new SimError('InvalidInputException', 'Invalid NextToken', 400),
+    );
     return { Findings: page.map((f) => toAsff(f, ctx.world)), NextToken: next };
   },
   BatchUpdateFindings(ctx) {
@@ -381,12 +370,13 @@ export const securityhub: Record<string, Handler> = {
   },
 };
 
-/** Security Hub's REST routes: method and path → operation. */
+/** Security Hub's REST routes, CSPM's and the new Security Hub's: method and path → operation. */
 const ROUTES: Record<string, string> = {
   'GET /accounts': 'DescribeHub',
   'POST /findings': 'GetFindings',
   'PATCH /findings/batchupdate': 'BatchUpdateFindings',
   'POST /standards/get': 'GetEnabledStandards',
+  ...V2_ROUTES,
 };
 
 /** The path DescribeStandardsControls puts the subscription ARN after (a greedy label). */

@@ -1,0 +1,229 @@
+import { BatchUpdateFindingsV2Command, GetFindingsV2Command } from '@aws-sdk/client-securityhub';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, test } from 'vitest';
+import { AwsClients } from '../../src/aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
+import { fromOcsf } from '../../src/collect/securityhub-v2.js';
+import { loadConfig } from '../../src/config.js';
+import { auditEvents, controlResults, type Finding } from '../../src/db/schema.js';
+import { countFindings } from '../../src/posture/findings-list.js';
+import type { Scenario } from '../../src/sim/scenario.js';
+import { generateScenario } from '../../src/sim/scenarios.js';
+import { writeBackRoles, writeBackWorkflow } from '../../src/workflow/securityhub-sync.js';
+import { acknowledge } from '../../src/workflow/triage.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+
+// The new Security Hub (OCSF, GetFindingsV2) read from the delegated administrator, beside Security
+// Hub CSPM: chosen by DescribeSecurityHubV2, mapped to the same finding model, synced in full and by
+// modification time, written back with BatchUpdateFindingsV2, and one issue with CSPM's copy.
+
+let h: ScanHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const ADMIN = '100000000000';
+
+function organization(v2: boolean): Scenario {
+  const s = generateScenario({
+    accounts: 3,
+    regions: ['us-east-1', 'eu-west-1'],
+    failedPerAccountRegion: 4,
+    passedPerAccountRegion: 2,
+    usersPerAccount: 0,
+  });
+  s.securityHub = { adminAccountId: ADMIN, aggregationRegion: 'us-east-1', standards: ['fsbp'], v2 };
+  return s;
+}
+
+const aggregator = (api?: string) => ({
+  WARDEN_SECURITYHUB_MODE: 'aggregator',
+  WARDEN_SECURITYHUB_ADMIN_ACCOUNT: ADMIN,
+  WARDEN_AGGREGATION_REGION: 'us-east-1',
+  ...(api ? { WARDEN_SECURITYHUB_API: api } : {}),
+});
+
+/** What the simulator holds failing now, as (account, control, resource). */
+function failingInSim(harness: ScanHarness): string[] {
+  return [...harness.sim.world.allFindings()]
+    .filter((f) => f.recordState === 'ACTIVE' && f.compliance !== 'PASSED' && f.workflow !== 'RESOLVED')
+    .map((f) => `${f.account}|${f.control}|${f.resourceId}`)
+    .sort();
+}
+const securityHubRows = async (harness: ScanHarness) =>
+  (await harness.rows()).filter((r) => r.source === 'securityhub');
+const problemOf = (r: Finding) => `${r.accountId}|${r.controlId}|${r.resourceId}`;
+
+describe('reading the new Security Hub', () => {
+  test('auto finds it on and reads the organization through GetFindingsV2: the same problems as CSPM, passing evaluations too', async () => {
+    h = await scanHarness(organization(true), aggregator());
+    await h.scan({ full: true });
+    expect(h.sim.world.calls('DescribeSecurityHubV2', ADMIN)).toBe(1);
+    expect(h.sim.world.calls('GetFindingsV2', ADMIN)).toBeGreaterThan(0);
+    expect(h.sim.world.calls('GetFindings')).toBe(0);
+    const rows = await securityHubRows(h);
+    expect(
+      rows
+        .filter((r) => r.status === 'open')
+        .map(problemOf)
+        .sort(),
+    ).toEqual(failingInSim(h));
+    expect(rows.every((r) => (r.evidence as { ocsf?: unknown }).ocsf)).toBe(true);
+    // Every control evaluation, passing or not, is a control result (the standards' evidence).
+    const evaluations = [...h.sim.world.allFindings()].filter((f) => f.recordState === 'ACTIVE').length;
+    expect(await h.db.db.$count(controlResults, eq(controlResults.source, 'securityhub'))).toBe(evaluations);
+  });
+
+  test('an incremental sync asks for what was modified since and resolves what passed', async () => {
+    h = await scanHarness(organization(true), aggregator('v2'));
+    await h.scan({ full: true });
+    const [open] = (await securityHubRows(h)).filter((r) => r.status === 'open');
+    const record = [...h.sim.world.allFindings()].find(
+      (f) => `${f.account}|${f.control}|${f.resourceId}` === problemOf(open!),
+    )!;
+    h.sim.world.updateFinding(record.id, { compliance: 'PASSED' });
+    h.sim.world.resetCalls();
+    await h.scan();
+    const asked = h.sim.world.callLog.filter((c) => c.operation === 'GetFindingsV2').at(-1)!;
+    expect(JSON.stringify(asked.params)).toContain('finding_info.modified_time_dt');
+    const after = (await securityHubRows(h)).find((r) => r.id === open!.id)!;
+    expect(after.status).toBe('resolved');
+  });
+
+  test('without the new Security Hub, auto reads Security Hub CSPM', async () => {
+    h = await scanHarness(organization(false), aggregator());
+    await h.scan({ full: true });
+    expect(h.sim.world.calls('GetFindingsV2')).toBe(0);
+    expect(h.sim.world.calls('GetFindings', ADMIN)).toBeGreaterThan(0);
+    expect(
+      (await securityHubRows(h))
+        .filter((r) => r.status === 'open')
+        .map(problemOf)
+        .sort(),
+    ).toEqual(failingInSim(h));
+  });
+
+  test('a control finding read through both APIs is one issue', async () => {
+    h = await scanHarness(organization(true), aggregator('cspm'));
+    await h.scan({ full: true });
+    const issues = await countFindings(h.db.db, {});
+    const v2 = loadConfig({ ...process.env, ...aggregator('v2'), LOG_LEVEL: 'silent' });
+    h.config.aws.securityHub = v2.aws.securityHub;
+    await h.scan({ full: true });
+    const rows = await securityHubRows(h);
+    // Two findings of each problem (one per API), one issue each, as many issues as before.
+    expect(rows.length).toBe(2 * rows.filter((r) => (r.evidence as { ocsf?: unknown }).ocsf).length);
+    expect(await countFindings(h.db.db, {})).toBe(issues);
+  });
+});
+
+describe('writing back to the new Security Hub', () => {
+  test('a triage decision on a finding read through it is written with BatchUpdateFindingsV2 by the administrator', async () => {
+    h = await scanHarness(organization(true), aggregator('v2'));
+    await h.scan({ full: true });
+    const [row] = (await securityHubRows(h)).filter((r) => r.status === 'open');
+    const result = await acknowledge(h.db.db, row!.id, 'U0OWNER');
+    const clients = new AwsClients({ maxAttempts: 3, maxSockets: 4 });
+    const outcome = await writeBackWorkflow(
+      { db: h.db.db, config: h.config, clients, roles: writeBackRoles(clients, h.config) },
+      result.sources,
+      { status: 'NOTIFIED', note: { text: 'acknowledged by owner@example.com', updatedBy: 'Warden' } },
+      'U0OWNER',
+    );
+    clients.destroy();
+    expect([...outcome.values()].every((o) => o.status === 'synced')).toBe(true);
+    expect(h.sim.world.calls('BatchUpdateFindingsV2', ADMIN)).toBe(1);
+    expect(h.sim.world.calls('BatchUpdateFindings')).toBe(0);
+    const record = [...h.sim.world.allFindings()].find(
+      (f) => `${f.account}|${f.control}|${f.resourceId}` === problemOf(row!),
+    )!;
+    expect(record.workflow).toBe('NOTIFIED');
+    const [event] = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'finding.securityhub-updated'));
+    expect(event!.details).toMatchObject({ call: 'securityhub:BatchUpdateFindingsV2', account: ADMIN });
+  });
+
+  test('the simulated service refuses what the real one refuses, in its own words', async () => {
+    h = await scanHarness(organization(true), aggregator('v2'));
+    const clients = new AwsClients({ maxAttempts: 1, maxSockets: 4 });
+    // Each call with the role that may make it, so that it is the request, not the permission, refused.
+    const audit = new AssumedRoles(clients.sts(), auditRoleSpec(h.config.aws.auditRole, 'aws'));
+    const reader = clients.securityHub(await audit.credentialsFor(ADMIN), ADMIN, 'us-east-1');
+    await expect(
+      reader.send(
+        new GetFindingsV2Command({
+          Filters: { CompositeFilters: Array.from({ length: 11 }, () => ({ StringFilters: [] })) },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    const triage = writeBackRoles(clients, h.config);
+    const writer = clients.securityHub(await triage.credentialsFor(ADMIN), ADMIN, 'us-east-1');
+    await expect(
+      writer.send(
+        new BatchUpdateFindingsV2Command({
+          MetadataUids: ['x'],
+          FindingIdentifiers: [{ CloudAccountUid: ADMIN, FindingInfoUid: 'x', MetadataProductUid: 'p' }],
+          StatusId: 2,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    // The triage role may set the status and the comment, never the severity.
+    await expect(
+      writer.send(new BatchUpdateFindingsV2Command({ MetadataUids: ['x'], SeverityId: 5 })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    clients.destroy();
+  });
+});
+
+describe('the OCSF mapping', () => {
+  const sample = (over: Record<string, unknown> = {}) => ({
+    class_uid: 2003,
+    class_name: 'Compliance Finding',
+    activity_name: 'Update',
+    severity_id: 4,
+    status_id: 1,
+    metadata: { uid: 'm-1', product: { uid: 'arn:aws:securityhub:us-east-1::productv2/aws/securityhub' } },
+    finding_info: {
+      uid: 'f-1',
+      title: 'S3 general purpose buckets should block public access',
+      modified_time_dt: '2026-11-30T10:00:00.000Z',
+    },
+    cloud: { account: { uid: '123456789012' }, region: 'eu-west-1' },
+    resources: [{ uid: 'arn:aws:s3:::data', type: 'AwsS3Bucket', region: 'eu-west-1' }],
+    compliance: {
+      control: 'S3.8',
+      status_id: 3,
+      standards: ['standards/aws-foundational-security-best-practices/v/1.0.0'],
+    },
+    ...over,
+  });
+
+  test('a failing compliance finding: identity, place, severity, control, resource, evaluation', () => {
+    const f = fromOcsf(sample())!;
+    expect(f).toMatchObject({
+      source: 'securityhub',
+      externalId: 'm-1',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      severity: 'high',
+      controlId: 'S3.8',
+      resourceId: 'arn:aws:s3:::data',
+      compliance: 'FAILED',
+      awsWorkflowStatus: 'NEW',
+      failing: true,
+      evaluation: { status: 'FAILED', archived: false },
+    });
+    expect(f.sourceUpdatedAt?.toISOString()).toBe('2026-11-30T10:00:00.000Z');
+  });
+
+  test('closed, resolved or passing is not failing; without metadata.uid or an account it is no finding', () => {
+    expect(fromOcsf(sample({ activity_name: 'Close' }))!.failing).toBe(false);
+    expect(fromOcsf(sample({ status_id: 4 }))!.failing).toBe(false);
+    expect(fromOcsf(sample({ compliance: { control: 'S3.8', status_id: 1 } }))!.failing).toBe(false);
+    expect(fromOcsf(sample({ metadata: { product: {} } }))).toBeUndefined();
+    expect(fromOcsf(sample({ cloud: {} }))).toBeUndefined();
+  });
+});
