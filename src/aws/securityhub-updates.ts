@@ -1,5 +1,6 @@
 import { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } from '@aws-sdk/client-securityhub';
 import type { SecurityHubCalls } from './clients.js';
+import { OCSF_STATUS_ID } from './ocsf-status.js';
 import { PAGE_LIMITS } from './quotas.js';
 
 export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
@@ -76,9 +77,6 @@ export async function updateWorkflow(
   return out;
 }
 
-/** The new Security Hub's status for each workflow Warden writes (OCSF `status_id`). */
-const STATUS_ID: Record<WorkflowStatus, number> = { NEW: 1, NOTIFIED: 2, SUPPRESSED: 3, RESOLVED: 4 };
-
 /**
  * The same update through the new Security Hub (BatchUpdateFindingsV2, findings named by
  * `metadata.uid` in `Id`): `StatusId` for the workflow and `Comment` for the note (1–512 characters),
@@ -96,7 +94,7 @@ export async function updateWorkflowV2(
     const result = await client.send(
       new BatchUpdateFindingsV2Command({
         MetadataUids: batch.map((f) => f.Id),
-        StatusId: STATUS_ID[update.status],
+        StatusId: OCSF_STATUS_ID[update.status],
         ...(update.note ? { Comment: noteText(update.note.text) } : {}),
       }),
     );

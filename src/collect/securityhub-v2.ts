@@ -4,6 +4,7 @@ import {
   type OcsfFindingFilters,
 } from '@aws-sdk/client-securityhub';
 import type { SecurityHubCalls } from '../aws/clients.js';
+import { WORKFLOW_OF_OCSF_STATUS } from '../aws/ocsf-status.js';
 import { PAGE_LIMITS } from '../aws/quotas.js';
 import type { ComplianceStatus } from '../domain.js';
 import type { Finding } from '../findings/finding.js';
@@ -39,25 +40,7 @@ const SEVERITY_BY_ID: Record<number, Severity> = {
   6: 'critical',
 };
 
-/** OCSF finding `status_id` → the CSPM workflow word Warden keeps (`aws_workflow_status`). */
-const WORKFLOW_BY_STATUS_ID: Record<number, string> = {
-  1: 'NEW',
-  2: 'NOTIFIED',
-  3: 'SUPPRESSED',
-  4: 'RESOLVED',
-  5: 'ARCHIVED',
-  6: 'DELETED',
-};
-
 const COMPLIANCE_BY_ID: Record<number, ComplianceStatus> = { 1: 'PASSED', 2: 'WARNING', 3: 'FAILED' };
-
-/** The OCSF `status_id` a triage decision writes back (BatchUpdateFindingsV2 `StatusId`). */
-export const STATUS_ID_FOR_WORKFLOW: Record<string, number> = {
-  NEW: 1,
-  NOTIFIED: 2,
-  SUPPRESSED: 3,
-  RESOLVED: 4,
-};
 
 const object = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -107,7 +90,7 @@ export function fromOcsf(doc: OcsfFinding): Finding | undefined {
     description: text(info.desc),
     severity: SEVERITY_BY_ID[Number(doc.severity_id)] ?? 'informational',
     compliance: complianceStatus,
-    awsWorkflowStatus: WORKFLOW_BY_STATUS_ID[statusId] ?? null,
+    awsWorkflowStatus: WORKFLOW_OF_OCSF_STATUS[statusId] ?? null,
     firstObservedAt: time(info.first_seen_time_dt) ?? time(info.created_time_dt) ?? new Date(),
     sourceUpdatedAt: time(info.modified_time_dt),
     remediationText: text(remediation.desc),
