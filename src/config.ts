@@ -4,6 +4,7 @@ import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type Partition, partitionOf } from './aws/partition.js';
+import { PAGE_LIMITS } from './aws/quotas.js';
 import { WardenError } from './errors.js';
 import { BUILT_IN_FRAMEWORKS, type Framework, loadFrameworks } from './findings/frameworks.js';
 import type { Severity } from './findings/severity.js';
@@ -219,6 +220,8 @@ const cron = (fallback: string) =>
   );
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** An Organizations OU id (`ou-ab12-cd345678`). */
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 const postgresUrl = optionalText.pipe(
@@ -326,6 +329,25 @@ const envSchema = z.object({
       .default(DEFAULTS.SECURITYHUB_MODE),
   ),
   WARDEN_SECURITYHUB_ADMIN_ACCOUNT: optionalText.pipe(accountId.optional()),
+  WARDEN_SECURITYHUB_SCOPE_OUS: optionalText.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(OU_ID, { message: 'must list OU ids, comma-separated (ou-ab12-cd345678)' }))
+          .min(1)
+          .max(PAGE_LIMITS.securityHubV2Scopes, {
+            message: `may name at most ${PAGE_LIMITS.securityHubV2Scopes} OUs (GetFindingsV2's Scopes)`,
+          }),
+      )
+      .optional(),
+  ),
   WARDEN_SECURITYHUB_API: optionalText.pipe(
     z.enum(['auto', 'cspm', 'v2'], { message: 'must be auto, cspm or v2' }).default(DEFAULTS.SECURITYHUB_API),
   ),
@@ -383,6 +405,8 @@ export interface AwsConfig {
          * DescribeSecurityHubV2 on the administrator finds it on, asked at each scan.
          */
         api: 'auto' | 'cspm' | 'v2';
+        /** v2 only: read only the accounts of these OUs (and the OUs below them). */
+        scopeOus?: string[];
       };
   scan: {
     concurrency: number;
@@ -545,6 +569,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       'WARDEN_SECURITYHUB_API: v2 reads the organization from the delegated administrator: set WARDEN_SECURITYHUB_MODE=aggregator',
     );
 
+  if (e?.WARDEN_SECURITYHUB_SCOPE_OUS && e.WARDEN_SECURITYHUB_API !== 'v2')
+    problems.push(
+      'WARDEN_SECURITYHUB_SCOPE_OUS: only the new Security Hub reads by OU: set WARDEN_SECURITYHUB_API=v2',
+    );
+
   if (e && e.WARDEN_SNAPSHOT_HOURLY_DAYS < 29)
     problems.push(
       'WARDEN_SNAPSHOT_HOURLY_DAYS: must be at least 29 (the weekly digest reads the scores of 4 weeks ago)',
@@ -613,6 +642,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
               adminAccountId: e.WARDEN_SECURITYHUB_ADMIN_ACCOUNT!,
               aggregationRegion: e.WARDEN_AGGREGATION_REGION!,
               api: e.WARDEN_SECURITYHUB_API,
+              ...(e.WARDEN_SECURITYHUB_SCOPE_OUS ? { scopeOus: e.WARDEN_SECURITYHUB_SCOPE_OUS } : {}),
             }
           : { mode: 'per-account' },
       scan: {

@@ -19,6 +19,8 @@ export interface DiscoveredAccount {
   ouId: string;
   /** OU names from the root: `Root/Workloads/Prod`. */
   ouPath: string;
+  /** The ids of the account's OU and every OU above it, up to the root (its own OU first). */
+  ouAncestors?: string[];
   tags: Record<string, string>;
 }
 
@@ -98,12 +100,16 @@ export async function discoverAccounts(
     }
     level = next;
   }
-  const pathOf = (id: string): string => {
-    const names: string[] = [];
-    for (let at: string | undefined = id; at; at = ouNames.get(at)?.parent)
-      names.unshift(ouNames.get(at)?.name ?? at);
-    return names.join('/');
+  const ancestorsOf = (id: string): string[] => {
+    const ids: string[] = [];
+    for (let at: string | undefined = id; at; at = ouNames.get(at)?.parent) ids.push(at);
+    return ids;
   };
+  const pathOf = (id: string): string =>
+    ancestorsOf(id)
+      .map((at) => ouNames.get(at)?.name ?? at)
+      .reverse()
+      .join('/');
 
   const accounts = await collectPages(async (token) => {
     const out = await call('ListAccounts', () =>
@@ -129,7 +135,7 @@ export async function discoverAccounts(
         joinedAt: a.JoinedTimestamp,
       };
       const known = options.known?.get(id);
-      if (known) return { ...basics, ...known };
+      if (known) return { ...basics, ...known, ouAncestors: ancestorsOf(known.ouId) };
       const parents = await call('ListParents', () => org.send(new ListParentsCommand({ ChildId: id })));
       const ouId = parents.Parents?.[0]?.Id ?? root.Id!;
       const tags = await collectPages(async (token) => {
@@ -142,6 +148,7 @@ export async function discoverAccounts(
         ...basics,
         ouId,
         ouPath: pathOf(ouId),
+        ouAncestors: ancestorsOf(ouId),
         tags: Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
       };
     },

@@ -47,6 +47,8 @@ export const PAGE_LIMITS = {
   /** GetFindingsV2 Filters: composite filters, and filters of one type within each (FACTS.md §8). */
   securityHubV2CompositeFilters: 10,
   securityHubV2FiltersPerType: 20,
+  /** GetFindingsV2 Scopes.AwsOrganizations: entries (ORed). */
+  securityHubV2Scopes: 10,
   /** BatchUpdateFindingsV2 Comment length (1–512). */
   securityHubV2Comment: 512,
 } as const;

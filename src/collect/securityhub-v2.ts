@@ -167,17 +167,28 @@ export function v2IncrementalFilters(since: Date, until: Date, accountIds?: stri
   };
 }
 
-/** Streams GetFindingsV2 a page at a time, each mapped to Warden's model. */
+/**
+ * Streams GetFindingsV2 a page at a time, each mapped to Warden's model; with OUs, only their accounts'
+ * findings (`Scopes.AwsOrganizations`, the administrator's own organization).
+ */
 export async function* securityHubV2Pages(
   client: SecurityHubCalls,
   filters: OcsfFindingFilters,
   signal?: AbortSignal,
+  scopeOus?: string[],
 ): AsyncGenerator<Finding[]> {
   let token: string | undefined;
   do {
     const out = await client.send(
       new GetFindingsV2Command({
         Filters: filters,
+        ...(scopeOus?.length
+          ? {
+              Scopes: {
+                AwsOrganizations: scopeOus.map((OrganizationalUnitId) => ({ OrganizationalUnitId })),
+              },
+            }
+          : {}),
         MaxResults: PAGE_LIMITS.securityHubV2MaxResults,
         NextToken: token,
       }),

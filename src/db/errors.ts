@@ -128,3 +128,25 @@ export class DatabaseFailure extends WardenError {
     super('database', summary, options);
   }
 }
+
+/** SQLSTATEs of a transaction PostgreSQL chose to abort so that others could go on: safe to run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Runs `work` again when PostgreSQL aborted it as a deadlock's victim (or a serialization failure),
+ * up to `attempts` times, after a short random wait. Only for work that is one transaction and
+ * idempotent: an ingest statement, a regrouping, a conditional triage change. Two writers that lock
+ * the same rows in different orders (a scan's statements by batch, a regrouping or a triage by id)
+ * can deadlock; PostgreSQL then aborts one, and that one is run again.
+ */
+export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      const retryable = chain(err).some((e) => e.code !== undefined && RETRYABLE.has(e.code));
+      if (!retryable || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Finding as SourceFinding } from '../findings/finding.js';
 import { type Database, rawRows } from './client.js';
+import { retryOnDeadlock } from './errors.js';
 import { regroupIssues } from './issues.js';
 
 export interface PageCounts {
@@ -119,16 +120,18 @@ export async function ingestFindings(
   });
   if (latest.size === 0) return counts;
   const at = now.toISOString();
-  const rows = await rawRows<{
-    part: number;
-    new: number;
-    updated: number;
-    reopened: number;
-    resolved: number;
-    issues: string[];
-  }>(
-    db,
-    sql`
+  // A deadlock's victim (see retryOnDeadlock) is sent again: the statement is idempotent.
+  const rows = await retryOnDeadlock(() =>
+    rawRows<{
+      part: number;
+      new: number;
+      updated: number;
+      reopened: number;
+      resolved: number;
+      issues: string[];
+    }>(
+      db,
+      sql`
     with incoming as (
       select * from ${incomingRows([...latest.values()])}
     ),
@@ -219,6 +222,7 @@ export async function ingestFindings(
     from incoming i left join before b using (source, product_arn, external_id)
     group by i.part
   `,
+    ),
   );
   // After the statement has committed: two targets' statements regrouping one issue inside their own
   // transactions would wait for each other's rows (a global control resolved in every region at once).

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Database, rawRows } from './client.js';
 import { textArray } from './compliance.js';
+import { retryOnDeadlock } from './errors.js';
 
 /**
  * One issue per problem (`findings.issue_key`): of an issue's findings, the primary is the first stored
@@ -11,7 +12,12 @@ import { textArray } from './compliance.js';
  */
 export async function regroupIssues(db: Database, keys: readonly string[]): Promise<number> {
   if (keys.length === 0) return 0;
-  const rows = await rawRows<{ n: number }>(
+  const rows = await retryOnDeadlock(() => regroupStatement(db, keys));
+  return Number(rows[0]?.n ?? 0);
+}
+
+function regroupStatement(db: Database, keys: readonly string[]) {
+  return rawRows<{ n: number }>(
     db,
     sql`with locked as (
         select id, issue_key, status, duplicate_of from findings
@@ -29,7 +35,6 @@ export async function regroupIssues(db: Database, keys: readonly string[]): Prom
       )
       select count(*)::int as n from moved`,
   );
-  return Number(rows[0]?.n ?? 0);
 }
 
 /** How many issue keys a regrouping statement takes. */

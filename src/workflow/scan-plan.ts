@@ -20,6 +20,8 @@ export interface Target {
   cursorScope: string | undefined;
   /** The administrator's stream reads the new Security Hub (GetFindingsV2, OCSF); absent: CSPM's GetFindings. */
   api?: 'v2';
+  /** The new Security Hub only: the OUs it reads (`Scopes.AwsOrganizations`); `covers` is their accounts. */
+  scopeOus?: string[];
 }
 
 /**
@@ -35,7 +37,6 @@ export function planTargets(
   /** Which Security Hub the administrator's stream reads (see securityHubApi). */
   api: 'cspm' | 'v2' = 'cspm',
 ): Target[] {
-  const ids = accounts.map((a) => a.id);
   const targets: Target[] = accounts
     .filter((a) => !freshReports.has(a.id))
     .map((a) => ({
@@ -47,16 +48,22 @@ export function planTargets(
       cursorScope: a.id,
     }));
   const hub = config.aws.securityHub;
-  // The two APIs name findings differently: each keeps a cursor of its own.
-  const v2 = api === 'v2' ? ({ api: 'v2' } as const) : {};
+  // The two APIs name findings differently: each keeps a cursor of its own. Read by OU, the new one
+  // covers (and a full sync vouches for) the accounts of those OUs only.
+  const scopeOus = api === 'v2' && hub.mode === 'aggregator' ? hub.scopeOus : undefined;
+  const v2 = api === 'v2' ? ({ api: 'v2', ...(scopeOus ? { scopeOus } : {}) } as const) : {};
+  const ids = accounts
+    .filter((a) => !scopeOus || (a.ouAncestors ?? [a.ouId]).some((ou) => scopeOus.includes(ou)))
+    .map((a) => a.id);
   if (hub.mode === 'aggregator' && !restricted) {
+    if (ids.length === 0) return targets;
     targets.push({
       source: 'securityhub',
       accountId: hub.adminAccountId,
       region: hub.aggregationRegion,
       covers: ids,
       aggregator: true,
-      cursorScope: `${api === 'v2' ? 'aggregator-v2' : 'aggregator'}|${hub.adminAccountId}|${hub.aggregationRegion}`,
+      cursorScope: `${api === 'v2' ? 'aggregator-v2' : 'aggregator'}|${hub.adminAccountId}|${hub.aggregationRegion}${scopeOus ? `|${scopeOus.join(',')}` : ''}`,
       ...v2,
     });
   } else if (hub.mode === 'aggregator') {

@@ -238,6 +238,7 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
             ? v2IncrementalFilters(since, fetchStartedAt, t.accountFilter)
             : v2FullSyncFilters(t.accountFilter),
           ctx.signal,
+          t.scopeOus,
         )
       : securityHubPages(
           client,

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import { type Database, rawRows } from '../db/client.js';
+import { retryOnDeadlock } from '../db/errors.js';
 import { assignments, type Finding, findings, suppressions } from '../db/schema.js';
 import type { FindingStatus } from '../domain.js';
 import { WardenError } from '../errors.js';
@@ -50,6 +51,15 @@ const sourcesDetail = (rows: Finding[]) => (rows.length > 1 ? { findings: rows.m
 
 /** Moves the issue's findings in one of the `from` states to `to`, with its event, in one transaction. */
 async function transition(
+  db: Database,
+  input: { findingId: number; from: FindingStatus[]; to: FindingStatus; actor: string; now: Date },
+  event: { action: string; details?: Record<string, unknown> },
+  alsoInTransaction?: (tx: Database, changed: Finding[]) => Promise<void>,
+): Promise<TriageResult> {
+  return retryOnDeadlock(() => transitionOnce(db, input, event, alsoInTransaction));
+}
+
+async function transitionOnce(
   db: Database,
   input: { findingId: number; from: FindingStatus[]; to: FindingStatus; actor: string; now: Date },
   event: { action: string; details?: Record<string, unknown> },
@@ -171,6 +181,10 @@ export async function assign(
   actor: string,
   now = new Date(),
 ) {
+  return retryOnDeadlock(() => assignOnce(db, findingId, assignee, actor, now));
+}
+
+function assignOnce(db: Database, findingId: number, assignee: string, actor: string, now: Date) {
   return db.transaction(async (tx): Promise<TriageResult> => {
     const issue = await lockIssue(tx, findingId);
     const rows = askedFirst(

@@ -104,6 +104,35 @@ describe('reading the new Security Hub', () => {
     ).toEqual(failingInSim(h));
   });
 
+  test('read by OU, only the accounts of that OU (and the OUs below it) are read and vouched for', async () => {
+    const s = organization(true);
+    s.ous = [
+      { id: 'ou-root-prod0001', name: 'Production', parent: 'r-root' },
+      { id: 'ou-prod-web00001', name: 'Web', parent: 'ou-root-prod0001' },
+      { id: 'ou-root-dev00001', name: 'Development', parent: 'r-root' },
+    ];
+    s.accounts[1]!.parent = 'ou-prod-web00001';
+    s.accounts[2]!.parent = 'ou-root-dev00001';
+    h = await scanHarness(s, { ...aggregator('v2'), WARDEN_SECURITYHUB_SCOPE_OUS: 'ou-root-prod0001' });
+    await h.scan({ full: true });
+    const asked = h.sim.world.callLog.find((c) => c.operation === 'GetFindingsV2')!;
+    expect(asked.params.Scopes).toEqual({ AwsOrganizations: [{ OrganizationalUnitId: 'ou-root-prod0001' }] });
+    const accounts = new Set((await securityHubRows(h)).map((r) => r.accountId));
+    expect([...accounts]).toEqual([s.accounts[1]!.id]);
+  });
+
+  test('settings the new Security Hub cannot honour are refused, naming the variable', () => {
+    expect(() => loadConfig({ ...aggregator(), WARDEN_SECURITYHUB_SCOPE_OUS: 'ou-root-prod0001' })).toThrow(
+      /WARDEN_SECURITYHUB_SCOPE_OUS: only the new Security Hub reads by OU/,
+    );
+    expect(() => loadConfig({ ...aggregator('v2'), WARDEN_SECURITYHUB_SCOPE_OUS: 'Production' })).toThrow(
+      /WARDEN_SECURITYHUB_SCOPE_OUS: must list OU ids/,
+    );
+    expect(() => loadConfig({ WARDEN_SECURITYHUB_API: 'v2' })).toThrow(
+      /WARDEN_SECURITYHUB_API: v2 reads the organization from the delegated administrator/,
+    );
+  });
+
   test('a control finding read through both APIs is one issue', async () => {
     h = await scanHarness(organization(true), aggregator('cspm'));
     await h.scan({ full: true });

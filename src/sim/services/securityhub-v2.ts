@@ -162,9 +162,45 @@ function requireHubV2(ctx: CallContext): void {
 }
 
 /** The findings the caller reads: the delegated administrator's organization, or its own account. */
-function* readable(ctx: CallContext): Iterable<FindingRecord> {
+function* readable(ctx: CallContext, within?: Set<string>): Iterable<FindingRecord> {
   const isAdmin = ctx.world.scenario.securityHub?.adminAccountId === ctx.caller.account;
-  for (const f of ctx.world.allFindings()) if (isAdmin || f.account === ctx.caller.account) yield f;
+  for (const f of ctx.world.allFindings())
+    if ((isAdmin || f.account === ctx.caller.account) && (!within || within.has(f.account))) yield f;
+}
+
+/**
+ * The accounts `Scopes.AwsOrganizations` names (entries ORed): an OU's accounts, those of the OUs
+ * below it included, or the whole organization. Only the delegated administrator may scope.
+ */
+function scopedAccounts(ctx: CallContext): Set<string> | undefined {
+  const entries = (ctx.params.Scopes as { AwsOrganizations?: unknown[] } | undefined)?.AwsOrganizations;
+  if (entries === undefined) return undefined;
+  const { scenario } = ctx.world;
+  if (scenario.securityHub?.adminAccountId !== ctx.caller.account)
+    throw new SimError(
+      'AccessDeniedException',
+      'Only the delegated administrator account can use Scopes',
+      403,
+    );
+  if (!Array.isArray(entries) || entries.length > PAGE_LIMITS.securityHubV2Scopes)
+    throw invalid(`Scopes.AwsOrganizations may hold at most ${PAGE_LIMITS.securityHubV2Scopes} entries`);
+  const parentOf = new Map(scenario.ous.map((o) => [o.id, o.parent]));
+  const ancestors = (id: string) => {
+    const ids: string[] = [];
+    for (let at: string | undefined = id; at; at = parentOf.get(at)) ids.push(at);
+    return ids;
+  };
+  const out = new Set<string>();
+  for (const raw of entries) {
+    const e = (raw ?? {}) as { OrganizationId?: string; OrganizationalUnitId?: string };
+    if (e.OrganizationId && e.OrganizationId !== scenario.organizationId)
+      throw invalid(`Organization ${e.OrganizationId} is not the delegated administrator's organization`);
+    const ou = e.OrganizationalUnitId;
+    if (ou && !parentOf.has(ou) && ou !== scenario.rootId)
+      throw invalid(`Organizational unit ${ou} is not in the delegated administrator's organization`);
+    for (const a of scenario.accounts) if (!ou || ancestors(a.parent).includes(ou)) out.add(a.id);
+  }
+  return out;
 }
 
 /** `securityhub:OCSFSyntaxPath/<field>` for each field a BatchUpdateFindingsV2 request sets. */
@@ -191,7 +227,7 @@ export const securityhubV2: Record<string, Handler> = {
     if (!Number.isInteger(max) || max < 1 || max > PAGE_LIMITS.securityHubV2MaxResults)
       throw invalid(`MaxResults must be between 1 and ${PAGE_LIMITS.securityHubV2MaxResults}`);
     const { page, next } = findingPage(
-      readable(ctx),
+      readable(ctx, scopedAccounts(ctx)),
       compile(ctx.params.Filters),
       ctx.params.NextToken,
       max,
