@@ -31,7 +31,8 @@ export function generateScenario(o: GenerateOptions): Scenario {
   const rand = createRandom(o.seed ?? 7);
   const ouNames = o.ous ?? ['Security', 'Production', 'Development'];
   const ous = ouNames.map((name, i) => ({
-    id: `ou-root-${(1000 + i).toString(36)}abcd`,
+    // AWS's OU id pattern: ou-, 4–32 of [0-9a-z] (the root's), -, 8–32 of [a-z0-9].
+    id: `ou-root-${(1000 + i).toString(36)}abcd00`,
     name,
     parent: 'r-root',
   }));

@@ -125,6 +125,10 @@ export class SimWorld {
     });
     for (const b of scenario.buckets ?? [])
       this.buckets.set(b.name, { name: b.name, objectLock: Boolean(b.objectLock), objects: new Map() });
+    // A scenario's OU ids are what AWS would hand out, so Warden meets the ids it will meet.
+    for (const ou of scenario.ous)
+      if (!/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(ou.id))
+        throw new Error(`scenario: OU id ${ou.id} is not of AWS's form (ou-<root>-<8 to 32 characters>)`);
     for (const spec of scenario.accounts) {
       this.accounts.set(spec.id, {
         spec,

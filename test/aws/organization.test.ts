@@ -13,8 +13,8 @@ beforeAll(async () => {
     failedPerAccountRegion: 0,
     passedPerAccountRegion: 0,
   });
-  s.ous.push({ id: 'ou-nested-prod', name: 'Payments', parent: s.ous[1]!.id });
-  s.accounts[5]!.parent = 'ou-nested-prod';
+  s.ous.push({ id: 'ou-root-nestprod', name: 'Payments', parent: s.ous[1]!.id });
+  s.accounts[5]!.parent = 'ou-root-nestprod';
   s.accounts[6]!.state = 'SUSPENDED';
   s.accounts[7]!.state = 'PENDING_CLOSURE';
   s.faults = { emptyFirstPage: true };
@@ -43,7 +43,7 @@ test('discovery pages past an empty first page and lists the ACTIVE accounts wit
   expect(byId.get(scenario.accounts[0]!.id)).toMatchObject({ ouPath: 'Root', name: 'management' });
   expect(byId.get(scenario.accounts[5]!.id)).toMatchObject({
     ouPath: 'Root/Production/Payments',
-    ouId: 'ou-nested-prod',
+    ouId: 'ou-root-nestprod',
   });
   expect(byId.get(scenario.accounts[2]!.id)?.tags).toEqual(scenario.accounts[2]!.tags);
 });
