@@ -220,6 +220,18 @@ const cron = (fallback: string) =>
   );
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** A comma-separated setting as a list of at least one item, each checked by `items`. */
+const commaList = (items: z.ZodArray<z.ZodString>) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(items.min(1));
+
 /** An Organizations OU id (`ou-ab12-cd345678`). */
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -304,24 +316,11 @@ const envSchema = z.object({
   WARDEN_CATCH_UP_DIGESTS: flag(true),
   /** Unset: the SDK's own region (AWS_REGION), else us-east-1. */
   WARDEN_REGIONS: optionalText.pipe(
-    z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((r) => r.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(
-            z
-              .string()
-              .regex(REGION, { message: 'must list AWS regions, comma-separated (us-east-1,eu-west-1)' }),
-          )
-          .min(1),
-      )
-      .optional(),
+    commaList(
+      z.array(
+        z.string().regex(REGION, { message: 'must list AWS regions, comma-separated (us-east-1,eu-west-1)' }),
+      ),
+    ).optional(),
   ),
   WARDEN_SECURITYHUB_MODE: optionalText.pipe(
     z
@@ -330,23 +329,13 @@ const envSchema = z.object({
   ),
   WARDEN_SECURITYHUB_ADMIN_ACCOUNT: optionalText.pipe(accountId.optional()),
   WARDEN_SECURITYHUB_SCOPE_OUS: optionalText.pipe(
-    z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(z.string().regex(OU_ID, { message: 'must list OU ids, comma-separated (ou-ab12-cd345678)' }))
-          .min(1)
-          .max(PAGE_LIMITS.securityHubV2Scopes, {
-            message: `may name at most ${PAGE_LIMITS.securityHubV2Scopes} OUs (GetFindingsV2's Scopes)`,
-          }),
-      )
-      .optional(),
+    commaList(
+      z
+        .array(z.string().regex(OU_ID, { message: 'must list OU ids, comma-separated (ou-ab12-cd345678)' }))
+        .max(PAGE_LIMITS.securityHubV2Scopes, {
+          message: `may name at most ${PAGE_LIMITS.securityHubV2Scopes} OUs (GetFindingsV2's Scopes)`,
+        }),
+    ).optional(),
   ),
   WARDEN_SECURITYHUB_API: optionalText.pipe(
     z.enum(['auto', 'cspm', 'v2'], { message: 'must be auto, cspm or v2' }).default(DEFAULTS.SECURITYHUB_API),
