@@ -4,10 +4,11 @@ import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type Partition, partitionOf } from './aws/partition.js';
+import { queueAt } from './aws/queue-url.js';
 import { PAGE_LIMITS } from './aws/quotas.js';
 import { WardenError } from './errors.js';
 import { BUILT_IN_FRAMEWORKS, type Framework, loadFrameworks } from './findings/frameworks.js';
-import type { Severity } from './findings/severity.js';
+import { SEVERITIES, type Severity } from './findings/severity.js';
 
 /**
  * The one place where Warden's settings, their defaults and their validation live.
@@ -59,6 +60,9 @@ const DEFAULTS = {
   SECURITYHUB_MODE: 'per-account' as const,
   /** Which Security Hub the administrator is read through: auto asks DescribeSecurityHubV2. */
   SECURITYHUB_API: 'auto' as const,
+  /** Findings events: how long a received message stays hidden, and receive loops per process. */
+  EVENTS_VISIBILITY_SECONDS: 120,
+  EVENTS_LOOPS: 8,
   SCAN_CONCURRENCY: 16,
   TARGET_TIMEOUT_SECONDS: 300,
   AWS_MAX_ATTEMPTS: 8,
@@ -72,6 +76,12 @@ const DEFAULTS = {
   /** 400 days: a yearly audit, with a month to spare, can still read every anchor of its period. */
   ANCHOR_RETENTION_DAYS: 400,
   CHECKS: { keyRotationDays: 90, unusedCredentialDays: 45, rootUseDays: 30 },
+  /**
+   * Alerts: an account's findings are gathered this long before one message names them (short: an
+   * alert reaches Slack within seconds), and a channel gets at most this many messages at once
+   * before they become one summary (Slack allows about one message a second per channel).
+   */
+  ALERTS: { windowSeconds: 2, maxMessagesPerChannel: 2 },
 };
 
 /** A Slack user id (U…/W…) or an email address: how owners, admins and managers are named. */
@@ -149,6 +159,23 @@ const policySchema = z
       })
       .strict()
       .default({ twoApprovalsFor: DEFAULTS.TWO_APPROVALS_FOR, ownerAmongApprovers: true }),
+    /**
+     * Alerts: a new or regressed finding at or above `minSeverity` is posted to its account's channel
+     * (`ous` and `defaultChannel` as in routing; routing's own when unset) and DMed to the account's
+     * owners. Findings of one account within `windowSeconds` are one message; more messages than
+     * `maxMessagesPerChannel` for one channel at once become one summary. Unset: no alerts.
+     */
+    alerts: z
+      .object({
+        minSeverity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(', ')}` }),
+        defaultChannel: channel.optional(),
+        ous: z.record(z.string().min(1), channel).default({}),
+        dmOwners: z.boolean().default(true),
+        windowSeconds: z.number().int().min(1).max(600).default(DEFAULTS.ALERTS.windowSeconds),
+        maxMessagesPerChannel: z.number().int().min(1).max(20).default(DEFAULTS.ALERTS.maxMessagesPerChannel),
+      })
+      .strict()
+      .optional(),
     /** Thresholds of the credential-report checks (CIS defaults). */
     checks: z
       .object({
@@ -343,6 +370,16 @@ const envSchema = z.object({
   WARDEN_AGGREGATION_REGION: optionalText.pipe(
     z.string().regex(REGION, { message: 'must be an AWS region' }).optional(),
   ),
+  WARDEN_EVENTS_QUEUE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}$/, {
+        message: 'must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)',
+      })
+      .optional(),
+  ),
+  WARDEN_EVENTS_VISIBILITY_SECONDS: positiveInt(DEFAULTS.EVENTS_VISIBILITY_SECONDS, 43_200),
+  WARDEN_EVENTS_LOOPS: positiveInt(DEFAULTS.EVENTS_LOOPS, 32),
   WARDEN_SCAN_CONCURRENCY: positiveInt(DEFAULTS.SCAN_CONCURRENCY, 512),
   WARDEN_TARGET_TIMEOUT_SECONDS: positiveInt(DEFAULTS.TARGET_TIMEOUT_SECONDS, 3600),
   WARDEN_AWS_MAX_ATTEMPTS: positiveInt(DEFAULTS.AWS_MAX_ATTEMPTS, 20),
@@ -397,6 +434,11 @@ export interface AwsConfig {
         /** v2 only: read only the accounts of these OUs (and the OUs below them). */
         scopeOus?: string[];
       };
+  /**
+   * Security Hub's findings events (EventBridge → SQS, deploy/findings-events.yaml), read between
+   * scans; the queue is in the administrator's aggregation region unless its URL names another.
+   */
+  events?: { queueUrl: string; region: string; visibilitySeconds: number; loops: number };
   scan: {
     concurrency: number;
     targetTimeoutMs: number;
@@ -558,6 +600,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       'WARDEN_SECURITYHUB_API: v2 reads the organization from the delegated administrator: set WARDEN_SECURITYHUB_MODE=aggregator',
     );
 
+  if (e?.WARDEN_EVENTS_QUEUE_URL && e.WARDEN_SECURITYHUB_MODE !== 'aggregator')
+    problems.push(
+      "WARDEN_EVENTS_QUEUE_URL: the events are the delegated administrator's: set WARDEN_SECURITYHUB_MODE=aggregator",
+    );
   if (e?.WARDEN_SECURITYHUB_SCOPE_OUS && e.WARDEN_SECURITYHUB_API !== 'v2')
     problems.push(
       'WARDEN_SECURITYHUB_SCOPE_OUS: only the new Security Hub reads by OU: set WARDEN_SECURITYHUB_API=v2',
@@ -634,6 +680,16 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
               ...(e.WARDEN_SECURITYHUB_SCOPE_OUS ? { scopeOus: e.WARDEN_SECURITYHUB_SCOPE_OUS } : {}),
             }
           : { mode: 'per-account' },
+      ...(e.WARDEN_EVENTS_QUEUE_URL
+        ? {
+            events: {
+              queueUrl: e.WARDEN_EVENTS_QUEUE_URL,
+              region: queueAt(e.WARDEN_EVENTS_QUEUE_URL, e.WARDEN_AGGREGATION_REGION!).region,
+              visibilitySeconds: e.WARDEN_EVENTS_VISIBILITY_SECONDS,
+              loops: e.WARDEN_EVENTS_LOOPS,
+            },
+          }
+        : {}),
       scan: {
         concurrency: e.WARDEN_SCAN_CONCURRENCY,
         targetTimeoutMs: e.WARDEN_TARGET_TIMEOUT_SECONDS * 1000,

@@ -86,3 +86,17 @@ export type DigestKind = (typeof DIGEST_KINDS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Who changes a finding's status when its source says so: a scan, or the findings events between scans. */
+export const COLLECTORS = ['warden:scan', 'warden:events'] as const;
+export type Collector = (typeof COLLECTORS)[number];
+export const isCollector = (actor: string): actor is Collector =>
+  (COLLECTORS as readonly string[]).includes(actor);
+
+/** An alert: waiting for its window, being posted by a replica, posted, or not to be posted after all. */
+export const ALERT_STATUSES = ['pending', 'claimed', 'posted', 'skipped'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** An alert message: one account's new findings in its channel, a channel's burst summary, an owner's DM. */
+export const ALERT_MESSAGE_KINDS = ['account', 'summary', 'dm'] as const;
+export type AlertMessageKind = (typeof ALERT_MESSAGE_KINDS)[number];

@@ -84,6 +84,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Findings events taken from the queue, by outcome: stored, skipped (another API's), unreadable. */
+  readonly findingEvents = new Counter({
+    name: 'warden_finding_events_total',
+    help: 'Security Hub findings events received from the queue, by outcome (stored, skipped, unreadable)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** With `process`, also Node's own figures (memory, CPU, event-loop delay): a server's, not a test's. */
   constructor(options: { process?: boolean } = {}) {
     if (options.process) collectDefaultMetrics({ register: this.registry, prefix: 'warden_' });

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { actionOf } from '../src/aws/remediation-calls.js';
+import { FINDING_EVENT_TYPES } from '../src/collect/events.js';
 import { loadConfig } from '../src/config.js';
 import { PLAYBOOKS } from '../src/remediate/registry.js';
+import { DEFAULT_EVENTS, DETAIL_TYPES } from '../src/sim/events.js';
 import { BATCH_UPDATE_FIELDS } from '../src/sim/permissions.js';
 
 // deploy/ holds what a security team installs. These tests keep it one fact each: the StackSet
@@ -193,4 +195,35 @@ test('bench:scan measures the scan with the heap settings the image runs Warden 
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   const bench = /node (.*) dist\/bench\/scan\.js/.exec(pkg.scripts['bench:scan'])![1]!.split(' ');
   expect(bench).toEqual(imageFlags);
+});
+
+test('the findings events template sends both Security Hubs’ findings to a queue only its rule may write and only Warden may read, with a dead-letter queue', () => {
+  const events = read('findings-events.json');
+  const { Queue, FindingsRule, QueuePolicy, DeadLetterQueue } = events.Resources;
+  expect(FindingsRule.Properties.EventPattern).toEqual({
+    source: ['aws.securityhub'],
+    'detail-type': [...Object.keys(FINDING_EVENT_TYPES)],
+  });
+  expect(FindingsRule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['Queue', 'Arn'] });
+  expect(Queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+    'Fn::GetAtt': ['DeadLetterQueue', 'Arn'],
+  });
+  expect(DeadLetterQueue.Type).toBe('AWS::SQS::Queue');
+  const [sends, reads] = QueuePolicy.Properties.PolicyDocument.Statement;
+  expect(sends).toMatchObject({
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: 'sqs:SendMessage',
+    Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['FindingsRule', 'Arn'] } } },
+  });
+  expect(reads.Principal).toEqual({ AWS: { Ref: 'WardenPrincipalArn' } });
+  expect(QueuePolicy.Properties.PolicyDocument.Statement).toHaveLength(2);
+  // Warden's own policy reads that queue, by the name the template gives it, and sends nothing.
+  const consume = read('warden-caller-policy.json').Statement.find(
+    (s: { Sid: string }) => s.Sid === 'ConsumeFindingEvents',
+  );
+  expect([...consume.Action].sort()).toEqual([...reads.Action].sort());
+  expect(consume.Resource).toBe(`arn:aws:sqs:*:*:${Queue.Properties.QueueName}`);
+  expect(Queue.Properties.QueueName).toBe(DEFAULT_EVENTS.queueName);
+  // The simulator sends the same detail-types.
+  expect(Object.values(DETAIL_TYPES).sort()).toEqual(Object.keys(FINDING_EVENT_TYPES).sort());
 });

@@ -5,6 +5,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
@@ -199,6 +200,11 @@ export class AwsClients {
     return this.counted(new S3Client({ ...this.common(), followRegionRedirects: true, ...pathStyle }), {
       stats,
     });
+  }
+
+  /** SQS with Warden's own credentials, in the queue's region: the findings events. */
+  sqs(region: string, stats?: CallStats): SQSClient {
+    return this.counted(new SQSClient(this.common(undefined, region)), { stats });
   }
 
   destroy(): void {

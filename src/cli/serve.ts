@@ -2,7 +2,9 @@ import { describeGuard, trailGuard } from '../db/roles.js';
 import { Metrics } from '../metrics.js';
 import { withServices } from '../runtime.js';
 import { Scheduler } from '../schedule/scheduler.js';
+import { startAlerts } from '../slack/alerts.js';
 import { createSlackApp, startSlackApp } from '../slack/app.js';
+import { startFindingsEvents } from '../workflow/findings-events.js';
 import { sweepRequests } from '../workflow/remediation.js';
 import { workScanJobs } from '../workflow/scan-worker.js';
 import { type CommandModule, EXIT, stopOf, stopped } from './command.js';
@@ -37,6 +39,10 @@ export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
       const mode = config.slack!.appToken ? 'Socket Mode' : `HTTP on port ${port}`;
       const scheduler = config.schedule.enabled ? new Scheduler(working, await wiring.jobs()) : undefined;
       scheduler?.start();
+      // With WARDEN_EVENTS_QUEUE_URL, findings events are stored as they come (every replica reads the queue).
+      const reading = await startFindingsEvents(services);
+      // Alerts (policy `alerts`) are posted by every replica, each claiming its own.
+      const alerting = startAlerts(services);
       // A digest slot every replica missed runs once now; scheduled slots do not wait for it.
       const catchingUp = scheduler
         ?.catchUp()
@@ -48,6 +54,8 @@ export const run: CommandModule['run'] = (_values, { config, io, wiring }) =>
       await stopped(stop);
       await catchingUp;
       await scheduler?.stop();
+      await reading;
+      await alerting;
       await handlers.inFlight.drained();
       await working.scanJobs?.stop();
       await app.stop();

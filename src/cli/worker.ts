@@ -4,6 +4,7 @@ import { WardenError } from '../errors.js';
 import { type Answer, healthAnswer, metricsAnswer } from '../http/probes.js';
 import { Metrics } from '../metrics.js';
 import { withServices } from '../runtime.js';
+import { startFindingsEvents } from '../workflow/findings-events.js';
 import { workScanJobs } from '../workflow/scan-worker.js';
 import { type CommandModule, EXIT, stopOf, stopped } from './command.js';
 
@@ -23,6 +24,8 @@ export const run: CommandModule['run'] = (_values, { config, io }) => {
     { migrate: 'if-owner', metrics: new Metrics({ process: true }), ...stopOf(io) },
     async (services) => {
       const working = await workScanJobs(services);
+      // With WARDEN_EVENTS_QUEUE_URL, findings events are stored as they come (every replica reads the queue).
+      const reading = await startFindingsEvents(services);
       const routes: Record<string, () => Promise<Answer>> = {
         '/healthz': () => healthAnswer(services),
         '/metrics': () => metricsAnswer(services),
@@ -44,6 +47,7 @@ export const run: CommandModule['run'] = (_values, { config, io }) => {
       io.stderr(`warden: working scan jobs; /healthz and /metrics on port ${port}\n`);
       await stopped(services.stop);
       await working.scanJobs?.stop();
+      await reading;
       await new Promise((resolve) => server.close(resolve));
       return EXIT.ok;
     },

@@ -17,6 +17,7 @@ export async function dropUnseenResults(db: Database, scopes: SQL, scanId: numbe
     dropped as (
       delete from control_results c
       where c.last_scan_id is distinct from ${scanId}::int
+        and (c.seen_seq is null or c.seen_seq < (select sightings_from from scans where id = ${scanId}::int))
         and exists (select 1 from s where s.source = c.source and s.account_id = c.account_id
           and (s.region is null or s.region = c.region))
       returning 1

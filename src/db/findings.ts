@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Finding as SourceFinding } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
 import { type Database, rawRows } from './client.js';
 import { retryOnDeadlock } from './errors.js';
 import { regroupIssues } from './issues.js';
@@ -105,8 +106,11 @@ function incomingRows(findings: ReadonlyArray<{ part: number; finding: SourceFin
 export async function ingestFindings(
   db: Database,
   pages: SourceFinding[][],
-  scanId: number,
+  /** The scan whose pages these are; null for findings events (which stamp a sighting instead). */
+  scanId: number | null,
   now: Date,
+  /** Severities a new or regressed finding is alerted at (the policy's alerts); none: no alert is queued. */
+  alertAt: readonly Severity[] = [],
 ): Promise<PageCounts[]> {
   const counts = pages.map(() => ({ new: 0, updated: 0, reopened: 0, resolved: 0 }));
   // A finding twice in the statement would be updated twice, which PostgreSQL refuses: the last wins.
@@ -120,6 +124,8 @@ export async function ingestFindings(
   });
   if (latest.size === 0) return counts;
   const at = now.toISOString();
+  // Who changed a row's status: a scan, or the findings events.
+  const by = scanId === null ? 'warden:events' : 'warden:scan';
   // A deadlock's victim (see retryOnDeadlock) is sent again: the statement is idempotent.
   const rows = await retryOnDeadlock(() =>
     rawRows<{
@@ -132,13 +138,22 @@ export async function ingestFindings(
     }>(
       db,
       sql`
-    with incoming as (
+    with given as (
       select * from ${incomingRows([...latest.values()])}
     ),
     before as (
       select f.id, f.source, f.product_arn, f.external_id, f.status, f.severity, f.compliance,
              f.aws_workflow_status, f.source_updated_at, f.issue_key
-      from findings f join incoming i using (source, product_arn, external_id)
+      from findings f join given i using (source, product_arn, external_id)
+    ),
+    -- A record older than the row's (an event delivered late, or twice out of order) changes nothing.
+    incoming as (
+      select i.* from given i left join before b using (source, product_arn, external_id)
+      where (i.source_updated_at < b.source_updated_at) is not true
+    ),
+    -- An events statement's sighting, taken once (a scan's statements take none: see resolveUnseen).
+    sighting as (
+      select case when ${scanId}::int is null then nextval('finding_sightings') end as seq
     ),
     -- PostgreSQL runs a data-modifying CTE exactly once whether or not the query reads it.
     upserted as (
@@ -146,11 +161,11 @@ export async function ingestFindings(
         source, product_arn, external_id, account_id, region, resource_type, resource_id, control_id,
         generator_id, title, description, severity, compliance, aws_workflow_status, status, first_seen_at,
         last_seen_at, source_updated_at, status_changed_at, status_changed_by, remediation_text,
-        remediation_url, evidence, last_scan_id)
+        remediation_url, evidence, last_scan_id, seen_seq)
       select source, product_arn, external_id, account_id, region, resource_type, resource_id, control_id,
              generator_id, title, description, severity, compliance, aws_workflow_status, 'open',
-             ${at}::timestamptz, ${at}::timestamptz, source_updated_at, ${at}::timestamptz, 'warden:scan',
-             remediation_text, remediation_url, evidence, ${scanId}::int
+             ${at}::timestamptz, ${at}::timestamptz, source_updated_at, ${at}::timestamptz, ${by},
+             remediation_text, remediation_url, evidence, ${scanId}::int, (select seq from sighting)
       from incoming where failing
       on conflict (source, product_arn, external_id) do update set
         account_id = excluded.account_id, region = excluded.region, resource_type = excluded.resource_type,
@@ -159,28 +174,32 @@ export async function ingestFindings(
         compliance = excluded.compliance, aws_workflow_status = excluded.aws_workflow_status,
         source_updated_at = excluded.source_updated_at, remediation_text = excluded.remediation_text,
         remediation_url = excluded.remediation_url, evidence = excluded.evidence,
-        last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id,
+        last_seen_at = excluded.last_seen_at,
+        last_scan_id = coalesce(excluded.last_scan_id, f.last_scan_id),
+        seen_seq = coalesce(excluded.seen_seq, f.seen_seq),
         status = case when f.status = 'resolved' then 'open' else f.status end,
         regression = f.regression or f.status = 'resolved',
         reopen_count = f.reopen_count + case when f.status = 'resolved' then 1 else 0 end,
         resolved_at = case when f.status = 'resolved' then null else f.resolved_at end,
         status_changed_at = case when f.status = 'resolved' then excluded.last_seen_at else f.status_changed_at end,
-        status_changed_by = case when f.status = 'resolved' then 'warden:scan' else f.status_changed_by end
-      returning f.id, f.issue_key
-    ),
+        status_changed_by = case when f.status = 'resolved' then excluded.status_changed_by else f.status_changed_by end
+      returning f.id, f.issue_key, f.reopen_count, f.account_id, f.severity
+    ),${alertAt.length ? queueAlerts(at, alertAt) : sql``}
     -- Control results: every evaluation seen is stored with its result; an archived one is dropped.
     evaluated as (
       insert into control_results as c (source, product_arn, external_id, account_id, region, control_id,
-        resource_id, status, suppressed, standards, evaluated_at, last_seen_at, last_scan_id)
+        resource_id, status, suppressed, standards, evaluated_at, last_seen_at, last_scan_id, seen_seq)
       select source, product_arn, external_id, account_id, region, control_id, resource_id, control_status,
              coalesce(aws_workflow_status = 'SUPPRESSED', false), standards::text[], source_updated_at,
-             ${at}::timestamptz, ${scanId}::int
+             ${at}::timestamptz, ${scanId}::int, (select seq from sighting)
       from incoming where control_status is not null and control_id is not null and not archived
       on conflict (source, product_arn, external_id) do update set
         account_id = excluded.account_id, region = excluded.region, control_id = excluded.control_id,
         resource_id = excluded.resource_id, status = excluded.status, suppressed = excluded.suppressed,
         standards = excluded.standards, evaluated_at = excluded.evaluated_at,
-        last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id
+        last_seen_at = excluded.last_seen_at,
+        last_scan_id = coalesce(excluded.last_scan_id, c.last_scan_id),
+        seen_seq = coalesce(excluded.seen_seq, c.seen_seq)
     ),
     dropped as (
       delete from control_results c using incoming i
@@ -188,7 +207,8 @@ export async function ingestFindings(
     ),
     fixed as (
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
-        status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
+        status_changed_at = ${at}::timestamptz, status_changed_by = ${by},
+        source_updated_at = coalesce(i.source_updated_at, f.source_updated_at)
       from before b join incoming i using (source, product_arn, external_id)
       where f.id = b.id and not i.failing and b.status <> 'resolved'
       returning f.id, f.issue_key
@@ -237,6 +257,26 @@ export async function ingestFindings(
   return counts;
 }
 
+/**
+ * The alerts of a statement's new and regressed findings at the given severities: one per finding and
+ * occurrence (its reopen count), queued in the statement's own transaction, so that a finding stored
+ * is never left unalerted and a statement sent again (a deadlock's retry, an event delivered twice)
+ * queues nothing more. Nothing is queued until a first scan has completed: what the first scan finds is
+ * the organization as it was, not news.
+ */
+function queueAlerts(at: string, alertAt: readonly Severity[]): SQL {
+  return sql`
+    queued as (
+      insert into alerts (finding_id, occurrence, account_id, queued_at)
+      select u.id, u.reopen_count, u.account_id, ${at}::timestamptz
+      from upserted u left join before b on b.id = u.id
+      where (b.id is null or b.status = 'resolved') and u.severity = any(${`{${alertAt.join(',')}}`}::text[])
+        -- Before a first scan has completed every finding is new: onboarding, not news.
+        and exists (select 1 from scans where status = 'completed')
+      on conflict (finding_id, occurrence) do nothing
+    ),`;
+}
+
 export interface ResolveScope {
   source: string;
   accountId: string;
@@ -268,6 +308,7 @@ export async function resolveUnseen(
       update findings f set status = 'resolved', resolved_at = ${at}::timestamptz,
         status_changed_at = ${at}::timestamptz, status_changed_by = 'warden:scan'
       where f.status <> 'resolved' and f.last_scan_id is distinct from ${scanId}::int
+        and (f.seen_seq is null or f.seen_seq < (select sightings_from from scans where id = ${scanId}::int))
         and exists (select 1 from s where s.source = f.source and s.account_id = f.account_id
           and (s.region is null or s.region = f.region))
       returning f.source, f.account_id, f.region

@@ -45,6 +45,7 @@ export async function createScan(
       trigger: scan.trigger,
       requestedBy: scan.requestedBy ?? null,
       startedAt: scan.now,
+      sightingsFrom: sql`nextval('finding_sightings')`,
     })
     .onConflictDoNothing({ target: scans.status, where: sql`${scans.status} = 'running'` })
     .returning();

@@ -8,6 +8,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   serial,
@@ -17,6 +18,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import {
+  ALERT_MESSAGE_KINDS,
+  ALERT_STATUSES,
   COMPLIANCE_SCOPES,
   COMPLIANCE_STATUSES,
   CONTROL_RESULTS,
@@ -79,6 +82,12 @@ export type NewAccount = typeof accounts.$inferInsert;
 
 // ── Scans ───────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Orders sightings by events against scans: an events statement stamps the rows it writes with the
+ * next value, a scan takes one when it starts, and the scan's conclusion resolves nothing stamped after.
+ */
+export const findingSightings = pgSequence('finding_sightings');
+
 export const scans = pgTable(
   'scans',
   {
@@ -98,6 +107,8 @@ export const scans = pgTable(
      * whichever process takes its coordination over after a crash resumes it instead of starting again.
      */
     plan: jsonb('plan').$type<Record<string, unknown>>(),
+    /** `finding_sightings` when the scan started: rows an event stamped later are not the scan's to resolve. */
+    sightingsFrom: bigint('sightings_from', { mode: 'number' }),
   },
   (t) => [
     oneOf('scans', t.kind, SCAN_KINDS),
@@ -231,6 +242,8 @@ export const findings = pgTable(
     remediationUrl: text('remediation_url'),
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
     lastScanId: integer('last_scan_id'),
+    /** Stamped from `finding_sightings` when an event last wrote the row (null: only scans have). */
+    seenSeq: bigint('seen_seq', { mode: 'number' }),
     /** 0 for critical … 4 for informational: the order every list shows, most severe first. */
     severityRank: smallint('severity_rank')
       .notNull()
@@ -357,6 +370,8 @@ export const controlResults = pgTable(
     evaluatedAt: ts('evaluated_at'),
     lastSeenAt: ts('last_seen_at').notNull(),
     lastScanId: integer('last_scan_id'),
+    /** Stamped from `finding_sightings` when an event last wrote the row (null: only scans have). */
+    seenSeq: bigint('seen_seq', { mode: 'number' }),
   },
   (t) => [
     oneOf('control_results', t.source, SOURCES),
@@ -719,3 +734,57 @@ export const syncCursors = pgTable(
   (t) => [primaryKey({ columns: [t.source, t.scope] }), oneOf('sync_cursors', t.source, SOURCES)],
 );
 export type SyncCursor = typeof syncCursors.$inferSelect;
+
+// ── Alerts ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A message an alert went out in: one account's new findings in its channel, a channel's summary of
+ * a burst, or an owner's DM; where it landed (channel, ts) and which findings it named.
+ */
+export const alertMessages = pgTable(
+  'alert_messages',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind', { enum: ALERT_MESSAGE_KINDS }).notNull(),
+    /** The channel id (a DM's channel for a person) and the message's ts. */
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    /** The account a channel message is about (null for a summary and a DM). */
+    accountId: text('account_id'),
+    findingIds: integer('finding_ids').array().notNull(),
+    postedAt: ts('posted_at').notNull(),
+  },
+  (t) => [oneOf('alert_messages', t.kind, ALERT_MESSAGE_KINDS)],
+);
+
+/**
+ * A finding to alert about: queued by the ingest statement that found it new or regressed at or above
+ * the policy's threshold, in that statement's transaction. One row per finding and occurrence (its
+ * reopen count): the same opening is never alerted twice, a regression is a new occurrence.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: serial('id').primaryKey(),
+    findingId: integer('finding_id')
+      .notNull()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+    occurrence: integer('occurrence').notNull(),
+    accountId: text('account_id').notNull(),
+    queuedAt: ts('queued_at').notNull(),
+    status: text('status', { enum: ALERT_STATUSES }).notNull().default('pending'),
+    /** The replica posting it, and since when (a claim older than a few minutes was left by a dead one). */
+    claimedBy: text('claimed_by'),
+    claimedAt: ts('claimed_at'),
+    /** The channel message that named it (DMs are in alert_messages too). */
+    messageId: integer('message_id').references(() => alertMessages.id),
+    postedAt: ts('posted_at'),
+    /** Why it was not posted: suppressed, acknowledged or resolved before its window ended, or part of an existing issue. */
+    skipReason: text('skip_reason'),
+  },
+  (t) => [
+    oneOf('alerts', t.status, ALERT_STATUSES),
+    uniqueIndex('alerts_occurrence_idx').on(t.findingId, t.occurrence),
+    index('alerts_waiting_idx').on(t.queuedAt).where(sql`${t.status} in ('pending', 'claimed')`),
+  ],
+);

@@ -2,6 +2,7 @@ import { and, asc, type Column, eq, gt, gte, inArray, isNull, lt, lte, type SQL,
 import type { Policy } from '../config.js';
 import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
+import { COLLECTORS } from '../domain.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { standardTrends } from './compliance.js';
 import { accountScore, meanScore } from './score.js';
@@ -276,7 +277,7 @@ export async function dailyFigures(
       and(
         // Literal, as the partial index on regressions is written.
         sql`${findings.regression} and ${findings.status} = 'open' and ${isIssue}`,
-        eq(findings.statusChangedBy, 'warden:scan'),
+        inArray(findings.statusChangedBy, [...COLLECTORS]),
         inWindow(findings.statusChangedAt, window),
         inAccounts(options.accounts),
       ),

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * The three wire protocols the simulated services speak (FACTS.md §2): awsJson1_1 (Organizations),
- * awsQuery (STS, IAM) and restJson1 (Security Hub). Handlers return plain objects or throw SimError;
+ * The wire protocols the simulated services speak (FACTS.md §2): awsJson1_1 (Organizations) and
+ * awsJson1_0 (SQS), awsQuery (STS, IAM) and restJson1 (Security Hub). Handlers return plain objects or throw SimError;
  * this module turns either into the bytes each protocol's SDK parser expects.
  */
 
@@ -45,7 +45,7 @@ export function success(
       `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
     return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
   }
-  const contentType = protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
+  const contentType = protocol === 'json' ? jsonContentType(service) : 'application/json';
   return {
     status: 200,
     headers: { 'content-type': contentType, 'x-amzn-requestid': requestId },
@@ -66,10 +66,24 @@ export function failure(protocol: Protocol, service: string, err: SimError): Wir
       body,
     };
   }
+  if (protocol === 'json' && service === 'sqs') {
+    // SQS answers JSON and, for clients written against its query protocol, the query error code.
+    const queryCode = SQS_QUERY_ERRORS[err.code] ?? err.code;
+    const namespace = SQS_QUERY_ERRORS[err.code] ? 'com.amazonaws.sqs' : 'com.amazon.coral.service';
+    return {
+      status: err.status,
+      headers: {
+        'content-type': jsonContentType(service),
+        'x-amzn-requestid': requestId,
+        'x-amzn-query-error': `${queryCode};${err.type}`,
+      },
+      body: JSON.stringify({ __type: `${namespace}#${err.code}`, message: err.message }),
+    };
+  }
   if (protocol === 'json') {
     return {
       status: err.status,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+      headers: { 'content-type': jsonContentType(service), 'x-amzn-requestid': requestId },
       body: JSON.stringify({ __type: err.code, Message: err.message }),
     };
   }
@@ -83,6 +97,23 @@ export function failure(protocol: Protocol, service: string, err: SimError): Wir
     body: JSON.stringify({ Code: err.code, Message: err.message }),
   };
 }
+
+/** SQS's error codes in the query protocol's terms, which its JSON answers also carry (`x-amzn-query-error`). */
+export const SQS_QUERY_ERRORS: Record<string, string> = {
+  QueueDoesNotExist: 'AWS.SimpleQueueService.NonExistentQueue',
+  ReceiptHandleIsInvalid: 'ReceiptHandleIsInvalid',
+  MessageNotInflight: 'AWS.SimpleQueueService.MessageNotInflight',
+  EmptyBatchRequest: 'AWS.SimpleQueueService.EmptyBatchRequest',
+  TooManyEntriesInBatchRequest: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+  BatchEntryIdsNotDistinct: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+  InvalidBatchEntryId: 'AWS.SimpleQueueService.InvalidBatchEntryId',
+  InvalidParameterValue: 'InvalidParameterValue',
+  MissingParameter: 'MissingParameter',
+};
+
+/** awsJson1_0 for SQS, awsJson1_1 for Organizations. */
+const jsonContentType = (service: string) =>
+  service === 'sqs' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
 
 export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -138,6 +138,17 @@ export interface Scenario {
     /** The new Security Hub (OCSF, `GetFindingsV2`) is on, read org-wide by the administrator. */
     v2?: boolean;
   };
+  /**
+   * The event pipeline of deploy/findings-events.yaml: findings Security Hub imports or updates go, as
+   * EventBridge events, to an SQS queue in the administrator's aggregation region (names and timings
+   * default to src/sim/events.ts's).
+   */
+  events?: {
+    queueName?: string;
+    deadLetterQueueName?: string;
+    visibilityTimeoutSeconds?: number;
+    maxReceiveCount?: number;
+  };
   /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
   buckets?: Array<{ name: string; objectLock?: boolean }>;
   faults?: {

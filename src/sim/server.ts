@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { securityHubRateLimit } from '../aws/quotas.js';
 import { RateLimiter } from '../aws/token-bucket.js';
+import { DEFAULT_EVENTS, eventsHome, routeFindingEvents } from './events.js';
 import { asffContext, authorize, type ConditionContext, mayPerform } from './permissions.js';
 import {
   failure,
@@ -19,6 +20,7 @@ import { organizations } from './services/organizations.js';
 import { S3_ACTIONS, answerS3 as s3, s3Failure, s3Operation } from './services/s3.js';
 import { securityHubOperation, securityhub } from './services/securityhub.js';
 import { ocsfContext, V2_ACTIONS } from './services/securityhub-v2.js';
+import { queueArnOf, sqs } from './services/sqs.js';
 import { sts } from './services/sts.js';
 import { type IssuedCredentials, SimWorld } from './world.js';
 
@@ -27,6 +29,7 @@ const SERVICES: Record<string, { protocol: Protocol; handlers: Record<string, Ha
   sts: { protocol: 'query', handlers: sts },
   iam: { protocol: 'query', handlers: iam },
   securityhub: { protocol: 'rest-json', handlers: securityhub },
+  sqs: { protocol: 'json', handlers: sqs },
 };
 
 export interface Simulator {
@@ -35,6 +38,8 @@ export interface Simulator {
   world: SimWorld;
   /** The environment an AWS SDK or CLI process needs to talk to this simulator as the management account. */
   env: Record<string, string>;
+  /** The findings events queue's URL (`WARDEN_EVENTS_QUEUE_URL`) when the scenario routes events. */
+  queueUrl?: string;
   /** The same as values, for Warden's AWS clients in this process (no environment written). */
   target: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   close(): Promise<void>;
@@ -56,6 +61,7 @@ const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request
  */
 export async function startSimulator(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
   const world = new SimWorld(scenario, options.now);
+  routeFindingEvents(world, scenario.events);
   const limits = new RateLimiter(securityHubRateLimit);
 
   /** The caller a key id names, refused as each protocol refuses an unknown or expired key. */
@@ -177,7 +183,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         service,
         operation,
         writesDenied,
-        callScope(world, caller, service, operation, params),
+        callScope(world, caller, region, service, operation, params),
       );
       if (faults.serverErrorRate && world.random.next() < faults.serverErrorRate) throw serverError(service);
       if (faults.throttleRate && world.random.next() < faults.throttleRate)
@@ -186,7 +192,14 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         const bucket = limits.bucket(`${caller.account}|${region}|${operation}`, operation);
         if (bucket && !bucket.tryTake()) throw throttlingError(service, operation);
       }
-      const result = handler({ world, caller, region, params, query: url.searchParams, path: url.pathname });
+      const result = await handler({
+        world,
+        caller,
+        region,
+        params,
+        query: url.searchParams,
+        path: url.pathname,
+      });
       return success(protocol, service, operation, result);
     } catch (err) {
       if (err instanceof SimError) return failure(protocol, service, err);
@@ -222,10 +235,16 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
       secretAccessKey: scenario.callerCredentials.secretAccessKey,
     },
   };
+  const home = eventsHome(scenario);
   return {
     url,
     world,
     target,
+    ...(scenario.events
+      ? {
+          queueUrl: `${url}/${home.account}/${scenario.events.queueName ?? DEFAULT_EVENTS.queueName}`,
+        }
+      : {}),
     env: {
       AWS_ENDPOINT_URL: target.endpoint,
       AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
@@ -248,11 +267,17 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
 function callScope(
   world: SimWorld,
   caller: IssuedCredentials,
+  region: string,
   service: string,
   operation: string,
   params: Record<string, unknown>,
 ): { actions?: string[]; resource?: string; context?: ConditionContext } {
   if (service === 'sts' && operation === 'AssumeRole') return { resource: String(params.RoleArn ?? '') };
+  if (service === 'sqs') {
+    // A batch call is authorized as its single-message action (SQS's documented IAM actions).
+    const actions = [`sqs:${operation.replace(/Batch$/, '')}`];
+    return { actions, resource: queueArnOf({ world, params, region }) };
+  }
   if (service === 'securityhub' && operation === 'BatchUpdateFindings')
     return { context: asffContext(params) };
   if (service === 'securityhub' && operation === 'BatchUpdateFindingsV2')
@@ -274,6 +299,7 @@ function callScope(
 function guessService(req: IncomingMessage, body: string): string | undefined {
   if (String(req.headers['x-amz-target'] ?? '').startsWith('AWSOrganizationsV20161128.'))
     return 'organizations';
+  if (String(req.headers['x-amz-target'] ?? '').startsWith('AmazonSQS.')) return 'sqs';
   if (/Version=2011-06-15/.test(body)) return 'sts';
   if (/Version=2010-05-08/.test(body)) return 'iam';
   return undefined;

@@ -13,6 +13,7 @@ import type {
   WorkflowStatus,
 } from './scenario.js';
 import type { SimBucket } from './services/s3.js';
+import type { SimQueues } from './services/sqs.js';
 import { type SimStandard, standardByKey, standardControls, subscriptionArn } from './standards.js';
 
 const DAY = 86_400_000;
@@ -109,6 +110,10 @@ export class SimWorld {
   private readonly callCounts = new Map<string, number>();
   /** Every call answered, in order, with its caller and parameters: what a test compares a plan with. */
   readonly callLog: LoggedCall[] = [];
+  /** SQS queues, by name. */
+  readonly queues: SimQueues = new Map();
+  /** Who hears of a finding raised or changed after the world was built (the simulated EventBridge). */
+  private readonly changeListeners: Array<(f: FindingRecord) => void> = [];
 
   constructor(
     scenario: Scenario,
@@ -243,6 +248,17 @@ export class SimWorld {
     if (list) list.push(record);
     else this.findings.set(key, [record]);
     this.findingsById.set(record.id, record);
+    this.changed(record);
+  }
+
+  /** Calls `listener` with every finding raised or changed from now on. */
+  onFindingChange(listener: (f: FindingRecord) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Tells the listeners that a finding was raised or changed (by its provider, or by BatchUpdateFindings). */
+  changed(record: FindingRecord): void {
+    for (const listener of this.changeListeners) listener(record);
   }
 
   /** Every finding, in a stable order. */
@@ -262,6 +278,7 @@ export class SimWorld {
     const f = this.findFinding(id);
     if (!f) throw new Error(`no simulated finding ${id}`);
     Object.assign(f, change, { updatedAt: this.now() });
+    this.changed(f);
     return f;
   }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Account } from '../db/schema.js';
 import { findAccount } from '../posture/accounts.js';
+import { alertMessageOf } from '../posture/alert-messages.js';
 import {
   decodePageKey,
   encodePageKey,
@@ -15,6 +16,7 @@ import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
 import { membership } from '../workflow/membership.js';
 import { type Identity, ownersOf, type ReadScope } from '../workflow/policy.js';
 import { waitingForApproval } from '../workflow/remediation-queue.js';
+import { alertMessage } from './blocks/alert.js';
 import { type FindingView, findingBlocks, type ShownFinding } from './blocks/finding.js';
 import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
 import { homeView } from './blocks/home.js';
@@ -39,7 +41,8 @@ export interface Message {
 const TOP_FINDINGS = 10;
 
 /** Findings as the renderers show them: with Request remediation when a playbook can fix them. */
-const shown = (rows: FindingSummary[]): ShownFinding[] =>
+/** Findings as messages show them: with Request remediation… when a playbook can fix them. */
+export const shown = (rows: FindingSummary[]): ShownFinding[] =>
   rows.map((r) => ({ ...r, remediable: playbooksFor(r).length > 0 }));
 
 /** The finding just acted on stays in sight even when it no longer matches the list (now suppressed, say). */
@@ -142,6 +145,17 @@ export async function redrawMessage(
   if (view.kind === 'account') {
     const found = await findAccount(deps.db, view.accountId);
     if (found.account) return accountMessage(deps, found.account, findingId);
+  }
+  if (view.kind === 'alert') {
+    const recorded = await alertMessageOf(deps.db, view.messageId);
+    if (recorded) {
+      const findings = shown(await findingSummaries(deps.db, recorded.findingIds));
+      const name = findings[0]?.accountName;
+      const about = recorded.accountId
+        ? `in ${name ? `*${name}* ` : ''}\`${recorded.accountId}\``
+        : 'in accounts you own';
+      return alertMessage(findings, view.messageId, about);
+    }
   }
   return findingCardMessage(deps, findingId);
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
   recordSecurityControls,
@@ -7,6 +8,8 @@ import {
 import { ingestFindings, type PageCounts } from '../db/findings.js';
 import type { StandardControlDefinition } from '../findings/compliance.js';
 import type { Finding } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
+import { alertSeverities } from './policy.js';
 
 export type IngestCounts = PageCounts;
 
@@ -26,10 +29,18 @@ export interface BatchOptions {
   maxRows: number;
   /** …or once the first of them has waited this long. */
   maxWaitMs: number;
+  /** Severities at which a new or regressed finding is queued for an alert (the policy's); none: no alerts. */
+  alertAt?: readonly Severity[];
 }
 
 /** A Security Hub page is at most 100 findings; ten of them make a statement. */
 export const INGEST_BATCH: BatchOptions = { maxRows: 1000, maxWaitMs: 20 };
+
+/** How a process's statements are gathered, and what they alert at (the policy's alerts). */
+export const ingestOptions = (config: Pick<Config, 'policy'>): BatchOptions => ({
+  ...INGEST_BATCH,
+  alertAt: alertSeverities(config.policy),
+});
 
 /**
  * Stores a scan's pages of findings, gathered across its targets into statements of about
@@ -49,7 +60,7 @@ export class IngestBatches {
 
   constructor(
     private readonly db: Database,
-    readonly scanId: number,
+    readonly scanId: number | null,
     private readonly now: () => Date,
     private readonly options: BatchOptions = INGEST_BATCH,
   ) {}
@@ -108,7 +119,7 @@ export class IngestBatches {
     const controls = this.controlsToRecord(pages);
     const stored = (
       controls.length ? recordSecurityControls(this.db, controls, this.now()) : Promise.resolve()
-    ).then(() => ingestFindings(this.db, pages, this.scanId, this.now()));
+    ).then(() => ingestFindings(this.db, pages, this.scanId, this.now(), this.options.alertAt));
     // The statement holds its own copy of the findings: the pages are not kept until it commits.
     for (const b of batch) b.page = [];
     stored.then(

@@ -1,4 +1,5 @@
 import type { Policy } from '../config.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
 
 /** Who may do what: viewers read, owners change their accounts' findings, admins change any. */
 export type Role = 'viewer' | 'owner' | 'admin';
@@ -111,12 +112,11 @@ export function roleOf(
   return { role: isAdmin(who, policy) ? 'admin' : owns.length > 0 ? 'owner' : 'viewer', owns };
 }
 
-/** The channel routed to an account's OU (by OU id, or the longest OU path at or above its own), if any. */
-export function ouChannelFor(
+/** The channel `ous` routes an account's OU to (by OU id, or the longest OU path at or above its own), if any. */
+function ouChannelIn(
+  ous: Record<string, string>,
   account: { ouId: string | null; ouPath: string | null },
-  policy: Policy,
 ): string | undefined {
-  const { ous } = policy.routing;
   if (account.ouId && ous[account.ouId]) return ous[account.ouId];
   const path = account.ouPath ?? '';
   const parents = Object.keys(ous)
@@ -125,6 +125,27 @@ export function ouChannelFor(
   return parents[0] ? ous[parents[0]] : undefined;
 }
 
+/** The channel routed to an account's OU (by OU id, or the longest OU path at or above its own), if any. */
+export const ouChannelFor = (account: { ouId: string | null; ouPath: string | null }, policy: Policy) =>
+  ouChannelIn(policy.routing.ous, account);
+
 /** The channel that hears about an account: its OU's, else the default; undefined when neither is set. */
 export const channelFor = (account: { ouId: string | null; ouPath: string | null }, policy: Policy) =>
   ouChannelFor(account, policy) ?? policy.routing.defaultChannel;
+
+/** The severities the policy alerts at: `alerts.minSeverity` and above; none without alerts. */
+export function alertSeverities(policy: Policy): Severity[] {
+  if (!policy.alerts) return [];
+  return SEVERITIES.slice(0, SEVERITIES.indexOf(policy.alerts.minSeverity) + 1);
+}
+
+/** Where an account's alerts go: the alerts' own OU routing or default, else the account's channel. */
+export function alertChannelFor(
+  account: { ouId: string | null; ouPath: string | null },
+  policy: Policy,
+): string | undefined {
+  const alerts = policy.alerts;
+  return (
+    (alerts && (ouChannelIn(alerts.ous, account) ?? alerts.defaultChannel)) ?? channelFor(account, policy)
+  );
+}

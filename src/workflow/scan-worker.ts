@@ -4,7 +4,7 @@ import { runHolding, Slots } from '../aws/fanout.js';
 import { DatabaseFailure } from '../db/errors.js';
 import { readCursor } from '../db/scans.js';
 import { scans } from '../db/schema.js';
-import { IngestBatches } from './ingest.js';
+import { IngestBatches, ingestOptions } from './ingest.js';
 import { coordinateScan, type ScanEnvironment } from './scan.js';
 import { type ScanJobHandlers, ScanJobs, type TargetJob } from './scan-jobs.js';
 import { recordTargetResult } from './scan-results.js';
@@ -43,7 +43,7 @@ export function scanJobHandlers(env: ScanEnvironment): ScanJobHandlers {
     new AssumedRoles(env.clients.sts(), auditRoleSpec(config.aws.auditRole, config.aws.partition));
   let ingest: IngestBatches | undefined;
   const ingestFor = (scanId: number) => {
-    if (ingest?.scanId !== scanId) ingest = new IngestBatches(db, scanId, now);
+    if (ingest?.scanId !== scanId) ingest = new IngestBatches(db, scanId, now, ingestOptions(config));
     return ingest;
   };
 

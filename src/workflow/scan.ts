@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
-import { IngestBatches, type IngestCounts } from './ingest.js';
+import { IngestBatches, type IngestCounts, ingestOptions } from './ingest.js';
 import type { CoordinateJob, ScanJobs } from './scan-jobs.js';
 import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
 import {
@@ -630,7 +630,7 @@ async function collect(
   // Targets waiting for IAM give their slot up but still listen for the scan's stop: more than the
   // concurrency may listen at once, up to every target.
   setMaxListeners(config.aws.scan.concurrency + plan.targets.length + 8, ctx.signal);
-  const ingest = new IngestBatches(env.db, ctx.scan.id, ctx.now);
+  const ingest = new IngestBatches(env.db, ctx.scan.id, ctx.now, ingestOptions(config));
   // Each target's result goes to the database as it ends; the scan keeps none of them.
   const results = new TargetResultWrites(env.db, ctx.scan.id, (err) => ctx.fail(asFailure(err, config)));
   let waiting = plan.targets.length;

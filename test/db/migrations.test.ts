@@ -41,6 +41,8 @@ test('the migrations apply to an empty database and create the whole schema', as
   const tables = new Set(columns.map((c) => c.table_name));
   expect([...tables].sort()).toEqual([
     'accounts',
+    'alert_messages',
+    'alerts',
     'assignments',
     'audit_chain_head',
     'audit_events',

@@ -13,4 +13,5 @@ export interface CallContext {
   path: string;
 }
 
+/** A service operation: its result, now or once it is ready (a long poll). */
 export type Handler = (ctx: CallContext) => unknown;

@@ -276,6 +276,7 @@ export const securityhubV2: Record<string, Handler> = {
           UpdatedBy: ctx.caller.arn,
           UpdatedAt: new Date(ctx.world.now()).toISOString(),
         };
+      ctx.world.changed(f);
       processed.push({ MetadataUid: uid });
     }
     return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };

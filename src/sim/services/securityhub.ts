@@ -364,6 +364,7 @@ export const securityhub: Record<string, Handler> = {
           UpdatedBy: note.UpdatedBy!,
           UpdatedAt: new Date(ctx.world.now()).toISOString(),
         };
+      ctx.world.changed(f);
       processed.push({ Id: f.id, ProductArn: f.productArn });
     }
     return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };

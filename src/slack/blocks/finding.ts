@@ -1,4 +1,5 @@
 import type { ActionsBlockElement, UsersSelect } from '@slack/types';
+import { isCollector } from '../../domain.js';
 import type { FindingSummary, IssueSource } from '../../posture/findings-list.js';
 import { BLOCK_KIT } from '../limits.js';
 import {
@@ -22,6 +23,8 @@ export type FindingView =
   | { kind: 'findings'; query: string; offset: number; from?: string }
   | { kind: 'account'; accountId: string }
   | { kind: 'card' }
+  /** An alert message (one account's new findings, or an owner's DM), by its id in alert_messages. */
+  | { kind: 'alert'; messageId: number }
   | { kind: 'home' };
 
 /** A finding as a message shows it: with Request remediation… when a playbook can fix it. */
@@ -53,13 +56,18 @@ export function findingBlockId(findingId: number, view: FindingView): string {
         ? `a${view.accountId}`
         : view.kind === 'card'
           ? 'c'
-          : 'h';
+          : view.kind === 'alert'
+            ? `l${view.messageId}`
+            : 'h';
   return `finding:${findingId}:${where}`.slice(0, BLOCK_KIT.blockId);
 }
 
 /** Reads a block id written by findingBlockId; undefined for anything else (a forged or foreign id). */
 export function parseFindingBlockId(blockId: string): { findingId: number; view: FindingView } | undefined {
-  const m = /^finding:(\d{1,9}):(?:f(\d{1,6})(?:@([0-9a-z.]{1,24}))?:(.*)|a(\d{12})|(c)|(h))$/s.exec(blockId);
+  const m =
+    /^finding:(\d{1,9}):(?:f(\d{1,6})(?:@([0-9a-z.]{1,24}))?:(.*)|a(\d{12})|(c)|(h)|l(\d{1,9}))$/s.exec(
+      blockId,
+    );
   if (!m) return undefined;
   const findingId = Number(m[1]);
   if (m[2] !== undefined)
@@ -68,6 +76,7 @@ export function parseFindingBlockId(blockId: string): { findingId: number; view:
       view: { kind: 'findings', offset: Number(m[2]), query: m[4]!, ...(m[3] ? { from: m[3] } : {}) },
     };
   if (m[5]) return { findingId, view: { kind: 'account', accountId: m[5] } };
+  if (m[8]) return { findingId, view: { kind: 'alert', messageId: Number(m[8]) } };
   return { findingId, view: { kind: m[6] ? 'card' : 'home' } };
 }
 
@@ -90,7 +99,7 @@ function stateLines(f: FindingSummary): string[] {
       `:zipper_mouth_face: Suppressed by ${actorText(f.suppression.createdBy)} until ${slackDate(f.suppression.expiresAt, '{date_short}')}: _${escapeMrkdwn(clip(f.suppression.reason, 500))}_`,
     );
   } else if (f.status === 'resolved') lines.push(`:white_check_mark: Resolved${by}${when}`);
-  else if (f.status === 'open' && f.statusChangedBy && f.statusChangedBy !== 'warden:scan')
+  else if (f.status === 'open' && f.statusChangedBy && !isCollector(f.statusChangedBy))
     lines.push(`Reopened${by}${when}`);
   if (f.assignee) lines.push(`:bust_in_silhouette: Assigned to ${actorText(f.assignee)}`);
   if (f.awsSyncError) {

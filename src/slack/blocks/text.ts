@@ -95,6 +95,7 @@ export function slackDate(at: Date, format = '{date_short_pretty} {time}'): stri
 export function actorText(actor: string): string {
   if (/^[UW][A-Z0-9]+$/.test(actor)) return `<@${actor}>`;
   if (actor === 'warden:scan') return 'Warden’s scan';
+  if (actor === 'warden:events') return 'Security Hub’s events';
   if (actor === 'warden:expiry') return 'the end of its suppression';
   return escapeMrkdwn(actor);
 }

@@ -1,0 +1,267 @@
+import { hostname } from 'node:os';
+import { sleep } from '../aws/sleep.js';
+import type { Config } from '../config.js';
+import type { PostedMessage } from '../db/alerts.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { knownAccounts } from '../posture/accounts.js';
+import { findingSummaries } from '../posture/findings-list.js';
+import {
+  type ClaimedAlert,
+  claimDueAlerts,
+  recordAlertPosted,
+  reserveAlertMessageId,
+  skipAlerts,
+} from '../workflow/alerts.js';
+import { alertChannelFor, ownersOf } from '../workflow/policy.js';
+import { ALERT_FINDINGS_SHOWN, alertMessage, burstSummary } from './blocks/alert.js';
+import type { ShownFinding } from './blocks/finding.js';
+import type { Block } from './blocks/text.js';
+import { shown } from './finding-views.js';
+import type { SlackClients } from './web-client.js';
+
+export interface AlertDeps extends SlackClients {
+  db: Database;
+  config: Pick<Config, 'policy'>;
+  log: Logger;
+  now: () => Date;
+}
+
+/** A claim this old with nothing posted was left by a replica that died. */
+const STALE_CLAIM_MS = 5 * 60_000;
+
+type Account = {
+  id: string;
+  name: string | null;
+  ouId: string | null;
+  ouPath: string | null;
+  tags: Record<string, string>;
+};
+
+/** What one pass posted, skipped and failed to post. */
+export interface AlertPass {
+  posted: number;
+  skipped: number;
+  messages: number;
+  failed: number;
+}
+
+/**
+ * Posts the policy's alerts (src/db/alerts.ts queues them with the findings): every second or two,
+ * the accounts whose window has ended are claimed; an alert whose finding was suppressed, acknowledged
+ * or resolved meanwhile, or that belongs to an issue already open, is skipped; the rest go to each
+ * account's channel, one message per account, unless a channel would get more than
+ * `maxMessagesPerChannel` at once, when it gets one summary instead; and to each account's owners by
+ * DM. Every message is recorded (channel, ts, findings) and audited. A message Slack refuses (after
+ * its client's own retries) skips its alerts, with the reason, rather than retrying without end.
+ */
+export class AlertDispatcher {
+  constructor(
+    private readonly deps: AlertDeps,
+    private readonly claimer = `${hostname()}:${process.pid}`,
+  ) {}
+
+  async pass(): Promise<AlertPass> {
+    const result: AlertPass = { posted: 0, skipped: 0, messages: 0, failed: 0 };
+    const alerts = this.deps.config.policy.alerts;
+    if (!alerts) return result;
+    const claimed = await claimDueAlerts(this.deps.db, {
+      now: this.deps.now(),
+      windowMs: alerts.windowSeconds * 1000,
+      staleMs: STALE_CLAIM_MS,
+      claimer: this.claimer,
+    });
+    if (claimed.length === 0) return result;
+    const skipped = claimed.flatMap((a) => {
+      const reason =
+        a.status !== 'open'
+          ? `the finding is ${a.status}`
+          : a.duplicateOf !== null
+            ? `the finding is part of issue #${a.duplicateOf}, already open`
+            : undefined;
+      return reason ? [{ id: a.id, reason }] : [];
+    });
+    await skipAlerts(this.deps.db, skipped);
+    result.skipped += skipped.length;
+    const due = claimed.filter((a) => !skipped.some((s) => s.id === a.id));
+    if (due.length === 0) return result;
+
+    const accounts = new Map<string, Account>((await knownAccounts(this.deps.db)).map((a) => [a.id, a]));
+    const findings = new Map(
+      shown(
+        await findingSummaries(
+          this.deps.db,
+          due.map((a) => a.findingId),
+        ),
+      ).map((f) => [f.id, f]),
+    );
+    const byAccount = new Map<string, ClaimedAlert[]>();
+    for (const a of due) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
+
+    // Channels: one message per account, or one summary when a channel would get too many at once.
+    const byChannel = new Map<string, string[]>();
+    const unrouted: ClaimedAlert[] = [];
+    for (const [accountId, list] of byAccount) {
+      const channel = alertChannelFor(accountOf(accounts, accountId), this.deps.config.policy);
+      if (channel) byChannel.set(channel, [...(byChannel.get(channel) ?? []), accountId]);
+      else unrouted.push(...list);
+    }
+    for (const [channel, accountIds] of byChannel) {
+      const list = accountIds.flatMap((id) => byAccount.get(id)!);
+      if (accountIds.length > alerts.maxMessagesPerChannel) {
+        const summary = burstSummary(
+          accountIds.map((id) => ({
+            accountId: id,
+            accountName: accounts.get(id)?.name ?? null,
+            findings: byAccount.get(id)!.flatMap((a) => findings.get(a.findingId) ?? []),
+          })),
+        );
+        await this.post(result, { kind: 'summary', channel, accountId: null }, list, () => summary);
+        continue;
+      }
+      for (const accountId of accountIds) {
+        const mine = byAccount.get(accountId)!;
+        const account = accounts.get(accountId);
+        const about = `in ${account?.name ? `*${account.name}* ` : ''}\`${accountId}\``;
+        await this.post(result, { kind: 'account', channel, accountId }, mine, (id) =>
+          alertMessage(shownOf(findings, mine), id, about),
+        );
+      }
+    }
+
+    // Owners, by DM: each the alerts of the accounts they own (their only copy when no channel is routed).
+    if (alerts.dmOwners) {
+      const byOwner = new Map<string, ClaimedAlert[]>();
+      for (const [accountId, list] of byAccount) {
+        for (const principal of ownersOf(accountOf(accounts, accountId), this.deps.config.policy)) {
+          const user = await this.deps.directory.userIdFor(principal);
+          if (user) byOwner.set(user, [...(byOwner.get(user) ?? []), ...list]);
+        }
+      }
+      for (const [user, list] of byOwner) {
+        const carried = list.filter((a) => unrouted.includes(a));
+        await this.post(
+          result,
+          { kind: 'dm', channel: user, accountId: null },
+          list,
+          (id) =>
+            list.length > ALERT_FINDINGS_SHOWN
+              ? burstSummary(
+                  [...new Set(list.map((a) => a.accountId))].map((accountId) => ({
+                    accountId,
+                    accountName: accounts.get(accountId)?.name ?? null,
+                    findings: list
+                      .filter((a) => a.accountId === accountId)
+                      .flatMap((a) => findings.get(a.findingId) ?? []),
+                  })),
+                )
+              : alertMessage(shownOf(findings, list), id, 'in accounts you own'),
+          carried,
+        );
+      }
+    }
+    // Alerts nobody could be told of (no channel routed, no owner found) are skipped, saying so.
+    const orphans = unrouted.filter((a) => !this.told.has(a.id));
+    await skipAlerts(
+      this.deps.db,
+      orphans.map((a) => ({
+        id: a.id,
+        reason: 'no channel is routed to its account and no owner was found',
+      })),
+    );
+    result.skipped += orphans.length;
+    this.told.clear();
+    return result;
+  }
+
+  /** Alerts carried by a message posted in this pass. */
+  private readonly told = new Set<number>();
+
+  /**
+   * Posts one message and records it with the alerts it carries (`carried`, default all of `list`),
+   * audited in the same transaction; a refusal skips them with Slack's reason.
+   */
+  private async post(
+    result: AlertPass,
+    where: Pick<PostedMessage, 'kind' | 'channel' | 'accountId'>,
+    list: ClaimedAlert[],
+    render: (messageId: number) => { text: string; blocks: Block[] },
+    carried: ClaimedAlert[] = list,
+  ): Promise<void> {
+    const id = await reserveAlertMessageId(this.deps.db);
+    const message = render(id);
+    const findingIds = list.map((a) => a.findingId);
+    try {
+      const posted = await this.deps.web.chat.postMessage({
+        channel: where.channel,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      await recordAlertPosted(
+        this.deps.db,
+        id,
+        {
+          ...where,
+          channel: posted.channel ?? where.channel,
+          ts: posted.ts ?? '',
+          findingIds,
+          postedAt: this.deps.now(),
+        },
+        carried.map((a) => a.id),
+      );
+      for (const a of carried) this.told.add(a.id);
+      result.messages += 1;
+      result.posted += carried.length;
+    } catch (err) {
+      const reason = `Slack refused the alert (${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message})`;
+      this.deps.log.error(
+        { channel: where.channel, kind: where.kind, reason },
+        'an alert could not be posted',
+      );
+      result.failed += 1;
+      await skipAlerts(
+        this.deps.db,
+        carried.map((a) => ({ id: a.id, reason })),
+      );
+      result.skipped += carried.length;
+    }
+  }
+
+  /** Runs a pass every `everyMs` until `signal` aborts; a failing pass is logged in one line. */
+  async run(signal: AbortSignal, everyMs: number): Promise<void> {
+    while (!signal.aborted) {
+      await this.pass().catch((err: unknown) =>
+        this.deps.log.error(
+          { err: (err as Error).message },
+          'alerts: a pass failed; the alerts wait for the next',
+        ),
+      );
+      await sleep(everyMs, signal).catch(() => undefined);
+    }
+  }
+}
+
+function accountOf(accounts: Map<string, Account>, id: string): Account {
+  return accounts.get(id) ?? { id, name: null, ouId: null, ouPath: null, tags: {} };
+}
+
+const shownOf = (findings: Map<number, ShownFinding>, list: ClaimedAlert[]) =>
+  list.flatMap((a) => findings.get(a.findingId) ?? []);
+
+/**
+ * Runs the alert passes in `warden serve` when the policy asks for alerts: one pass every
+ * `maxMessagesPerChannel` seconds, so that a channel gets at most about one message a second (Slack's
+ * rate for posting to a channel). Resolves once `stop` aborts; undefined without alerts or Slack.
+ */
+export function startAlerts(
+  services: Omit<AlertDeps, keyof SlackClients> & { slack: SlackClients | undefined; stop: AbortSignal },
+): Promise<void> | undefined {
+  const alerts = services.config.policy.alerts;
+  if (!alerts || !services.slack) return undefined;
+  const dispatcher = new AlertDispatcher({ ...services, ...services.slack });
+  services.log.info(
+    { minSeverity: alerts.minSeverity, windowSeconds: alerts.windowSeconds },
+    'posting alerts',
+  );
+  return dispatcher.run(services.stop, alerts.maxMessagesPerChannel * 1000);
+}

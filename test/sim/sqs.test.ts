@@ -1,0 +1,156 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterEach, expect, test } from 'vitest';
+import { generateScenario } from '../../src/sim/scenarios.js';
+import { type Simulator, startSimulator } from '../../src/sim/server.js';
+
+// The simulated SQS refuses what SQS refuses, with its error codes, and delivers as SQS does: a
+// received message hidden for the visibility timeout, then again with a new receipt handle.
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function queue(visibilityTimeoutSeconds = 30) {
+  const scenario = generateScenario({ accounts: 1, regions: ['us-east-1'], failedPerAccountRegion: 0 });
+  scenario.events = { visibilityTimeoutSeconds, maxReceiveCount: 2 };
+  sim = await startSimulator(scenario);
+  const client = new SQSClient({ ...sim.target, maxAttempts: 1 });
+  return { client, QueueUrl: sim.queueUrl! };
+}
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: { name: string; Code?: string; message: string }) => ({
+      name: e.name,
+      code: e.Code,
+      message: e.message,
+    }),
+  );
+
+test('bad parameters and unknown queues are refused with SQS’s errors', async () => {
+  const { client, QueueUrl } = await queue();
+  expect(
+    await failure(client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 11 }))),
+  ).toEqual({
+    name: 'InvalidParameterValue',
+    code: 'InvalidParameterValue',
+    message:
+      'Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.',
+  });
+  expect(
+    await failure(client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 21 }))),
+  ).toMatchObject({
+    name: 'InvalidParameterValue',
+  });
+  expect(
+    await failure(client.send(new ReceiveMessageCommand({ QueueUrl: QueueUrl.replace(/[^/]+$/, 'nope') }))),
+  ).toEqual({
+    name: 'QueueDoesNotExist',
+    code: 'AWS.SimpleQueueService.NonExistentQueue',
+    message: 'The specified queue does not exist.',
+  });
+  const entries = (n: number, id = (i: number) => `e${i}`) =>
+    Array.from({ length: n }, (_, i) => ({ Id: id(i), ReceiptHandle: 'x' }));
+  expect(
+    await failure(client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entries(11) }))),
+  ).toMatchObject({
+    name: 'TooManyEntriesInBatchRequest',
+  });
+  expect(
+    await failure(
+      client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entries(2, () => 'same') })),
+    ),
+  ).toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+  expect(await failure(client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [] })))).toMatchObject({
+    name: 'EmptyBatchRequest',
+  });
+  // A bad receipt handle fails its own entry, not the call.
+  const out = await client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entries(1) }));
+  expect(out.Failed).toEqual([
+    expect.objectContaining({ Id: 'e0', SenderFault: true, Code: 'ReceiptHandleIsInvalid' }),
+  ]);
+});
+
+test('a received message comes back after its visibility timeout with a new receipt; only the latest receipt deletes it; past maxReceiveCount it moves to the dead-letter queue', async () => {
+  const { client, QueueUrl } = await queue(1);
+  // EventBridge sends it (Warden's caller may not: its policy only reads the queue).
+  expect(
+    await failure(client.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"hello":"world"}' }))),
+  ).toMatchObject({ name: 'AccessDeniedException' });
+  sim!.world.queues.get('warden-findings-events')!.send('{"hello":"world"}');
+  const receive = () =>
+    client.send(
+      new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
+  const first = (await receive()).Messages![0]!;
+  expect(first.Attributes?.ApproximateReceiveCount).toBe('1');
+  expect((await receive()).Messages ?? []).toEqual([]);
+  // Waiting (a long poll) until it is visible again.
+  const started = Date.now();
+  const second = (
+    await client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5, AttributeNames: ['All'] }))
+  ).Messages![0]!;
+  expect(Date.now() - started).toBeGreaterThan(500);
+  expect(second.MessageId).toBe(first.MessageId);
+  expect(second.ReceiptHandle).not.toBe(first.ReceiptHandle);
+  // The stale receipt answers success and deletes nothing.
+  const stale = await client.send(
+    new DeleteMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', ReceiptHandle: first.ReceiptHandle! }] }),
+  );
+  expect(stale.Successful).toHaveLength(1);
+  await client.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl,
+      ReceiptHandle: second.ReceiptHandle!,
+      VisibilityTimeout: 0,
+    }),
+  );
+  // Received twice (maxReceiveCount 2): the next receive moves it to the dead-letter queue.
+  expect((await receive()).Messages ?? []).toEqual([]);
+  expect(sim!.world.queues.get('warden-findings-events-dlq')!.messages).toHaveLength(1);
+  expect(
+    await failure(
+      client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: second.ReceiptHandle!,
+          VisibilityTimeout: 5,
+        }),
+      ),
+    ),
+  ).toMatchObject({ name: 'MessageNotInflight' });
+});
+
+test('the audit role may not read the queue: only Warden’s caller policy allows it', async () => {
+  const { QueueUrl } = await queue();
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient({ ...sim!.target });
+  const role = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${sim!.world.scenario.managementAccountId}:role/WardenAudit`,
+      RoleSessionName: 'audit',
+    }),
+  );
+  const asAudit = new SQSClient({
+    ...sim!.target,
+    maxAttempts: 1,
+    credentials: {
+      accessKeyId: role.Credentials!.AccessKeyId!,
+      secretAccessKey: role.Credentials!.SecretAccessKey!,
+      sessionToken: role.Credentials!.SessionToken!,
+    },
+  });
+  expect(await failure(asAudit.send(new ReceiveMessageCommand({ QueueUrl })))).toMatchObject({
+    name: 'AccessDeniedException',
+    message: expect.stringContaining('sqs:ReceiveMessage'),
+  });
+});
