@@ -19,8 +19,10 @@ import type { Severity } from '../findings/severity.js';
  * 4 resolved, 5 archived, 6 deleted); a finding is closed when `activity_name` is `Close` (what AWS
  * says makes it closed) or its status is resolved, archived or deleted; `compliance.control`,
  * `.standards`, `.requirements`, `.status_id` (1 pass, 2 warning, 3 fail); `resources[0]`;
- * `finding_info.title/desc/first_seen_time_dt/modified_time_dt`; `remediation`. The shapes are
- * OCSF's; no finding captured from a real account was at hand to compare with.
+ * `finding_info.title/desc/first_seen_time_dt/modified_time_dt`; `remediation`. An exposure finding
+ * (see `Exposure`) is kept as its own kind: no control, `exposure` as its generator, its traits in
+ * its evidence. The shapes are OCSF's and AWS's samples; no finding captured from a real account was
+ * at hand to compare with.
  */
 export type OcsfFinding = Record<string, unknown>;
 
@@ -71,6 +73,7 @@ export function fromOcsf(doc: OcsfFinding): Finding | undefined {
   const failing = !closed && complianceStatus !== 'PASSED';
   const remediation = object(doc.remediation);
   const productUid = text(product.uid) ?? '';
+  const exposure = exposureOf(doc, info);
   const identity: OcsfIdentity = {
     metadataUid,
     findingInfoUid: text(info.uid) ?? metadataUid,
@@ -85,8 +88,8 @@ export function fromOcsf(doc: OcsfFinding): Finding | undefined {
     resourceType: text(resource.type),
     resourceId: text(resource.uid) ?? `AWS::::Account:${account}`,
     controlId,
-    generatorId: controlId ? `security-control/${controlId}` : text(product.name),
-    title: text(info.title) ?? controlId ?? 'Security Hub finding',
+    generatorId: controlId ? `security-control/${controlId}` : exposure ? 'exposure' : text(product.name),
+    title: text(info.title) ?? controlId ?? (exposure ? text(info.desc) : null) ?? 'Security Hub finding',
     description: text(info.desc),
     severity: SEVERITY_BY_ID[Number(doc.severity_id)] ?? 'informational',
     compliance: complianceStatus,
@@ -97,6 +100,7 @@ export function fromOcsf(doc: OcsfFinding): Finding | undefined {
     remediationUrl: strings(remediation.references)[0] ?? null,
     evidence: {
       ocsf: identity,
+      ...(exposure ? { exposure } : {}),
       ...(doc.class_name ? { class: doc.class_name } : {}),
       ...(strings(info.types).length ? { types: strings(info.types) } : {}),
       ...(strings(compliance.standards).length ? { standards: strings(compliance.standards) } : {}),
@@ -113,6 +117,36 @@ export function fromOcsf(doc: OcsfFinding): Finding | undefined {
         }
       : {}),
   };
+}
+
+/**
+ * What an exposure finding adds (AWS's sample: a Detection Finding, class 2004, whose
+ * `finding_info.analytic.name` is `Exposure`): the traits of its contributing findings by type
+ * (Misconfiguration, Reachability, Sensitive Data, Vulnerability) and how many findings contribute.
+ * Undefined for any other finding.
+ */
+export interface Exposure {
+  traits: Record<string, string[]>;
+  contributing: number;
+}
+
+function exposureOf(doc: OcsfFinding, info: Record<string, unknown>): Exposure | undefined {
+  if (Number(doc.class_uid) !== 2004 || object(info.analytic).name !== 'Exposure') return undefined;
+  const events = Array.isArray(info.related_events)
+    ? info.related_events
+    : Array.isArray(doc.related_events)
+      ? doc.related_events
+      : [];
+  const traits: Record<string, string[]> = {};
+  for (const event of events) {
+    for (const tag of Array.isArray(object(event).tags) ? (object(event).tags as unknown[]) : []) {
+      const name = text(object(tag).name);
+      if (!name) continue;
+      traits[name] = [...new Set([...(traits[name] ?? []), ...strings(object(tag).values)])];
+    }
+  }
+  const counted = Number(info.related_events_count ?? doc.related_events_count);
+  return { traits, contributing: Number.isFinite(counted) && counted > 0 ? counted : events.length };
 }
 
 /** The identifiers of a finding read through the new Security Hub, or undefined for any other. */

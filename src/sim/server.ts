@@ -254,6 +254,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const queue of world.queues.values()) queue.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

@@ -9,6 +9,7 @@ import { auditEvents, controlResults, type Finding } from '../../src/db/schema.j
 import { countFindings } from '../../src/posture/findings-list.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
+import { findingBlocks, type ShownFinding } from '../../src/slack/blocks/finding.js';
 import { writeBackRoles, writeBackWorkflow } from '../../src/workflow/securityhub-sync.js';
 import { acknowledge } from '../../src/workflow/triage.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -248,6 +249,84 @@ describe('the OCSF mapping', () => {
     expect(f.sourceUpdatedAt?.toISOString()).toBe('2026-11-30T10:00:00.000Z');
   });
 
+  test('an exposure finding is its own kind: no control, its traits and contributing findings kept', () => {
+    // Shaped as AWS's sample exposure finding (Security Hub user guide, "Sample exposure finding").
+    const exposure = {
+      activity_id: 1,
+      activity_name: 'Create',
+      category_uid: 2,
+      class_name: 'Detection Finding',
+      class_uid: 2004,
+      cloud: {
+        account: { uid: '123456789012', name: 'production-application' },
+        provider: 'AWS',
+        region: 'us-east-1',
+      },
+      finding_info: {
+        analytic: { name: 'Exposure', type: 'Rule', type_id: 1, uid: '0.0.1' },
+        created_time_dt: '2024-11-15T21:39:26.337224100Z',
+        desc: 'Publicly invocable Lambda function executed outside of VPC has vulnerability with known exploit',
+        related_events_count: 3,
+        related_events: [
+          {
+            tags: [{ name: 'Vulnerability', values: ['Exploit Available', 'Attack Vector Network'] }],
+            product: { uid: 'arn:aws:securityhub:us-east-1::productv2/aws/inspector' },
+            type: 'Finding',
+          },
+          {
+            tags: [{ name: 'Reachability', values: ['Publicly invocable'] }],
+            product: { uid: 'arn:aws:securityhub:us-east-1::productv2/aws/securityhub' },
+            type: 'Finding',
+          },
+        ],
+        uid: 'exposure-1',
+      },
+      metadata: {
+        uid: 'm-exposure-1',
+        product: { uid: 'arn:aws:securityhub:us-east-1::productv2/aws/securityhub' },
+      },
+      resources: [
+        { uid: 'arn:aws:lambda:us-east-1:123456789012:function:app', type: 'AWS::Lambda::Function' },
+      ],
+      severity_id: 5,
+      status_id: 1,
+    };
+    const f = fromOcsf(exposure)!;
+    expect(f).toMatchObject({
+      externalId: 'm-exposure-1',
+      controlId: null,
+      generatorId: 'exposure',
+      severity: 'critical',
+      failing: true,
+      title:
+        'Publicly invocable Lambda function executed outside of VPC has vulnerability with known exploit',
+      resourceId: 'arn:aws:lambda:us-east-1:123456789012:function:app',
+      evidence: {
+        exposure: {
+          traits: {
+            Vulnerability: ['Exploit Available', 'Attack Vector Network'],
+            Reachability: ['Publicly invocable'],
+          },
+          contributing: 3,
+        },
+      },
+    });
+    expect(f.evaluation).toBeUndefined();
+    // A Detection Finding that is not an exposure (GuardDuty's) is not one.
+    expect(
+      fromOcsf({ ...exposure, finding_info: { uid: 'g', title: 'Recon' } })!.evidence,
+    ).not.toHaveProperty('exposure');
+    expect(
+      findingBlocks({ ...summaryOf(f), id: 7 } as unknown as ShownFinding, { kind: 'card' })[0],
+    ).toMatchObject({
+      text: {
+        text: expect.stringContaining(
+          ':dart: _Exposure:_ Reachability, Vulnerability (3 contributing findings)',
+        ),
+      },
+    });
+  });
+
   test('closed, resolved or passing is not failing; without metadata.uid or an account it is no finding', () => {
     expect(fromOcsf(sample({ activity_name: 'Close' }))!.failing).toBe(false);
     expect(fromOcsf(sample({ status_id: 4 }))!.failing).toBe(false);
@@ -256,3 +335,23 @@ describe('the OCSF mapping', () => {
     expect(fromOcsf(sample({ cloud: {} }))).toBeUndefined();
   });
 });
+
+/** A mapped finding as a Slack view would show it (what the store would read back). */
+function summaryOf(f: NonNullable<ReturnType<typeof fromOcsf>>) {
+  return {
+    title: f.title,
+    severity: f.severity,
+    status: 'open',
+    source: f.source,
+    externalId: f.externalId,
+    accountId: f.accountId,
+    accountName: null,
+    region: f.region,
+    resourceId: f.resourceId,
+    controlId: f.controlId,
+    generatorId: f.generatorId,
+    evidence: f.evidence,
+    regression: false,
+    otherSources: [],
+  };
+}

@@ -44,6 +44,8 @@ export class SimQueue {
   /** Every receipt handle ever issued, to the message it was issued for. */
   private readonly receipts = new Map<string, Message>();
   private readonly waiters = new Set<() => void>();
+  /** Set when the simulator stops: a long poll in progress answers at once. */
+  closed = false;
 
   constructor(
     readonly spec: QueueSpec,
@@ -147,6 +149,12 @@ export class SimQueue {
     for (const w of [...this.waiters]) w();
   }
 
+  /** Ends every long poll now (the simulator is stopping). */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
   approximate(): { visible: number; inFlight: number } {
     const t = this.now();
     const visible = this.messages.filter((m) => m.visibleAt <= t).length;
@@ -244,7 +252,7 @@ export const sqs: Record<string, Handler> = {
       : undefined;
     const deadline = Date.now() + wait * 1000;
     let got = queue.take(max, visibility * 1000, deadLetter);
-    while (got.length === 0 && Date.now() < deadline) {
+    while (got.length === 0 && Date.now() < deadline && !queue.closed) {
       const next = queue.nextVisibleAt();
       const until = Math.min(deadline, next !== undefined && next > Date.now() ? next : deadline);
       await queue.waitFor(until - Date.now());

@@ -144,12 +144,30 @@ export function findingBlocks(f: ShownFinding, view: FindingView): Block[] {
   const account = f.accountName ? `${escapeMrkdwn(f.accountName)} \`${f.accountId}\`` : `\`${f.accountId}\``;
   const text = [
     `${ICON[f.severity] ?? ''} *${escapeMrkdwn(clip(f.title, 200))}*${f.regression ? ' :repeat: regression' : ''} · #${f.id}`,
-    `${f.severity} · *${f.status}* · ${escapeMrkdwn(f.controlId ?? f.source)} · ${account} · ${f.region}`,
+    `${f.severity} · *${f.status}* · ${escapeMrkdwn(f.controlId ?? (exposureOf(f) ? 'exposure' : f.source))} · ${account} · ${f.region}`,
     `\`${escapeMrkdwn(clip(f.resourceId, 300))}\``,
+    ...exposureLine(f),
     ...sourcesLine(f.otherSources),
     ...stateLines(f),
   ].join('\n');
   return [section(text), actions(findingBlockId(f.id, view), actionsFor(f))];
+}
+
+/** An exposure finding's traits (the new Security Hub), as its evidence keeps them. */
+function exposureOf(f: ShownFinding): { traits: Record<string, string[]>; contributing: number } | undefined {
+  const e = f.evidence.exposure as { traits?: unknown; contributing?: unknown } | undefined;
+  return e && typeof e.traits === 'object' && e.traits
+    ? { traits: e.traits as Record<string, string[]>, contributing: Number(e.contributing) || 0 }
+    : undefined;
+}
+
+/** `Exposure: Reachability, Vulnerability (3 contributing findings)`. */
+function exposureLine(f: ShownFinding): string[] {
+  const e = exposureOf(f);
+  if (!e) return [];
+  const kinds = Object.keys(e.traits).sort().map(escapeMrkdwn).join(', ') || 'no traits listed';
+  const n = e.contributing;
+  return [`:dart: _Exposure:_ ${kinds}${n ? ` (${n} contributing finding${n === 1 ? '' : 's'})` : ''}`];
 }
 
 /** How many of an issue's other findings a message names; the rest are counted. */
