@@ -10,8 +10,9 @@ import { type CommandModule, EXIT, stopOf, stopped } from './command.js';
 
 /**
  * `warden worker`: scan capacity without Slack. It takes scan jobs (coordinations and targets) from
- * PostgreSQL beside the `serve` replicas, and answers /healthz and /metrics on PORT. On SIGTERM it
- * hands the jobs in hand back at once, for another process to finish.
+ * PostgreSQL beside the `serve` replicas, reads the findings events' queue when one is configured,
+ * and answers /healthz and /metrics on PORT. On SIGTERM it hands the jobs in hand back at once, for
+ * another process to finish.
  */
 export const run: CommandModule['run'] = (_values, { config, io }) => {
   if (!config.database.url)

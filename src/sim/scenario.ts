@@ -28,6 +28,21 @@ export interface SimUser {
   keys?: SimAccessKey[];
   /** The user's IAM tags (`warden:protected: "true"` keeps remediation away from it). */
   tags?: Record<string, string>;
+  /** Groups the user is in (names). */
+  groups?: string[];
+  /** Managed policies attached to the user (names; AWS-managed ones unless an ARN is given) and inline policy names. */
+  policies?: { attached?: string[]; inline?: string[] };
+}
+
+/** An IAM role: its trust policy (the document, as IAM keeps it) and when it was last used. */
+export interface SimRole {
+  name: string;
+  path?: string;
+  trust: Record<string, unknown>;
+  createdDaysAgo?: number;
+  /** Days since the role was last assumed; null or absent: never (in IAM's tracking period). */
+  lastUsedDaysAgo?: number | null;
+  lastUsedRegion?: string;
 }
 
 export interface SimRoot {
@@ -81,7 +96,7 @@ export interface SimAccount {
   roles?: { audit?: boolean; remediation?: boolean; triage?: boolean };
   /** Regions where Security Hub is not enabled (DescribeHub / GetFindings → InvalidAccessException). */
   securityHubDisabledIn?: string[];
-  iam?: { root?: SimRoot; users?: SimUser[]; passwordPolicy?: SimPasswordPolicy | null };
+  iam?: { root?: SimRoot; users?: SimUser[]; roles?: SimRole[]; passwordPolicy?: SimPasswordPolicy | null };
   findings?: SimFinding[];
   /** Security Hub standards enabled in the account's regions (keys of src/sim/standards.ts); default: the scenario's. */
   standards?: string[];

@@ -55,6 +55,19 @@ export interface IamUser {
   mfa: boolean;
   keys: IamKey[];
   tags: Record<string, string>;
+  groups: string[];
+  attachedPolicies: string[];
+  inlinePolicies: string[];
+}
+
+export interface IamRole {
+  name: string;
+  id: string;
+  path: string;
+  createdAt: number;
+  trust: Record<string, unknown>;
+  lastUsedAt: number | null;
+  lastUsedRegion: string | undefined;
 }
 
 export interface CredentialReportState {
@@ -68,6 +81,7 @@ export interface AccountState {
   spec: SimAccount;
   root: { mfa: boolean; passwordLastUsedAt: number | null; keys: IamKey[]; createdAt: number };
   users: IamUser[];
+  roles: IamRole[];
   passwordPolicy: SimPasswordPolicy | null;
   report: CredentialReportState;
 }
@@ -139,6 +153,15 @@ export class SimWorld {
         spec,
         root: this.buildRoot(spec.iam?.root, t),
         users: (spec.iam?.users ?? []).map((u) => this.buildUser(u, t)),
+        roles: (spec.iam?.roles ?? []).map((r) => ({
+          name: r.name,
+          id: `AROA${this.random.token(16)}`,
+          path: r.path ?? '/',
+          createdAt: t - (r.createdDaysAgo ?? 400) * DAY,
+          trust: r.trust,
+          lastUsedAt: r.lastUsedDaysAgo == null ? null : t - r.lastUsedDaysAgo * DAY,
+          lastUsedRegion: r.lastUsedDaysAgo == null ? undefined : (r.lastUsedRegion ?? 'us-east-1'),
+        })),
         passwordPolicy: spec.iam?.passwordPolicy === undefined ? null : spec.iam.passwordPolicy,
         report: { state: 'none', pollsLeft: 0 },
       });
@@ -235,6 +258,9 @@ export class SimWorld {
         : undefined,
       mfa: u.mfa ?? false,
       keys: (u.keys ?? []).map((k) => this.buildKey(k, t)),
+      groups: u.groups ?? [],
+      attachedPolicies: u.policies?.attached ?? [],
+      inlinePolicies: u.policies?.inline ?? [],
     };
   }
 

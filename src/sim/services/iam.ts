@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { CREDENTIAL_REPORT_MIN_INTERVAL_MS } from '../../aws/quotas.js';
 import { SimError } from '../protocol.js';
 import type { SimPasswordPolicy } from '../scenario.js';
-import type { AccountState, IamKey } from '../world.js';
+import type { AccountState, IamKey, IamRole } from '../world.js';
 import type { CallContext, Handler } from './context.js';
 
 /** The credential report's 22 columns, in AWS's order (FACTS.md §3). */
@@ -103,6 +104,62 @@ function state(ctx: CallContext): AccountState {
       404,
     );
   return account;
+}
+
+/** IAM's page size unless MaxItems says otherwise (1–1000). */
+const IAM_DEFAULT_PAGE = 100;
+
+/**
+ * One page of a list as IAM's List calls answer: MaxItems (1–1000, default 100) items from the
+ * Marker on, and a Marker with IsTruncated while more remain. A Marker IAM did not hand out is refused.
+ */
+function page<T>(
+  ctx: CallContext,
+  all: T[],
+): { items: T[]; more: { IsTruncated: boolean; Marker?: string } } {
+  const raw = ctx.params.MaxItems;
+  const max = raw === undefined ? IAM_DEFAULT_PAGE : Number(raw);
+  if (!Number.isInteger(max) || max < 1 || max > 1000)
+    throw new SimError(
+      'ValidationError',
+      `1 validation error detected: Value '${String(raw)}' at 'maxItems' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 1000'}`,
+    );
+  const marker = ctx.params.Marker;
+  let start = 0;
+  if (marker !== undefined) {
+    const decoded = /^sim-page:(\d+)$/.exec(Buffer.from(String(marker), 'base64').toString('utf8'));
+    if (!decoded) throw new SimError('InvalidInput', 'Invalid value for the parameter Marker.');
+    start = Number(decoded[1]);
+  }
+  const items = all.slice(start, start + max);
+  const next = start + items.length;
+  return {
+    items,
+    more:
+      next < all.length
+        ? { IsTruncated: true, Marker: Buffer.from(`sim-page:${next}`).toString('base64') }
+        : { IsTruncated: false },
+  };
+}
+
+/** A role as ListRoles (`withUse` false) or GetRole answers it; the trust policy URL-encoded, as IAM returns it. */
+function roleOf(ctx: CallContext, r: IamRole, withUse: boolean) {
+  return {
+    Path: r.path,
+    RoleName: r.name,
+    RoleId: r.id,
+    Arn: `arn:aws:iam::${ctx.caller.account}:role${r.path}${r.name}`,
+    CreateDate: new Date(r.createdAt),
+    AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(r.trust)),
+    MaxSessionDuration: 3600,
+    ...(withUse
+      ? {
+          RoleLastUsed: r.lastUsedAt
+            ? { LastUsedDate: new Date(r.lastUsedAt), Region: r.lastUsedRegion }
+            : {},
+        }
+      : {}),
+  };
 }
 
 function user(ctx: CallContext, name: unknown) {
@@ -260,8 +317,9 @@ export const iam: Record<string, Handler> = {
     return {};
   },
   ListUsers(ctx) {
+    const { items, more } = page(ctx, state(ctx).users);
     return {
-      Users: state(ctx).users.map((u) => ({
+      Users: items.map((u) => ({
         Path: '/',
         UserName: u.name,
         UserId: u.id,
@@ -269,8 +327,53 @@ export const iam: Record<string, Handler> = {
         CreateDate: new Date(u.createdAt),
         PasswordLastUsed: u.password?.lastUsedAt ? new Date(u.password.lastUsedAt) : undefined,
       })),
-      IsTruncated: false,
+      ...more,
     };
+  },
+  ListGroupsForUser(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const { items, more } = page(ctx, u.groups);
+    return {
+      Groups: items.map((name) => ({
+        Path: '/',
+        GroupName: name,
+        GroupId: `AGPA${createHash('sha256').update(`${ctx.caller.account}/${name}`).digest('hex').slice(0, 17).toUpperCase()}`,
+        Arn: `arn:aws:iam::${ctx.caller.account}:group/${name}`,
+        CreateDate: new Date(u.createdAt),
+      })),
+      ...more,
+    };
+  },
+  ListAttachedUserPolicies(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const { items, more } = page(ctx, u.attachedPolicies);
+    return {
+      AttachedPolicies: items.map((name) => ({
+        PolicyName: name.startsWith('arn:') ? name.split('/').at(-1) : name,
+        PolicyArn: name.startsWith('arn:') ? name : `arn:aws:iam::aws:policy/${name}`,
+      })),
+      ...more,
+    };
+  },
+  ListUserPolicies(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const { items, more } = page(ctx, u.inlinePolicies);
+    return { PolicyNames: items, ...more };
+  },
+  ListRoles(ctx) {
+    const { items, more } = page(ctx, state(ctx).roles);
+    // ListRoles leaves out RoleLastUsed, tags and the permissions boundary: GetRole has them.
+    return { Roles: items.map((r) => roleOf(ctx, r, false)), ...more };
+  },
+  GetRole(ctx) {
+    const r = state(ctx).roles.find((x) => x.name === ctx.params.RoleName);
+    if (!r)
+      throw new SimError(
+        'NoSuchEntity',
+        `The role with name ${String(ctx.params.RoleName)} cannot be found.`,
+        404,
+      );
+    return { Role: roleOf(ctx, r, true) };
   },
   ListAccessKeys(ctx) {
     const u = user(ctx, ctx.params.UserName);
