@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { sleep } from '../aws/sleep.js';
+import { type Limiter, RateLimiter } from '../aws/token-bucket.js';
 import type { Config } from '../config.js';
 import type { PostedMessage } from '../db/alerts.js';
 import type { Database } from '../db/client.js';
@@ -14,10 +15,18 @@ import {
   skipAlerts,
 } from '../workflow/alerts.js';
 import { alertChannelFor, ownersOf } from '../workflow/policy.js';
-import { ALERT_FINDINGS_SHOWN, alertMessage, burstSummary } from './blocks/alert.js';
+import { SharedRateLimiter } from '../workflow/shared-rate-limits.js';
+import {
+  ABOUT_OWNED,
+  ALERT_FINDINGS_SHOWN,
+  aboutAccount,
+  alertMessage,
+  burstSummary,
+} from './blocks/alert.js';
 import type { ShownFinding } from './blocks/finding.js';
 import type { Block } from './blocks/text.js';
 import { shown } from './finding-views.js';
+import { POST_MESSAGE_PER_CHANNEL } from './limits.js';
 import type { SlackClients } from './web-client.js';
 
 export interface AlertDeps extends SlackClients {
@@ -25,6 +34,8 @@ export interface AlertDeps extends SlackClients {
   config: Pick<Config, 'policy'>;
   log: Logger;
   now: () => Date;
+  /** Each channel's posts wait for its bucket (Slack's per-channel rate); shared by replicas on PostgreSQL. */
+  channels?: Limiter;
 }
 
 /** A claim this old with nothing posted was left by a replica that died. */
@@ -97,6 +108,18 @@ export class AlertDispatcher {
     );
     const byAccount = new Map<string, ClaimedAlert[]>();
     for (const a of due) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
+    /** Alerts of several accounts as one summary: a line per account. */
+    const summarize = (list: ClaimedAlert[]) =>
+      burstSummary(
+        [...new Set(list.map((a) => a.accountId))].map((accountId) => ({
+          accountId,
+          accountName: accounts.get(accountId)?.name ?? null,
+          findings: shownOf(
+            findings,
+            list.filter((a) => a.accountId === accountId),
+          ),
+        })),
+      );
 
     // Channels: one message per account, or one summary when a channel would get too many at once.
     const byChannel = new Map<string, string[]>();
@@ -109,20 +132,12 @@ export class AlertDispatcher {
     for (const [channel, accountIds] of byChannel) {
       const list = accountIds.flatMap((id) => byAccount.get(id)!);
       if (accountIds.length > alerts.maxMessagesPerChannel) {
-        const summary = burstSummary(
-          accountIds.map((id) => ({
-            accountId: id,
-            accountName: accounts.get(id)?.name ?? null,
-            findings: byAccount.get(id)!.flatMap((a) => findings.get(a.findingId) ?? []),
-          })),
-        );
-        await this.post(result, { kind: 'summary', channel, accountId: null }, list, () => summary);
+        await this.post(result, { kind: 'summary', channel, accountId: null }, list, () => summarize(list));
         continue;
       }
       for (const accountId of accountIds) {
         const mine = byAccount.get(accountId)!;
-        const account = accounts.get(accountId);
-        const about = `in ${account?.name ? `*${account.name}* ` : ''}\`${accountId}\``;
+        const about = aboutAccount(accountId, accounts.get(accountId)?.name ?? null);
         await this.post(result, { kind: 'account', channel, accountId }, mine, (id) =>
           alertMessage(shownOf(findings, mine), id, about),
         );
@@ -146,16 +161,8 @@ export class AlertDispatcher {
           list,
           (id) =>
             list.length > ALERT_FINDINGS_SHOWN
-              ? burstSummary(
-                  [...new Set(list.map((a) => a.accountId))].map((accountId) => ({
-                    accountId,
-                    accountName: accounts.get(accountId)?.name ?? null,
-                    findings: list
-                      .filter((a) => a.accountId === accountId)
-                      .flatMap((a) => findings.get(a.findingId) ?? []),
-                  })),
-                )
-              : alertMessage(shownOf(findings, list), id, 'in accounts you own'),
+              ? summarize(list)
+              : alertMessage(shownOf(findings, list), id, ABOUT_OWNED),
           carried,
         );
       }
@@ -192,6 +199,10 @@ export class AlertDispatcher {
     const message = render(id);
     const findingIds = list.map((a) => a.findingId);
     try {
+      if (where.kind !== 'dm')
+        await this.deps.channels
+          ?.bucket(`slack|chat.postMessage|${where.channel}`, 'chat.postMessage')
+          ?.take();
       const posted = await this.deps.web.chat.postMessage({
         channel: where.channel,
         text: message.text,
@@ -254,11 +265,19 @@ const shownOf = (findings: Map<number, ShownFinding>, list: ClaimedAlert[]) =>
  * rate for posting to a channel). Resolves once `stop` aborts; undefined without alerts or Slack.
  */
 export function startAlerts(
-  services: Omit<AlertDeps, keyof SlackClients> & { slack: SlackClients | undefined; stop: AbortSignal },
+  services: Omit<AlertDeps, keyof SlackClients | 'config' | 'channels'> & {
+    config: Pick<Config, 'policy' | 'database'>;
+    slack: SlackClients | undefined;
+    stop: AbortSignal;
+  },
 ): Promise<void> | undefined {
   const alerts = services.config.policy.alerts;
   if (!alerts || !services.slack) return undefined;
-  const dispatcher = new AlertDispatcher({ ...services, ...services.slack });
+  const rate = () => POST_MESSAGE_PER_CHANNEL;
+  const channels: Limiter = services.config.database.url
+    ? new SharedRateLimiter(services.db, rate)
+    : new RateLimiter(rate);
+  const dispatcher = new AlertDispatcher({ ...services, ...services.slack, channels });
   services.log.info(
     { minSeverity: alerts.minSeverity, windowSeconds: alerts.windowSeconds },
     'posting alerts',

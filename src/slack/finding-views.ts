@@ -16,7 +16,7 @@ import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
 import { membership } from '../workflow/membership.js';
 import { type Identity, ownersOf, type ReadScope } from '../workflow/policy.js';
 import { waitingForApproval } from '../workflow/remediation-queue.js';
-import { alertMessage } from './blocks/alert.js';
+import { ABOUT_OWNED, aboutAccount, alertMessage } from './blocks/alert.js';
 import { type FindingView, findingBlocks, type ShownFinding } from './blocks/finding.js';
 import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
 import { homeView } from './blocks/home.js';
@@ -150,10 +150,9 @@ export async function redrawMessage(
     const recorded = await alertMessageOf(deps.db, view.messageId);
     if (recorded) {
       const findings = shown(await findingSummaries(deps.db, recorded.findingIds));
-      const name = findings[0]?.accountName;
       const about = recorded.accountId
-        ? `in ${name ? `*${name}* ` : ''}\`${recorded.accountId}\``
-        : 'in accounts you own';
+        ? aboutAccount(recorded.accountId, findings[0]?.accountName ?? null)
+        : ABOUT_OWNED;
       return alertMessage(findings, view.messageId, about);
     }
   }

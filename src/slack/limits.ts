@@ -39,3 +39,9 @@ export const VIEW = {
   callbackId: 255,
   privateMetadata: 3000,
 } as const;
+
+/**
+ * `chat.postMessage`'s rate (Special tier): "generally one message per second per channel", short
+ * bursts allowed (FACTS.md §6). Alerts keep to it in every channel, across replicas on PostgreSQL.
+ */
+export const POST_MESSAGE_PER_CHANNEL = { ratePerSecond: 1, burst: 3 } as const;

@@ -91,24 +91,26 @@ async function setUp(scenario = organization(), extra: Record<string, unknown> =
   );
   const slack = slackClients(s.config.slack!, createLogger('silent'));
   // The dispatcher's clock runs ahead of the window, so that a test need not wait for it.
+  const taken: string[] = [];
   const dispatcher = new AlertDispatcher({
     db: h.db.db,
     config: h.config,
     log: createLogger('silent'),
     now: () => new Date(Date.now() + 60_000),
     ...slack,
+    channels: { bucket: (key) => ({ take: async () => void taken.push(key) }) },
   });
   const drain = async () => {
     for (let m = await queue.receive(0, 30); m.length; m = await queue.receive(0, 30))
       await consumer.handle(m);
   };
   const posts = () => s!.slack.calls.filter((c) => c.method === 'chat.postMessage');
-  return { h, s, drain, dispatcher, posts };
+  return { h, s, drain, dispatcher, posts, taken };
 }
 
 describe('alerts', () => {
   test('a new critical finding is posted once to its account’s channel and DMed to its owner, with its actions, recorded and audited', async () => {
-    const { h, drain, dispatcher, posts } = await setUp();
+    const { h, drain, dispatcher, posts, taken } = await setUp();
     const raised = h.sim.world.raiseFinding(MEMBER, {
       control: 'IAM.4',
       region: 'us-east-1',
@@ -142,6 +144,9 @@ describe('alerts', () => {
       expect.objectContaining({ kind: 'account', channel: 'C0ALERTS', account: MEMBER, findings: [row.id] }),
       expect.objectContaining({ kind: 'dm', findings: [row.id] }),
     ]);
+
+    // Channel posts waited for the channel's bucket (Slack's per-channel rate); DMs did not.
+    expect(taken).toEqual(['slack|chat.postMessage|C0ALERTS']);
 
     // Never twice: the next pass, and the same event delivered again, post nothing.
     h.sim.world.queues

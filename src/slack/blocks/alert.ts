@@ -16,6 +16,13 @@ const SUMMARY_ACCOUNTS_SHOWN = 15;
 
 const ICON = ':rotating_light:';
 
+/** What an account's alert message is about: `in *prod-api* \`111122223333\``. */
+export const aboutAccount = (accountId: string, name: string | null) =>
+  `in ${name ? `*${escapeMrkdwn(name)}* ` : ''}\`${accountId}\``;
+
+/** What an owner's DM is about. */
+export const ABOUT_OWNED = 'in accounts you own';
+
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** `2 critical, 5 high`: counts by severity, most severe first. */
