@@ -1,10 +1,4 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { explainAwsError } from './errors.js';
 import { queueAt } from './queue-url.js';
 
@@ -26,8 +20,8 @@ export interface QueueMessage {
 
 /**
  * One SQS queue, read as Warden reads its findings events: long polls of up to ten messages, deleted
- * in batches once what they carried is stored, handed back at once when it could not be. Every AWS
- * error is explained with the queue's account, region and the call.
+ * in batches once what they carried is stored. Every AWS error is explained with the queue's
+ * account, region and the call.
  */
 export class EventsQueue {
   private readonly at: { account: string; region: string; name: string };
@@ -107,34 +101,5 @@ export class EventsQueue {
         failed.push({ id: batch[Number(f.Id?.slice(1))]?.id ?? '?', reason: `${f.Code}: ${f.Message}` });
     }
     return failed;
-  }
-
-  /** Hands a message back to the queue now (its findings could not be stored): redelivered at once. */
-  async release(message: QueueMessage): Promise<void> {
-    await this.call('ChangeMessageVisibility', () =>
-      this.client.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: this.url,
-          ReceiptHandle: message.receipt,
-          VisibilityTimeout: 0,
-        }),
-      ),
-    );
-  }
-
-  /** Messages waiting and in flight (approximate, as SQS counts them). */
-  async depth(): Promise<{ waiting: number; inFlight: number }> {
-    const out = await this.call('GetQueueAttributes', () =>
-      this.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      ),
-    );
-    return {
-      waiting: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-    };
   }
 }

@@ -1,11 +1,11 @@
-import { sql } from 'drizzle-orm';
 import { type AwsClients, newStats } from '../aws/clients.js';
 import type { AssumedRoles } from '../aws/credentials.js';
 import { EventsQueue, type QueueMessage, SQS_LIMITS } from '../aws/events-queue.js';
 import { sleep } from '../aws/sleep.js';
 import { readFindingEvent } from '../collect/events.js';
 import type { Config } from '../config.js';
-import { type Database, rawRows } from '../db/client.js';
+import { currentAccounts } from '../db/accounts.js';
+import type { Database } from '../db/client.js';
 import type { Finding } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
 import type { Logger } from '../log.js';
@@ -75,10 +75,7 @@ export class FindingsEvents {
   /** The accounts discovery found (refreshed each minute): an event about another is not stored. */
   private async knownAccounts(): Promise<Set<string>> {
     if (this.known && Date.now() - this.known.at < ACCOUNTS_TTL_MS) return this.known.ids;
-    const rows = await rawRows<{ id: string }>(
-      this.deps.db,
-      sql`select id from accounts where gone_at is null`,
-    );
+    const rows = await currentAccounts(this.deps.db);
     this.known = { ids: new Set(rows.map((r) => r.id)), at: Date.now() };
     return this.known.ids;
   }
