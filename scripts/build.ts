@@ -8,6 +8,7 @@
 // inlined; the rest stay ordinary node_modules imports, loaded as they are in the tests: those that
 // read files next to themselves (PGlite's WebAssembly, the canvas' native module, pino's workers),
 // CommonJS that requires Node's built-ins, the AWS SDK and Bolt.
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,10 @@ import pkg from '../package.json' with { type: 'json' };
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The dependencies compiled into the bundle; every other one is imported from node_modules. */
 const INLINED = ['drizzle-orm', 'postgres', 'zod'];
+
+// postgres.js is inlined with Warden's fixes, however node_modules was installed (the Dockerfile's
+// `npm ci --ignore-scripts` runs no postinstall): scripts/patch-postgres.mjs says what they are.
+execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'patch-postgres.mjs')], { stdio: 'inherit' });
 
 const external = Object.keys(pkg.dependencies).filter((name) => !INLINED.includes(name));
 rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });

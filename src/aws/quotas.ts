@@ -23,6 +23,14 @@ export function securityHubRateLimit(operation: string): RateLimit {
   return SECURITY_HUB_RATE_LIMITS[operation] ?? SECURITY_HUB_RATE_LIMITS.default;
 }
 
+/**
+ * The share of a published rate that processes sharing one bucket (in PostgreSQL) use: at exactly
+ * AWS's rate, AWS's own bucket is empty whenever Warden's is, and the jitter between reserving a
+ * token and the call arriving (a database round trip, another process's timers) turns into
+ * throttles. The 10% left refills AWS's bucket enough to absorb it.
+ */
+export const SHARED_BUCKET_PACE = 0.9;
+
 /** Page sizes the APIs allow. */
 export const PAGE_LIMITS = {
   /** Organizations ListAccounts / ListParents MaxResults (1–20). */

@@ -77,6 +77,13 @@ export class NoDatabase extends WardenError {
   }
 }
 
+/**
+ * How long closing a PostgreSQL pool waits for its queries before dropping its connections. Without
+ * a bound, postgres.js waits forever for a query whose server died under it (porsager/postgres#1097,
+ * #1186), and a command that closes its pool on the way out never exits.
+ */
+export const DB_CLOSE_TIMEOUT_SECONDS = 5;
+
 export function postgresHandle(url: string, options: { max?: number } = {}): DbHandle {
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
   return {
@@ -91,10 +98,10 @@ export function postgresHandle(url: string, options: { max?: number } = {}): DbH
         await migratePostgres(drizzlePostgres(one), { migrationsFolder: MIGRATIONS_FOLDER });
         await one`select pg_advisory_unlock(${LOCKS.migrations}::bigint)`;
       } finally {
-        await one.end();
+        await one.end({ timeout: DB_CLOSE_TIMEOUT_SECONDS });
       }
     },
-    close: () => client.end(),
+    close: () => client.end({ timeout: DB_CLOSE_TIMEOUT_SECONDS }),
   };
 }
 

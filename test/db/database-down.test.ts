@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { postgresHandle } from '../../src/db/client.js';
+import { DB_CLOSE_TIMEOUT_SECONDS, postgresHandle } from '../../src/db/client.js';
 import { findings, scans, scanTargets } from '../../src/db/schema.js';
 import { REASON_MAX_CHARS } from '../../src/reasons.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
@@ -118,3 +118,21 @@ test('PostgreSQL killed mid-scan: the scan stops at once, says the database fail
     await after.close();
   }
 }, 90_000);
+
+test('PostgreSQL dying under a transaction fails the transaction, and the pool still closes at once (postgres.js alone crashed or waited forever: scripts/patch-postgres.mjs)', async () => {
+  const handle = postgresHandle(pg.url, { max: 2 });
+  await handle.db.execute(sql`select 1`);
+  const inTransaction = handle.db.transaction(async (tx) => {
+    await tx.execute(sql`select 1`);
+    await tx.execute(sql`select pg_sleep(30)`);
+  });
+  const failed = expect(inTransaction).rejects.toThrow(/CONNECTION_CLOSED/);
+  await new Promise((r) => setTimeout(r, 300));
+  await pg.kill();
+  await failed;
+  const t0 = Date.now();
+  await handle.close();
+  // Not the close timeout's doing: the closed connection has nothing left to wait for.
+  expect(Date.now() - t0).toBeLessThan(DB_CLOSE_TIMEOUT_SECONDS * 1000);
+  await pg.start();
+}, 60_000);
