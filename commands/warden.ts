@@ -1,8 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { hasCode } from '../src/errors.js';
+import { deliverReview } from '../src/slack/access-reviews.js';
 import type { HandlerDeps } from '../src/slack/app.js';
 import { scanDoneBlocks, scanFailedBlocks, scanProgressBlocks } from '../src/slack/blocks/scan.js';
 import { clip, context, escapeMrkdwn, fitList, header, section } from '../src/slack/blocks/text.js';
+import { parseScope, type ReviewScope, scopeText, startReview } from '../src/workflow/access-reviews.js';
 import { recordDenial } from '../src/workflow/denials.js';
 import { membership } from '../src/workflow/membership.js';
 import { isAdmin } from '../src/workflow/policy.js';
@@ -15,6 +17,10 @@ export const WARDEN_SUBCOMMANDS = [
   {
     usage: '/warden scan 111122223333',
     what: 'admins: scans the organization (or the accounts named) and reports here',
+  },
+  {
+    usage: '/warden review start Root/Prod 2027-01-15',
+    what: 'admins: starts an access review (organization, an OU or accounts; a due date); owners decide on each principal',
   },
   {
     usage: '/findings critical prod-web open',
@@ -87,6 +93,14 @@ export function wardenCommand(deps: HandlerDeps) {
       await scanFromSlack(deps, command.user_id, command.channel_id, rest, respond);
       return;
     }
+    if (sub === 'review' && rest[0] === 'start') {
+      const request = reviewRequest(rest.slice(1), deps.config, deps.now());
+      if (request) {
+        await ack();
+        await reviewFromSlack(deps, command.user_id, request, respond);
+        return;
+      }
+    }
     const asked = clip(command.text.trim(), 200);
     await ack({
       response_type: 'ephemeral',
@@ -94,6 +108,60 @@ export function wardenCommand(deps: HandlerDeps) {
       blocks: [section(`I don't know \`/warden ${escapeMrkdwn(asked)}\`.`), ...helpBlocks()],
     });
   };
+}
+
+const DAY = 86_400_000;
+
+/** `/warden review start [organization | OU | account …] [YYYY-MM-DD]`: its scope and due date, or undefined. */
+function reviewRequest(words: string[], config: HandlerDeps['config'], now: Date) {
+  const last = words.at(-1) ?? '';
+  const dated = /^\d{4}-\d{2}-\d{2}$/.test(last);
+  const scope = parseScope(dated ? words.slice(0, -1) : words);
+  const dueAt = dated
+    ? new Date(Date.parse(`${last}T23:59:59.999Z`))
+    : new Date(now.getTime() + config.policy.accessReviews.dueDays * DAY);
+  if (!scope || Number.isNaN(dueAt.getTime())) return undefined;
+  return { scope, dueAt };
+}
+
+/**
+ * `/warden review start …`, admins only: starts the campaign (its accounts read with the audit role),
+ * sends each account's owners their message, and tells the admin what was started and what could not
+ * be read. Anyone else is told why not, and the refusal is audited.
+ */
+async function reviewFromSlack(
+  deps: HandlerDeps,
+  userId: string,
+  request: { scope: ReviewScope; dueAt: Date },
+  respond: SlackCommandMiddlewareArgs['respond'],
+): Promise<void> {
+  const who = await deps.directory.identify(userId);
+  if (!isAdmin(who, deps.config.policy)) {
+    await recordDenial(deps.db, {
+      actor: userId,
+      attempted: 'access review start',
+      subject: 'organization',
+      reason: 'not an admin',
+    });
+    await respond({ response_type: 'ephemeral', text: 'Only Warden admins can start an access review.' });
+    return;
+  }
+  try {
+    const { review, accounts } = await startReview(deps, { ...request, by: userId, now: deps.now() });
+    const told = await deliverReview(deps, review.id);
+    const principals = accounts.reduce((n, a) => n + a.principals, 0);
+    const failed = accounts.filter((a) => a.error).map((a) => `${a.account}: ${a.error}`);
+    await respond({
+      response_type: 'ephemeral',
+      text: clip(
+        `Access review #${review.id} of ${scopeText(request.scope)} started: ${principals} principals in ${accounts.length} accounts, due ${request.dueAt.toISOString().slice(0, 10)}; ${told.posted} reviewers' messages sent.${failed.length ? ` Not read: ${failed.join('; ')}` : ''}${told.unreachable.length ? ` Not in Slack: ${[...new Set(told.unreachable)].join(', ')}` : ''}`,
+        3000,
+      ),
+    });
+  } catch (err) {
+    if (!hasCode(err, 'review-refused')) throw err;
+    await respond({ response_type: 'ephemeral', text: `No access review was started: ${err.message}.` });
+  }
 }
 
 /** Progress edits of the scan message: at most one every 2 seconds (chat.update is rate-limited). */

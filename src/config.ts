@@ -82,6 +82,8 @@ const DEFAULTS = {
    * before they become one summary (Slack allows about one message a second per channel).
    */
   ALERTS: { windowSeconds: 2, maxMessagesPerChannel: 2 },
+  /** Access reviews: a campaign started without a due date is due this many days later. */
+  ACCESS_REVIEWS: { dueDays: 14 },
 };
 
 /** A Slack user id (U…/W…) or an email address: how owners, admins and managers are named. */
@@ -176,6 +178,11 @@ const policySchema = z
       })
       .strict()
       .optional(),
+    /** Access reviews: the due date of a campaign started without one, in days. */
+    accessReviews: z
+      .object({ dueDays: z.number().int().min(1).max(365).default(DEFAULTS.ACCESS_REVIEWS.dueDays) })
+      .strict()
+      .default({ dueDays: DEFAULTS.ACCESS_REVIEWS.dueDays }),
     /** Thresholds of the credential-report checks (CIS defaults). */
     checks: z
       .object({

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'remediation-refused',
   'triage-refused',
   'audit-anchor-conflict',
+  'review-refused',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

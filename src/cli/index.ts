@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { hasCode } from '../errors.js';
-import { type CliIo, type CommandModule, EXIT, type Values, type Wiring } from './command.js';
+import { type CliIo, type CommandModule, EXIT, UsageError, type Values, type Wiring } from './command.js';
 
 export type { CliIo, Wiring } from './command.js';
 export { EXIT } from './command.js';
@@ -14,6 +14,8 @@ interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** The value one positional argument sets (`warden review report 3`), when the command takes one. */
+  positional?: string;
   /** What the command needs of Slack (see LoadConfigOptions.requireSlack); the Slack settings are checked only then. */
   needsSlack?: boolean | 'web' | ((values: Values) => boolean | 'web');
   load(): Promise<CommandModule>;
@@ -103,6 +105,26 @@ const COMMANDS: Record<string, Command> = {
     needsSlack: (values) => !values.print && 'web',
     load: () => import('./digest.js'),
   },
+  'review start': {
+    summary:
+      'start an access review of the organization, an OU or accounts: their owners decide on each IAM user and externally trusted role',
+    usage: 'warden review start [--ou PATH | --account ID ...] [--due YYYY-MM-DD] [--by NAME]',
+    options: {
+      ou: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      due: { type: 'string' },
+      by: { type: 'string' },
+    },
+    load: () => import('./review-start.js'),
+  },
+  'review report': {
+    summary:
+      'print an access review’s record: every principal, decision, who and when and why, revocations, overdue items',
+    usage: 'warden review report CAMPAIGN [--format text|json]',
+    options: { format: { type: 'string', default: 'text' } },
+    positional: 'campaign',
+    load: () => import('./review-report.js'),
+  },
   jobs: {
     summary: 'list the latest scheduled runs: slot, job, outcome, which process, error',
     usage: 'warden jobs [--limit N]',
@@ -148,12 +170,15 @@ export async function run(argv: string[], io: CliIo, wiring: Wiring): Promise<nu
   let config: Config | undefined;
   const { loadConfig } = await import('../config.js');
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: rest,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: Boolean(command.positional),
     });
+    if (positionals.length > 1) throw new UsageError(`one ${command.positional}, not ${positionals.length}`);
+    if (command.positional && positionals[0] !== undefined)
+      (values as Values)[command.positional] = positionals[0];
     if (values.help) {
       io.stdout(`usage: ${command.usage}\n  ${command.summary}\n`);
       return EXIT.ok;

@@ -788,3 +788,85 @@ export const alerts = pgTable(
     index('alerts_waiting_idx').on(t.queuedAt).where(sql`${t.status} in ('pending', 'claimed')`),
   ],
 );
+
+// ── Access reviews ──────────────────────────────────────────────────────────────────────────────
+
+export const ACCESS_REVIEW_STATUSES = ['open', 'closed'] as const;
+export const PRINCIPAL_KINDS = ['user', 'role'] as const;
+/** An item waits (`pending`), is kept, is revoked, or its principal was deleted meanwhile (`gone`). */
+export const REVIEW_DECISIONS = ['pending', 'keep', 'revoke', 'gone'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** The accounts a campaign covers: the organization (neither set), an OU (by path or id), or accounts. */
+export interface ReviewScope {
+  ou?: string;
+  accounts?: string[];
+}
+
+/** A campaign: who holds access in a scope, reviewed by the accounts' owners by a due date. */
+export const accessReviews = pgTable(
+  'access_reviews',
+  {
+    id: serial('id').primaryKey(),
+    scope: jsonb('scope').$type<ReviewScope>().notNull(),
+    dueAt: ts('due_at').notNull(),
+    startedBy: text('started_by').notNull(),
+    startedAt: ts('started_at').notNull(),
+    status: text('status', { enum: ACCESS_REVIEW_STATUSES }).notNull().default('open'),
+    closedAt: ts('closed_at'),
+  },
+  (t) => [oneOf('access_reviews', t.status, ACCESS_REVIEW_STATUSES)],
+);
+export type AccessReview = typeof accessReviews.$inferSelect;
+
+/** One principal to review in one campaign, and what was decided about it, by whom, when and why. */
+export const accessReviewItems = pgTable(
+  'access_review_items',
+  {
+    id: serial('id').primaryKey(),
+    reviewId: integer('review_id')
+      .notNull()
+      .references(() => accessReviews.id),
+    accountId: text('account_id').notNull(),
+    kind: text('kind', { enum: PRINCIPAL_KINDS }).notNull(),
+    name: text('name').notNull(),
+    arn: text('arn').notNull(),
+    /** What the reviewer decides on, as read (src/collect/principals.ts). */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+    /** Who reviews it: null for the account's owners; a principal (email or Slack id) after "Not mine". */
+    reviewer: text('reviewer'),
+    decision: text('decision', { enum: REVIEW_DECISIONS }).notNull().default('pending'),
+    note: text('note'),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    /** A revocation's findings, and the remediation requests made for them. */
+    findingIds: integer('finding_ids').array().notNull().default([]),
+    requestIds: integer('request_ids').array().notNull().default([]),
+    addedAt: ts('added_at').notNull(),
+    remindedAt: ts('reminded_at'),
+    escalatedAt: ts('escalated_at'),
+  },
+  (t) => [
+    oneOf('access_review_items', t.kind, PRINCIPAL_KINDS),
+    oneOf('access_review_items', t.decision, REVIEW_DECISIONS),
+    uniqueIndex('access_review_items_principal_idx').on(t.reviewId, t.arn),
+    index('access_review_items_pending_idx').on(t.reviewId).where(sql`${t.decision} = 'pending'`),
+  ],
+);
+export type AccessReviewItem = typeof accessReviewItems.$inferSelect;
+
+/** The message a reviewer holds for one account of a campaign, redrawn as its items are decided. */
+export const accessReviewMessages = pgTable(
+  'access_review_messages',
+  {
+    reviewId: integer('review_id')
+      .notNull()
+      .references(() => accessReviews.id),
+    accountId: text('account_id').notNull(),
+    /** The reviewer as the policy names them (or as "Not mine" named them). */
+    reviewer: text('reviewer').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.reviewId, t.accountId, t.reviewer] })],
+);

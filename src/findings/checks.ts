@@ -17,3 +17,9 @@ export type WardenCheckId = (typeof WARDEN_CHECK_IDS)[number];
 
 /** What a Warden check's findings carry as `GeneratorId`: `warden/root-access-keys`. */
 export const WARDEN_GENERATOR = 'warden/';
+
+/**
+ * The check of the findings an access review's revocation opens (`warden/access-review-revoked`):
+ * one per credential to take away, which the credential playbooks remove.
+ */
+export const REVOKED_CHECK = 'access-review-revoked';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ControlEvaluation } from './compliance.js';
 import type { Severity } from './severity.js';
 
-export const SOURCES = ['securityhub', 'credential-report'] as const;
+export const SOURCES = ['securityhub', 'credential-report', 'access-review'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /**

@@ -21,12 +21,18 @@ export async function listKeys(
 }
 
 /**
- * Finds the access key a credential-report finding names by its slot: the key created when the
+ * Finds the access key a finding names: by its id when the finding has it (an access review's
+ * revocation); for a credential-report finding by its slot: the key created when the
  * report says that slot's key was last rotated (to the second), else the slot's place by creation
  * date.
  */
 export async function resolveAccessKey(finding: Finding, read: Readers): Promise<AccessKeyMetadata> {
-  const { user, slot, lastRotated } = credentialOf(finding);
+  const { user, slot, lastRotated, accessKeyId } = credentialOf(finding);
+  if (user && accessKeyId) {
+    const named = (await listKeys(read, finding.accountId, user)).find((k) => k.AccessKeyId === accessKeyId);
+    if (!named) throw new NotApplicable(`${user} has no access key ${accessKeyId} any more`);
+    return named;
+  }
   if (!user || !slot) throw new NotApplicable('the finding does not name an IAM user’s access key');
   const keys = await listKeys(read, finding.accountId, user);
   const second = (d: Date | string) => Math.floor(new Date(d).getTime() / 1000);

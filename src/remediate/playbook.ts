@@ -77,8 +77,16 @@ export function credentialOf(f: PlaybookTarget): {
   user: string;
   slot: number | undefined;
   lastRotated: string | null;
+  /** The key itself, when the finding names it (an access review's revocation). */
+  accessKeyId: string | undefined;
 } {
-  const e = f.evidence as { user?: unknown; keySlot?: unknown; credential?: unknown; lastRotated?: unknown };
+  const e = f.evidence as {
+    user?: unknown;
+    keySlot?: unknown;
+    credential?: unknown;
+    lastRotated?: unknown;
+    accessKeyId?: unknown;
+  };
   const slot =
     typeof e.keySlot === 'number'
       ? e.keySlot
@@ -89,6 +97,7 @@ export function credentialOf(f: PlaybookTarget): {
     user: typeof e.user === 'string' ? e.user : '',
     slot,
     lastRotated: typeof e.lastRotated === 'string' ? e.lastRotated : null,
+    accessKeyId: typeof e.accessKeyId === 'string' ? e.accessKeyId : undefined,
   };
 }
 

@@ -244,6 +244,13 @@ export class SimWorld {
     };
   }
 
+  /** A user created in an account now (an access review started before it is caught up). */
+  addUser(accountId: string, u: SimUser): IamUser {
+    const user = this.buildUser(u, this.now());
+    this.account(accountId)!.users.push(user);
+    return user;
+  }
+
   private buildUser(u: SimUser, t: number): IamUser {
     return {
       name: u.name,

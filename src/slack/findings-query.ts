@@ -12,6 +12,7 @@ const SOURCE_WORDS: Record<string, Source> = {
   securityhub: 'securityhub',
   iam: 'credential-report',
   'credential-report': 'credential-report',
+  'access-review': 'access-review',
 };
 
 /** `IAM.4` or `IAM.4,root-access-keys`: security controls and Warden checks, separated by commas. */

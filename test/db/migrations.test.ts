@@ -40,6 +40,9 @@ test('the migrations apply to an empty database and create the whole schema', as
   const { columns, triggers, applied } = await catalog(t.db);
   const tables = new Set(columns.map((c) => c.table_name));
   expect([...tables].sort()).toEqual([
+    'access_review_items',
+    'access_review_messages',
+    'access_reviews',
     'accounts',
     'alert_messages',
     'alerts',

@@ -1,3 +1,4 @@
+import { REVOKED_CHECK } from '../../findings/checks.js';
 import { type AccessKeyInput, accessKeyInput, listKeys, resolveAccessKey } from '../access-keys.js';
 import { checkOf, credentialOf, iamCall, NotApplicable, type Playbook } from '../playbook.js';
 
@@ -9,13 +10,17 @@ export const deactivateAccessKey: Playbook<AccessKeyInput> = {
   id: 'deactivate-access-key',
   title: 'Deactivate the access key',
   description: 'Sets the key to Inactive: requests signed with it fail until it is made Active again.',
-  fixes: { checks: ['access-key-not-rotated', 'unused-credentials'], controls: ['IAM.3', 'IAM.22'] },
+  fixes: {
+    checks: ['access-key-not-rotated', 'unused-credentials', REVOKED_CHECK],
+    controls: ['IAM.3', 'IAM.22'],
+  },
   permissions: ['iam:UpdateAccessKey'],
   reversible: true,
   input: accessKeyInput,
   appliesTo: (f) =>
-    (checkOf(f) === 'access-key-not-rotated' || checkOf(f) === 'unused-credentials') &&
-    credentialOf(f).slot !== undefined,
+    ((checkOf(f) === 'access-key-not-rotated' || checkOf(f) === 'unused-credentials') &&
+      credentialOf(f).slot !== undefined) ||
+    (checkOf(f) === REVOKED_CHECK && credentialOf(f).accessKeyId !== undefined),
   async prepare({ finding }, read) {
     const key = await resolveAccessKey(finding, read);
     if (key.Status !== 'Active') throw new NotApplicable(`access key ${key.AccessKeyId} is already inactive`);

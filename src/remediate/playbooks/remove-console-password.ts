@@ -1,5 +1,6 @@
 import { GetLoginProfileCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
+import { REVOKED_CHECK } from '../../findings/checks.js';
 import { checkOf, credentialOf, iamCall, NotApplicable, type Playbook } from '../playbook.js';
 
 const input = z.object({ account: z.string().regex(/^\d{12}$/), userName: z.string().min(1) });
@@ -13,12 +14,13 @@ export const removeConsolePassword: Playbook<Input> = {
   id: 'remove-console-password',
   title: 'Remove the unused console password',
   description: 'Deletes the user’s login profile. Cannot be undone: a new password would have to be set.',
-  fixes: { checks: ['unused-credentials'], controls: ['IAM.22'] },
+  fixes: { checks: ['unused-credentials', REVOKED_CHECK], controls: ['IAM.22'] },
   permissions: ['iam:DeleteLoginProfile'],
   reversible: false,
   input,
   appliesTo: (f) =>
-    checkOf(f) === 'unused-credentials' && (f.evidence as { credential?: unknown }).credential === 'password',
+    (checkOf(f) === 'unused-credentials' || checkOf(f) === REVOKED_CHECK) &&
+    (f.evidence as { credential?: unknown }).credential === 'password',
   async prepare({ finding }) {
     const { user } = credentialOf(finding);
     if (!user) throw new NotApplicable('the finding does not name an IAM user');

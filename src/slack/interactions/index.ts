@@ -1,9 +1,11 @@
 import type { App } from '@slack/bolt';
 import type { HandlerDeps } from '../app.js';
+import { REVIEW_ACTIONS, REVIEW_CALLBACKS } from '../blocks/access-review.js';
 import { FINDING_ACTIONS } from '../blocks/finding.js';
 import { FINDINGS_OPEN_ACTION, PAGER_ACTIONS } from '../blocks/findings.js';
 import { REMEDIATION_ACTIONS, REMEDIATION_CALLBACKS } from '../blocks/remediation.js';
 import { SUPPRESS_CALLBACK } from '../blocks/suppress.js';
+import { reviewButton, submitKeep, submitNotMine, submitRevoke } from './access-review.js';
 import { assignSelect } from './assign.js';
 import { homeOpened } from './home.js';
 import { approveButton, rejectButton, submitRejection } from './remediation-decision.js';
@@ -25,8 +27,13 @@ export function registerInteractions(app: App, deps: HandlerDeps): void {
         ...Object.values(PAGER_ACTIONS),
         FINDINGS_OPEN_ACTION,
         ...Object.values(REMEDIATION_ACTIONS),
+        ...Object.values(REVIEW_ACTIONS),
       ]),
-      views: new Set([SUPPRESS_CALLBACK, ...Object.values(REMEDIATION_CALLBACKS)]),
+      views: new Set([
+        SUPPRESS_CALLBACK,
+        ...Object.values(REMEDIATION_CALLBACKS),
+        ...Object.values(REVIEW_CALLBACKS),
+      ]),
     }),
   );
   for (const id of TRIAGE_BUTTONS) app.action(id, triageButton(deps));
@@ -46,4 +53,8 @@ export function registerInteractions(app: App, deps: HandlerDeps): void {
   app.view(REMEDIATION_CALLBACKS.reject, submitRejection(deps));
   app.action(REMEDIATION_ACTIONS.rollback, rollbackButton(deps));
   app.view(REMEDIATION_CALLBACKS.rollback, submitRollback(deps));
+  for (const id of Object.values(REVIEW_ACTIONS)) app.action(id, reviewButton(deps));
+  app.view(REVIEW_CALLBACKS.keep, submitKeep(deps));
+  app.view(REVIEW_CALLBACKS.revoke, submitRevoke(deps));
+  app.view(REVIEW_CALLBACKS.notMine, submitNotMine(deps));
 }

@@ -1,0 +1,641 @@
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import pMap from 'p-map';
+import { appendAudit } from '../audit/trail.js';
+import type { AwsClients, IamCalls } from '../aws/clients.js';
+import type { AssumedRoles } from '../aws/credentials.js';
+import { explainAwsError } from '../aws/errors.js';
+import { type ReviewedRole, type ReviewedUser, reviewRoles, reviewUsers } from '../collect/principals.js';
+import type { TrustContext } from '../collect/trust-policy.js';
+import type { Config } from '../config.js';
+import { currentAccounts } from '../db/accounts.js';
+import type { Database } from '../db/client.js';
+import { ingestFindings } from '../db/findings.js';
+import {
+  type AccessReview,
+  type AccessReviewItem,
+  type Account,
+  accessReviewItems,
+  accessReviewMessages,
+  accessReviews,
+  accounts,
+  type Finding,
+  findings,
+  type ReviewDecision,
+  type ReviewScope,
+  remediationRequests,
+} from '../db/schema.js';
+import { WardenError } from '../errors.js';
+import { REVOKED_CHECK, WARDEN_GENERATOR } from '../findings/checks.js';
+import { fingerprint, type Finding as SourceFinding } from '../findings/finding.js';
+import { type Identity, isAdmin, mayChange, names, ownersOf } from './policy.js';
+
+/**
+ * Access reviews (issue 16): a campaign asks each account's owners, by a due date, to decide on every
+ * IAM user and every role trusted from outside the organization: keep it, revoke it, or hand it to
+ * its real owner. Principals are read with the audit role; decisions are stored and audited.
+ */
+
+export type { ReviewScope };
+
+/** What a refused decision says (not the reviewer, decided already, …): shown to the person, changes nothing. */
+export class ReviewRefused extends WardenError {
+  constructor(message: string) {
+    super('review-refused', message);
+  }
+}
+
+/** How many accounts are read at once when a campaign starts or catches up. */
+const READ_CONCURRENCY = 4;
+
+export interface ReviewDeps {
+  db: Database;
+  config: Config;
+  clients: AwsClients;
+  auditRoles: AssumedRoles;
+}
+
+/** The words of a scope (`organization`, an OU path or id, account ids) as stored; undefined if unreadable. */
+export function parseScope(words: string[]): ReviewScope | undefined {
+  if (words.length === 0 || (words.length === 1 && words[0] === 'organization')) return {};
+  if (words.every((w) => /^\d{12}$/.test(w))) return { accounts: [...new Set(words)] };
+  if (words.length === 1 && /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|Root(\/[^/]+)*)$/.test(words[0]!))
+    return { ou: words[0]! };
+  return undefined;
+}
+
+export const scopeText = (scope: ReviewScope) =>
+  scope.ou ? `OU ${scope.ou}` : scope.accounts ? `accounts ${scope.accounts.join(', ')}` : 'the organization';
+
+/** The accounts a scope covers now (discovery's accounts; an OU includes its sub-OUs). */
+export function accountsIn(all: Account[], scope: ReviewScope): Account[] {
+  if (scope.accounts) return all.filter((a) => scope.accounts!.includes(a.id));
+  if (scope.ou) {
+    const ou = scope.ou;
+    return all.filter((a) => a.ouId === ou || a.ouPath === ou || (a.ouPath ?? '').startsWith(`${ou}/`));
+  }
+  return all;
+}
+
+/** Who decides on an item: whoever "Not mine" named, else the account's owners. */
+export const reviewersOf = (item: Pick<AccessReviewItem, 'reviewer'>, account: Account, config: Config) =>
+  item.reviewer ? [item.reviewer] : ownersOf(account, config.policy);
+
+/**
+ * Whether this person is the principal under review: a user named by their email or its local part
+ * (case aside). Nobody reviews their own access.
+ */
+export function isSelf(item: Pick<AccessReviewItem, 'kind' | 'name'>, who: Identity): boolean {
+  if (item.kind !== 'user' || !who.email) return false;
+  const name = item.name.toLowerCase();
+  const email = who.email.toLowerCase();
+  return name === email || name === email.split('@')[0];
+}
+
+/** Why this person may not decide on this item now, or undefined when they may. */
+export function decisionRefusal(
+  item: AccessReviewItem,
+  review: AccessReview,
+  account: Account | undefined,
+  who: Identity,
+  config: Config,
+): string | undefined {
+  if (review.status !== 'open') return `access review #${review.id} is closed`;
+  if (item.decision !== 'pending')
+    return item.decision === 'gone'
+      ? `${item.name} was deleted from the account meanwhile`
+      : `${item.name} was decided already (${item.decision}, by ${item.decidedBy})`;
+  if (isSelf(item, who)) return `you cannot review your own access (${item.name})`;
+  const allowed = item.reviewer
+    ? names(item.reviewer, who) || isAdmin(who, config.policy)
+    : account !== undefined && mayChange(who, account, config.policy);
+  return allowed ? undefined : `only the reviewers of ${item.name} (or an admin) may decide on it`;
+}
+
+/** One account's principals, read with the audit role; an AWS error names the account and the call. */
+async function readPrincipals(
+  deps: ReviewDeps,
+  account: string,
+  context: TrustContext,
+): Promise<Array<ReviewedUser | ReviewedRole>> {
+  let call = 'AssumeRole';
+  try {
+    const iam = deps.clients.iam(await deps.auditRoles.credentialsFor(account));
+    const tracked: IamCalls = {
+      send: ((command: { constructor: { name: string } }) => {
+        call = command.constructor.name.replace(/Command$/, '');
+        return iam.send(command as never);
+      }) as IamCalls['send'],
+    };
+    const out: Array<ReviewedUser | ReviewedRole> = [];
+    for await (const u of reviewUsers(tracked)) out.push(u);
+    for await (const r of reviewRoles(tracked, context)) out.push(r);
+    return out;
+  } catch (err) {
+    throw explainAwsError(err, { account, region: 'global', call: `iam:${call}` });
+  }
+}
+
+async function trustContext(deps: ReviewDeps, all: Account[]): Promise<TrustContext> {
+  const { Organization } = await deps.clients.organizations().send(new DescribeOrganizationCommand({}));
+  return { organizationId: Organization?.Id ?? '', accountIds: new Set(all.map((a) => a.id)) };
+}
+
+const itemOf = (reviewId: number, accountId: string, p: ReviewedUser | ReviewedRole, now: Date) => ({
+  reviewId,
+  accountId,
+  kind: p.kind,
+  name: p.name,
+  arn: p.arn,
+  details: JSON.parse(JSON.stringify(p)) as Record<string, unknown>,
+  addedAt: now,
+});
+
+export interface AccountRead {
+  account: string;
+  principals: number;
+  /** Why the account could not be read (its items wait for the next catch-up). */
+  error?: string;
+}
+
+/**
+ * Starts a campaign: its scope's accounts are read (users; roles trusted from outside), each principal
+ * becomes an item for the account's owners, and the start is audited. An account that cannot be read
+ * is named with its error; `catchUp` reads it again.
+ */
+export async function startReview(
+  deps: ReviewDeps,
+  input: { scope: ReviewScope; dueAt: Date; by: string; now: Date },
+): Promise<{ review: AccessReview; accounts: AccountRead[] }> {
+  if (input.dueAt <= input.now) throw new ReviewRefused('the due date must be in the future');
+  const all = await currentAccounts(deps.db);
+  const covered = accountsIn(all, input.scope);
+  if (covered.length === 0) throw new ReviewRefused(`no account is in ${scopeText(input.scope)}`);
+  const [review] = await deps.db
+    .insert(accessReviews)
+    .values({ scope: input.scope, dueAt: input.dueAt, startedBy: input.by, startedAt: input.now })
+    .returning();
+  const reads = await readInto(deps, review!, covered, all, input.now);
+  await appendAudit(deps.db, {
+    actor: input.by,
+    action: 'access-review.started',
+    subject: `access-review:${review!.id}`,
+    details: {
+      scope: input.scope,
+      due: input.dueAt.toISOString(),
+      accounts: reads.map((r) => ({
+        account: r.account,
+        principals: r.principals,
+        ...(r.error ? { error: r.error } : {}),
+      })),
+    },
+    at: input.now,
+  });
+  return { review: review!, accounts: reads };
+}
+
+async function readInto(
+  deps: ReviewDeps,
+  review: AccessReview,
+  covered: Account[],
+  all: Account[],
+  now: Date,
+): Promise<AccountRead[]> {
+  const context = await trustContext(deps, all);
+  return pMap(
+    covered,
+    async (a): Promise<AccountRead> => {
+      try {
+        const principals = await readPrincipals(deps, a.id, context);
+        if (principals.length)
+          await deps.db
+            .insert(accessReviewItems)
+            .values(principals.map((p) => itemOf(review.id, a.id, p, now)))
+            .onConflictDoNothing();
+        return { account: a.id, principals: principals.length };
+      } catch (err) {
+        return { account: a.id, principals: 0, error: (err as Error).message };
+      }
+    },
+    { concurrency: READ_CONCURRENCY },
+  );
+}
+
+/**
+ * Brings an open campaign up to date with its accounts: principals created since it started join it;
+ * pending items whose principal was deleted are closed as `gone`. Audited when anything changed.
+ */
+export async function catchUp(
+  deps: ReviewDeps,
+  review: AccessReview,
+  now: Date,
+): Promise<{ joined: number; gone: number; failed: AccountRead[] }> {
+  const all = await currentAccounts(deps.db);
+  const covered = accountsIn(all, review.scope);
+  const context = await trustContext(deps, all);
+  let joined = 0;
+  let gone = 0;
+  const failed: AccountRead[] = [];
+  await pMap(
+    covered,
+    async (a) => {
+      let principals: Array<ReviewedUser | ReviewedRole>;
+      try {
+        principals = await readPrincipals(deps, a.id, context);
+      } catch (err) {
+        failed.push({ account: a.id, principals: 0, error: (err as Error).message });
+        return;
+      }
+      if (principals.length) {
+        const added = await deps.db
+          .insert(accessReviewItems)
+          .values(principals.map((p) => itemOf(review.id, a.id, p, now)))
+          .onConflictDoNothing()
+          .returning({ id: accessReviewItems.id });
+        joined += added.length;
+      }
+      const present = new Set(principals.map((p) => p.arn));
+      const pending = await deps.db
+        .select({ id: accessReviewItems.id, arn: accessReviewItems.arn })
+        .from(accessReviewItems)
+        .where(
+          and(
+            eq(accessReviewItems.reviewId, review.id),
+            eq(accessReviewItems.accountId, a.id),
+            eq(accessReviewItems.decision, 'pending'),
+          ),
+        );
+      const missing = pending.filter((p) => !present.has(p.arn)).map((p) => p.id);
+      if (missing.length) {
+        await deps.db
+          .update(accessReviewItems)
+          .set({ decision: 'gone', decidedBy: 'warden:access-review', decidedAt: now })
+          .where(and(inArray(accessReviewItems.id, missing), eq(accessReviewItems.decision, 'pending')));
+        gone += missing.length;
+      }
+    },
+    { concurrency: READ_CONCURRENCY },
+  );
+  if (joined || gone)
+    await appendAudit(deps.db, {
+      actor: 'warden:access-review',
+      action: 'access-review.updated',
+      subject: `access-review:${review.id}`,
+      details: { joined, gone },
+      at: now,
+    });
+  return { joined, gone, failed };
+}
+
+export async function reviewById(db: Database, id: number): Promise<AccessReview | undefined> {
+  const [row] = await db.select().from(accessReviews).where(eq(accessReviews.id, id));
+  return row;
+}
+
+export const openReviews = (db: Database) =>
+  db.select().from(accessReviews).where(eq(accessReviews.status, 'open')).orderBy(asc(accessReviews.id));
+
+export const itemsOf = (db: Database, reviewId: number) =>
+  db
+    .select()
+    .from(accessReviewItems)
+    .where(eq(accessReviewItems.reviewId, reviewId))
+    .orderBy(asc(accessReviewItems.accountId), asc(accessReviewItems.kind), asc(accessReviewItems.name));
+
+async function itemAndReview(db: Database, itemId: number) {
+  const [item] = await db.select().from(accessReviewItems).where(eq(accessReviewItems.id, itemId));
+  if (!item) throw new ReviewRefused(`access review item ${itemId} does not exist`);
+  const review = (await reviewById(db, item.reviewId))!;
+  const [account] = (await currentAccounts(db)).filter((a) => a.id === item.accountId);
+  return { item, review, account };
+}
+
+/** Loads an item and checks that this person may decide on it now; throws ReviewRefused otherwise. */
+export async function itemToDecide(db: Database, config: Config, itemId: number, who: Identity) {
+  const found = await itemAndReview(db, itemId);
+  const refused = decisionRefusal(found.item, found.review, found.account, who, config);
+  if (refused) throw new ReviewRefused(refused);
+  return found;
+}
+
+/** Records a decision on a pending item (only if still pending: two clicks at once decide once), audited. */
+async function record(
+  db: Database,
+  item: AccessReviewItem,
+  set: Partial<typeof accessReviewItems.$inferInsert>,
+  audit: { actor: string; action: string; details: Record<string, unknown>; at: Date },
+): Promise<AccessReviewItem> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(accessReviewItems)
+      .set(set)
+      .where(and(eq(accessReviewItems.id, item.id), eq(accessReviewItems.decision, 'pending')))
+      .returning();
+    if (!row) throw new ReviewRefused(`${item.name} was decided meanwhile`);
+    await appendAudit(tx, {
+      actor: audit.actor,
+      action: audit.action,
+      subject: `access-review:${item.reviewId}`,
+      details: { item: item.id, account: item.accountId, principal: item.arn, ...audit.details },
+      at: audit.at,
+    });
+    return row;
+  });
+}
+
+/** Keep: the principal keeps its access; the note, if any, says why. */
+export async function keep(
+  deps: Pick<ReviewDeps, 'db' | 'config'>,
+  input: { itemId: number; who: Identity; actor: string; note?: string | undefined; now: Date },
+): Promise<AccessReviewItem> {
+  const { item } = await itemToDecide(deps.db, deps.config, input.itemId, input.who);
+  const note = input.note?.trim() || null;
+  return record(
+    deps.db,
+    item,
+    { decision: 'keep', note, decidedBy: input.actor, decidedAt: input.now },
+    { actor: input.actor, action: 'access-review.kept', details: note ? { note } : {}, at: input.now },
+  );
+}
+
+/** Not mine: the item moves to the person named, who decides on it instead; audited with the reason. */
+export async function reassign(
+  deps: Pick<ReviewDeps, 'db' | 'config'>,
+  input: { itemId: number; who: Identity; actor: string; to: string; note?: string | undefined; now: Date },
+): Promise<AccessReviewItem> {
+  const { item } = await itemToDecide(deps.db, deps.config, input.itemId, input.who);
+  if (names(input.to, input.who) || input.to === input.actor)
+    throw new ReviewRefused('name someone else: the item is already yours');
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(accessReviewItems)
+      .set({ reviewer: input.to, remindedAt: null })
+      .where(and(eq(accessReviewItems.id, item.id), eq(accessReviewItems.decision, 'pending')))
+      .returning();
+    if (!row) throw new ReviewRefused(`${item.name} was decided meanwhile`);
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: 'access-review.reassigned',
+      subject: `access-review:${item.reviewId}`,
+      details: {
+        item: item.id,
+        account: item.accountId,
+        principal: item.arn,
+        from: item.reviewer ?? 'owners',
+        to: input.to,
+        ...(input.note?.trim() ? { note: input.note.trim() } : {}),
+      },
+      at: input.now,
+    });
+    return row;
+  });
+}
+
+/**
+ * The findings a revocation opens, one per credential to take away: the console password and each
+ * active access key of a user (the playbooks that remove them apply), or the role itself (no
+ * playbook: an open finding for its owners to act on). Source `access-review`: no scan resolves them.
+ */
+export function revocationFindings(item: AccessReviewItem, now: Date): SourceFinding[] {
+  const base = (resource: string, title: string, evidence: Record<string, unknown>): SourceFinding => ({
+    source: 'access-review',
+    productArn: 'warden',
+    externalId: fingerprint(item.accountId, REVOKED_CHECK, `${item.reviewId}/${resource}`),
+    accountId: item.accountId,
+    region: 'global',
+    resourceType: item.kind === 'user' ? 'AwsIamUser' : 'AwsIamRole',
+    resourceId: item.arn,
+    controlId: null,
+    generatorId: `${WARDEN_GENERATOR}${REVOKED_CHECK}`,
+    title,
+    description: `Access review #${item.reviewId} decided to revoke this access.`,
+    severity: 'high',
+    compliance: 'FAILED',
+    awsWorkflowStatus: null,
+    firstObservedAt: now,
+    sourceUpdatedAt: now,
+    remediationText: null,
+    remediationUrl: null,
+    evidence: { review: item.reviewId, item: item.id, user: item.name, ...evidence },
+    failing: true,
+  });
+  if (item.kind === 'role')
+    return [base(item.arn, `Revoke the external trust of role ${item.name}`, { role: item.name })];
+  const details = item.details as unknown as ReviewedUser;
+  const out: SourceFinding[] = [];
+  if (details.console)
+    out.push(
+      base(`${item.arn}/password`, `Remove the console password of ${item.name}`, { credential: 'password' }),
+    );
+  for (const key of details.keys.filter((k) => k.active))
+    out.push(
+      base(`${item.arn}/${key.id}`, `Deactivate access key ${key.id} of ${item.name}`, {
+        credential: 'access_key',
+        accessKeyId: key.id,
+      }),
+    );
+  return out;
+}
+
+/**
+ * Revoke: the decision is recorded with its reason and the revocation's findings opened (in one
+ * transaction). The remediation requests for them are made by the caller, under the usual approvals.
+ */
+export async function revoke(
+  deps: Pick<ReviewDeps, 'db' | 'config'>,
+  input: { itemId: number; who: Identity; actor: string; reason: string; now: Date },
+): Promise<{ item: AccessReviewItem; opened: Finding[] }> {
+  const { item } = await itemToDecide(deps.db, deps.config, input.itemId, input.who);
+  const reason = input.reason.trim();
+  if (!reason) throw new ReviewRefused('a reason is required');
+  const opened = revocationFindings(item, input.now);
+  await ingestFindings(deps.db, [opened], null, input.now);
+  const rows = opened.length
+    ? await deps.db
+        .select()
+        .from(findings)
+        .where(
+          and(
+            eq(findings.source, 'access-review'),
+            inArray(
+              findings.externalId,
+              opened.map((f) => f.externalId),
+            ),
+          ),
+        )
+    : [];
+  const findingIds = rows.map((r) => r.id).sort((a, b) => a - b);
+  const decided = await record(
+    deps.db,
+    item,
+    { decision: 'revoke', note: reason, decidedBy: input.actor, decidedAt: input.now, findingIds },
+    {
+      actor: input.actor,
+      action: 'access-review.revoked',
+      details: { reason, findings: findingIds },
+      at: input.now,
+    },
+  );
+  return { item: decided, opened: rows.sort((a, b) => a.id - b.id) };
+}
+
+/** Adds the remediation requests made for a revocation to its item (shown in the report). */
+export async function noteRequests(db: Database, itemId: number, requestIds: number[]): Promise<void> {
+  if (requestIds.length === 0) return;
+  await db.update(accessReviewItems).set({ requestIds }).where(eq(accessReviewItems.id, itemId));
+}
+
+/** Closes a campaign (its pending items stay in the report as overdue), audited. */
+export async function closeReview(db: Database, review: AccessReview, by: string, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(accessReviews)
+      .set({ status: 'closed', closedAt: now })
+      .where(and(eq(accessReviews.id, review.id), eq(accessReviews.status, 'open')))
+      .returning();
+    if (!row) throw new ReviewRefused(`access review #${review.id} is closed already`);
+    await appendAudit(tx, {
+      actor: by,
+      action: 'access-review.closed',
+      subject: `access-review:${review.id}`,
+      details: {},
+      at: now,
+    });
+  });
+}
+
+/** Items nobody decided, of campaigns past their due date, not yet escalated. */
+export const unescalatedOverdue = (db: Database, reviewId: number) =>
+  db
+    .select()
+    .from(accessReviewItems)
+    .where(
+      and(
+        eq(accessReviewItems.reviewId, reviewId),
+        eq(accessReviewItems.decision, 'pending'),
+        isNull(accessReviewItems.escalatedAt),
+      ),
+    );
+
+/** The messages reviewers hold for one account of a campaign. */
+export const reviewMessagesOf = (db: Database, reviewId: number, accountId: string) =>
+  db
+    .select()
+    .from(accessReviewMessages)
+    .where(and(eq(accessReviewMessages.reviewId, reviewId), eq(accessReviewMessages.accountId, accountId)));
+
+/** Where a reviewer's message for an account landed, kept to redraw it in place. */
+export async function recordReviewMessage(
+  db: Database,
+  row: typeof accessReviewMessages.$inferInsert,
+): Promise<void> {
+  await db
+    .insert(accessReviewMessages)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [accessReviewMessages.reviewId, accessReviewMessages.accountId, accessReviewMessages.reviewer],
+      set: { channel: row.channel, ts: row.ts },
+    });
+}
+
+/** An account's items of a campaign: those pending by reviewer, and how many are decided. */
+export async function accountItems(
+  db: Database,
+  config: Config,
+  reviewId: number,
+  account: Account,
+): Promise<{ pending: Map<string, AccessReviewItem[]>; decided: number }> {
+  const rows = await db
+    .select()
+    .from(accessReviewItems)
+    .where(and(eq(accessReviewItems.reviewId, reviewId), eq(accessReviewItems.accountId, account.id)))
+    .orderBy(asc(accessReviewItems.kind), asc(accessReviewItems.name));
+  const pending = new Map<string, AccessReviewItem[]>();
+  for (const item of rows.filter((r) => r.decision === 'pending'))
+    for (const reviewer of reviewersOf(item, account, config))
+      pending.set(reviewer, [...(pending.get(reviewer) ?? []), item]);
+  return { pending, decided: rows.filter((r) => r.decision !== 'pending').length };
+}
+
+/** The accounts a campaign has items in. */
+export async function reviewAccounts(db: Database, reviewId: number): Promise<Account[]> {
+  const ids = await db
+    .selectDistinct({ id: accessReviewItems.accountId })
+    .from(accessReviewItems)
+    .where(eq(accessReviewItems.reviewId, reviewId));
+  const wanted = new Set(ids.map((r) => r.id));
+  return (await currentAccounts(db)).filter((a) => wanted.has(a.id));
+}
+
+export interface ReviewReport {
+  review: AccessReview;
+  counts: Record<ReviewDecision, number> & { total: number; overdue: number };
+  items: Array<{
+    account: string;
+    accountName: string | null;
+    kind: AccessReviewItem['kind'];
+    principal: string;
+    arn: string;
+    decision: ReviewDecision;
+    reviewer: string;
+    decidedBy: string | null;
+    decidedAt: string | null;
+    /** A Keep's note or a Revoke's reason. */
+    why: string | null;
+    overdue: boolean;
+    revocation: Array<{ finding: number; request: number | null; status: string | null }>;
+  }>;
+}
+
+/**
+ * A campaign's record for an auditor: every principal with its decision, who decided when and why,
+ * each revocation's findings and remediation requests with their outcome, and what is overdue.
+ */
+export async function reviewReport(
+  db: Database,
+  reviewId: number,
+  now: Date,
+): Promise<ReviewReport | undefined> {
+  const review = await reviewById(db, reviewId);
+  if (!review) return undefined;
+  const rows = await itemsOf(db, reviewId);
+  const names = new Map(
+    (await db.select({ id: accounts.id, name: accounts.name }).from(accounts)).map((a) => [a.id, a.name]),
+  );
+  const requestIds = rows.flatMap((r) => r.requestIds);
+  const requests = requestIds.length
+    ? await db
+        .select({
+          id: remediationRequests.id,
+          findingId: remediationRequests.findingId,
+          status: remediationRequests.status,
+        })
+        .from(remediationRequests)
+        .where(inArray(remediationRequests.id, requestIds))
+    : [];
+  const past = now > review.dueAt;
+  const counts = { pending: 0, keep: 0, revoke: 0, gone: 0, total: rows.length, overdue: 0 };
+  const items = rows.map((r) => {
+    counts[r.decision]++;
+    const overdue = past && r.decision === 'pending';
+    if (overdue) counts.overdue++;
+    return {
+      account: r.accountId,
+      accountName: names.get(r.accountId) ?? null,
+      kind: r.kind,
+      principal: r.name,
+      arn: r.arn,
+      decision: r.decision,
+      reviewer: r.reviewer ?? 'owners',
+      decidedBy: r.decidedBy,
+      decidedAt: r.decidedAt?.toISOString() ?? null,
+      why: r.note,
+      overdue,
+      revocation: r.findingIds.map((finding) => {
+        const request = requests.find((q) => q.findingId === finding && r.requestIds.includes(q.id));
+        return { finding, request: request?.id ?? null, status: request?.status ?? null };
+      }),
+    };
+  });
+  return { review, counts, items };
+}

@@ -1,0 +1,281 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { AwsClients } from '../../src/aws/clients.js';
+import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
+import { reportText } from '../../src/cli/review-report.js';
+import { accessReviewItems, auditEvents, remediationRequests } from '../../src/db/schema.js';
+import { generateScenario } from '../../src/sim/scenarios.js';
+import { REVIEW_ACTIONS, REVIEW_CALLBACKS, reviewBlockId } from '../../src/slack/blocks/access-review.js';
+import { REMEDIATION_ACTIONS, requestBlockId } from '../../src/slack/blocks/remediation.js';
+import { catchUp, reviewReport } from '../../src/workflow/access-reviews.js';
+import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
+import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
+
+// An access review end to end, through the real Bolt app and the fake Slack, on the simulated
+// organization: an admin starts it, the owner decides in place (keep, not mine, revoke), the person
+// named decides what was handed over, nobody reviews their own access, a revocation becomes
+// remediation requests that run once approved, principals created or deleted meanwhile join or
+// close, and the report holds every decision.
+
+const CAROL = 'U0CAROL'; // owns account 1 by the policy file
+const OLIVE = 'U0OLIVE'; // owns account 1 by its owner tag (owner-1@example.com)
+const DAVE = 'U0DAVE';
+const ADMIN = 'U0ADMIN';
+const EVE = 'U0EVE'; // an approver
+const ACCOUNT_1 = '100000000001';
+
+let h: ScanHarness;
+let s: SlackHarness;
+
+beforeAll(async () => {
+  const scenario = generateScenario({ accounts: 2, regions: ['us-east-1'], failedPerAccountRegion: 1 });
+  scenario.accounts[1]!.iam = {
+    users: [
+      {
+        name: 'alice',
+        createdDaysAgo: 400,
+        password: { lastUsedDaysAgo: 200 },
+        keys: [{ ageDays: 300, lastUsedDaysAgo: 150, lastUsedService: 's3' }],
+        groups: ['developers'],
+        policies: { attached: ['PowerUserAccess'], inline: [] },
+      },
+      { name: 'bob', createdDaysAgo: 100, keys: [{ ageDays: 20, lastUsedDaysAgo: 1 }] },
+      { name: 'carol', createdDaysAgo: 100, password: { lastUsedDaysAgo: 1 } },
+      { name: 'ci-bot', createdDaysAgo: 50, keys: [{ ageDays: 50, lastUsedDaysAgo: 0 }] },
+      { name: 'erin', createdDaysAgo: 50 },
+    ],
+    roles: [
+      {
+        name: 'VendorAudit',
+        trust: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::999999999999:root' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        },
+        lastUsedDaysAgo: 90,
+      },
+      {
+        name: 'OrgAdmin',
+        trust: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::100000000000:root' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        },
+      },
+    ],
+  };
+  h = await scanHarness(scenario);
+  await h.scan({ full: true });
+  s = await slackHarness(h.db.db, { WARDEN_REMEDIATION_MODE: 'execute' });
+  s.config.policy.admins = [ADMIN];
+  s.config.policy.approvers = [EVE];
+  s.config.policy.owners = { [ACCOUNT_1]: [CAROL] };
+  for (const [id, email] of [
+    [CAROL, 'carol@example.com'],
+    [OLIVE, 'owner-1@example.com'],
+    [DAVE, 'dave@example.com'],
+    [ADMIN, 'admin@example.com'],
+    [EVE, 'eve@example.com'],
+  ] as const)
+    s.slack.users.set(id, email);
+});
+afterAll(async () => {
+  await s.close();
+  await h.close();
+});
+
+const dmsTo = (user: string) => s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === user);
+const items = async () => new Map((await h.db.db.select().from(accessReviewItems)).map((i) => [i.name, i]));
+const audited = async (action: string) =>
+  h.db.db.select().from(auditEvents).where(eq(auditEvents.action, action));
+
+/** Clicks a principal's button and returns the modal Warden opened (or undefined when it refused). */
+async function open(actionId: string, item: number, user: string, responseId: string) {
+  const opened = s.slack.callsTo('views.open').length;
+  const res = await s.act({ actionId, blockId: reviewBlockId(item), value: String(item), user, responseId });
+  expect(res.status).toBe(200);
+  await new Promise((r) => setTimeout(r, 50));
+  const calls = s.slack.callsTo('views.open');
+  return calls.length > opened
+    ? (calls.at(-1)!.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] })
+    : undefined;
+}
+
+const text = (value: string) => ({ value: { type: 'plain_text_input', value } });
+
+test('a campaign: started by an admin, decided in place by owners and by whom they name, revocations approved and run, reported', async () => {
+  // Only an admin starts one; the refusal is audited.
+  await s.command('/warden', 'review start 100000000001 2099-01-31', CAROL, 'c1');
+  expect((await s.answer('c1')).args.text).toBe('Only Warden admins can start an access review.');
+  expect((await audited('permission.denied')).at(-1)!.details).toMatchObject({
+    attempted: 'access review start',
+  });
+  await s.command('/warden', 'review start 100000000001 2099-01-31', ADMIN, 'c2');
+  expect((await s.answer('c2')).args.text).toBe(
+    "Access review #1 of accounts 100000000001 started: 6 principals in 1 accounts, due 2099-01-31; 2 reviewers' messages sent.",
+  );
+  expect(dmsTo(OLIVE)).toHaveLength(1);
+
+  // The owner's one message lists every user and the externally trusted role, not the org-internal one.
+  const [message] = dmsTo(CAROL);
+  const shown = JSON.stringify(message!.args.blocks);
+  for (const name of ['alice', 'bob', 'carol', 'ci-bot', 'erin', 'VendorAudit'])
+    expect(shown).toContain(`\`${name}\``);
+  expect(shown).not.toContain('OrgAdmin');
+  expect(shown).toContain('trusted by account 999999999999');
+  expect(shown).toContain('Groups: developers · Policies: PowerUserAccess');
+  const byName = await items();
+
+  // Keep, with a note.
+  const keepModal = await open(REVIEW_ACTIONS.keep, byName.get('bob')!.id, CAROL, 'k1');
+  expect(keepModal!.callback_id).toBe(REVIEW_CALLBACKS.keep);
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.keep,
+    privateMetadata: keepModal!.private_metadata,
+    values: { note: text('deploys production') },
+    user: CAROL,
+  });
+  expect((await s.answer('k1')).args.text).toMatch(/bob keeps its access/);
+  expect((await items()).get('bob')).toMatchObject({
+    decision: 'keep',
+    note: 'deploys production',
+    decidedBy: CAROL,
+  });
+  // Redrawn in place: bob's buttons are gone from the owner's message.
+  const redrawn = (await s.slack.waitFor('chat.update', 1)).at(-1)!;
+  expect(JSON.stringify(redrawn.args.blocks)).not.toContain(reviewBlockId(byName.get('bob')!.id));
+  expect(JSON.stringify(redrawn.args.blocks)).toContain('1 decided');
+
+  // Nobody reviews their own access: Carol cannot decide on the user `carol`; an admin can.
+  expect(await open(REVIEW_ACTIONS.keep, byName.get('carol')!.id, CAROL, 'self')).toBeUndefined();
+  expect((await s.answer('self')).args.text).toMatch(
+    /you cannot review your own access \(carol\); nothing changed/,
+  );
+
+  // Not mine: ci-bot goes to Dave, who gets it in a message of his own; Carol no longer decides it.
+  const notMine = await open(REVIEW_ACTIONS.notMine, byName.get('ci-bot')!.id, CAROL, 'n1');
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.notMine,
+    privateMetadata: notMine!.private_metadata,
+    values: { owner: { value: { type: 'users_select', selected_user: DAVE } }, note: text('the CI team’s') },
+    user: CAROL,
+  });
+  expect((await s.answer('n1')).args.text).toMatch(/ci-bot is <@U0DAVE>’s to decide now/);
+  await expect.poll(() => dmsTo(DAVE).length).toBe(1);
+  expect(JSON.stringify(dmsTo(DAVE).at(-1)!.args.blocks)).toContain('`ci-bot`');
+  expect(await open(REVIEW_ACTIONS.keep, byName.get('ci-bot')!.id, CAROL, 'n2')).toBeUndefined();
+  expect((await s.answer('n2')).args.text).toMatch(/only the reviewers of ci-bot/);
+  const davesKeep = await open(REVIEW_ACTIONS.keep, byName.get('ci-bot')!.id, DAVE, 'n3');
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.keep,
+    privateMetadata: davesKeep!.private_metadata,
+    values: {},
+    user: DAVE,
+  });
+  expect((await items()).get('ci-bot')).toMatchObject({ decision: 'keep', reviewer: DAVE, decidedBy: DAVE });
+
+  // Revoke needs a reason; then alice's password and key become requests, approved as any request
+  // (the password cannot be restored: two approvals, one of them by an owner who did not ask) and run.
+  const revokeModal = await open(REVIEW_ACTIONS.revoke, byName.get('alice')!.id, CAROL, 'r1');
+  const blank = await s.submit({
+    callbackId: REVIEW_CALLBACKS.revoke,
+    privateMetadata: revokeModal!.private_metadata,
+    values: { reason: text('  ') },
+    user: CAROL,
+  });
+  expect(await blank.json()).toMatchObject({ response_action: 'errors' });
+  expect((await items()).get('alice')!.decision).toBe('pending');
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.revoke,
+    privateMetadata: revokeModal!.private_metadata,
+    values: { reason: text('left the company') },
+    user: CAROL,
+  });
+  expect((await s.answer('r1')).args.text).toMatch(
+    /alice is to be revoked .*remediation #\d+, #\d+ wait for approval/,
+  );
+  const alice = (await items()).get('alice')!;
+  expect(alice).toMatchObject({ decision: 'revoke', note: 'left the company' });
+  expect(alice.findingIds).toHaveLength(2);
+  expect(alice.requestIds).toHaveLength(2);
+  for (const id of alice.requestIds) {
+    for (const approver of [EVE, OLIVE]) {
+      const [request] = await h.db.db
+        .select()
+        .from(remediationRequests)
+        .where(eq(remediationRequests.id, id));
+      if (request!.status !== 'pending') break;
+      await s.act({
+        actionId: REMEDIATION_ACTIONS.approve,
+        blockId: requestBlockId(id),
+        user: approver,
+        responseId: `a${id}${approver}`,
+      });
+    }
+  }
+  const simAlice = () => h.sim.world.account(ACCOUNT_1)!.users.find((u) => u.name === 'alice')!;
+  await expect.poll(() => simAlice().keys[0]!.active, { timeout: 10_000 }).toBe(false);
+  await expect.poll(() => simAlice().password, { timeout: 10_000 }).toBeUndefined();
+
+  // A role marked revoke becomes an open finding for its owners.
+  const roleModal = await open(REVIEW_ACTIONS.revoke, byName.get('VendorAudit')!.id, CAROL, 'r2');
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.revoke,
+    privateMetadata: roleModal!.private_metadata,
+    values: { reason: text('vendor contract ended') },
+    user: CAROL,
+  });
+  expect((await s.answer('r2')).args.text).toMatch(
+    /VendorAudit is to be revoked .*finding #\d+ is open for the account’s owners/,
+  );
+
+  // Mid-campaign: a new user joins it; a deleted one closes as such.
+  h.sim.world.addUser(ACCOUNT_1, { name: 'frank', createdDaysAgo: 0 });
+  const account = h.sim.world.account(ACCOUNT_1)!;
+  account.users = account.users.filter((u) => u.name !== 'erin');
+  const review = (await reviewReport(h.db.db, 1, new Date()))!.review;
+  const clients = new AwsClients({ maxAttempts: 3, maxSockets: 8 });
+  try {
+    const auditRoles = new AssumedRoles(
+      clients.sts(),
+      auditRoleSpec(s.config.aws.auditRole, s.config.aws.partition),
+    );
+    expect(
+      await catchUp({ db: h.db.db, config: s.config, clients, auditRoles }, review, new Date()),
+    ).toMatchObject({
+      joined: 1,
+      gone: 1,
+    });
+  } finally {
+    clients.destroy();
+  }
+  expect((await items()).get('erin')).toMatchObject({ decision: 'gone' });
+  expect((await items()).get('frank')).toMatchObject({ decision: 'pending' });
+
+  // The report: every principal, who decided when and why, revocations with their outcome, overdue.
+  const late = new Date(Date.parse('2099-02-01T00:00:00Z'));
+  const report = (await reviewReport(h.db.db, 1, late))!;
+  expect(report.counts).toMatchObject({ total: 7, keep: 2, revoke: 2, gone: 1, pending: 2, overdue: 2 });
+  const printed = reportText(report);
+  expect(printed).toContain(`alice: revoke by ${CAROL}`);
+  expect(printed).toContain(': left the company');
+  expect(printed).toMatch(/finding #\d+: remediation #\d+ succeeded/);
+  expect(printed).toContain(`user ci-bot: keep by ${DAVE}`);
+  expect(printed).toMatch(/Overdue \(2\):\n.*user carol.*\n.*user frank/);
+  expect((await audited('access-review.started')).length).toBe(1);
+  expect((await audited('access-review.revoked')).length).toBe(2);
+  expect((await audited('access-review.reassigned'))[0]!.details).toMatchObject({
+    to: DAVE,
+    note: 'the CI team’s',
+  });
+}, 60_000);
