@@ -1,4 +1,6 @@
 import type { Job } from '../src/schedule/job.js';
+import { accessReviewJob } from './access-review.js';
+import { accessReviewFollowUpJob } from './access-review-follow-up.js';
 import { auditAnchorJob } from './audit-anchor.js';
 import { dailyDigestJob } from './daily-digest.js';
 import { fullScanJob } from './full-scan.js';
@@ -18,4 +20,6 @@ export const JOBS: readonly Job[] = [
   remediationExpiryJob,
   auditAnchorJob,
   snapshotRetentionJob,
+  accessReviewJob,
+  accessReviewFollowUpJob,
 ];

@@ -48,6 +48,8 @@ const DEFAULTS = {
     expiry: '*/15 * * * *',
     auditAnchor: '50 23 * * *',
     snapshotRetention: '40 3 * * *',
+    /** Access reviews' follow-up: new and deleted principals, messages, reminders, escalations. */
+    accessReviewFollowUp: '20 * * * *',
   },
   /** Posture and compliance snapshots are kept this long (a year and its audit, with a month to spare)… */
   SNAPSHOT_RETENTION_DAYS: 400,
@@ -82,8 +84,11 @@ const DEFAULTS = {
    * before they become one summary (Slack allows about one message a second per channel).
    */
   ALERTS: { windowSeconds: 2, maxMessagesPerChannel: 2 },
-  /** Access reviews: a campaign started without a due date is due this many days later. */
-  ACCESS_REVIEWS: { dueDays: 14 },
+  /**
+   * Access reviews: a campaign started without a due date is due this many days later; an item nobody
+   * decided is recalled to its reviewer every `remindEveryDays`.
+   */
+  ACCESS_REVIEWS: { dueDays: 14, remindEveryDays: 3 },
 };
 
 /** A Slack user id (U…/W…) or an email address: how owners, admins and managers are named. */
@@ -178,11 +183,17 @@ const policySchema = z
       })
       .strict()
       .optional(),
-    /** Access reviews: the due date of a campaign started without one, in days. */
+    /**
+     * Access reviews: the due date of a campaign started without one, and how often an undecided item
+     * is recalled to its reviewer, in days.
+     */
     accessReviews: z
-      .object({ dueDays: z.number().int().min(1).max(365).default(DEFAULTS.ACCESS_REVIEWS.dueDays) })
+      .object({
+        dueDays: z.number().int().min(1).max(365).default(DEFAULTS.ACCESS_REVIEWS.dueDays),
+        remindEveryDays: z.number().int().min(1).max(90).default(DEFAULTS.ACCESS_REVIEWS.remindEveryDays),
+      })
       .strict()
-      .default({ dueDays: DEFAULTS.ACCESS_REVIEWS.dueDays }),
+      .default(DEFAULTS.ACCESS_REVIEWS),
     /** Thresholds of the credential-report checks (CIS defaults). */
     checks: z
       .object({
@@ -242,16 +253,11 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** A five-field cron expression (minute hour day month weekday), as node-cron reads them. */
-const cron = (fallback: string) =>
-  optionalText.pipe(
-    z
-      .string()
-      .refine((v) => v.split(/\s+/).length === 5 && validateCron(v), {
-        message:
-          'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. 0 9 * * 1',
-      })
-      .default(fallback),
-  );
+const cronExpression = z.string().refine((v) => v.split(/\s+/).length === 5 && validateCron(v), {
+  message:
+    'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. 0 9 * * 1',
+});
+const cron = (fallback: string) => optionalText.pipe(cronExpression.default(fallback));
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** A comma-separated setting as a list of at least one item, each checked by `items`. */
@@ -329,6 +335,9 @@ const envSchema = z.object({
   WARDEN_EXPIRY_CRON: cron(DEFAULTS.CRON.expiry),
   WARDEN_AUDIT_ANCHOR_CRON: cron(DEFAULTS.CRON.auditAnchor),
   WARDEN_SNAPSHOT_RETENTION_CRON: cron(DEFAULTS.CRON.snapshotRetention),
+  WARDEN_ACCESS_REVIEW_FOLLOW_UP_CRON: cron(DEFAULTS.CRON.accessReviewFollowUp),
+  /** Unset: campaigns start only when someone starts one. */
+  WARDEN_ACCESS_REVIEW_CRON: optionalText.pipe(cronExpression.optional()),
   WARDEN_SNAPSHOT_RETENTION_DAYS: positiveInt(DEFAULTS.SNAPSHOT_RETENTION_DAYS, 36500),
   WARDEN_SNAPSHOT_HOURLY_DAYS: positiveInt(DEFAULTS.SNAPSHOT_HOURLY_DAYS, 36500),
   WARDEN_ANCHOR_BUCKET: optionalText.pipe(
@@ -472,6 +481,9 @@ export interface ScheduleConfig {
     expiry: string;
     auditAnchor: string;
     snapshotRetention: string;
+    accessReviewFollowUp: string;
+    /** When an access review of the organization starts on its own; undefined: never. */
+    accessReview: string | undefined;
   };
 }
 
@@ -730,6 +742,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         expiry: e.WARDEN_EXPIRY_CRON,
         auditAnchor: e.WARDEN_AUDIT_ANCHOR_CRON,
         snapshotRetention: e.WARDEN_SNAPSHOT_RETENTION_CRON,
+        accessReviewFollowUp: e.WARDEN_ACCESS_REVIEW_FOLLOW_UP_CRON,
+        accessReview: e.WARDEN_ACCESS_REVIEW_CRON,
       },
     },
     snapshots: { days: e.WARDEN_SNAPSHOT_RETENTION_DAYS, hourlyDays: e.WARDEN_SNAPSHOT_HOURLY_DAYS },

@@ -5,6 +5,7 @@ import {
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListGroupsForUserCommand,
+  ListMFADevicesCommand,
   ListRolesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
@@ -35,6 +36,8 @@ export interface ReviewedUser {
   createdAt: Date;
   /** A console password (GetLoginProfile), and when it was last used. */
   console: boolean;
+  /** An MFA device is assigned (ListMFADevices). */
+  mfa: boolean;
   passwordLastUsedAt: Date | null;
   keys: ReviewedKey[];
   groups: string[];
@@ -93,6 +96,13 @@ export async function* reviewUsers(iam: IamCalls): AsyncGenerator<ReviewedUser> 
           throw err;
         },
       );
+      const mfa =
+        (
+          await all(
+            (Marker) => iam.send(new ListMFADevicesCommand({ UserName, Marker })),
+            (p) => p.MFADevices,
+          )
+        ).length > 0;
       const keys: ReviewedKey[] = [];
       for (const k of await all(
         (Marker) => iam.send(new ListAccessKeysCommand({ UserName, Marker })),
@@ -128,6 +138,7 @@ export async function* reviewUsers(iam: IamCalls): AsyncGenerator<ReviewedUser> 
         arn: u.Arn!,
         createdAt: u.CreateDate ?? new Date(0),
         console,
+        mfa,
         passwordLastUsedAt: u.PasswordLastUsed ?? null,
         keys,
         groups,

@@ -1,3 +1,4 @@
+import type { ReviewProgress } from '../posture/access-review-progress.js';
 import { scorePercent, standardName } from '../posture/compliance.js';
 import type { DailyFigures, FindingLine, WeeklyFigures } from '../posture/digest-figures.js';
 import { SCORE_EXPLAINED, scoreText } from '../posture/score.js';
@@ -69,6 +70,24 @@ function suppressionsSection(s: DailyFigures['suppressions']): DigestSection {
   };
 }
 
+/**
+ * Open access reviews: per campaign and OU, how many principals are decided and how many are overdue
+ * (undecided past the due date; they stay open until decided). Empty when no campaign is open.
+ */
+function accessReviewsSection(progress: ReviewProgress[], title: string): DigestSection[] {
+  if (progress.length === 0) return [];
+  return [
+    {
+      title,
+      lines: progress.map(
+        (p) =>
+          `#${p.review} (due ${day(p.dueAt)}), ${p.ouPath}: ${p.decided} of ${p.total} decided${p.overdue ? `, ${p.overdue} overdue` : ''}`,
+      ),
+      more: 0,
+    },
+  ];
+}
+
 /** The daily digest: what is new, what came back, what is late, what could not be read, what ends, what waits. */
 export function dailyDigest(f: DailyFigures, scope: string): Digest {
   return {
@@ -85,6 +104,7 @@ export function dailyDigest(f: DailyFigures, scope: string): Digest {
         (r) => `#${r.id} ${r.playbookId} on ${r.findingTitle} (${r.accountId}), expires ${day(r.expiresAt)}`,
         'None.',
       ),
+      ...accessReviewsSection(f.accessReviews, 'Access reviews'),
     ],
     footer: `Since ${f.window.from.toISOString()}. Findings and their actions: /findings.`,
   };
@@ -173,6 +193,7 @@ export function weeklyDigest(f: WeeklyFigures, period: string): Digest {
         ],
         more: 0,
       },
+      ...accessReviewsSection(f.accessReviews, 'Access reviews by OU'),
       notScannedSection(f.notScanned),
     ],
     footer: SCORE_EXPLAINED,

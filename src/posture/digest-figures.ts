@@ -4,6 +4,7 @@ import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
 import { COLLECTORS } from '../domain.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { type ReviewProgress, reviewProgress } from './access-review-progress.js';
 import { standardTrends } from './compliance.js';
 import { accountScore, meanScore } from './score.js';
 import {
@@ -244,6 +245,8 @@ export interface DailyFigures {
   notScanned: NotScanned[];
   suppressions: Awaited<ReturnType<typeof suppressionFigures>>;
   waiting: Awaited<ReturnType<typeof waitingRequests>>;
+  /** Open access reviews' progress by OU. */
+  accessReviews: ReviewProgress[];
 }
 
 /**
@@ -259,7 +262,7 @@ export async function dailyFigures(
 ): Promise<DailyFigures> {
   const limit = options.limit ?? 20;
   // The figures are independent reads: they run at once, each on a connection of its own.
-  const [newFindings, regressions, sla, gaps, suppressed, waiting] = await Promise.all([
+  const [newFindings, regressions, sla, gaps, suppressed, waiting, accessReviews] = await Promise.all([
     findingLines(
       db,
       and(
@@ -288,8 +291,18 @@ export async function dailyFigures(
     notScanned(db, options.accounts),
     suppressionFigures(db, window.to, options.accounts, limit),
     waitingRequests(db, window.to, options.accounts, limit),
+    reviewProgress(db, window.to, options.accounts),
   ]);
-  return { window, newFindings, regressions, sla, notScanned: gaps, suppressions: suppressed, waiting };
+  return {
+    window,
+    newFindings,
+    regressions,
+    sla,
+    notScanned: gaps,
+    suppressions: suppressed,
+    waiting,
+    accessReviews,
+  };
 }
 
 export interface AccountScore {
@@ -344,6 +357,8 @@ export interface WeeklyFigures {
   notScanned: NotScanned[];
   /** The organization's score in each enabled standard now, and at each point of `trend`. */
   standards: Awaited<ReturnType<typeof standardTrends>>;
+  /** Open access reviews' progress by OU. */
+  accessReviews: ReviewProgress[];
 }
 
 /** Account scores by OU path. */
@@ -362,9 +377,10 @@ function groupByOu(scores: Array<{ ouPath: string | null; score: number }>): Map
 export async function weeklyFigures(db: Database, window: Window, policy: Policy): Promise<WeeklyFigures> {
   // The scores at the end of each of the 5 weeks, read at once; the last is this week's by account.
   const points = [4, 3, 2, 1, 0].map((w) => new Date(window.to.getTime() - w * 7 * DAY));
-  const [scored, standards] = await Promise.all([
+  const [scored, standards, accessReviews] = await Promise.all([
     Promise.all(points.map((at) => scoresAt(db, at))),
     standardTrends(db, points),
+    reviewProgress(db, window.to),
   ]);
   const trend = points.map((at, i) => ({ at, score: meanScore(scored[i]!.map((a) => a.score)) }));
   const ouPoints = scored.map(groupByOu);
@@ -443,5 +459,6 @@ export async function weeklyFigures(db: Database, window: Window, policy: Policy
     },
     notScanned: await notScanned(db, undefined),
     standards,
+    accessReviews,
   };
 }

@@ -15,7 +15,8 @@ export interface JobDeps extends Services {
  */
 export interface Job {
   name: string;
-  cron(schedule: ScheduleConfig): string;
+  /** Undefined: the job is not scheduled (a schedule the configuration leaves unset). */
+  cron(schedule: ScheduleConfig): string | undefined;
   catchUp: boolean;
   run(deps: JobDeps, slot: Date): Promise<{ skipped: string } | undefined>;
 }

@@ -83,12 +83,9 @@ export class Scheduler {
       log.warn({ job: r.job, slot: r.slot }, 'a scheduled run was abandoned by a crash');
     if (!config.schedule.catchUpDigests) return;
     for (const job of this.jobs.filter((j) => j.catchUp)) {
-      const slot = previousSlot(
-        job.cron(config.schedule),
-        config.schedule.timezone,
-        this.deps.now(),
-        CATCH_UP_LOOK_BACK_MS,
-      );
+      const cron = job.cron(config.schedule);
+      if (!cron) continue;
+      const slot = previousSlot(cron, config.schedule.timezone, this.deps.now(), CATCH_UP_LOOK_BACK_MS);
       if (slot && !(await slotClaimed(db, job.name, slot))) {
         log.info({ job: job.name, slot: slot.toISOString() }, 'running a missed slot');
         await this.fire(job, slot);
@@ -101,8 +98,10 @@ export class Scheduler {
     const { config, log } = this.deps;
     const logger = log.child({ mod: 'schedule' });
     for (const job of this.jobs) {
+      const cron = job.cron(config.schedule);
+      if (!cron) continue;
       this.tasks.push(
-        schedule(job.cron(config.schedule), (context) => this.fire(job, context.date), {
+        schedule(cron, (context) => this.fire(job, context.date), {
           name: job.name,
           timezone: config.schedule.timezone,
           logger: {

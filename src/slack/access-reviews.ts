@@ -1,13 +1,23 @@
-import type { Account } from '../db/schema.js';
+import type { AccessReview, AccessReviewItem, Account } from '../db/schema.js';
 import {
   accountItems,
+  catchUp,
+  escalationRecipients,
+  markEscalated,
+  markReminded,
+  openReviews,
+  type ReviewDeps,
   recordReviewMessage,
+  remindable,
   reviewAccounts,
   reviewById,
+  reviewersOf,
   reviewMessagesOf,
+  unescalatedOverdue,
 } from '../workflow/access-reviews.js';
 import type { HandlerDeps } from './app.js';
 import { reviewMessage } from './blocks/access-review.js';
+import { clip } from './blocks/text.js';
 
 type Deps = Pick<HandlerDeps, 'db' | 'config' | 'web' | 'directory' | 'log' | 'now'>;
 
@@ -76,4 +86,112 @@ export async function deliverReview(deps: Deps, reviewId: number): Promise<Deliv
       'access review: reviewers Slack does not know were not told',
     );
   return out;
+}
+
+export interface FollowUp {
+  reviews: number;
+  joined: number;
+  gone: number;
+  reminded: number;
+  escalated: number;
+  /** Accounts that could not be read again, with why. */
+  failed: string[];
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The follow-up of every open campaign (a scheduled job): principals created meanwhile join and
+ * deleted ones close; reviewers' messages are brought up to date; an item undecided for the policy's
+ * `remindEveryDays` is recalled to its reviewer (a reply under their message); past the due date,
+ * undecided items are escalated once to the managers and approvers. Overdue items stay open.
+ */
+export async function followUpReviews(deps: Deps & ReviewDeps, now: Date): Promise<FollowUp> {
+  const out: FollowUp = { reviews: 0, joined: 0, gone: 0, reminded: 0, escalated: 0, failed: [] };
+  for (const review of await openReviews(deps.db)) {
+    out.reviews++;
+    const caught = await catchUp(deps, review, now);
+    out.joined += caught.joined;
+    out.gone += caught.gone;
+    out.failed.push(...caught.failed.map((f) => `${f.account}: ${f.error}`));
+    await deliverReview(deps, review.id);
+
+    const due = new Set(
+      (
+        await remindable(
+          deps.db,
+          review.id,
+          new Date(now.getTime() - deps.config.policy.accessReviews.remindEveryDays * DAY),
+        )
+      ).map((i) => i.id),
+    );
+    const reminded: number[] = [];
+    for (const account of await reviewAccounts(deps.db, review.id)) {
+      const { pending } = await accountItems(deps.db, deps.config, review.id, account);
+      const held = new Map(
+        (await reviewMessagesOf(deps.db, review.id, account.id)).map((m) => [m.reviewer, m]),
+      );
+      for (const [reviewer, items] of pending) {
+        const waiting = items.filter((i) => due.has(i.id));
+        const message = held.get(reviewer);
+        if (waiting.length === 0 || !message) continue;
+        await deps.web.chat.postMessage({
+          channel: message.channel,
+          thread_ts: message.ts,
+          text: reminderText(review, account, items.length, now),
+        });
+        reminded.push(...waiting.map((i) => i.id));
+      }
+    }
+    await markReminded(deps.db, reminded, now);
+    out.reminded += new Set(reminded).size;
+
+    const overdue = await unescalatedOverdue(deps.db, review, now);
+    if (overdue.length) {
+      const to = escalationRecipients(deps.config);
+      const accounts = new Map((await reviewAccounts(deps.db, review.id)).map((a) => [a.id, a]));
+      const text = escalationText(review, overdue, accounts, deps.config);
+      const told: string[] = [];
+      for (const principal of to) {
+        const user = await deps.directory.userIdFor(principal);
+        if (!user) continue;
+        await deps.web.chat.postMessage({ channel: user, text });
+        told.push(principal);
+      }
+      await markEscalated(deps.db, review, overdue, told, now);
+      out.escalated += overdue.length;
+    }
+  }
+  return out;
+}
+
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
+function reminderText(review: AccessReview, account: Account, waiting: number, now: Date): string {
+  const late = now > review.dueAt;
+  return `:alarm_clock: Reminder: ${waiting} principals of ${account.name} (${account.id}) still wait for your decision in access review #${review.id}, ${late ? `overdue since ${dayOf(review.dueAt)}` : `due ${dayOf(review.dueAt)}`}.`;
+}
+
+function escalationText(
+  review: AccessReview,
+  overdue: AccessReviewItem[],
+  accounts: Map<string, Account>,
+  config: Deps['config'],
+): string {
+  const byAccount = new Map<string, AccessReviewItem[]>();
+  for (const i of overdue) byAccount.set(i.accountId, [...(byAccount.get(i.accountId) ?? []), i]);
+  const lines = [...byAccount].map(([id, items]) => {
+    const account = accounts.get(id);
+    const reviewers = account
+      ? [...new Set(items.flatMap((i) => reviewersOf(i, account, config)))].join(', ')
+      : 'unknown';
+    return `• ${account?.name ?? id} (${id}): ${items.length} undecided (${items
+      .slice(0, 5)
+      .map((i) => i.name)
+      .join(', ')}${items.length > 5 ? ', …' : ''}); reviewers: ${reviewers || 'none'}`;
+  });
+  return clip(
+    `:rotating_light: Access review #${review.id} was due ${dayOf(review.dueAt)}; ${overdue.length} principals are still undecided. They stay open until decided.\n${lines.join('\n')}`,
+    3000,
+  );
 }

@@ -13,6 +13,7 @@ import {
 } from '../posture/findings-list.js';
 import { accountOpenBySeverity, openBySeverityOf } from '../posture/summary.js';
 import { PLAYBOOKS, playbooksFor } from '../remediate/registry.js';
+import { waitingForReviewer } from '../workflow/access-reviews.js';
 import { membership } from '../workflow/membership.js';
 import { type Identity, ownersOf, type ReadScope } from '../workflow/policy.js';
 import { waitingForApproval } from '../workflow/remediation-queue.js';
@@ -187,5 +188,6 @@ export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
         reversible: playbook?.reversible ?? false,
       };
     }),
+    reviews: await waitingForReviewer(deps.db, deps.config, who),
   });
 }

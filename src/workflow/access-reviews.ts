@@ -1,5 +1,5 @@
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import pMap from 'p-map';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients, IamCalls } from '../aws/clients.js';
@@ -504,8 +504,8 @@ export async function closeReview(db: Database, review: AccessReview, by: string
   });
 }
 
-/** Items nobody decided, of campaigns past their due date, not yet escalated. */
-export const unescalatedOverdue = (db: Database, reviewId: number) =>
+/** Pending items last recalled (or added) before `before`: their reviewers are reminded. */
+export const remindable = (db: Database, reviewId: number, before: Date) =>
   db
     .select()
     .from(accessReviewItems)
@@ -513,9 +513,67 @@ export const unescalatedOverdue = (db: Database, reviewId: number) =>
       and(
         eq(accessReviewItems.reviewId, reviewId),
         eq(accessReviewItems.decision, 'pending'),
+        lte(sql`coalesce(${accessReviewItems.remindedAt}, ${accessReviewItems.addedAt})`, before),
+      ),
+    );
+
+export async function markReminded(db: Database, ids: number[], now: Date): Promise<void> {
+  if (ids.length)
+    await db.update(accessReviewItems).set({ remindedAt: now }).where(inArray(accessReviewItems.id, ids));
+}
+
+/** Pending items of a campaign past its due date that were not escalated yet. */
+export async function unescalatedOverdue(
+  db: Database,
+  review: AccessReview,
+  now: Date,
+): Promise<AccessReviewItem[]> {
+  if (now <= review.dueAt) return [];
+  return db
+    .select()
+    .from(accessReviewItems)
+    .where(
+      and(
+        eq(accessReviewItems.reviewId, review.id),
+        eq(accessReviewItems.decision, 'pending'),
         isNull(accessReviewItems.escalatedAt),
       ),
     );
+}
+
+/** Records that these overdue items were escalated, to whom, audited (once per item). */
+export async function markEscalated(
+  db: Database,
+  review: AccessReview,
+  items: AccessReviewItem[],
+  to: string[],
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  await db.transaction(async (tx) => {
+    await tx
+      .update(accessReviewItems)
+      .set({ escalatedAt: now })
+      .where(
+        inArray(
+          accessReviewItems.id,
+          items.map((i) => i.id),
+        ),
+      );
+    await appendAudit(tx, {
+      actor: 'warden:access-review',
+      action: 'access-review.escalated',
+      subject: `access-review:${review.id}`,
+      details: { items: items.map((i) => i.id), accounts: [...new Set(items.map((i) => i.accountId))], to },
+      at: now,
+    });
+  });
+}
+
+/** Who hears of overdue items: the managers and the approvers (who may act on any account). */
+export const escalationRecipients = (config: Config) => [
+  ...new Set([...config.policy.managers, ...config.policy.approvers]),
+];
 
 /** The messages reviewers hold for one account of a campaign. */
 export const reviewMessagesOf = (db: Database, reviewId: number, accountId: string) =>
@@ -638,4 +696,28 @@ export async function reviewReport(
     };
   });
   return { review, counts, items };
+}
+
+/** How many undecided principals of open campaigns this person reviews, and the earliest due date. */
+export async function waitingForReviewer(
+  db: Database,
+  config: Config,
+  who: Identity,
+): Promise<{ items: number; reviews: number[]; firstDue: Date | null }> {
+  const accounts = new Map((await currentAccounts(db)).map((a) => [a.id, a]));
+  const rows = await db
+    .select({ item: accessReviewItems, dueAt: accessReviews.dueAt })
+    .from(accessReviewItems)
+    .innerJoin(accessReviews, eq(accessReviews.id, accessReviewItems.reviewId))
+    .where(and(eq(accessReviews.status, 'open'), eq(accessReviewItems.decision, 'pending')));
+  const mine = rows.filter(({ item }) => {
+    const account = accounts.get(item.accountId);
+    return account !== undefined && reviewersOf(item, account, config).some((p) => names(p, who));
+  });
+  const dues = mine.map((r) => r.dueAt.getTime());
+  return {
+    items: mine.length,
+    reviews: [...new Set(mine.map((r) => r.item.reviewId))].sort((a, b) => a - b),
+    firstDue: dues.length ? new Date(Math.min(...dues)) : null,
+  };
 }

@@ -4,9 +4,15 @@ import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { reportText } from '../../src/cli/review-report.js';
 import { accessReviewItems, auditEvents, remediationRequests } from '../../src/db/schema.js';
+import { dailyDigest } from '../../src/digest/sections.js';
+import { createLogger } from '../../src/log.js';
+import { dailyFigures } from '../../src/posture/digest-figures.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
+import { followUpReviews } from '../../src/slack/access-reviews.js';
 import { REVIEW_ACTIONS, REVIEW_CALLBACKS, reviewBlockId } from '../../src/slack/blocks/access-review.js';
 import { REMEDIATION_ACTIONS, requestBlockId } from '../../src/slack/blocks/remediation.js';
+import { slackClients } from '../../src/slack/web-client.js';
+import { digestText } from '../../src/terminal.js';
 import { catchUp, reviewReport } from '../../src/workflow/access-reviews.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
@@ -40,7 +46,7 @@ beforeAll(async () => {
         policies: { attached: ['PowerUserAccess'], inline: [] },
       },
       { name: 'bob', createdDaysAgo: 100, keys: [{ ageDays: 20, lastUsedDaysAgo: 1 }] },
-      { name: 'carol', createdDaysAgo: 100, password: { lastUsedDaysAgo: 1 } },
+      { name: 'carol', createdDaysAgo: 100, password: { lastUsedDaysAgo: 1 }, mfa: true },
       { name: 'ci-bot', createdDaysAgo: 50, keys: [{ ageDays: 50, lastUsedDaysAgo: 0 }] },
       { name: 'erin', createdDaysAgo: 50 },
     ],
@@ -134,6 +140,8 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
   expect(shown).not.toContain('OrgAdmin');
   expect(shown).toContain('trusted by account 999999999999');
   expect(shown).toContain('Groups: developers · Policies: PowerUserAccess');
+  expect(shown).toContain('Console: yes (*no MFA*), used 200 days ago');
+  expect(shown).toContain('Console: yes (MFA), used 1 day ago');
   const byName = await items();
 
   // Keep, with a note.
@@ -161,6 +169,18 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
   expect((await s.answer('self')).args.text).toMatch(
     /you cannot review your own access \(carol\); nothing changed/,
   );
+
+  // Someone who reviews nothing here, and an item that does not exist: refused, audited, nothing changes.
+  expect(await open(REVIEW_ACTIONS.revoke, byName.get('erin')!.id, EVE, 'x1')).toBeUndefined();
+  expect((await s.answer('x1')).args.text).toMatch(
+    /only the reviewers of erin \(or an admin\) may decide on it/,
+  );
+  expect(await open(REVIEW_ACTIONS.keep, 99_999, CAROL, 'x2')).toBeUndefined();
+  expect((await s.answer('x2')).args.text).toMatch(/access review item 99999 does not exist/);
+  expect((await audited('permission.denied')).map((e) => e.subject)).toEqual(
+    expect.arrayContaining([`access-review-item:${byName.get('erin')!.id}`, 'access-review-item:99999']),
+  );
+  expect((await items()).get('erin')!.decision).toBe('pending');
 
   // Not mine: ci-bot goes to Dave, who gets it in a message of his own; Carol no longer decides it.
   const notMine = await open(REVIEW_ACTIONS.notMine, byName.get('ci-bot')!.id, CAROL, 'n1');
@@ -279,3 +299,73 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
     note: 'the CI team’s',
   });
 }, 60_000);
+
+test('the follow-up: undecided items are recalled to their reviewers, escalated once past the due date, shown in Home and in the digests', async () => {
+  const deps = () => {
+    const clients = new AwsClients({ maxAttempts: 3, maxSockets: 8 });
+    const auditRoles = new AssumedRoles(
+      clients.sts(),
+      auditRoleSpec(s.config.aws.auditRole, s.config.aws.partition),
+    );
+    const web = slackClients(s.config.slack!, createLogger('silent'));
+    return {
+      clients,
+      deps: { db: h.db.db, config: s.config, clients, auditRoles, log: createLogger('silent'), ...web },
+    };
+  };
+  // Before the due date: a reminder under each reviewer's message, nothing escalated.
+  const early = deps();
+  const soon = new Date(Date.now() + 4 * 86_400_000);
+  try {
+    expect(await followUpReviews({ ...early.deps, now: () => soon }, soon)).toMatchObject({
+      reviews: 1,
+      reminded: 2,
+      escalated: 0,
+    });
+  } finally {
+    early.clients.destroy();
+  }
+  const reminders = s.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts);
+  // In each reviewer's DM, under their message (Slack answers a DM's channel as D…).
+  expect(reminders.map((c) => c.args.channel).sort()).toEqual(['D0CAROL', 'D0OLIVE']);
+  expect(reminders[0]!.args.text).toMatch(
+    /Reminder: 2 principals of .* still wait for your decision in access review #1, due 2099-01-31/,
+  );
+
+  // Past the due date: the approver hears of the overdue items once; they stay open.
+  const late = new Date(Date.parse('2099-02-01T10:00:00Z'));
+  for (let run = 0; run < 2; run++) {
+    const later = deps();
+    try {
+      await followUpReviews({ ...later.deps, now: () => late }, late);
+    } finally {
+      later.clients.destroy();
+    }
+  }
+  const escalations = dmsTo(EVE).filter((c) =>
+    /Access review #1 was due 2099-01-31/.test(String(c.args.text)),
+  );
+  expect(escalations).toHaveLength(1);
+  expect(escalations[0]!.args.text).toMatch(
+    /2 principals are still undecided.*\n• .*: 2 undecided \(carol, frank\)/,
+  );
+  expect(await audited('access-review.escalated')).toHaveLength(1);
+  expect((await items()).get('frank')).toMatchObject({ decision: 'pending' });
+
+  // Home tells a reviewer what waits for them.
+  await s.event({ type: 'app_home_opened', user: CAROL, channel: 'D0CAROL', tab: 'home' });
+  const home = (await s.slack.waitFor('views.publish', 1)).filter((c) => c.args.user_id === CAROL).at(-1)!;
+  expect(JSON.stringify(home.args.view)).toMatch(
+    /Access reviews:\*\s*2 principals wait for your decision \(#1/,
+  );
+
+  // The digests show the campaign's progress by OU.
+  const figures = await dailyFigures(
+    h.db.db,
+    { from: new Date(late.getTime() - 86_400_000), to: late },
+    s.config.policy,
+  );
+  expect(digestText(dailyDigest(figures, ''))).toMatch(
+    /Access reviews\n.*#1 \(due 2099-01-31\), .*: 5 of 7 decided, 2 overdue/,
+  );
+});

@@ -40,6 +40,7 @@ async function iamOfMember(users: number) {
         name: 'alice',
         createdDaysAgo: 400,
         password: { lastUsedDaysAgo: 3 },
+        mfa: true,
         keys: [
           { ageDays: 200, lastUsedDaysAgo: 1, lastUsedService: 's3' },
           { ageDays: 10, active: false },
@@ -125,7 +126,7 @@ const collect = async <T>(gen: AsyncGenerator<T>) => {
   return out;
 };
 
-test('users: console, keys with their last use, groups and policies, every page of them', async () => {
+test('users: console and MFA, keys with their last use, groups and policies, every page of them', async () => {
   const { sim, iam } = await iamOfMember(130);
   const users: ReviewedUser[] = await collect(reviewUsers(iam));
   expect(users).toHaveLength(130);
@@ -135,6 +136,7 @@ test('users: console, keys with their last use, groups and policies, every page 
   expect(alice).toMatchObject({
     arn: `arn:aws:iam::${MEMBER}:user/alice`,
     console: true,
+    mfa: true,
     groups: ['admins', 'developers'],
     attachedPolicies: ['AdministratorAccess'],
     inlinePolicies: ['break-glass'],
@@ -146,6 +148,7 @@ test('users: console, keys with their last use, groups and policies, every page 
   expect(alice.lastActivityAt!.getTime()).toBe(alice.keys[0]!.lastUsedAt!.getTime());
   expect(users.find((u) => u.name === 'svc-0')).toMatchObject({
     console: false,
+    mfa: false,
     keys: [],
     lastActivityAt: null,
   });

@@ -375,6 +375,20 @@ export const iam: Record<string, Handler> = {
       );
     return { Role: roleOf(ctx, r, true) };
   },
+  ListMFADevices(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const devices = u.mfa
+      ? [
+          {
+            UserName: u.name,
+            SerialNumber: `arn:aws:iam::${ctx.caller.account}:mfa/${u.name}`,
+            EnableDate: new Date(u.createdAt),
+          },
+        ]
+      : [];
+    const { items, more } = page(ctx, devices);
+    return { MFADevices: items, ...more };
+  },
   ListAccessKeys(ctx) {
     const u = user(ctx, ctx.params.UserName);
     return {

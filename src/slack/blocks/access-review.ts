@@ -23,6 +23,7 @@ export interface ReviewItemView {
 
 interface UserDetails {
   console: boolean;
+  mfa: boolean;
   passwordLastUsedAt: string | null;
   keys: Array<{
     id: string;
@@ -67,8 +68,10 @@ export const REVIEW_ITEMS_SHOWN = 20;
 export const reviewBlockId = (itemId: number) => `review:${itemId}`;
 
 const DAY = 86_400_000;
-const age = (from: Date | string, now: Date) =>
-  `${Math.max(0, Math.floor((now.getTime() - new Date(from).getTime()) / DAY))} days`;
+const age = (from: Date | string, now: Date) => {
+  const days = Math.max(0, Math.floor((now.getTime() - new Date(from).getTime()) / DAY));
+  return `${days} day${days === 1 ? '' : 's'}`;
+};
 const used = (at: Date | string | null, now: Date) => (at ? `${age(at, now)} ago` : 'never');
 
 /** What a reviewer decides on, in one or two lines. */
@@ -98,7 +101,7 @@ export function principalText(item: ReviewItemView, now: Date): string {
   return clip(
     [
       `*User* \`${escapeMrkdwn(item.name)}\` · last active ${used(user.lastActivityAt, now)}`,
-      `Console: ${user.console ? `yes, used ${used(user.passwordLastUsedAt, now)}` : 'no'} · Keys: ${keys.length ? keys.join('; ') : 'none'}`,
+      `Console: ${user.console ? `yes (${user.mfa ? 'MFA' : '*no MFA*'}), used ${used(user.passwordLastUsedAt, now)}` : 'no'} · Keys: ${keys.length ? keys.join('; ') : 'none'}`,
       `Groups: ${escapeMrkdwn(user.groups.join(', ') || 'none')} · Policies: ${escapeMrkdwn(policies.join(', ') || 'none')}`,
     ].join('\n'),
     1500,

@@ -3,7 +3,7 @@ import type { SeverityCounts } from '../../posture/summary.js';
 import { findingBlocks, type ShownFinding } from './finding.js';
 import { severityLine } from './posture.js';
 import { type ApprovalItem, approvalItemBlocks } from './remediation.js';
-import { type Block, context, divider, escapeMrkdwn, fitList, header, section } from './text.js';
+import { type Block, context, divider, escapeMrkdwn, fitList, header, section, slackDate } from './text.js';
 
 export interface HomeInput {
   userId: string;
@@ -14,10 +14,12 @@ export interface HomeInput {
   assignedTotal: number;
   accounts: Array<{ id: string; name: string; ouPath: string | null; open: SeverityCounts }>;
   approvals: ApprovalItem[];
+  /** Undecided principals of open access reviews this person reviews. */
+  reviews?: { items: number; reviews: number[]; firstDue: Date | null };
 }
 
 /** How the Home tab's 100 blocks (BLOCK_KIT.blocksPerView) are shared: the lists, plus 8 around them. */
-const BUDGET = { assigned: 42, accounts: 22, approvals: 24 } as const;
+const BUDGET = { assigned: 42, accounts: 21, approvals: 24 } as const;
 
 /** The App Home tab: what is assigned to me, the posture of my accounts, what waits for my approval. */
 export function homeView(input: HomeInput): HomeView {
@@ -25,6 +27,13 @@ export function homeView(input: HomeInput): HomeView {
     header('Warden'),
     context(`<@${input.userId}>, you are ${input.role === 'admin' ? 'an' : 'a'} *${input.role}*.`),
     ...(input.notice ? [section(input.notice)] : []),
+    ...(input.reviews?.items
+      ? [
+          section(
+            `:clipboard: *Access reviews:* ${input.reviews.items} principals wait for your decision (${input.reviews.reviews.map((r) => `#${r}`).join(', ')}${input.reviews.firstDue ? `, due ${slackDate(input.reviews.firstDue, '{date_short_pretty}')}` : ''}). Your direct messages from Warden hold them, with their buttons.`,
+          ),
+        ]
+      : []),
     header('Assigned to me'),
     ...(input.assigned.length
       ? fitList(input.assigned, (f) => findingBlocks(f, { kind: 'home' }), {
