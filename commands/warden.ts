@@ -112,6 +112,20 @@ export function wardenCommand(deps: HandlerDeps) {
 
 const DAY = 86_400_000;
 
+/** Whether this person is an admin; anyone else is told `refusal`, and the refusal is audited. */
+async function adminOnly(
+  deps: HandlerDeps,
+  userId: string,
+  attempted: string,
+  respond: SlackCommandMiddlewareArgs['respond'],
+  refusal: { text: string; blocks?: ReturnType<typeof section>[] },
+): Promise<boolean> {
+  if (isAdmin(await deps.directory.identify(userId), deps.config.policy)) return true;
+  await recordDenial(deps.db, { actor: userId, attempted, subject: 'organization', reason: 'not an admin' });
+  await respond({ response_type: 'ephemeral', ...refusal });
+  return false;
+}
+
 /** `/warden review start [organization | OU | account …] [YYYY-MM-DD]`: its scope and due date, or undefined. */
 function reviewRequest(words: string[], config: HandlerDeps['config'], now: Date) {
   const last = words.at(-1) ?? '';
@@ -135,17 +149,8 @@ async function reviewFromSlack(
   request: { scope: ReviewScope; dueAt: Date },
   respond: SlackCommandMiddlewareArgs['respond'],
 ): Promise<void> {
-  const who = await deps.directory.identify(userId);
-  if (!isAdmin(who, deps.config.policy)) {
-    await recordDenial(deps.db, {
-      actor: userId,
-      attempted: 'access review start',
-      subject: 'organization',
-      reason: 'not an admin',
-    });
-    await respond({ response_type: 'ephemeral', text: 'Only Warden admins can start an access review.' });
-    return;
-  }
+  const refusal = { text: 'Only Warden admins can start an access review.' };
+  if (!(await adminOnly(deps, userId, 'access review start', respond, refusal))) return;
   try {
     const { review, accounts } = await startReview(deps, { ...request, by: userId, now: deps.now() });
     const told = await deliverReview(deps, review.id);
@@ -178,25 +183,15 @@ async function scanFromSlack(
   accounts: string[],
   respond: SlackCommandMiddlewareArgs['respond'],
 ): Promise<void> {
-  const who = await deps.directory.identify(userId);
-  if (!isAdmin(who, deps.config.policy)) {
-    await recordDenial(deps.db, {
-      actor: userId,
-      attempted: 'scan',
-      subject: 'organization',
-      reason: 'not an admin',
-    });
-    await respond({
-      response_type: 'ephemeral',
-      text: 'Only Warden admins can start a scan.',
-      blocks: [
-        section(
-          'Only Warden admins can start a scan. Scans also run on their own schedule; `/posture` shows the latest.',
-        ),
-      ],
-    });
-    return;
-  }
+  const refusal = {
+    text: 'Only Warden admins can start a scan.',
+    blocks: [
+      section(
+        'Only Warden admins can start a scan. Scans also run on their own schedule; `/posture` shows the latest.',
+      ),
+    ],
+  };
+  if (!(await adminOnly(deps, userId, 'scan', respond, refusal))) return;
   const client = deps.web;
   const posted = await client.chat.postMessage({
     channel,

@@ -130,3 +130,50 @@ test('warden demo builds weeks of history in a fresh embedded database, then pri
     '<h1>Evidence pack: CIS AWS',
   );
 }, 60_000);
+
+describe('warden review', () => {
+  // Discovery's accounts are what a campaign covers.
+  beforeAll(async () => {
+    expect((await warden(['scan'], env)).code).toBe(0);
+  });
+
+  test('start reads every account’s principals, names the one it could not read and exits 1; report prints the record', async () => {
+    const started = await warden(['review', 'start', '--due', '2099-01-31', '--by', 'cli-test'], env);
+    expect(started.stdout).toMatch(
+      /^access review #1 of the organization: [1-9]\d* principals in 3 accounts, due 2099-01-31\nSlack is not configured: nobody was told\n$/,
+    );
+    expect(started.stderr).toMatch(/^account 100000000002 not read: .*WardenAudit.*\n$/);
+    expect(started.code).toBe(1);
+
+    const report = await warden(['review', 'report', '1'], env);
+    expect(report).toMatchObject({ code: 0, stderr: '' });
+    expect(report.stdout).toMatch(
+      /^Access review #1 of the organization\nStarted .* by cli-test; due 2099-01-31T23:59:59.999Z; open\n/,
+    );
+    expect(report.stdout).toMatch(
+      /\d+ principals: 0 kept, 0 revoked, 0 deleted meanwhile, \d+ undecided \(0 overdue\)/,
+    );
+    const json = JSON.parse((await warden(['review', 'report', '1', '--format', 'json'], env)).stdout);
+    expect(json.items.every((i: { decision: string }) => i.decision === 'pending')).toBe(true);
+  });
+
+  test('a campaign that does not exist, or a scope that names nothing, is a usage error and starts nothing', async () => {
+    expect(await warden(['review', 'report', '7'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('access review #7 does not exist'),
+    });
+    expect(await warden(['review', 'report'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('name the campaign by its number'),
+    });
+    expect(await warden(['review', 'start', '--account', '12345'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--account a 12-digit account id'),
+    });
+    expect(await warden(['review', 'start', '--ou', 'Root/Nowhere'], env)).toMatchObject({
+      code: 1,
+      stderr: 'warden review start: no account is in OU Root/Nowhere\n',
+    });
+    expect((await warden(['review', 'report', '2'], env)).code).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { currentAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { scanTargetsOf } from '../db/scans.js';
 import { fileLogger } from '../log.js';
@@ -9,12 +10,25 @@ import { complianceScopeNamed } from '../posture/frameworks.js';
 import { lastScanGaps, openBySeverity, worstAccounts } from '../posture/summary.js';
 import { writeFiles } from '../report/pack.js';
 import { withServices } from '../runtime.js';
+import type { Services } from '../services.js';
 import { demoScenario, demoWeek } from '../sim/scenarios.js';
 import { startSimulator } from '../sim/server.js';
 import { complianceReport, postureReport, scanSummary } from '../terminal.js';
+import {
+  itemsOf,
+  keep,
+  markEscalated,
+  requestRevocations,
+  reviewReport,
+  revoke,
+  startReview,
+  unescalatedOverdue,
+} from '../workflow/access-reviews.js';
 import { makeEvidencePack } from '../workflow/evidence.js';
+import { ownersOf } from '../workflow/policy.js';
 import { type CommandModule, EXIT, stopOf } from './command.js';
 import { printDigest } from './digest.js';
+import { reportText } from './review-report.js';
 import { scanWithProgress } from './scan.js';
 
 /** Weeks of history the demo builds before today: a scan at the end of each week. */
@@ -58,6 +72,59 @@ async function complianceEnd(db: Database, config: Config, dataDir: string, toda
     }) +
     `\nEvidence pack for ${framework.name} ${framework.version}, ${DEMO_WEEKS} weeks (warden report writes one for any framework and period):\n${files.map((f) => `  ${f}`).join('\n')}\n`
   );
+}
+
+/**
+ * A short access review of one account, as its owner would run it in Slack: the campaign starts ten
+ * days ago, due three days ago; the owner keeps one principal, revokes another (its credentials become
+ * remediation requests), and leaves the rest, which are overdue and escalated. Returns its report.
+ */
+async function accessReviewDemo(
+  services: Services,
+  setClock: (t: number) => void,
+  today: number,
+): Promise<string> {
+  const { db, config } = services;
+  const account = (await currentAccounts(db)).find((a) => ownersOf(a, config.policy).length > 0);
+  if (!account) return '(no account has an owner: no access review)\n';
+  const owner = ownersOf(account, config.policy)[0]!;
+  const who = { userId: owner, email: owner };
+  setClock(today - 10 * DAY_MS);
+  const { review } = await startReview(services, {
+    scope: { accounts: [account.id] },
+    dueAt: new Date(today - 3 * DAY_MS),
+    by: 'warden:demo',
+    now: services.now(),
+  });
+  const items = await itemsOf(db, review.id);
+  const kept = items.find((i) => i.kind === 'user');
+  if (kept)
+    await keep(services, {
+      itemId: kept.id,
+      who,
+      actor: owner,
+      note: 'still deploys production',
+      now: services.now(),
+    });
+  const revoked = items.find((i) => i.kind === 'user' && i !== kept);
+  if (revoked) {
+    const reason = 'left the team';
+    const { opened } = await revoke(services, {
+      itemId: revoked.id,
+      who,
+      actor: owner,
+      reason,
+      now: services.now(),
+    });
+    await requestRevocations(services, { item: revoked, opened, requester: owner, actor: owner, reason });
+  }
+  setClock(today);
+  const overdue = await unescalatedOverdue(db, review, services.now());
+  // No Slack in the demo: the escalation is recorded, told to nobody (the follow-up job DMs the
+  // managers and approvers).
+  await markEscalated(db, review, overdue, [], services.now());
+  const report = await reviewReport(db, review.id, services.now());
+  return `Access review #${review.id} of ${account.name}, started 10 days ago, due 3 days ago (warden review start / report; in Slack the owners decide in place):\n${reportText(report!)}`;
 }
 
 /**
@@ -123,6 +190,15 @@ export const run: CommandModule['run'] = async (_values, { config, io }) => {
       );
       io.stdout(`\n${await printDigest(services, 'weekly', path.join(dataDir, 'weekly-digest.png'), io)}`);
       io.stdout(`\n${await complianceEnd(db, config, dataDir, today)}`);
+      io.stdout(
+        `\n${await accessReviewDemo(
+          services,
+          (t) => {
+            clock = t;
+          },
+          today,
+        )}`,
+      );
       return EXIT.ok;
     });
   } finally {

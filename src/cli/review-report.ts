@@ -28,7 +28,7 @@ export function reportText({ review, counts, items }: ReviewReport): string {
   for (const i of items) {
     const who = i.decidedBy ? ` by ${i.decidedBy} at ${i.decidedAt}` : ` (reviewer: ${i.reviewer})`;
     lines.push(
-      `${i.account} ${i.accountName ?? ''} ${i.kind} ${i.principal}: ${i.overdue ? 'OVERDUE' : i.decision}${who}${i.why ? `: ${i.why}` : ''}`,
+      `${i.account} ${i.accountName ?? ''} ${i.kind} ${i.principal}: ${i.overdue ? `OVERDUE${i.escalatedAt ? `, escalated ${i.escalatedAt}` : ''}` : i.decision}${who}${i.why ? `: ${i.why}` : ''}`,
     );
     for (const r of i.revocation)
       lines.push(

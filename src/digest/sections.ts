@@ -1,4 +1,4 @@
-import type { ReviewProgress } from '../posture/access-review-progress.js';
+import type { ReviewProgress } from '../posture/access-reviews.js';
 import { scorePercent, standardName } from '../posture/compliance.js';
 import type { DailyFigures, FindingLine, WeeklyFigures } from '../posture/digest-figures.js';
 import { SCORE_EXPLAINED, scoreText } from '../posture/score.js';

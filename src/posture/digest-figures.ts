@@ -4,7 +4,7 @@ import { type Database, rawRows } from '../db/client.js';
 import { accounts, findings, remediationDecisions, remediationRequests, suppressions } from '../db/schema.js';
 import { COLLECTORS } from '../domain.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { type ReviewProgress, reviewProgress } from './access-review-progress.js';
+import { type ReviewProgress, reviewProgress } from './access-reviews.js';
 import { standardTrends } from './compliance.js';
 import { accountScore, meanScore } from './score.js';
 import {

@@ -6,6 +6,7 @@ import { textArray } from '../db/compliance.js';
 import type { Account } from '../db/schema.js';
 import { WARDEN_GENERATOR } from '../findings/checks.js';
 import { type Framework, noRequirementCounts, type RequirementStatus } from '../findings/frameworks.js';
+import { periodReviews, type ReviewReport } from '../posture/access-reviews.js';
 import { knownAccounts } from '../posture/accounts.js';
 import { type StandardScore, standardName, standardScoreOf } from '../posture/compliance.js';
 import {
@@ -137,6 +138,8 @@ export interface EvidencePack {
   requirements: EvidenceRequirement[];
   exceptions: EvidenceException[];
   remediations: EvidenceRemediation[];
+  /** Access reviews running in the period, for the scope's accounts: who decided what, when and why. */
+  accessReviews: ReviewReport[];
   audit: {
     events: EvidenceAuditEvent[];
     /** The whole chain, from event 1, checked when the pack was made. */
@@ -225,6 +228,7 @@ export async function buildEvidence(db: Database, request: EvidenceRequest): Pro
     requirements,
     exceptions: await periodExceptions(db, { accountIds, controlIds, checkIds, from, to }),
     remediations: await periodRemediations(db, { accountIds, controlIds, checkIds, from, to }),
+    accessReviews: await periodReviews(db, { accountIds, from, to, now: request.now }),
     audit: {
       events: await periodAuditEvents(db, from, to),
       verification: verified.ok

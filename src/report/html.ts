@@ -1,4 +1,5 @@
 import type { RequirementStatus } from '../findings/frameworks.js';
+import { scopeText } from '../posture/access-reviews.js';
 import type { EvidencePack } from './evidence.js';
 import {
   accountsShown,
@@ -203,6 +204,36 @@ export function evidenceHtml(pack: EvidencePack): string {
   )}
 </section>`;
 
+  const reviews = `<section id="access-reviews">
+  <h2>Access reviews</h2>
+  ${
+    pack.accessReviews.length === 0
+      ? '<p>None in the period.</p>'
+      : pack.accessReviews
+          .map(
+            ({ review, counts, items }) => `<h3>#${review.id} of ${esc(scopeText(review.scope))}</h3>
+  <p class="note">Started ${esc(when(review.startedAt))} by ${esc(review.startedBy)}, due ${esc(when(review.dueAt))}, ${esc(review.status)}: ${counts.keep} kept, ${counts.revoke} revoked, ${counts.gone} deleted meanwhile, ${counts.pending} undecided (${counts.overdue} overdue).</p>
+  ${table(
+    ['Account', 'Principal', 'Decision', 'By, when', 'Why', 'Revocation'],
+    items.map((i) => [
+      esc(name(i.account)),
+      `${esc(i.kind)} ${esc(i.principal)}`,
+      i.overdue ? `overdue${i.escalatedAt ? `, escalated ${esc(i.escalatedAt)}` : ''}` : esc(i.decision),
+      i.decidedBy ? `${esc(i.decidedBy)}<br>${esc(i.decidedAt ?? '')}` : `reviewer: ${esc(i.reviewer)}`,
+      esc(i.why ?? '—'),
+      i.revocation
+        .map(
+          (r) =>
+            `finding #${r.finding}: ${r.request ? `remediation #${r.request} ${esc(r.status ?? '')}` : 'no request'}`,
+        )
+        .join('<br>') || '—',
+    ]),
+  )}`,
+          )
+          .join('\n')
+  }
+</section>`;
+
   const audit = `<section id="audit">
   <h2>Audit trail</h2>
   <p id="audit-verification">${
@@ -238,6 +269,7 @@ ${scores}
 ${requirements}
 ${exceptions}
 ${remediations}
+${reviews}
 ${audit}
 </body>
 </html>

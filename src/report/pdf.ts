@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { scopeText } from '../posture/access-reviews.js';
 import type { EvidencePack } from './evidence.js';
 import {
   accountsShown,
@@ -155,6 +156,19 @@ export function evidencePdf(pack: EvidencePack): Promise<Buffer> {
     p(
       `Outcome: ${r.status}${r.verification ? `; verified: ${r.verification.ok ? 'yes' : `no (${r.verification.detail ?? ''})`}` : ''}${r.error ? `; ${r.error}` : ''}`,
     );
+  }
+
+  h2('Access reviews');
+  if (pack.accessReviews.length === 0) p('None in the period.');
+  for (const { review, counts, items } of pack.accessReviews) {
+    h3(`#${review.id} of ${scopeText(review.scope)}`);
+    p(
+      `Started ${when(review.startedAt)} by ${review.startedBy}, due ${when(review.dueAt)}, ${review.status}: ${counts.keep} kept, ${counts.revoke} revoked, ${counts.gone} deleted meanwhile, ${counts.pending} undecided (${counts.overdue} overdue).`,
+    );
+    for (const i of items)
+      p(
+        `${name(i.account)} ${i.kind} ${i.principal}: ${i.overdue ? `overdue${i.escalatedAt ? `, escalated ${i.escalatedAt}` : ''}` : i.decision}${i.decidedBy ? ` by ${i.decidedBy}, ${i.decidedAt}` : ` (reviewer: ${i.reviewer})`}${i.why ? `: ${i.why}` : ''}${i.revocation.map((r) => `; finding #${r.finding}: ${r.request ? `remediation #${r.request} ${r.status}` : 'no request'}`).join('')}`,
+      );
   }
 
   h2('Audit trail');

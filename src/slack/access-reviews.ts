@@ -92,6 +92,8 @@ export interface FollowUp {
   reviews: number;
   joined: number;
   gone: number;
+  /** Revocations' findings whose credential is gone now. */
+  resolved: number;
   reminded: number;
   escalated: number;
   /** Accounts that could not be read again, with why. */
@@ -102,17 +104,27 @@ const DAY = 86_400_000;
 
 /**
  * The follow-up of every open campaign (a scheduled job): principals created meanwhile join and
- * deleted ones close; reviewers' messages are brought up to date; an item undecided for the policy's
- * `remindEveryDays` is recalled to its reviewer (a reply under their message); past the due date,
- * undecided items are escalated once to the managers and approvers. Overdue items stay open.
+ * deleted ones close; revocations whose credential is gone resolve their findings; reviewers'
+ * messages are brought up to date; an item undecided for the policy's `remindEveryDays` is recalled
+ * to its reviewer (a reply under their message); past the due date, undecided items are escalated
+ * once to the managers and approvers. Overdue items stay open.
  */
 export async function followUpReviews(deps: Deps & ReviewDeps, now: Date): Promise<FollowUp> {
-  const out: FollowUp = { reviews: 0, joined: 0, gone: 0, reminded: 0, escalated: 0, failed: [] };
+  const out: FollowUp = {
+    reviews: 0,
+    joined: 0,
+    gone: 0,
+    resolved: 0,
+    reminded: 0,
+    escalated: 0,
+    failed: [],
+  };
   for (const review of await openReviews(deps.db)) {
     out.reviews++;
     const caught = await catchUp(deps, review, now);
     out.joined += caught.joined;
     out.gone += caught.gone;
+    out.resolved += caught.resolved;
     out.failed.push(...caught.failed.map((f) => `${f.account}: ${f.error}`));
     await deliverReview(deps, review.id);
 

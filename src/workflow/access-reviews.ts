@@ -1,5 +1,5 @@
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
-import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import pMap from 'p-map';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients, IamCalls } from '../aws/clients.js';
@@ -18,17 +18,19 @@ import {
   accessReviewItems,
   accessReviewMessages,
   accessReviews,
-  accounts,
   type Finding,
   findings,
-  type ReviewDecision,
+  type RemediationRequest,
   type ReviewScope,
-  remediationRequests,
 } from '../db/schema.js';
 import { WardenError } from '../errors.js';
 import { REVOKED_CHECK, WARDEN_GENERATOR } from '../findings/checks.js';
 import { fingerprint, type Finding as SourceFinding } from '../findings/finding.js';
+import { scopeText } from '../posture/access-reviews.js';
+import { playbooksFor } from '../remediate/registry.js';
 import { type Identity, isAdmin, mayChange, names, ownersOf } from './policy.js';
+import { createRequest } from './remediation.js';
+import { preparePlan } from './remediation-run.js';
 
 /**
  * Access reviews (issue 16): a campaign asks each account's owners, by a due date, to decide on every
@@ -36,6 +38,7 @@ import { type Identity, isAdmin, mayChange, names, ownersOf } from './policy.js'
  * its real owner. Principals are read with the audit role; decisions are stored and audited.
  */
 
+export { type ReviewReport, reviewReport, scopeText } from '../posture/access-reviews.js';
 export type { ReviewScope };
 
 /** What a refused decision says (not the reviewer, decided already, …): shown to the person, changes nothing. */
@@ -63,9 +66,6 @@ export function parseScope(words: string[]): ReviewScope | undefined {
     return { ou: words[0]! };
   return undefined;
 }
-
-export const scopeText = (scope: ReviewScope) =>
-  scope.ou ? `OU ${scope.ou}` : scope.accounts ? `accounts ${scope.accounts.join(', ')}` : 'the organization';
 
 /** The accounts a scope covers now (discovery's accounts; an OU includes its sub-OUs). */
 export function accountsIn(all: Account[], scope: ReviewScope): Account[] {
@@ -229,12 +229,13 @@ export async function catchUp(
   deps: ReviewDeps,
   review: AccessReview,
   now: Date,
-): Promise<{ joined: number; gone: number; failed: AccountRead[] }> {
+): Promise<{ joined: number; gone: number; resolved: number; failed: AccountRead[] }> {
   const all = await currentAccounts(deps.db);
   const covered = accountsIn(all, review.scope);
   const context = await trustContext(deps, all);
   let joined = 0;
   let gone = 0;
+  const resolved: number[] = [];
   const failed: AccountRead[] = [];
   await pMap(
     covered,
@@ -255,6 +256,7 @@ export async function catchUp(
         joined += added.length;
       }
       const present = new Set(principals.map((p) => p.arn));
+      resolved.push(...(await resolveRevoked(deps.db, review.id, a.id, principals, now)));
       const pending = await deps.db
         .select({ id: accessReviewItems.id, arn: accessReviewItems.arn })
         .from(accessReviewItems)
@@ -276,15 +278,70 @@ export async function catchUp(
     },
     { concurrency: READ_CONCURRENCY },
   );
-  if (joined || gone)
+  if (joined || gone || resolved.length)
     await appendAudit(deps.db, {
       actor: 'warden:access-review',
       action: 'access-review.updated',
       subject: `access-review:${review.id}`,
-      details: { joined, gone },
+      details: { joined, gone, resolvedFindings: resolved.sort((x, y) => x - y) },
       at: now,
     });
-  return { joined, gone, failed };
+  return { joined, gone, resolved: resolved.length, failed };
+}
+
+/** Whether what a revocation's finding asks to take away is gone, judged from the account as read now. */
+function revoked(finding: Finding, now: Map<string, ReviewedUser | ReviewedRole>): boolean {
+  const principal = now.get(finding.resourceId);
+  if (!principal) return true;
+  const e = finding.evidence as { credential?: string; accessKeyId?: string };
+  if (principal.kind === 'role') return false;
+  if (e.credential === 'password') return !principal.console;
+  if (e.accessKeyId) return !principal.keys.some((k) => k.id === e.accessKeyId && k.active);
+  return false;
+}
+
+/**
+ * Resolves the open findings of an account's revocations whose credential is gone (the remediation
+ * ran, or someone removed it by hand); a role's finding resolves once its trust is no longer external
+ * or the role is deleted. Returns the findings resolved.
+ */
+async function resolveRevoked(
+  db: Database,
+  reviewId: number,
+  accountId: string,
+  principals: Array<ReviewedUser | ReviewedRole>,
+  now: Date,
+): Promise<number[]> {
+  const ids = (
+    await db
+      .select({ ids: accessReviewItems.findingIds })
+      .from(accessReviewItems)
+      .where(
+        and(
+          eq(accessReviewItems.reviewId, reviewId),
+          eq(accessReviewItems.accountId, accountId),
+          eq(accessReviewItems.decision, 'revoke'),
+        ),
+      )
+  ).flatMap((r) => r.ids);
+  if (ids.length === 0) return [];
+  const open = await db
+    .select()
+    .from(findings)
+    .where(and(inArray(findings.id, ids), sql`${findings.status} <> 'resolved'`));
+  const byArn = new Map(principals.map((p) => [p.arn, p]));
+  const done = open.filter((f) => revoked(f, byArn)).map((f) => f.id);
+  if (done.length)
+    await db
+      .update(findings)
+      .set({
+        status: 'resolved',
+        resolvedAt: now,
+        statusChangedAt: now,
+        statusChangedBy: 'warden:access-review',
+      })
+      .where(and(inArray(findings.id, done), sql`${findings.status} <> 'resolved'`));
+  return done;
 }
 
 export async function reviewById(db: Database, id: number): Promise<AccessReview | undefined> {
@@ -318,7 +375,7 @@ export async function itemToDecide(db: Database, config: Config, itemId: number,
   return found;
 }
 
-/** Records a decision on a pending item (only if still pending: two clicks at once decide once), audited. */
+/** Changes a pending item (only while pending: two clicks at once change it once), audited in the same transaction. */
 async function record(
   db: Database,
   item: AccessReviewItem,
@@ -366,29 +423,18 @@ export async function reassign(
   const { item } = await itemToDecide(deps.db, deps.config, input.itemId, input.who);
   if (names(input.to, input.who) || input.to === input.actor)
     throw new ReviewRefused('name someone else: the item is already yours');
-  return deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(accessReviewItems)
-      .set({ reviewer: input.to, remindedAt: null })
-      .where(and(eq(accessReviewItems.id, item.id), eq(accessReviewItems.decision, 'pending')))
-      .returning();
-    if (!row) throw new ReviewRefused(`${item.name} was decided meanwhile`);
-    await appendAudit(tx, {
+  const note = input.note?.trim();
+  return record(
+    deps.db,
+    item,
+    { reviewer: input.to, remindedAt: null },
+    {
       actor: input.actor,
       action: 'access-review.reassigned',
-      subject: `access-review:${item.reviewId}`,
-      details: {
-        item: item.id,
-        account: item.accountId,
-        principal: item.arn,
-        from: item.reviewer ?? 'owners',
-        to: input.to,
-        ...(input.note?.trim() ? { note: input.note.trim() } : {}),
-      },
+      details: { from: item.reviewer ?? 'owners', to: input.to, ...(note ? { note } : {}) },
       at: input.now,
-    });
-    return row;
-  });
+    },
+  );
 }
 
 /**
@@ -479,12 +525,6 @@ export async function revoke(
   return { item: decided, opened: rows.sort((a, b) => a.id - b.id) };
 }
 
-/** Adds the remediation requests made for a revocation to its item (shown in the report). */
-export async function noteRequests(db: Database, itemId: number, requestIds: number[]): Promise<void> {
-  if (requestIds.length === 0) return;
-  await db.update(accessReviewItems).set({ requestIds }).where(eq(accessReviewItems.id, itemId));
-}
-
 /** Closes a campaign (its pending items stay in the report as overdue), audited. */
 export async function closeReview(db: Database, review: AccessReview, by: string, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
@@ -513,7 +553,7 @@ export const remindable = (db: Database, reviewId: number, before: Date) =>
       and(
         eq(accessReviewItems.reviewId, reviewId),
         eq(accessReviewItems.decision, 'pending'),
-        lte(sql`coalesce(${accessReviewItems.remindedAt}, ${accessReviewItems.addedAt})`, before),
+        sql`coalesce(${accessReviewItems.remindedAt}, ${accessReviewItems.addedAt}) <= ${before.toISOString()}::timestamptz`,
       ),
     );
 
@@ -625,79 +665,6 @@ export async function reviewAccounts(db: Database, reviewId: number): Promise<Ac
   return (await currentAccounts(db)).filter((a) => wanted.has(a.id));
 }
 
-export interface ReviewReport {
-  review: AccessReview;
-  counts: Record<ReviewDecision, number> & { total: number; overdue: number };
-  items: Array<{
-    account: string;
-    accountName: string | null;
-    kind: AccessReviewItem['kind'];
-    principal: string;
-    arn: string;
-    decision: ReviewDecision;
-    reviewer: string;
-    decidedBy: string | null;
-    decidedAt: string | null;
-    /** A Keep's note or a Revoke's reason. */
-    why: string | null;
-    overdue: boolean;
-    revocation: Array<{ finding: number; request: number | null; status: string | null }>;
-  }>;
-}
-
-/**
- * A campaign's record for an auditor: every principal with its decision, who decided when and why,
- * each revocation's findings and remediation requests with their outcome, and what is overdue.
- */
-export async function reviewReport(
-  db: Database,
-  reviewId: number,
-  now: Date,
-): Promise<ReviewReport | undefined> {
-  const review = await reviewById(db, reviewId);
-  if (!review) return undefined;
-  const rows = await itemsOf(db, reviewId);
-  const names = new Map(
-    (await db.select({ id: accounts.id, name: accounts.name }).from(accounts)).map((a) => [a.id, a.name]),
-  );
-  const requestIds = rows.flatMap((r) => r.requestIds);
-  const requests = requestIds.length
-    ? await db
-        .select({
-          id: remediationRequests.id,
-          findingId: remediationRequests.findingId,
-          status: remediationRequests.status,
-        })
-        .from(remediationRequests)
-        .where(inArray(remediationRequests.id, requestIds))
-    : [];
-  const past = now > review.dueAt;
-  const counts = { pending: 0, keep: 0, revoke: 0, gone: 0, total: rows.length, overdue: 0 };
-  const items = rows.map((r) => {
-    counts[r.decision]++;
-    const overdue = past && r.decision === 'pending';
-    if (overdue) counts.overdue++;
-    return {
-      account: r.accountId,
-      accountName: names.get(r.accountId) ?? null,
-      kind: r.kind,
-      principal: r.name,
-      arn: r.arn,
-      decision: r.decision,
-      reviewer: r.reviewer ?? 'owners',
-      decidedBy: r.decidedBy,
-      decidedAt: r.decidedAt?.toISOString() ?? null,
-      why: r.note,
-      overdue,
-      revocation: r.findingIds.map((finding) => {
-        const request = requests.find((q) => q.findingId === finding && r.requestIds.includes(q.id));
-        return { finding, request: request?.id ?? null, status: request?.status ?? null };
-      }),
-    };
-  });
-  return { review, counts, items };
-}
-
 /** How many undecided principals of open campaigns this person reviews, and the earliest due date. */
 export async function waitingForReviewer(
   db: Database,
@@ -720,4 +687,43 @@ export async function waitingForReviewer(
     reviews: [...new Set(mine.map((r) => r.item.reviewId))].sort((a, b) => a - b),
     firstDue: dues.length ? new Date(Math.min(...dues)) : null,
   };
+}
+
+/**
+ * The remediation requests of a revocation: one for each opened finding a playbook can fix, its plan
+ * read now with the audit role, under the usual approvals; recorded on the item. A credential a
+ * playbook cannot take away now (already gone) is named in `notes`.
+ */
+export async function requestRevocations(
+  deps: ReviewDeps,
+  input: { item: AccessReviewItem; opened: Finding[]; requester: string; actor: string; reason: string },
+): Promise<{ requests: RemediationRequest[]; notes: string[] }> {
+  const requests: RemediationRequest[] = [];
+  const notes: string[] = [];
+  for (const finding of input.opened) {
+    const playbook = playbooksFor(finding)[0];
+    if (!playbook) continue;
+    try {
+      const { input: planInput, plan } = await preparePlan(deps, playbook, {
+        finding,
+        requester: input.requester,
+        reason: input.reason,
+      });
+      requests.push(
+        await createRequest(
+          deps.db,
+          { finding, playbook, input: planInput, plan, reason: input.reason, requestedBy: input.actor },
+          deps.config,
+        ),
+      );
+    } catch (err) {
+      notes.push(`${finding.title}: ${(err as Error).message}`);
+    }
+  }
+  if (requests.length)
+    await deps.db
+      .update(accessReviewItems)
+      .set({ requestIds: requests.map((r) => r.id) })
+      .where(eq(accessReviewItems.id, input.item.id));
+  return { requests, notes };
 }

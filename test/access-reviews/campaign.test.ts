@@ -3,10 +3,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
 import { reportText } from '../../src/cli/review-report.js';
-import { accessReviewItems, auditEvents, remediationRequests } from '../../src/db/schema.js';
-import { dailyDigest } from '../../src/digest/sections.js';
+import { accessReviewItems, auditEvents, findings, remediationRequests } from '../../src/db/schema.js';
+import { dailyDigest, weeklyDigest } from '../../src/digest/sections.js';
 import { createLogger } from '../../src/log.js';
-import { dailyFigures } from '../../src/posture/digest-figures.js';
+import { dailyFigures, weeklyFigures } from '../../src/posture/digest-figures.js';
+import { complianceScopeNamed } from '../../src/posture/frameworks.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { followUpReviews } from '../../src/slack/access-reviews.js';
 import { REVIEW_ACTIONS, REVIEW_CALLBACKS, reviewBlockId } from '../../src/slack/blocks/access-review.js';
@@ -14,6 +15,7 @@ import { REMEDIATION_ACTIONS, requestBlockId } from '../../src/slack/blocks/reme
 import { slackClients } from '../../src/slack/web-client.js';
 import { digestText } from '../../src/terminal.js';
 import { catchUp, reviewReport } from '../../src/workflow/access-reviews.js';
+import { makeEvidencePack } from '../../src/workflow/evidence.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
 
@@ -105,16 +107,23 @@ const items = async () => new Map((await h.db.db.select().from(accessReviewItems
 const audited = async (action: string) =>
   h.db.db.select().from(auditEvents).where(eq(auditEvents.action, action));
 
-/** Clicks a principal's button and returns the modal Warden opened (or undefined when it refused). */
+/** Clicks a principal's button and returns the modal Warden opened. */
 async function open(actionId: string, item: number, user: string, responseId: string) {
   const opened = s.slack.callsTo('views.open').length;
   const res = await s.act({ actionId, blockId: reviewBlockId(item), value: String(item), user, responseId });
   expect(res.status).toBe(200);
-  await new Promise((r) => setTimeout(r, 50));
-  const calls = s.slack.callsTo('views.open');
-  return calls.length > opened
-    ? (calls.at(-1)!.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] })
-    : undefined;
+  const calls = await s.slack.waitFor('views.open', opened + 1);
+  return calls.at(-1)!.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
+}
+
+/** Clicks a principal's button as someone Warden refuses: no modal, and what they were told. */
+async function refused(actionId: string, item: number, user: string, responseId: string) {
+  const opened = s.slack.callsTo('views.open').length;
+  const res = await s.act({ actionId, blockId: reviewBlockId(item), value: String(item), user, responseId });
+  expect(res.status).toBe(200);
+  const told = String((await s.answer(responseId)).args.text);
+  expect(s.slack.callsTo('views.open')).toHaveLength(opened);
+  return told;
 }
 
 const text = (value: string) => ({ value: { type: 'plain_text_input', value } });
@@ -165,18 +174,17 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
   expect(JSON.stringify(redrawn.args.blocks)).toContain('1 decided');
 
   // Nobody reviews their own access: Carol cannot decide on the user `carol`; an admin can.
-  expect(await open(REVIEW_ACTIONS.keep, byName.get('carol')!.id, CAROL, 'self')).toBeUndefined();
-  expect((await s.answer('self')).args.text).toMatch(
+  expect(await refused(REVIEW_ACTIONS.keep, byName.get('carol')!.id, CAROL, 'self')).toMatch(
     /you cannot review your own access \(carol\); nothing changed/,
   );
 
   // Someone who reviews nothing here, and an item that does not exist: refused, audited, nothing changes.
-  expect(await open(REVIEW_ACTIONS.revoke, byName.get('erin')!.id, EVE, 'x1')).toBeUndefined();
-  expect((await s.answer('x1')).args.text).toMatch(
+  expect(await refused(REVIEW_ACTIONS.revoke, byName.get('erin')!.id, EVE, 'x1')).toMatch(
     /only the reviewers of erin \(or an admin\) may decide on it/,
   );
-  expect(await open(REVIEW_ACTIONS.keep, 99_999, CAROL, 'x2')).toBeUndefined();
-  expect((await s.answer('x2')).args.text).toMatch(/access review item 99999 does not exist/);
+  expect(await refused(REVIEW_ACTIONS.keep, 99_999, CAROL, 'x2')).toMatch(
+    /access review item 99999 does not exist/,
+  );
   expect((await audited('permission.denied')).map((e) => e.subject)).toEqual(
     expect.arrayContaining([`access-review-item:${byName.get('erin')!.id}`, 'access-review-item:99999']),
   );
@@ -193,8 +201,9 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
   expect((await s.answer('n1')).args.text).toMatch(/ci-bot is <@U0DAVE>’s to decide now/);
   await expect.poll(() => dmsTo(DAVE).length).toBe(1);
   expect(JSON.stringify(dmsTo(DAVE).at(-1)!.args.blocks)).toContain('`ci-bot`');
-  expect(await open(REVIEW_ACTIONS.keep, byName.get('ci-bot')!.id, CAROL, 'n2')).toBeUndefined();
-  expect((await s.answer('n2')).args.text).toMatch(/only the reviewers of ci-bot/);
+  expect(await refused(REVIEW_ACTIONS.keep, byName.get('ci-bot')!.id, CAROL, 'n2')).toMatch(
+    /only the reviewers of ci-bot/,
+  );
   const davesKeep = await open(REVIEW_ACTIONS.keep, byName.get('ci-bot')!.id, DAVE, 'n3');
   await s.submit({
     callbackId: REVIEW_CALLBACKS.keep,
@@ -202,6 +211,7 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
     values: {},
     user: DAVE,
   });
+  expect((await s.answer('n3')).args.text).toMatch(/ci-bot keeps its access/);
   expect((await items()).get('ci-bot')).toMatchObject({ decision: 'keep', reviewer: DAVE, decidedBy: DAVE });
 
   // Revoke needs a reason; then alice's password and key become requests, approved as any request
@@ -259,7 +269,8 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
     /VendorAudit is to be revoked .*finding #\d+ is open for the account’s owners/,
   );
 
-  // Mid-campaign: a new user joins it; a deleted one closes as such.
+  // Mid-campaign: a new user joins it; a deleted one closes as such; alice's password and key are
+  // gone (the requests ran), so their findings resolve; the role's stays open until its trust changes.
   h.sim.world.addUser(ACCOUNT_1, { name: 'frank', createdDaysAgo: 0 });
   const account = h.sim.world.account(ACCOUNT_1)!;
   account.users = account.users.filter((u) => u.name !== 'erin');
@@ -275,12 +286,18 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
     ).toMatchObject({
       joined: 1,
       gone: 1,
+      resolved: 2,
     });
   } finally {
     clients.destroy();
   }
   expect((await items()).get('erin')).toMatchObject({ decision: 'gone' });
   expect((await items()).get('frank')).toMatchObject({ decision: 'pending' });
+  const revocations = await h.db.db
+    .select({ status: findings.status, by: findings.statusChangedBy, source: findings.source })
+    .from(findings)
+    .where(eq(findings.source, 'access-review'));
+  expect(revocations.map((f) => f.status).sort()).toEqual(['open', 'resolved', 'resolved']);
 
   // The report: every principal, who decided when and why, revocations with their outcome, overdue.
   const late = new Date(Date.parse('2099-02-01T00:00:00Z'));
@@ -319,6 +336,7 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
   try {
     expect(await followUpReviews({ ...early.deps, now: () => soon }, soon)).toMatchObject({
       reviews: 1,
+      resolved: 0,
       reminded: 2,
       escalated: 0,
     });
@@ -368,4 +386,34 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
   expect(digestText(dailyDigest(figures, ''))).toMatch(
     /Access reviews\n.*#1 \(due 2099-01-31\), .*: 5 of 7 decided, 2 overdue/,
   );
+
+  const window = { from: new Date(late.getTime() - 7 * 86_400_000), to: late };
+  expect(digestText(weeklyDigest(await weeklyFigures(h.db.db, window, s.config.policy), 'the week'))).toMatch(
+    /Access reviews by OU\n.*#1 \(due 2099-01-31\), .*: 5 of 7 decided, 2 overdue/,
+  );
+
+  // The auditor's evidence pack holds the campaign, for the accounts of its scope.
+  const scope = await complianceScopeNamed(h.db.db, ACCOUNT_1);
+  const { pack, files } = await makeEvidencePack(h.db.db, {
+    framework: s.config.frameworks.find((f) => f.id === 'cis-aws-3.0')!,
+    scope: scope as Exclude<typeof scope, undefined | { ambiguous: string[] }>,
+    from: new Date(Date.now() - 86_400_000),
+    to: new Date(Date.now() + 86_400_000),
+    generatedBy: 'auditor@example.com',
+    actor: 'U0AUDIT',
+    now: late,
+  });
+  expect(pack.accessReviews).toHaveLength(1);
+  expect(pack.accessReviews[0]!.items.find((i) => i.principal === 'alice')).toMatchObject({
+    decision: 'revoke',
+    decidedBy: CAROL,
+    why: 'left the company',
+    revocation: [
+      expect.objectContaining({ status: 'succeeded' }),
+      expect.objectContaining({ status: 'succeeded' }),
+    ],
+  });
+  const html = files.find((f) => f.name.endsWith('.html'))!.content.toString();
+  expect(html).toContain('<h2>Access reviews</h2>');
+  expect(html).toMatch(/user carol<\/td><td>overdue, escalated 2099-02-01/);
 });

@@ -363,6 +363,7 @@ describe('the HTML, in a real browser (Debian chromium)', () => {
       );
       expect(await page.locator('#exceptions tbody tr').count()).toBe(1);
       expect(await page.locator('#remediations tbody tr').first().textContent()).toContain('verified: yes');
+      expect(await page.locator('#access-reviews').textContent()).toContain('None in the period.');
       expect(await page.locator('#audit-verification').textContent()).toContain(
         'The whole chain verified at generation',
       );
@@ -388,6 +389,7 @@ describe('the HTML, in a real browser (Debian chromium)', () => {
         ['requirements', 'page'],
         ['exceptions', 'page'],
         ['remediations', 'page'],
+        ['access-reviews', 'page'],
         ['audit', 'page'],
       ]);
     } finally {

@@ -8,12 +8,9 @@ import type {
 } from '@slack/bolt';
 import type { AccessReviewItem, Account } from '../../db/schema.js';
 import { hasCode } from '../../errors.js';
-import { playbooksFor } from '../../remediate/registry.js';
-import { itemToDecide, keep, noteRequests, reassign, revoke } from '../../workflow/access-reviews.js';
+import { itemToDecide, keep, reassign, requestRevocations, revoke } from '../../workflow/access-reviews.js';
 import { recordDenial } from '../../workflow/denials.js';
 import type { Identity } from '../../workflow/policy.js';
-import { createRequest } from '../../workflow/remediation.js';
-import { preparePlan } from '../../workflow/remediation-run.js';
 import { deliverAccount } from '../access-reviews.js';
 import type { HandlerDeps } from '../app.js';
 import {
@@ -157,29 +154,15 @@ export function submitRevoke(deps: HandlerDeps) {
     await submitted(deps, input, REVIEW_CALLBACKS.revoke, async ({ item, who }) => {
       const actor = input.body.user.id;
       const { opened } = await revoke(deps, { itemId: item.id, who, actor, reason, now: deps.now() });
-      const requested: number[] = [];
-      const notes: string[] = [];
-      for (const finding of opened) {
-        const playbook = playbooksFor(finding)[0];
-        if (!playbook) continue;
-        try {
-          const { input: planInput, plan } = await preparePlan(deps, playbook, {
-            finding,
-            requester: nameOf(who),
-            reason,
-          });
-          const request = await createRequest(
-            deps.db,
-            { finding, playbook, input: planInput, plan, reason, requestedBy: actor },
-            deps.config,
-          );
-          requested.push(request.id);
-          await announceRequest(deps, request.id);
-        } catch (err) {
-          notes.push(`${finding.title}: ${(err as Error).message}`);
-        }
-      }
-      await noteRequests(deps.db, item.id, requested);
+      const { requests, notes } = await requestRevocations(deps, {
+        item,
+        opened,
+        requester: nameOf(who),
+        actor,
+        reason,
+      });
+      for (const request of requests) await announceRequest(deps, request.id);
+      const requested = requests.map((r) => r.id);
       const what = requested.length
         ? `remediation ${requested.map((r) => `#${r}`).join(', ')} wait for approval`
         : item.kind === 'role'
