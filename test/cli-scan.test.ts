@@ -155,6 +155,17 @@ describe('warden review', () => {
     );
     const json = JSON.parse((await warden(['review', 'report', '1', '--format', 'json'], env)).stdout);
     expect(json.items.every((i: { decision: string }) => i.decision === 'pending')).toBe(true);
+
+    // Closed: the record stays, and closing twice says so.
+    expect(await warden(['review', 'close', '1', '--by', 'cli-test'], env)).toMatchObject({
+      code: 0,
+      stdout: 'access review #1 closed\n',
+    });
+    expect((await warden(['review', 'report', '1'], env)).stdout).toMatch(/; closed \d{4}-/);
+    expect(await warden(['review', 'close', '1'], env)).toMatchObject({
+      code: 1,
+      stderr: 'warden review close: access review #1 is closed already\n',
+    });
   });
 
   test('a campaign that does not exist, or a scope that names nothing, is a usage error and starts nothing', async () => {

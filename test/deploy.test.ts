@@ -222,6 +222,8 @@ test('the findings events template sends both Security Hubs’ findings to a que
     (s: { Sid: string }) => s.Sid === 'ConsumeFindingEvents',
   );
   expect([...consume.Action].sort()).toEqual([...reads.Action].sort());
+  // Only what Warden calls (DeleteMessageBatch is authorized as sqs:DeleteMessage).
+  expect([...reads.Action].sort()).toEqual(['sqs:DeleteMessage', 'sqs:ReceiveMessage']);
   expect(consume.Resource).toBe(`arn:aws:sqs:*:*:${Queue.Properties.QueueName}`);
   expect(Queue.Properties.QueueName).toBe(DEFAULT_EVENTS.queueName);
   // The simulator sends the same detail-types.

@@ -125,6 +125,13 @@ const COMMANDS: Record<string, Command> = {
     positional: 'campaign',
     load: () => import('./review-report.js'),
   },
+  'review close': {
+    summary: 'close an access review: no more reminders or escalations; undecided items stay in its report',
+    usage: 'warden review close CAMPAIGN [--by NAME]',
+    options: { by: { type: 'string' } },
+    positional: 'campaign',
+    load: () => import('./review-close.js'),
+  },
   jobs: {
     summary: 'list the latest scheduled runs: slot, job, outcome, which process, error',
     usage: 'warden jobs [--limit N]',

@@ -9,6 +9,7 @@ import {
   ListRolesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
+  ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
 import type { IamCalls } from '../aws/clients.js';
 import { externalTrusts, readTrustPolicy, type Trust, type TrustContext } from './trust-policy.js';
@@ -38,6 +39,8 @@ export interface ReviewedUser {
   console: boolean;
   /** An MFA device is assigned (ListMFADevices). */
   mfa: boolean;
+  /** The user's tags (ListUserTags: ListUsers leaves them out): an `email` tag names the person. */
+  tags: Record<string, string>;
   passwordLastUsedAt: Date | null;
   keys: ReviewedKey[];
   groups: string[];
@@ -103,6 +106,14 @@ export async function* reviewUsers(iam: IamCalls): AsyncGenerator<ReviewedUser> 
             (p) => p.MFADevices,
           )
         ).length > 0;
+      const tags = Object.fromEntries(
+        (
+          await all(
+            (Marker) => iam.send(new ListUserTagsCommand({ UserName, Marker })),
+            (p) => p.Tags,
+          )
+        ).map((t) => [t.Key!, t.Value ?? '']),
+      );
       const keys: ReviewedKey[] = [];
       for (const k of await all(
         (Marker) => iam.send(new ListAccessKeysCommand({ UserName, Marker })),
@@ -139,6 +150,7 @@ export async function* reviewUsers(iam: IamCalls): AsyncGenerator<ReviewedUser> 
         createdAt: u.CreateDate ?? new Date(0),
         console,
         mfa,
+        tags,
         passwordLastUsedAt: u.PasswordLastUsed ?? null,
         keys,
         groups,

@@ -9,6 +9,7 @@ import {
   type ReviewDeps,
   recordReviewMessage,
   remindable,
+  resumeRevocations,
   reviewAccounts,
   reviewById,
   reviewersOf,
@@ -18,6 +19,7 @@ import {
 import type { HandlerDeps } from './app.js';
 import { reviewMessage } from './blocks/access-review.js';
 import { clip } from './blocks/text.js';
+import { announceRequest } from './remediation-messages.js';
 
 type Deps = Pick<HandlerDeps, 'db' | 'config' | 'web' | 'directory' | 'log' | 'now'>;
 
@@ -126,6 +128,7 @@ export async function followUpReviews(deps: Deps & ReviewDeps, now: Date): Promi
     out.gone += caught.gone;
     out.resolved += caught.resolved;
     out.failed.push(...caught.failed.map((f) => `${f.account}: ${f.error}`));
+    for (const request of await resumeRevocations(deps, review.id)) await announceRequest(deps, request.id);
     await deliverReview(deps, review.id);
 
     const due = new Set(

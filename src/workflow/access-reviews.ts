@@ -82,14 +82,15 @@ export const reviewersOf = (item: Pick<AccessReviewItem, 'reviewer'>, account: A
   item.reviewer ? [item.reviewer] : ownersOf(account, config.policy);
 
 /**
- * Whether this person is the principal under review: a user named by their email or its local part
- * (case aside). Nobody reviews their own access.
+ * Whether this person is the principal under review: a user named by their email or its local part,
+ * or with a tag whose value is their email (case aside). Nobody reviews their own access.
  */
-export function isSelf(item: Pick<AccessReviewItem, 'kind' | 'name'>, who: Identity): boolean {
+export function isSelf(item: Pick<AccessReviewItem, 'kind' | 'name' | 'details'>, who: Identity): boolean {
   if (item.kind !== 'user' || !who.email) return false;
   const name = item.name.toLowerCase();
   const email = who.email.toLowerCase();
-  return name === email || name === email.split('@')[0];
+  const tags = Object.values((item.details as { tags?: Record<string, string> }).tags ?? {});
+  return name === email || name === email.split('@')[0] || tags.some((t) => t.trim().toLowerCase() === email);
 }
 
 /** Why this person may not decide on this item now, or undefined when they may. */
@@ -720,10 +721,50 @@ export async function requestRevocations(
       notes.push(`${finding.title}: ${(err as Error).message}`);
     }
   }
+  // Added to what is there: the follow-up and a person's Revoke may both be making requests.
   if (requests.length)
     await deps.db
       .update(accessReviewItems)
-      .set({ requestIds: requests.map((r) => r.id) })
+      .set({
+        requestIds: sql`array(select distinct unnest(${accessReviewItems.requestIds} || ${`{${requests.map((r) => r.id).join(',')}}`}::int[]) order by 1)`,
+      })
       .where(eq(accessReviewItems.id, input.item.id));
   return { requests, notes };
+}
+
+/**
+ * Revocations recorded without their remediation requests (the process stopped between the two):
+ * the follow-up makes them, as the person who decided, with their reason. Open findings only: a
+ * credential already gone needs nothing.
+ */
+export async function resumeRevocations(deps: ReviewDeps, reviewId: number): Promise<RemediationRequest[]> {
+  const waiting = await deps.db
+    .select()
+    .from(accessReviewItems)
+    .where(
+      and(
+        eq(accessReviewItems.reviewId, reviewId),
+        eq(accessReviewItems.decision, 'revoke'),
+        eq(accessReviewItems.kind, 'user'),
+        sql`cardinality(${accessReviewItems.requestIds}) = 0 and cardinality(${accessReviewItems.findingIds}) > 0`,
+      ),
+    );
+  const made: RemediationRequest[] = [];
+  for (const item of waiting) {
+    const opened = await deps.db
+      .select()
+      .from(findings)
+      .where(and(inArray(findings.id, item.findingIds), eq(findings.status, 'open')));
+    if (opened.length === 0) continue;
+    const by = item.decidedBy ?? 'warden:access-review';
+    const { requests } = await requestRevocations(deps, {
+      item,
+      opened,
+      requester: by,
+      actor: by,
+      reason: item.note ?? 'access review',
+    });
+    made.push(...requests);
+  }
+  return made;
 }

@@ -14,7 +14,7 @@ import { REVIEW_ACTIONS, REVIEW_CALLBACKS, reviewBlockId } from '../../src/slack
 import { REMEDIATION_ACTIONS, requestBlockId } from '../../src/slack/blocks/remediation.js';
 import { slackClients } from '../../src/slack/web-client.js';
 import { digestText } from '../../src/terminal.js';
-import { catchUp, reviewReport } from '../../src/workflow/access-reviews.js';
+import { catchUp, reviewReport, revoke } from '../../src/workflow/access-reviews.js';
 import { makeEvidencePack } from '../../src/workflow/evidence.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 import { type SlackHarness, slackHarness } from '../support/slack-harness.js';
@@ -50,7 +50,7 @@ beforeAll(async () => {
       { name: 'bob', createdDaysAgo: 100, keys: [{ ageDays: 20, lastUsedDaysAgo: 1 }] },
       { name: 'carol', createdDaysAgo: 100, password: { lastUsedDaysAgo: 1 }, mfa: true },
       { name: 'ci-bot', createdDaysAgo: 50, keys: [{ ageDays: 50, lastUsedDaysAgo: 0 }] },
-      { name: 'erin', createdDaysAgo: 50 },
+      { name: 'erin', createdDaysAgo: 50, tags: { contact: 'Owner-1@example.com' } },
     ],
     roles: [
       {
@@ -181,6 +181,10 @@ test('a campaign: started by an admin, decided in place by owners and by whom th
   // Someone who reviews nothing here, and an item that does not exist: refused, audited, nothing changes.
   expect(await refused(REVIEW_ACTIONS.revoke, byName.get('erin')!.id, EVE, 'x1')).toMatch(
     /only the reviewers of erin \(or an admin\) may decide on it/,
+  );
+  // A user tagged with a reviewer's email is theirs: Olive cannot decide on erin.
+  expect(await refused(REVIEW_ACTIONS.keep, byName.get('erin')!.id, OLIVE, 'x3')).toMatch(
+    /you cannot review your own access \(erin\)/,
   );
   expect(await refused(REVIEW_ACTIONS.keep, 99_999, CAROL, 'x2')).toMatch(
     /access review item 99999 does not exist/,
@@ -416,4 +420,41 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
   const html = files.find((f) => f.name.endsWith('.html'))!.content.toString();
   expect(html).toContain('<h2>Access reviews</h2>');
   expect(html).toMatch(/user carol<\/td><td>overdue, escalated 2099-02-01/);
+
+  // A revocation whose requests were never made (the process stopped in between) gets them from the
+  // next follow-up, once, as the person who decided.
+  const carol = (await items()).get('carol')!;
+  await revoke(
+    { db: h.db.db, config: s.config },
+    {
+      itemId: carol.id,
+      who: { userId: ADMIN, email: 'admin@example.com' },
+      actor: ADMIN,
+      reason: 'no longer needed',
+      now: late,
+    },
+  );
+  for (let run = 0; run < 2; run++) {
+    const again = deps();
+    try {
+      await followUpReviews({ ...again.deps, now: () => late }, late);
+    } finally {
+      again.clients.destroy();
+    }
+  }
+  const resumed = (await items()).get('carol')!;
+  expect(resumed.requestIds).toHaveLength(1);
+  const [request] = await h.db.db
+    .select()
+    .from(remediationRequests)
+    .where(eq(remediationRequests.id, resumed.requestIds[0]!));
+  expect(request).toMatchObject({
+    playbookId: 'remove-console-password',
+    requestedBy: ADMIN,
+    reason: 'no longer needed',
+    status: 'pending',
+  });
+  expect(
+    dmsTo(OLIVE).some((c) => JSON.stringify(c.args.blocks).includes(`Remediation #${request!.id}`)),
+  ).toBe(true);
 });

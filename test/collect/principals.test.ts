@@ -41,6 +41,7 @@ async function iamOfMember(users: number) {
         createdDaysAgo: 400,
         password: { lastUsedDaysAgo: 3 },
         mfa: true,
+        tags: { email: 'alice@example.com' },
         keys: [
           { ageDays: 200, lastUsedDaysAgo: 1, lastUsedService: 's3' },
           { ageDays: 10, active: false },
@@ -137,6 +138,7 @@ test('users: console and MFA, keys with their last use, groups and policies, eve
     arn: `arn:aws:iam::${MEMBER}:user/alice`,
     console: true,
     mfa: true,
+    tags: { email: 'alice@example.com' },
     groups: ['admins', 'developers'],
     attachedPolicies: ['AdministratorAccess'],
     inlinePolicies: ['break-glass'],

@@ -107,27 +107,29 @@ test('a received message comes back after its visibility timeout with a new rece
     new DeleteMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', ReceiptHandle: first.ReceiptHandle! }] }),
   );
   expect(stale.Successful).toHaveLength(1);
-  await client.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl,
-      ReceiptHandle: second.ReceiptHandle!,
-      VisibilityTimeout: 0,
-    }),
-  );
-  // Received twice (maxReceiveCount 2): the next receive moves it to the dead-letter queue.
-  expect((await receive()).Messages ?? []).toEqual([]);
-  expect(sim!.world.queues.get('warden-findings-events-dlq')!.messages).toHaveLength(1);
+  // Warden may not change a message's visibility: its policy allows only receiving and deleting.
   expect(
     await failure(
       client.send(
         new ChangeMessageVisibilityCommand({
           QueueUrl,
           ReceiptHandle: second.ReceiptHandle!,
-          VisibilityTimeout: 5,
+          VisibilityTimeout: 0,
         }),
       ),
     ),
-  ).toMatchObject({ name: 'MessageNotInflight' });
+  ).toMatchObject({
+    name: 'AccessDeniedException',
+    message: expect.stringContaining('not authorized to perform: sqs:ChangeMessageVisibility'),
+  });
+  // Whoever may (the queue's own model here): visible again at once.
+  const events = sim!.world.queues.get('warden-findings-events')!;
+  events.changeVisibility(second.ReceiptHandle!, 0);
+  // Received twice (maxReceiveCount 2): the next receive moves it to the dead-letter queue.
+  expect((await receive()).Messages ?? []).toEqual([]);
+  expect(sim!.world.queues.get('warden-findings-events-dlq')!.messages).toHaveLength(1);
+  // A message no longer in flight cannot have its visibility changed.
+  expect(() => events.changeVisibility(second.ReceiptHandle!, 5)).toThrow(/not in flight/);
 });
 
 test('the audit role may not read the queue: only Warden’s caller policy allows it', async () => {

@@ -375,6 +375,14 @@ export const iam: Record<string, Handler> = {
       );
     return { Role: roleOf(ctx, r, true) };
   },
+  ListUserTags(ctx) {
+    const u = user(ctx, ctx.params.UserName);
+    const { items, more } = page(
+      ctx,
+      Object.entries(u.tags).map(([Key, Value]) => ({ Key, Value })),
+    );
+    return { Tags: items, ...more };
+  },
   ListMFADevices(ctx) {
     const u = user(ctx, ctx.params.UserName);
     const devices = u.mfa
