@@ -20,7 +20,7 @@ import { waitingForApproval } from '../workflow/remediation-queue.js';
 import { ABOUT_OWNED, aboutAccount, alertMessage } from './blocks/alert.js';
 import { type FindingView, findingBlocks, type ShownFinding } from './blocks/finding.js';
 import { FINDINGS_PAGE_SIZE, FINDINGS_USAGE, findingsPage } from './blocks/findings.js';
-import { homeView } from './blocks/home.js';
+import { HOME_REVIEW_ITEMS, homeView } from './blocks/home.js';
 import { accountPosture } from './blocks/posture.js';
 import { type Block, section } from './blocks/text.js';
 import { parseFindingsQuery } from './findings-query.js';
@@ -163,7 +163,7 @@ export async function redrawMessage(
 const HOME_ASSIGNED = 20;
 
 /** The App Home tab of one person: assigned to me, my accounts, waiting for my approval. */
-export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
+export async function homeTab(deps: ViewDeps & { now: () => Date }, who: Identity, notice?: string) {
   const mine = await membership(deps.db, who, deps.config.policy);
   const assigned = await listFindings(deps.db, { assignee: who.userId }, { limit: HOME_ASSIGNED });
   const open = await openBySeverityOf(
@@ -172,6 +172,7 @@ export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
   );
   return homeView({
     userId: who.userId,
+    now: deps.now(),
     role: mine.role,
     ...(notice ? { notice } : {}),
     assigned: shown(assigned.rows),
@@ -188,6 +189,6 @@ export async function homeTab(deps: ViewDeps, who: Identity, notice?: string) {
         reversible: playbook?.reversible ?? false,
       };
     }),
-    reviews: await waitingForReviewer(deps.db, deps.config, who),
+    reviews: await waitingForReviewer(deps.db, deps.config, who, HOME_REVIEW_ITEMS),
   });
 }

@@ -671,22 +671,42 @@ export async function waitingForReviewer(
   db: Database,
   config: Config,
   who: Identity,
-): Promise<{ items: number; reviews: number[]; firstDue: Date | null }> {
+  /** How many of them to return in `first` (the oldest campaign's first). */
+  shown = 0,
+): Promise<{
+  items: number;
+  reviews: number[];
+  firstDue: Date | null;
+  first: Array<AccessReviewItem & { accountName: string }>;
+}> {
   const accounts = new Map((await currentAccounts(db)).map((a) => [a.id, a]));
   const rows = await db
     .select({ item: accessReviewItems, dueAt: accessReviews.dueAt })
     .from(accessReviewItems)
     .innerJoin(accessReviews, eq(accessReviews.id, accessReviewItems.reviewId))
     .where(and(eq(accessReviews.status, 'open'), eq(accessReviewItems.decision, 'pending')));
+  // Their own user waits for someone else.
   const mine = rows.filter(({ item }) => {
     const account = accounts.get(item.accountId);
-    return account !== undefined && reviewersOf(item, account, config).some((p) => names(p, who));
+    return (
+      account !== undefined &&
+      !isSelf(item, who) &&
+      reviewersOf(item, account, config).some((p) => names(p, who))
+    );
   });
   const dues = mine.map((r) => r.dueAt.getTime());
   return {
     items: mine.length,
     reviews: [...new Set(mine.map((r) => r.item.reviewId))].sort((a, b) => a - b),
     firstDue: dues.length ? new Date(Math.min(...dues)) : null,
+    first: mine
+      .map((r) => r.item)
+      .sort(
+        (a, b) =>
+          a.reviewId - b.reviewId || a.accountId.localeCompare(b.accountId) || a.name.localeCompare(b.name),
+      )
+      .slice(0, shown)
+      .map((item) => ({ ...item, accountName: accounts.get(item.accountId)!.name })),
   };
 }
 

@@ -374,12 +374,14 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
   expect(await audited('access-review.escalated')).toHaveLength(1);
   expect((await items()).get('frank')).toMatchObject({ decision: 'pending' });
 
-  // Home tells a reviewer what waits for them.
+  // Home shows a reviewer what waits for them, with its buttons; not their own user.
+  const before = s.slack.callsTo('views.publish').length;
   await s.event({ type: 'app_home_opened', user: CAROL, channel: 'D0CAROL', tab: 'home' });
-  const home = (await s.slack.waitFor('views.publish', 1)).filter((c) => c.args.user_id === CAROL).at(-1)!;
-  expect(JSON.stringify(home.args.view)).toMatch(
-    /Access reviews:\*\s*2 principals wait for your decision \(#1/,
-  );
+  const home = JSON.stringify((await s.slack.waitFor('views.publish', before + 1)).at(-1)!.args.view);
+  expect(home).toMatch(/Access reviews:\*\s*1 principal waits for your decision \(#1/);
+  const now = await items();
+  expect(home).toContain(reviewBlockId(now.get('frank')!.id));
+  expect(home).not.toContain(reviewBlockId(now.get('carol')!.id));
 
   // The digests show the campaign's progress by OU.
   const figures = await dailyFigures(
@@ -457,4 +459,29 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
   expect(
     dmsTo(OLIVE).some((c) => JSON.stringify(c.args.blocks).includes(`Remediation #${request!.id}`)),
   ).toBe(true);
+
+  // Decided from Home: Olive keeps frank there; her Home is published again without it.
+  const frank = (await items()).get('frank')!;
+  const opened = s.slack.callsTo('views.open').length;
+  await s.act({
+    actionId: REVIEW_ACTIONS.keep,
+    blockId: reviewBlockId(frank.id),
+    value: String(frank.id),
+    user: OLIVE,
+    home: true,
+  });
+  const fromHome = (await s.slack.waitFor('views.open', opened + 1)).at(-1)!.args.view as {
+    private_metadata: string;
+  };
+  const published = s.slack.callsTo('views.publish').length;
+  await s.submit({
+    callbackId: REVIEW_CALLBACKS.keep,
+    privateMetadata: fromHome.private_metadata,
+    values: {},
+    user: OLIVE,
+  });
+  const republished = (await s.slack.waitFor('views.publish', published + 1)).at(-1)!;
+  expect(republished.args.user_id).toBe(OLIVE);
+  expect(JSON.stringify(republished.args.view)).not.toContain('Access reviews:');
+  expect((await items()).get('frank')).toMatchObject({ decision: 'keep', decidedBy: OLIVE });
 });

@@ -108,6 +108,19 @@ export function principalText(item: ReviewItemView, now: Date): string {
   );
 }
 
+/** A principal to decide on: what it holds, then Keep…, Revoke… and Not mine… (two blocks). */
+export function reviewItemBlocks(item: ReviewItemView, now: Date, prefix = ''): Block[] {
+  const value = String(item.id);
+  return [
+    section(`${prefix}${principalText(item, now)}`),
+    actions(reviewBlockId(item.id), [
+      button('Keep…', REVIEW_ACTIONS.keep, { value, style: 'primary' }),
+      button('Revoke…', REVIEW_ACTIONS.revoke, { value, style: 'danger' }),
+      button('Not mine…', REVIEW_ACTIONS.notMine, { value }),
+    ]),
+  ];
+}
+
 /**
  * One account's message to one reviewer: its pending principals (the first REVIEW_ITEMS_SHOWN), each
  * with Keep…, Revoke… and Not mine…; how many are decided; and, once none waits, a closing line.
@@ -135,17 +148,7 @@ export function reviewMessage(input: {
       `Who holds access to ${who}? Keep each principal, revoke it (a remediation request, approved as usual), or hand it to its owner. Due ${slackDate(input.dueAt, '{date_short_pretty}')}.`,
     ),
   );
-  for (const item of pending.slice(0, REVIEW_ITEMS_SHOWN)) {
-    const value = String(item.id);
-    blocks.push(
-      section(principalText(item, now)),
-      actions(reviewBlockId(item.id), [
-        button('Keep…', REVIEW_ACTIONS.keep, { value, style: 'primary' }),
-        button('Revoke…', REVIEW_ACTIONS.revoke, { value, style: 'danger' }),
-        button('Not mine…', REVIEW_ACTIONS.notMine, { value }),
-      ]),
-    );
-  }
+  for (const item of pending.slice(0, REVIEW_ITEMS_SHOWN)) blocks.push(...reviewItemBlocks(item, now));
   const more = pending.length - REVIEW_ITEMS_SHOWN;
   blocks.push(
     context(

@@ -1,5 +1,6 @@
 import type { HomeView } from '@slack/types';
 import type { SeverityCounts } from '../../posture/summary.js';
+import { type ReviewItemView, reviewItemBlocks } from './access-review.js';
 import { findingBlocks, type ShownFinding } from './finding.js';
 import { severityLine } from './posture.js';
 import { type ApprovalItem, approvalItemBlocks } from './remediation.js';
@@ -7,6 +8,7 @@ import { type Block, context, divider, escapeMrkdwn, fitList, header, section, s
 
 export interface HomeInput {
   userId: string;
+  now: Date;
   role: string;
   /** One line at the top: the outcome of the last click made here. */
   notice?: string;
@@ -14,12 +16,19 @@ export interface HomeInput {
   assignedTotal: number;
   accounts: Array<{ id: string; name: string; ouPath: string | null; open: SeverityCounts }>;
   approvals: ApprovalItem[];
-  /** Undecided principals of open access reviews this person reviews. */
-  reviews?: { items: number; reviews: number[]; firstDue: Date | null };
+  /** Undecided principals of open access reviews this person reviews, the first of them to decide here. */
+  reviews?: {
+    items: number;
+    reviews: number[];
+    firstDue: Date | null;
+    first: Array<ReviewItemView & { accountId: string; accountName: string }>;
+  };
 }
 
 /** How the Home tab's 100 blocks (BLOCK_KIT.blocksPerView) are shared: the lists, plus 8 around them. */
-const BUDGET = { assigned: 42, accounts: 21, approvals: 24 } as const;
+const BUDGET = { assigned: 36, accounts: 21, approvals: 24 } as const;
+/** Access review principals decided from Home (two blocks each), within the 100. */
+export const HOME_REVIEW_ITEMS = 3;
 
 /** The App Home tab: what is assigned to me, the posture of my accounts, what waits for my approval. */
 export function homeView(input: HomeInput): HomeView {
@@ -30,7 +39,10 @@ export function homeView(input: HomeInput): HomeView {
     ...(input.reviews?.items
       ? [
           section(
-            `:clipboard: *Access reviews:* ${input.reviews.items} principals wait for your decision (${input.reviews.reviews.map((r) => `#${r}`).join(', ')}${input.reviews.firstDue ? `, due ${slackDate(input.reviews.firstDue, '{date_short_pretty}')}` : ''}). Your direct messages from Warden hold them, with their buttons.`,
+            `:clipboard: *Access reviews:* ${input.reviews.items === 1 ? '1 principal waits' : `${input.reviews.items} principals wait`} for your decision (${input.reviews.reviews.map((r) => `#${r}`).join(', ')}${input.reviews.firstDue ? `, due ${slackDate(input.reviews.firstDue, '{date_short_pretty}')}` : ''}).${input.reviews.items > input.reviews.first.length ? ' The first are below; your direct messages from Warden hold them all, one message per account.' : ''}`,
+          ),
+          ...input.reviews.first.flatMap((item) =>
+            reviewItemBlocks(item, input.now, `${escapeMrkdwn(item.accountName)} \`${item.accountId}\` · `),
           ),
         ]
       : []),

@@ -21,6 +21,7 @@ import {
   REVIEW_FIELDS,
   revokeModal,
 } from '../blocks/access-review.js';
+import { homeTab } from '../finding-views.js';
 import { announceRequest } from '../remediation-messages.js';
 import { respondVia } from '../respond.js';
 import { type ClickOrigin, nameOf } from './finding-action.js';
@@ -110,6 +111,8 @@ async function submitted(
     await tell(deps, origin, `:no_entry: ${(err as Error).message}; nothing changed.`);
   }
   if (found.account) await deliverAccount(deps, found.item.reviewId, found.account);
+  // Home lists the first principals waiting for this person: it shows the next ones now.
+  await deps.web.views.publish({ user_id: body.user.id, view: await homeTab(deps, found.who) });
 }
 
 export function submitKeep(deps: HandlerDeps) {
