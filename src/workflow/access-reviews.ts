@@ -137,9 +137,31 @@ async function readPrincipals(
   }
 }
 
+/** The organization's id (its conditions in trust policies) and accounts, asked as discovery asks. */
 async function trustContext(deps: ReviewDeps, all: Account[]): Promise<TrustContext> {
-  const { Organization } = await deps.clients.organizations().send(new DescribeOrganizationCommand({}));
-  return { organizationId: Organization?.Id ?? '', accountIds: new Set(all.map((a) => a.id)) };
+  try {
+    const { Organization } = await deps.clients.organizations().send(new DescribeOrganizationCommand({}));
+    return { organizationId: Organization?.Id ?? '', accountIds: new Set(all.map((a) => a.id)) };
+  } catch (err) {
+    throw explainAwsError(err, {
+      account: 'management',
+      region: 'global',
+      call: 'organizations:DescribeOrganization',
+    });
+  }
+}
+
+/** One account's principals, or why AWS would not give them (a database error is thrown, not named as the account's). */
+async function readAccount(
+  deps: ReviewDeps,
+  account: string,
+  context: TrustContext,
+): Promise<Array<ReviewedUser | ReviewedRole> | { error: string }> {
+  try {
+    return await readPrincipals(deps, account, context);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 const itemOf = (reviewId: number, accountId: string, p: ReviewedUser | ReviewedRole, now: Date) => ({
@@ -206,17 +228,14 @@ async function readInto(
   return pMap(
     covered,
     async (a): Promise<AccountRead> => {
-      try {
-        const principals = await readPrincipals(deps, a.id, context);
-        if (principals.length)
-          await deps.db
-            .insert(accessReviewItems)
-            .values(principals.map((p) => itemOf(review.id, a.id, p, now)))
-            .onConflictDoNothing();
-        return { account: a.id, principals: principals.length };
-      } catch (err) {
-        return { account: a.id, principals: 0, error: (err as Error).message };
-      }
+      const principals = await readAccount(deps, a.id, context);
+      if ('error' in principals) return { account: a.id, principals: 0, error: principals.error };
+      if (principals.length)
+        await deps.db
+          .insert(accessReviewItems)
+          .values(principals.map((p) => itemOf(review.id, a.id, p, now)))
+          .onConflictDoNothing();
+      return { account: a.id, principals: principals.length };
     },
     { concurrency: READ_CONCURRENCY },
   );
@@ -241,11 +260,9 @@ export async function catchUp(
   await pMap(
     covered,
     async (a) => {
-      let principals: Array<ReviewedUser | ReviewedRole>;
-      try {
-        principals = await readPrincipals(deps, a.id, context);
-      } catch (err) {
-        failed.push({ account: a.id, principals: 0, error: (err as Error).message });
+      const principals = await readAccount(deps, a.id, context);
+      if ('error' in principals) {
+        failed.push({ account: a.id, principals: 0, error: principals.error });
         return;
       }
       if (principals.length) {
