@@ -141,7 +141,8 @@ export async function followUpReviews(deps: Deps & ReviewDeps, now: Date): Promi
       ).map((i) => i.id),
     );
     const reminded: number[] = [];
-    for (const account of await reviewAccounts(deps.db, review.id)) {
+    const accounts = await reviewAccounts(deps.db, review.id);
+    for (const account of accounts) {
       const { pending } = await accountItems(deps.db, deps.config, review.id, account);
       const held = new Map(
         (await reviewMessagesOf(deps.db, review.id, account.id)).map((m) => [m.reviewer, m]),
@@ -164,8 +165,7 @@ export async function followUpReviews(deps: Deps & ReviewDeps, now: Date): Promi
     const overdue = await unescalatedOverdue(deps.db, review, now);
     if (overdue.length) {
       const to = escalationRecipients(deps.config);
-      const accounts = new Map((await reviewAccounts(deps.db, review.id)).map((a) => [a.id, a]));
-      const text = escalationText(review, overdue, accounts, deps.config);
+      const text = escalationText(review, overdue, new Map(accounts.map((a) => [a.id, a])), deps.config);
       const told: string[] = [];
       for (const principal of to) {
         const user = await deps.directory.userIdFor(principal);

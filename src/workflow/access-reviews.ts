@@ -68,7 +68,7 @@ export function parseScope(words: string[]): ReviewScope | undefined {
 }
 
 /** The accounts a scope covers now (discovery's accounts; an OU includes its sub-OUs). */
-export function accountsIn(all: Account[], scope: ReviewScope): Account[] {
+function accountsIn(all: Account[], scope: ReviewScope): Account[] {
   if (scope.accounts) return all.filter((a) => scope.accounts!.includes(a.id));
   if (scope.ou) {
     const ou = scope.ou;
@@ -85,7 +85,7 @@ export const reviewersOf = (item: Pick<AccessReviewItem, 'reviewer'>, account: A
  * Whether this person is the principal under review: a user named by their email or its local part,
  * or with a tag whose value is their email (case aside). Nobody reviews their own access.
  */
-export function isSelf(item: Pick<AccessReviewItem, 'kind' | 'name' | 'details'>, who: Identity): boolean {
+function isSelf(item: Pick<AccessReviewItem, 'kind' | 'name' | 'details'>, who: Identity): boolean {
   if (item.kind !== 'user' || !who.email) return false;
   const name = item.name.toLowerCase();
   const email = who.email.toLowerCase();
@@ -460,7 +460,7 @@ export async function reassign(
  * active access key of a user (the playbooks that remove them apply), or the role itself (no
  * playbook: an open finding for its owners to act on). Source `access-review`: no scan resolves them.
  */
-export function revocationFindings(item: AccessReviewItem, now: Date): SourceFinding[] {
+function revocationFindings(item: AccessReviewItem, now: Date): SourceFinding[] {
   const base = (resource: string, title: string, evidence: Record<string, unknown>): SourceFinding => ({
     source: 'access-review',
     productArn: 'warden',

@@ -59,10 +59,10 @@ export const REVIEW_CALLBACKS = {
 
 /** The modals' fields: a Keep's optional note, a Revoke's reason (required), a Not mine's owner. */
 export const REVIEW_FIELDS = { note: 'note', reason: REMEDIATION_FIELDS.reason, owner: 'owner' } as const;
-export const REVIEW_NOTE_MAX = 1000;
+const REVIEW_NOTE_MAX = 1000;
 
 /** Principals shown in one message (two blocks each, within Slack's 50): the rest follow as these are decided. */
-export const REVIEW_ITEMS_SHOWN = 20;
+const REVIEW_ITEMS_SHOWN = 20;
 
 /** A principal's actions block id: `review:<item id>` (handlers read the item again, and check again). */
 export const reviewBlockId = (itemId: number) => `review:${itemId}`;
@@ -75,7 +75,7 @@ const age = (from: Date | string, now: Date) => {
 const used = (at: Date | string | null, now: Date) => (at ? `${age(at, now)} ago` : 'never');
 
 /** What a reviewer decides on, in one or two lines. */
-export function principalText(item: ReviewItemView, now: Date): string {
+function principalText(item: ReviewItemView, now: Date): string {
   if (item.kind === 'role') {
     const role = item.details as unknown as RoleDetails;
     const trusted = role.trusts.map((t) =>
