@@ -25,6 +25,7 @@ export async function syncAccounts(
             state: sql.raw('excluded.state'),
             ouId: sql.raw('excluded.ou_id'),
             ouPath: sql.raw('excluded.ou_path'),
+            ouAncestors: sql.raw('excluded.ou_ancestors'),
             tags: sql.raw('excluded.tags'),
             joinedAt: sql.raw('excluded.joined_at'),
             lastSeenAt: sql.raw('excluded.last_seen_at'),

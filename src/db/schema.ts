@@ -68,6 +68,8 @@ export const accounts = pgTable(
     ouId: text('ou_id'),
     /** Human path of OU names from the root, e.g. `Root/Workloads/Prod`. */
     ouPath: text('ou_path'),
+    /** The account's OU and every OU above it (its own first), for OU scopes; null until discovery records it. */
+    ouAncestors: jsonb('ou_ancestors').$type<string[]>(),
     tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
     joinedAt: ts('joined_at'),
     firstSeenAt: ts('first_seen_at').notNull().defaultNow(),

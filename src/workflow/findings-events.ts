@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { INGEST_BATCH, IngestBatches } from './ingest.js';
 import { alertSeverities } from './policy.js';
+import { scopedOus, withinScope } from './scan-plan.js';
 import { securityHubApi } from './securityhub-api.js';
 
 /** How the consumer reads its queue (config's `aws.events`, with the API it reads). */
@@ -26,6 +27,8 @@ export interface EventsOptions {
   loops: number;
   /** Severities a new or regressed finding is alerted at (the policy's). */
   alertAt?: readonly Severity[];
+  /** The new Security Hub read by OU (`WARDEN_SECURITYHUB_SCOPE_OUS`): events of other accounts are not stored. */
+  scopeOus?: string[];
 }
 
 export interface EventsDeps {
@@ -54,7 +57,7 @@ const ACCOUNTS_TTL_MS = 60_000;
  * again changes nothing. Events never resolve by absence (only a scan does); a finding an event says
  * is closed, passed or archived resolves as it would in a scan. An event older than the row it would
  * change (delivered late or out of order) changes nothing. Findings of accounts outside the known
- * organization are not stored. An unreadable message is not deleted: the queue's redrive policy moves
+ * organization, or outside the OU scopes the new Security Hub is read by, are not stored. An unreadable message is not deleted: the queue's redrive policy moves
  * it to the dead-letter queue after its receives, where a person can read it.
  */
 export class FindingsEvents {
@@ -72,11 +75,15 @@ export class FindingsEvents {
     });
   }
 
-  /** The accounts discovery found (refreshed each minute): an event about another is not stored. */
+  /**
+   * The accounts discovery found, within the OU scopes when there are some (refreshed each minute):
+   * an event about another is not stored, as a scan would not read it.
+   */
   private async knownAccounts(): Promise<Set<string>> {
     if (this.known && Date.now() - this.known.at < ACCOUNTS_TTL_MS) return this.known.ids;
     const rows = await currentAccounts(this.deps.db);
-    this.known = { ids: new Set(rows.map((r) => r.id)), at: Date.now() };
+    const inScope = rows.filter((r) => withinScope(r, this.options.scopeOus));
+    this.known = { ids: new Set(inScope.map((r) => r.id)), at: Date.now() };
     return this.known.ids;
   }
 
@@ -171,6 +178,7 @@ export async function startFindingsEvents(
   const events = services.config.aws.events;
   if (!events) return undefined;
   const api = await securityHubApi(services, services.auditRoles, newStats(), services.stop);
+  const scopeOus = scopedOus(services.config, api);
   const queue = new EventsQueue(services.clients.sqs(events.region), events.queueUrl, events.region);
   const consumer = new FindingsEvents(services, queue, {
     api,
@@ -178,6 +186,7 @@ export async function startFindingsEvents(
     visibilitySeconds: events.visibilitySeconds,
     loops: events.loops,
     alertAt: alertSeverities(services.config.policy),
+    ...(scopeOus ? { scopeOus } : {}),
   });
   services.log.info({ queue: events.queueUrl, api, loops: events.loops }, 'reading findings events');
   return consumer.run(services.stop);

@@ -25,6 +25,25 @@ export interface Target {
 }
 
 /**
+ * Whether the new Security Hub's OU scopes take in an account: its OU or one above it is scoped (no
+ * scopes take in every account). Without recorded ancestors, only its own OU is known.
+ */
+export function withinScope(
+  account: { ouId: string | null; ouAncestors?: string[] | null },
+  scopeOus: readonly string[] | undefined,
+): boolean {
+  if (!scopeOus) return true;
+  const ous = account.ouAncestors ?? (account.ouId ? [account.ouId] : []);
+  return ous.some((ou) => scopeOus.includes(ou));
+}
+
+/** The OUs the administrator's stream reads, when it reads the new Security Hub by OU. */
+export function scopedOus(config: Config, api: 'cspm' | 'v2'): string[] | undefined {
+  const hub = config.aws.securityHub;
+  return api === 'v2' && hub.mode === 'aggregator' ? hub.scopeOus : undefined;
+}
+
+/**
  * The targets of a scan: every account's credential report (unless read recently), and Security Hub
  * per account × region, or one organization-wide stream from the aggregator (one per 20 accounts when
  * the scan names accounts).
@@ -50,11 +69,9 @@ export function planTargets(
   const hub = config.aws.securityHub;
   // The two APIs name findings differently: each keeps a cursor of its own. Read by OU, the new one
   // covers (and a full sync vouches for) the accounts of those OUs only.
-  const scopeOus = api === 'v2' && hub.mode === 'aggregator' ? hub.scopeOus : undefined;
+  const scopeOus = scopedOus(config, api);
   const v2 = api === 'v2' ? ({ api: 'v2', ...(scopeOus ? { scopeOus } : {}) } as const) : {};
-  const ids = accounts
-    .filter((a) => !scopeOus || (a.ouAncestors ?? [a.ouId]).some((ou) => scopeOus.includes(ou)))
-    .map((a) => a.id);
+  const ids = accounts.filter((a) => withinScope(a, scopeOus)).map((a) => a.id);
   if (hub.mode === 'aggregator' && !restricted) {
     if (ids.length === 0) return targets;
     targets.push({

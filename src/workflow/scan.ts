@@ -599,6 +599,7 @@ async function discover(
       state: a.state,
       ouId: a.ouId,
       ouPath: a.ouPath,
+      ouAncestors: a.ouAncestors ?? null,
       tags: a.tags,
       joinedAt: a.joinedAt ?? null,
     })),

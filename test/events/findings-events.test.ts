@@ -49,12 +49,19 @@ const aggregator = (api = 'cspm') => ({
   WARDEN_SECURITYHUB_API: api,
 });
 
-async function withEvents(scenario: Scenario, api: 'cspm' | 'v2' = 'cspm') {
-  h = await scanHarness(scenario, aggregator(api));
+async function withEvents(
+  scenario: Scenario,
+  api: 'cspm' | 'v2' = 'cspm',
+  options: { scopeOus?: string[] } = {},
+) {
+  h = await scanHarness(scenario, {
+    ...aggregator(api),
+    ...(options.scopeOus ? { WARDEN_SECURITYHUB_SCOPE_OUS: options.scopeOus.join(',') } : {}),
+  });
   await h.scan({ full: true });
   clients = new AwsClients({ maxAttempts: 3, maxSockets: 8 });
   const queue = new EventsQueue(clients.sqs('us-east-1'), h.sim.queueUrl!, 'us-east-1');
-  return { h, queue, consumer: consumerOn(h, queue, { api }) };
+  return { h, queue, consumer: consumerOn(h, queue, { api, ...options }) };
 }
 
 function consumerOn(
@@ -169,6 +176,33 @@ describe('storing findings events', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.evidence).toHaveProperty('ocsf');
+  });
+
+  test('read by OU, events of accounts outside the scoped OUs (and the OUs below them) are not stored', async () => {
+    const s = organization({ v2: true });
+    s.ous = [
+      { id: 'ou-root-prod0001', name: 'Production', parent: 'r-root' },
+      { id: 'ou-prod-web00001', name: 'Web', parent: 'ou-root-prod0001' },
+      { id: 'ou-root-dev00001', name: 'Development', parent: 'r-root' },
+    ];
+    s.accounts[1]!.parent = 'ou-prod-web00001';
+    s.accounts[2]!.parent = 'ou-root-dev00001';
+    const { h, queue, consumer } = await withEvents(s, 'v2', { scopeOus: ['ou-root-prod0001'] });
+    const inScope = h.sim.world.raiseFinding(MEMBER, {
+      control: 'EC2.2',
+      region: 'eu-west-1',
+      updatedDaysAgo: 0,
+    });
+    const outside = h.sim.world.raiseFinding(accountId(2), {
+      control: 'EC2.2',
+      region: 'eu-west-1',
+      updatedDaysAgo: 0,
+    });
+
+    expect(await drain(queue, consumer)).toMatchObject({ stored: 2, skipped: 2, deleted: 4 });
+    const rows = await h.rows();
+    expect(rows.some((r) => r.resourceId === inScope.resourceId && r.accountId === MEMBER)).toBe(true);
+    expect(rows.some((r) => r.resourceId === outside.resourceId && r.accountId === accountId(2))).toBe(false);
   });
 });
 
