@@ -6,6 +6,7 @@ import { readFindingEvent } from '../collect/events.js';
 import type { Config } from '../config.js';
 import { currentAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
+import { describeDatabaseError } from '../db/errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
 import type { Logger } from '../log.js';
@@ -152,8 +153,9 @@ export class FindingsEvents {
       } catch (err) {
         if (signal.aborted) break;
         backoffMs = Math.min(60_000, backoffMs ? backoffMs * 2 : 1000);
+        // The database's failure says it is the database's (and where), never the statement.
         this.deps.log.error(
-          { err: (err as Error).message, retryInMs: backoffMs },
+          { err: describeDatabaseError(err) ?? (err as Error).message, retryInMs: backoffMs },
           'findings events: could not take or store events; they stay in the queue',
         );
         await sleep(backoffMs, signal).catch(() => undefined);

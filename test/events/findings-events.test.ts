@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { EventsQueue, type QueueMessage } from '../../src/aws/events-queue.js';
+import { postgresHandle } from '../../src/db/client.js';
 import { scans } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import { findingEvent } from '../../src/sim/events.js';
@@ -207,6 +208,42 @@ describe('storing findings events', () => {
 });
 
 describe('at least once', () => {
+  test('with the database unreachable, the reader says so in one line and deletes nothing; the events are stored once it is back', async () => {
+    const { h, queue } = await withEvents(organization({ visibilityTimeoutSeconds: 1 }));
+    const raised = h.sim.world.raiseFinding(MEMBER, {
+      control: 'IAM.4',
+      region: 'us-east-1',
+      updatedDaysAgo: 0,
+    });
+    const down = postgresHandle('postgres://warden@127.0.0.1:1/warden');
+    const lines: Array<{ msg: string; err: string }> = [];
+    const reader = new FindingsEvents(
+      {
+        db: down.db,
+        log: createLogger('error', { write: (l: string) => lines.push(JSON.parse(l)) }),
+        now: () => new Date(),
+      },
+      queue,
+      { api: 'cspm', waitSeconds: 0, visibilitySeconds: 1, loops: 1 },
+    );
+    const stop = new AbortController();
+    const running = reader.run(stop.signal);
+    await vi.waitFor(() => expect(lines.length).toBeGreaterThan(0), { timeout: 10_000 });
+    stop.abort();
+    await running;
+    await down.close();
+    expect(lines[0]).toMatchObject({
+      msg: 'findings events: could not take or store events; they stay in the queue',
+      err: 'database unreachable at 127.0.0.1:1 (connection refused)',
+    });
+    expect(h.sim.world.calls('DeleteMessageBatch')).toBe(0);
+    expect(await rowOf(h, raised.id)).toBeUndefined();
+
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await drain(queue, consumerOn(h, queue))).toMatchObject({ stored: 1, deleted: 1 });
+    expect(await rowOf(h, raised.id)).toMatchObject({ status: 'open' });
+  });
+
   test('killed between storing and deleting: the events come again after the visibility timeout, and storing them again changes nothing', async () => {
     const { h, queue } = await withEvents(organization({ visibilityTimeoutSeconds: 1 }));
     for (const control of ['IAM.4', 'S3.1', 'EC2.2'])
