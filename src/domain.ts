@@ -54,6 +54,9 @@ export type ComplianceScope = (typeof COMPLIANCE_SCOPES)[number];
 export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
+/** Who changed a finding's status when it took its issue's triage (src/workflow/issue-triage.ts). */
+export const TRIAGE_CARRIER = 'warden:issue';
+
 /**
  * succeeded: verified; unverified: made, but the read-back disagrees; dry-run: recorded what it would
  * call; needs-attention: left executing by a crash (a person must look; it is never re-run).

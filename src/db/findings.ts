@@ -5,6 +5,13 @@ import { type Database, rawRows } from './client.js';
 import { retryOnDeadlock } from './errors.js';
 import { regroupIssues } from './issues.js';
 
+/** What a statement did: each page's counts, and the issues of several findings it regrouped. */
+export interface IngestResult {
+  pages: PageCounts[];
+  /** Issue keys whose findings came, came back or left, in issues of more than one finding. */
+  issues: string[];
+}
+
 export interface PageCounts {
   new: number;
   updated: number;
@@ -111,7 +118,7 @@ export async function ingestFindings(
   now: Date,
   /** Severities a new or regressed finding is alerted at (the policy's alerts); none: no alert is queued. */
   alertAt: readonly Severity[] = [],
-): Promise<PageCounts[]> {
+): Promise<IngestResult> {
   const counts = pages.map(() => ({ new: 0, updated: 0, reopened: 0, resolved: 0 }));
   // A finding twice in the statement would be updated twice, which PostgreSQL refuses: the last wins.
   const latest = new Map<string, { part: number; finding: SourceFinding }>();
@@ -122,7 +129,7 @@ export async function ingestFindings(
         finding,
       });
   });
-  if (latest.size === 0) return counts;
+  if (latest.size === 0) return { pages: counts, issues: [] };
   const at = now.toISOString();
   // Who changed a row's status: a scan, or the findings events.
   const by = scanId === null ? 'warden:events' : 'warden:scan';
@@ -246,7 +253,8 @@ export async function ingestFindings(
   );
   // After the statement has committed: two targets' statements regrouping one issue inside their own
   // transactions would wait for each other's rows (a global control resolved in every region at once).
-  await regroupIssues(db, rows[0]?.issues ?? []);
+  const issues = rows[0]?.issues ?? [];
+  await regroupIssues(db, issues);
   for (const r of rows)
     counts[Number(r.part)] = {
       new: Number(r.new),
@@ -254,7 +262,7 @@ export async function ingestFindings(
       reopened: Number(r.reopened),
       resolved: Number(r.resolved),
     };
-  return counts;
+  return { pages: counts, issues };
 }
 
 /**

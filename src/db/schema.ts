@@ -35,6 +35,7 @@ import {
   SCAN_STATUSES,
   SCAN_TRIGGERS,
   TARGET_STATUSES,
+  TRIAGE_CARRIER,
 } from '../domain.js';
 import { SOURCES } from '../findings/finding.js';
 import { SEVERITIES } from '../findings/severity.js';
@@ -305,6 +306,10 @@ export const findings = pgTable(
       .on(t.statusChangedAt)
       .where(sql`${t.regression} and ${t.status} = 'open' and ${t.duplicateOf} is null`),
     index('findings_assignee_idx').on(t.assignee),
+    // Triage a finding took from its issue, to be written back to Security Hub (issue-triage.ts).
+    index('findings_carried_idx')
+      .on(t.statusChangedAt)
+      .where(sql`${t.statusChangedBy} = ${sql.raw(`'${TRIAGE_CARRIER}'`)}`),
     // An issue's findings, found by any one of them.
     index('findings_issue_idx').on(t.issueKey),
   ],

@@ -9,6 +9,7 @@ import { ingestFindings, type PageCounts } from '../db/findings.js';
 import type { StandardControlDefinition } from '../findings/compliance.js';
 import type { Finding } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
+import { carryIssueTriage } from './issue-triage.js';
 import { alertSeverities } from './policy.js';
 
 export type IngestCounts = PageCounts;
@@ -46,7 +47,7 @@ export const ingestOptions = (config: Pick<Config, 'policy'>): BatchOptions => (
  * Stores a scan's pages of findings, gathered across its targets into statements of about
  * `maxRows` findings (never one round trip per page, nor per finding). Failing findings are inserted
  * or refreshed, and a resolved one reopens as a regression; findings the source reports fixed
- * resolve their rows. Each page's promise settles when the statement holding it commits (or fails),
+ * resolve their rows; a finding that joined a triaged issue takes on its triage (issue-triage.ts). Each page's promise settles when the statement holding it commits (or fails),
  * with that page's own counts: a target is done only when its findings are stored.
  */
 export class IngestBatches {
@@ -119,7 +120,12 @@ export class IngestBatches {
     const controls = this.controlsToRecord(pages);
     const stored = (
       controls.length ? recordSecurityControls(this.db, controls, this.now()) : Promise.resolve()
-    ).then(() => ingestFindings(this.db, pages, this.scanId, this.now(), this.options.alertAt));
+    )
+      .then(() => ingestFindings(this.db, pages, this.scanId, this.now(), this.options.alertAt))
+      .then(async (result) => {
+        await carryIssueTriage(this.db, result.issues, this.now());
+        return result.pages;
+      });
     // The statement holds its own copy of the findings: the pages are not kept until it commits.
     for (const b of batch) b.page = [];
     stored.then(

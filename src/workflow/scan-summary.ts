@@ -7,6 +7,7 @@ import { applyStandardsRead, dropUnseenResults, standardsFromFindings } from '..
 import { resolveUnseen } from '../db/findings.js';
 import { repairIssues } from '../db/issues.js';
 import { snapshotPosture } from '../posture/snapshot.js';
+import { carryIssueTriage, issuesLackingTriage } from './issue-triage.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
 import type { RunResult } from './scan-targets.js';
 
@@ -45,6 +46,9 @@ export async function concludeScan(
       from (${results}) r cross join lateral jsonb_to_recordset(r.result->'resolveScopes')
         as s(source text, "accountId" text, region text)
       where r.result->>'status' = 'ok'`;
+  // The triage a finding should have taken from its issue, when a process stopped between storing and
+  // carrying: before resolving, while the finding it comes from may still be unresolved.
+  await carryIssueTriage(db, await issuesLackingTriage(db), now());
   const credited = await resolveUnseen(db, vouched, scanId, now());
   // One primary per issue, an unresolved one while any of its findings is: what resolving left, and
   // what two statements storing an issue's first findings at once, or a stopped process, did not do.

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients } from '../aws/clients.js';
 import { AssumedRoles, roleSession } from '../aws/credentials.js';
@@ -14,6 +14,7 @@ import { ocsfIdentity } from '../collect/securityhub-v2.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { type Finding, findings } from '../db/schema.js';
+import { TRIAGE_CARRIER } from '../domain.js';
 import { expireSuppressions } from './triage.js';
 
 /**
@@ -145,8 +146,9 @@ async function record(
 }
 
 /**
- * Reopens the findings whose suppression has ended and sets them back to NEW in Security Hub (the
- * scheduler runs this on a timer). Returns how many were reopened.
+ * Reopens the findings whose suppression has ended and sets them back to NEW in Security Hub, then
+ * writes back the triage findings took from their issues (the scheduler runs this on a timer).
+ * Returns how many were reopened.
  */
 export async function reopenExpiredSuppressions(deps: WriteBackDeps, now = new Date()): Promise<number> {
   const reopened = await expireSuppressions(deps.db, now);
@@ -157,5 +159,41 @@ export async function reopenExpiredSuppressions(deps: WriteBackDeps, now = new D
     'warden:expiry',
     now,
   );
+  await writeBackCarriedTriage(deps, now);
   return reopened.length;
+}
+
+/** How a carried state reads in Security Hub. */
+const CARRIED_WORKFLOW = { acknowledged: 'NOTIFIED', suppressed: 'SUPPRESSED' } as const;
+
+/**
+ * Sets in Security Hub the workflow of the findings that took their issue's triage (issue-triage.ts)
+ * since it last heard of them, as the person's decision was written to the issue's other copies. A
+ * write that fails is recorded on the finding (and shown in Slack), and not tried again.
+ */
+export async function writeBackCarriedTriage(deps: WriteBackDeps, now = new Date()): Promise<void> {
+  if (!deps.config.aws.securityHubSync) return;
+  const due = await deps.db
+    .select()
+    .from(findings)
+    .where(
+      and(
+        eq(findings.statusChangedBy, TRIAGE_CARRIER),
+        eq(findings.source, 'securityhub'),
+        inArray(findings.status, ['acknowledged', 'suppressed']),
+        isNull(findings.awsSyncError),
+        or(isNull(findings.awsSyncedAt), lt(findings.awsSyncedAt, findings.statusChangedAt)),
+      ),
+    );
+  for (const [status, workflow] of Object.entries(CARRIED_WORKFLOW)) {
+    const rows = due.filter((f) => f.status === status);
+    if (rows.length)
+      await writeBackWorkflow(
+        deps,
+        rows,
+        { status: workflow, note: { text: `${status} with the rest of its issue`, updatedBy: 'Warden' } },
+        TRIAGE_CARRIER,
+        now,
+      );
+  }
 }

@@ -97,7 +97,7 @@ test('the counts follow ingest, resolution, triage, expiry, deletion and truncat
 
   // Three pages in one statement refresh some (now more severe), resolve some, add some: each
   // page gets its own counts.
-  const perPage = await ingestFindings(
+  const { pages: perPage } = await ingestFindings(
     t.db,
     [
       Array.from({ length: 10 }, (_, i) => incoming(i, { severity: 'critical' })),

@@ -3,15 +3,19 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
-import { fromOcsf } from '../../src/collect/securityhub-v2.js';
+import { fromOcsf, ocsfIdentity } from '../../src/collect/securityhub-v2.js';
 import { loadConfig } from '../../src/config.js';
-import { auditEvents, controlResults, type Finding } from '../../src/db/schema.js';
+import { auditEvents, controlResults, type Finding, suppressions } from '../../src/db/schema.js';
 import { countFindings } from '../../src/posture/findings-list.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { findingBlocks, type ShownFinding } from '../../src/slack/blocks/finding.js';
-import { writeBackRoles, writeBackWorkflow } from '../../src/workflow/securityhub-sync.js';
-import { acknowledge } from '../../src/workflow/triage.js';
+import {
+  reopenExpiredSuppressions,
+  writeBackRoles,
+  writeBackWorkflow,
+} from '../../src/workflow/securityhub-sync.js';
+import { acknowledge, assign, suppress } from '../../src/workflow/triage.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
 
 // The new Security Hub (OCSF, GetFindingsV2) read from the delegated administrator, beside Security
@@ -145,6 +149,81 @@ describe('reading the new Security Hub', () => {
     // Two findings of each problem (one per API), one issue each, as many issues as before.
     expect(rows.length).toBe(2 * rows.filter((r) => (r.evidence as { ocsf?: unknown }).ocsf).length);
     expect(await countFindings(h.db.db, {})).toBe(issues);
+  });
+
+  test('switched from CSPM to the new Security Hub, each issue keeps its triage: the new copy takes it, audited, and Security Hub hears of it', async () => {
+    h = await scanHarness(organization(true), aggregator('cspm'));
+    await h.scan({ full: true });
+    const [suppressed, acknowledged, assigned] = (await securityHubRows(h)).filter(
+      (r) => r.status === 'open' && r.duplicateOf === null,
+    );
+    const until = new Date(Date.now() + 30 * 86_400_000);
+    await suppress(h.db.db, {
+      findingId: suppressed!.id,
+      actor: 'U0OWNER',
+      reason: 'compensating control in place',
+      expiresAt: until,
+      maxDays: 90,
+    });
+    await acknowledge(h.db.db, acknowledged!.id, 'U0OWNER');
+    await assign(h.db.db, assigned!.id, 'U0FIXER', 'U0OWNER');
+
+    h.config.aws.securityHub = loadConfig({
+      ...process.env,
+      ...aggregator('v2'),
+      LOG_LEVEL: 'silent',
+    }).aws.securityHub;
+    await h.scan({ full: true });
+
+    const rows = await securityHubRows(h);
+    const copyOf = (cspm: Finding) =>
+      rows.find((r) => r.id !== cspm.id && problemOf(r) === problemOf(cspm) && ocsfIdentity(r.evidence))!;
+    // The CSPM rows are no longer read (resolved by the full sync): the new copies are the issues now.
+    expect(rows.find((r) => r.id === suppressed!.id)!.status).toBe('resolved');
+    expect(copyOf(suppressed!)).toMatchObject({ status: 'suppressed', duplicateOf: null });
+    expect(copyOf(acknowledged!)).toMatchObject({ status: 'acknowledged', duplicateOf: null });
+    expect(copyOf(assigned!)).toMatchObject({ status: 'open', assignee: 'U0FIXER', duplicateOf: null });
+    const [kept] = await h.db.db
+      .select()
+      .from(suppressions)
+      .where(eq(suppressions.findingId, copyOf(suppressed!).id));
+    expect(kept).toMatchObject({
+      reason: 'compensating control in place',
+      createdBy: 'U0OWNER',
+      liftedAt: null,
+    });
+    expect(kept!.expiresAt.getTime()).toBe(until.getTime());
+    const carried = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'finding.triage-carried'));
+    expect(carried.map((e) => e.subject).sort()).toEqual(
+      [suppressed!, acknowledged!, assigned!].map((f) => `finding:${f.id}`).sort(),
+    );
+    // Nothing is carried twice: the next scan changes nothing.
+    await h.scan({ full: true });
+    expect(
+      await h.db.db.select().from(auditEvents).where(eq(auditEvents.action, 'finding.triage-carried')),
+    ).toHaveLength(3);
+
+    // The timer that keeps Security Hub in step writes the carried states through the new API.
+    const clients = new AwsClients({ maxAttempts: 3, maxSockets: 4 });
+    await reopenExpiredSuppressions({
+      db: h.db.db,
+      config: h.config,
+      clients,
+      roles: writeBackRoles(clients, h.config),
+    });
+    clients.destroy();
+    expect(h.sim.world.calls('BatchUpdateFindingsV2', ADMIN)).toBe(2);
+    const inSim = (f: Finding) =>
+      [...h!.sim.world.allFindings()].find(
+        (r) => `${r.account}|${r.control}|${r.resourceId}` === problemOf(f),
+      )!;
+    expect(inSim(suppressed!).workflow).toBe('SUPPRESSED');
+    expect(inSim(acknowledged!).workflow).toBe('NOTIFIED');
+    const synced = (await securityHubRows(h)).filter((r) => r.awsSyncedAt);
+    expect(synced.map((r) => r.id).sort()).toEqual([copyOf(suppressed!).id, copyOf(acknowledged!).id].sort());
   });
 });
 

@@ -1,0 +1,1 @@
+CREATE INDEX "findings_carried_idx" ON "findings" USING btree ("status_changed_at") WHERE "findings"."status_changed_by" = 'warden:issue';
