@@ -63,8 +63,9 @@ export interface AlertPass {
  * or resolved meanwhile, or that belongs to an issue already open, is skipped; the rest go to each
  * account's channel, one message per account, unless a channel would get more than
  * `maxMessagesPerChannel` at once, when it gets one summary instead; and to each account's owners by
- * DM. Every message is recorded (channel, ts, findings) and audited. A message Slack refuses (after
- * its client's own retries) skips its alerts, with the reason, rather than retrying without end.
+ * DM. Every message is recorded (channel, ts, findings) and audited. When Slack refuses a channel's
+ * message (after its client's own retries), the owners' DM carries its alerts; alerts no message
+ * carried are skipped with Slack's reason, rather than retried without end.
  */
 export class AlertDispatcher {
   constructor(
@@ -154,7 +155,8 @@ export class AlertDispatcher {
         }
       }
       for (const [user, list] of byOwner) {
-        const carried = list.filter((a) => unrouted.includes(a));
+        // The DM carries what no channel message did (none routed, or Slack refused it).
+        const carried = list.filter((a) => !this.told.has(a.id));
         await this.post(
           result,
           { kind: 'dm', channel: user, accountId: null },
@@ -167,26 +169,29 @@ export class AlertDispatcher {
         );
       }
     }
-    // Alerts nobody could be told of (no channel routed, no owner found) are skipped, saying so.
-    const orphans = unrouted.filter((a) => !this.told.has(a.id));
-    await skipAlerts(
-      this.deps.db,
-      orphans.map((a) => ({
-        id: a.id,
-        reason: 'no channel is routed to its account and no owner was found',
-      })),
-    );
+    // Alerts nobody could be told of (no channel routed or Slack refused its message, and no owner
+    // was DMed) are skipped, saying why.
+    const orphans = [
+      ...unrouted
+        .filter((a) => !this.told.has(a.id))
+        .map((a) => ({ id: a.id, reason: 'no channel is routed to its account and no owner was found' })),
+      ...[...this.refused].filter(([id]) => !this.told.has(id)).map(([id, reason]) => ({ id, reason })),
+    ];
+    await skipAlerts(this.deps.db, orphans);
     result.skipped += orphans.length;
     this.told.clear();
+    this.refused.clear();
     return result;
   }
 
   /** Alerts carried by a message posted in this pass. */
   private readonly told = new Set<number>();
+  /** Alerts whose message Slack refused in this pass, with its reason (a DM may still carry them). */
+  private readonly refused = new Map<number, string>();
 
   /**
    * Posts one message and records it with the alerts it carries (`carried`, default all of `list`),
-   * audited in the same transaction; a refusal skips them with Slack's reason.
+   * audited in the same transaction; a refusal is kept with Slack's reason, for the pass's end.
    */
   private async post(
     result: AlertPass,
@@ -230,11 +235,7 @@ export class AlertDispatcher {
         'an alert could not be posted',
       );
       result.failed += 1;
-      await skipAlerts(
-        this.deps.db,
-        carried.map((a) => ({ id: a.id, reason })),
-      );
-      result.skipped += carried.length;
+      for (const a of carried) this.refused.set(a.id, reason);
     }
   }
 

@@ -5,7 +5,8 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { EventsQueue } from '../../src/aws/events-queue.js';
-import { alerts, auditEvents } from '../../src/db/schema.js';
+import { claimDueAlerts } from '../../src/db/alerts.js';
+import { alertMessages, alerts, auditEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { accountId, generateScenario } from '../../src/sim/scenarios.js';
@@ -90,22 +91,28 @@ async function setUp(scenario = organization(), extra: Record<string, unknown> =
     },
   );
   const slack = slackClients(s.config.slack!, createLogger('silent'));
-  // The dispatcher's clock runs ahead of the window, so that a test need not wait for it.
   const taken: string[] = [];
-  const dispatcher = new AlertDispatcher({
-    db: h.db.db,
-    config: h.config,
-    log: createLogger('silent'),
-    now: () => new Date(Date.now() + 60_000),
-    ...slack,
-    channels: { bucket: (key) => ({ take: async () => void taken.push(key) }) },
-  });
+  /** A replica's dispatcher whose clock runs `aheadMs` ahead. */
+  const dispatcherAt = (aheadMs: number, claimer?: string) =>
+    new AlertDispatcher(
+      {
+        db: h!.db.db,
+        config: h!.config,
+        log: createLogger('silent'),
+        now: () => new Date(Date.now() + aheadMs),
+        ...slack,
+        channels: { bucket: (key) => ({ take: async () => void taken.push(key) }) },
+      },
+      claimer,
+    );
+  // The dispatcher's clock runs ahead of the window, so that a test need not wait for it.
+  const dispatcher = dispatcherAt(60_000);
   const drain = async () => {
     for (let m = await queue.receive(0, 30); m.length; m = await queue.receive(0, 30))
       await consumer.handle(m);
   };
   const posts = () => s!.slack.calls.filter((c) => c.method === 'chat.postMessage');
-  return { h, s, drain, dispatcher, posts, taken };
+  return { h, s, drain, dispatcher, dispatcherAt, posts, taken };
 }
 
 describe('alerts', () => {
@@ -248,6 +255,68 @@ describe('alerts', () => {
     expect(answer.args.replace_original).toBe(true);
     expect(JSON.stringify(answer.args.blocks)).toContain('*acknowledged*');
     expect(String(answer.args.text)).toContain('1 new finding');
+  });
+
+  test('when Slack refuses the channel’s message, the owner’s DM carries the alert; with no owner, it is skipped saying why', async () => {
+    const { h, s, drain, dispatcher, posts } = await setUp();
+    const owned = h.sim.world.raiseFinding(MEMBER, {
+      control: 'IAM.4',
+      region: 'us-east-1',
+      severity: 'CRITICAL',
+      updatedDaysAgo: 0,
+    });
+    await drain();
+    s.slack.troubleNext('chat.postMessage', { error: 'not_in_channel' });
+    expect(await dispatcher.pass()).toEqual({ posted: 1, skipped: 0, messages: 1, failed: 1 });
+    expect(posts().map((p) => p.args.channel)).toEqual(['C0ALERTS', OWNER]);
+    const row = (await h.rows()).find((r) => r.externalId === owned.id)!;
+    const [alert] = await h.db.db.select().from(alerts).where(eq(alerts.findingId, row.id));
+    expect(alert).toMatchObject({ status: 'posted', skipReason: null });
+    const [dm] = await h.db.db.select().from(alertMessages).where(eq(alertMessages.id, alert!.messageId!));
+    expect(dm).toMatchObject({ kind: 'dm', findingIds: [row.id] });
+
+    // The administrator's account has no owner: nobody was told, and the alert says why.
+    const unowned = h.sim.world.raiseFinding(ADMIN, {
+      control: 'IAM.4',
+      region: 'us-east-1',
+      severity: 'CRITICAL',
+      updatedDaysAgo: 0,
+    });
+    await drain();
+    s.slack.troubleNext('chat.postMessage', { error: 'not_in_channel' });
+    expect(await dispatcher.pass()).toEqual({ posted: 0, skipped: 1, messages: 0, failed: 1 });
+    const adminRow = (await h.rows()).find((r) => r.externalId === unowned.id)!;
+    expect((await h.db.db.select().from(alerts).where(eq(alerts.findingId, adminRow.id)))[0]).toMatchObject({
+      status: 'skipped',
+      skipReason: 'Slack refused the alert (not_in_channel)',
+    });
+  });
+
+  test('alerts claimed by a replica that died are taken by another after five minutes, and posted once', async () => {
+    const { h, drain, dispatcherAt, posts } = await setUp();
+    h.sim.world.raiseFinding(MEMBER, {
+      control: 'IAM.4',
+      region: 'us-east-1',
+      severity: 'CRITICAL',
+      updatedDaysAgo: 0,
+    });
+    await drain();
+    // A replica claims the account's alerts, then is killed before posting.
+    const claimed = await claimDueAlerts(h.db.db, {
+      now: new Date(Date.now() + 60_000),
+      windowMs: 60_000,
+      staleMs: 5 * 60_000,
+      claimer: 'dead-replica:1',
+    });
+    expect(claimed).toHaveLength(1);
+    // While the claim is fresh, another replica leaves it alone…
+    const replica = (aheadMs: number) => dispatcherAt(aheadMs, 'replica-b:2');
+    expect(await replica(4 * 60_000).pass()).toEqual({ posted: 0, skipped: 0, messages: 0, failed: 0 });
+    // …once it is stale, it is taken, posted, and not again.
+    expect(await replica(6 * 60_000 + 60_000).pass()).toMatchObject({ posted: 1, messages: 2 });
+    expect(await replica(7 * 60_000 + 60_000).pass()).toMatchObject({ posted: 0, messages: 0 });
+    expect(posts().map((p) => p.args.channel)).toEqual(['C0ALERTS', OWNER]);
+    expect((await h.db.db.select().from(alerts))[0]).toMatchObject({ status: 'posted', claimedBy: null });
   });
 
   test('without a queue, the scan that finds a new finding queues its alert', async () => {
