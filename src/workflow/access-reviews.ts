@@ -1,5 +1,5 @@
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import pMap from 'p-map';
 import { appendAudit } from '../audit/trail.js';
 import type { AwsClients, IamCalls } from '../aws/clients.js';
@@ -18,6 +18,7 @@ import {
   accessReviewItems,
   accessReviewMessages,
   accessReviews,
+  accounts as accountsTable,
   type Finding,
   findings,
   type RemediationRequest,
@@ -683,7 +684,23 @@ export async function reviewAccounts(db: Database, reviewId: number): Promise<Ac
   return (await currentAccounts(db)).filter((a) => wanted.has(a.id));
 }
 
-/** How many undecided principals of open campaigns this person reviews, and the earliest due date. */
+/**
+ * The same rule as `isSelf`, in SQL over `access_review_items`: the item is this email's own user
+ * (by name, its local part, or a tag whose value is the email).
+ */
+function selfSql(email: string) {
+  const i = accessReviewItems;
+  const tags = sql`case when jsonb_typeof(${i.details} -> 'tags') = 'object' then ${i.details} -> 'tags' else '{}'::jsonb end`;
+  return sql`(${i.kind} = 'user' and (lower(${i.name}) = ${email} or lower(${i.name}) = ${email.split('@')[0]!}
+    or exists (select 1 from jsonb_each_text(${tags}) t where lower(btrim(t.value, E' \t\r\n')) = ${email})))`;
+}
+
+/**
+ * How many undecided principals of open campaigns this person reviews, the campaigns, the earliest
+ * due date, and the first `shown` of them (oldest campaign, then account and name). Read on every
+ * App Home: the person's owned accounts are found in memory (owners come from tags and the policy
+ * file), then the database counts and pages only their items, never every pending item.
+ */
 export async function waitingForReviewer(
   db: Database,
   config: Config,
@@ -696,34 +713,48 @@ export async function waitingForReviewer(
   firstDue: Date | null;
   first: Array<AccessReviewItem & { accountName: string }>;
 }> {
-  const accounts = new Map((await currentAccounts(db)).map((a) => [a.id, a]));
-  const rows = await db
-    .select({ item: accessReviewItems, dueAt: accessReviews.dueAt })
-    .from(accessReviewItems)
-    .innerJoin(accessReviews, eq(accessReviews.id, accessReviewItems.reviewId))
-    .where(and(eq(accessReviews.status, 'open'), eq(accessReviewItems.decision, 'pending')));
-  // Their own user waits for someone else.
-  const mine = rows.filter(({ item }) => {
-    const account = accounts.get(item.accountId);
-    return (
-      account !== undefined &&
-      !isSelf(item, who) &&
-      reviewersOf(item, account, config).some((p) => names(p, who))
-    );
-  });
-  const dues = mine.map((r) => r.dueAt.getTime());
+  const owned = (await currentAccounts(db))
+    .filter((a) => ownersOf(a, config.policy).some((p) => names(p, who)))
+    .map((a) => a.id);
+  const email = who.email?.toLowerCase();
+  const i = accessReviewItems;
+  const theirs = and(
+    eq(accessReviews.status, 'open'),
+    eq(i.decision, 'pending'),
+    or(
+      owned.length ? and(isNull(i.reviewer), inArray(i.accountId, owned)) : undefined,
+      eq(i.reviewer, who.userId),
+      email ? sql`lower(${i.reviewer}) = ${email}` : undefined,
+    ),
+    // Their own user waits for someone else.
+    email ? sql`not ${selfSql(email)}` : undefined,
+  );
+  const joined = and(eq(accountsTable.id, i.accountId), isNull(accountsTable.goneAt));
+  const [totals] = await db
+    .select({
+      items: sql<number>`count(*)::int`,
+      reviews: sql<number[] | null>`array_agg(distinct ${i.reviewId} order by ${i.reviewId})`,
+      firstDue: sql<string | null>`min(${accessReviews.dueAt})`,
+    })
+    .from(i)
+    .innerJoin(accessReviews, eq(accessReviews.id, i.reviewId))
+    .innerJoin(accountsTable, joined)
+    .where(theirs);
+  const first = shown
+    ? await db
+        .select({ item: i, accountName: accountsTable.name })
+        .from(i)
+        .innerJoin(accessReviews, eq(accessReviews.id, i.reviewId))
+        .innerJoin(accountsTable, joined)
+        .where(theirs)
+        .orderBy(asc(i.reviewId), asc(i.accountId), asc(i.name))
+        .limit(shown)
+    : [];
   return {
-    items: mine.length,
-    reviews: [...new Set(mine.map((r) => r.item.reviewId))].sort((a, b) => a - b),
-    firstDue: dues.length ? new Date(Math.min(...dues)) : null,
-    first: mine
-      .map((r) => r.item)
-      .sort(
-        (a, b) =>
-          a.reviewId - b.reviewId || a.accountId.localeCompare(b.accountId) || a.name.localeCompare(b.name),
-      )
-      .slice(0, shown)
-      .map((item) => ({ ...item, accountName: accounts.get(item.accountId)!.name })),
+    items: Number(totals?.items ?? 0),
+    reviews: (totals?.reviews ?? []).map(Number),
+    firstDue: totals?.firstDue ? new Date(totals.firstDue) : null,
+    first: first.map((r) => ({ ...r.item, accountName: r.accountName })),
   };
 }
 
