@@ -874,6 +874,8 @@ export const accessReviewMessages = pgTable(
     reviewer: text('reviewer').notNull(),
     channel: text('channel').notNull(),
     ts: text('ts').notNull(),
+    /** SHA-256 of the message as last drawn: the follow-up redraws only a message that would change. */
+    drawnHash: text('drawn_hash'),
   },
   (t) => [primaryKey({ columns: [t.reviewId, t.accountId, t.reviewer] })],
 );

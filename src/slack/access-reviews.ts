@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AccessReview, AccessReviewItem, Account } from '../db/schema.js';
 import {
   accountItems,
@@ -5,6 +6,7 @@ import {
   escalationRecipients,
   markEscalated,
   markReminded,
+  markReviewMessageDrawn,
   openReviews,
   type ReviewDeps,
   recordReviewMessage,
@@ -26,19 +28,23 @@ type Deps = Pick<HandlerDeps, 'db' | 'config' | 'web' | 'directory' | 'log' | 'n
 export interface Delivery {
   posted: number;
   updated: number;
+  /** Messages that already showed what they would be redrawn with: no Slack call. */
+  unchanged: number;
   /** Reviewers Slack does not know (no member with that email or id): told nothing. */
   unreachable: string[];
 }
 
 /**
  * Brings one account's review messages up to date: each reviewer with pending items gets one message
- * (posted the first time, redrawn in place after), and a reviewer with none left sees it closed.
+ * (posted the first time, redrawn in place after), and a reviewer with none left sees it closed. A
+ * message already showing what it would be redrawn with (the same SHA-256) costs no Slack call, so
+ * the hourly follow-up touches only the messages whose items changed (or whose due-date wording did).
  */
 export async function deliverAccount(
   deps: Deps,
   reviewId: number,
   account: Account,
-  out: Delivery = { posted: 0, updated: 0, unreachable: [] },
+  out: Delivery = { posted: 0, updated: 0, unchanged: 0, unreachable: [] },
 ): Promise<Delivery> {
   const review = await reviewById(deps.db, reviewId);
   if (!review) return out;
@@ -53,9 +59,15 @@ export async function deliverAccount(
       decided,
       now: deps.now(),
     });
+    const drawnHash = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const existing = held.get(reviewer);
+    if (existing?.drawnHash === drawnHash) {
+      out.unchanged++;
+      continue;
+    }
     if (existing) {
       await deps.web.chat.update({ channel: existing.channel, ts: existing.ts, ...message });
+      await markReviewMessageDrawn(deps.db, existing, drawnHash);
       out.updated++;
       continue;
     }
@@ -71,6 +83,7 @@ export async function deliverAccount(
       reviewer,
       channel: posted.channel!,
       ts: posted.ts!,
+      drawnHash,
     });
     out.posted++;
   }
@@ -79,7 +92,7 @@ export async function deliverAccount(
 
 /** Every account's messages of a campaign (its start, and each catch-up). */
 export async function deliverReview(deps: Deps, reviewId: number): Promise<Delivery> {
-  const out: Delivery = { posted: 0, updated: 0, unreachable: [] };
+  const out: Delivery = { posted: 0, updated: 0, unchanged: 0, unreachable: [] };
   for (const account of await reviewAccounts(deps.db, reviewId))
     await deliverAccount(deps, reviewId, account, out);
   if (out.unreachable.length)

@@ -651,8 +651,26 @@ export async function recordReviewMessage(
     .values(row)
     .onConflictDoUpdate({
       target: [accessReviewMessages.reviewId, accessReviewMessages.accountId, accessReviewMessages.reviewer],
-      set: { channel: row.channel, ts: row.ts },
+      set: { channel: row.channel, ts: row.ts, drawnHash: row.drawnHash ?? null },
     });
+}
+
+/** What a reviewer's message shows now (after it was redrawn in place). */
+export async function markReviewMessageDrawn(
+  db: Database,
+  key: { reviewId: number; accountId: string; reviewer: string },
+  drawnHash: string,
+): Promise<void> {
+  await db
+    .update(accessReviewMessages)
+    .set({ drawnHash })
+    .where(
+      and(
+        eq(accessReviewMessages.reviewId, key.reviewId),
+        eq(accessReviewMessages.accountId, key.accountId),
+        eq(accessReviewMessages.reviewer, key.reviewer),
+      ),
+    );
 }
 
 /** An account's items of a campaign: those pending by reviewer, and how many are decided. */

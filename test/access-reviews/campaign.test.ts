@@ -356,6 +356,7 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
 
   // Past the due date: the approver hears of the overdue items once; they stay open.
   const late = new Date(Date.parse('2099-02-01T10:00:00Z'));
+  const redraws: number[] = [];
   for (let run = 0; run < 2; run++) {
     const later = deps();
     try {
@@ -363,7 +364,10 @@ test('the follow-up: undecided items are recalled to their reviewers, escalated 
     } finally {
       later.clients.destroy();
     }
+    redraws.push(s.slack.callsTo('chat.update').length);
   }
+  // The second run found every message showing what it would draw: no Slack call to redraw them.
+  expect(redraws[1]).toBe(redraws[0]);
   const escalations = dmsTo(EVE).filter((c) =>
     /Access review #1 was due 2099-01-31/.test(String(c.args.text)),
   );

@@ -1,0 +1,1 @@
+ALTER TABLE "access_review_messages" ADD COLUMN "drawn_hash" text;
