@@ -5,11 +5,11 @@ import { type Database, rawRows } from './client.js';
 import { retryOnDeadlock } from './errors.js';
 import { regroupIssues } from './issues.js';
 
-/** What a statement did: each page's counts, and the issues of several findings it regrouped. */
+/** What a statement did: each page's counts, and the issues it regrouped that lack their triage. */
 export interface IngestResult {
   pages: PageCounts[];
-  /** Issue keys whose findings came, came back or left, in issues of more than one finding. */
-  issues: string[];
+  /** Issues a finding joined (or rejoined) whose triage it does not have yet (issue-triage.ts). */
+  lackingTriage: string[];
 }
 
 export interface PageCounts {
@@ -129,7 +129,7 @@ export async function ingestFindings(
         finding,
       });
   });
-  if (latest.size === 0) return { pages: counts, issues: [] };
+  if (latest.size === 0) return { pages: counts, lackingTriage: [] };
   const at = now.toISOString();
   // Who changed a row's status: a scan, or the findings events.
   const by = scanId === null ? 'warden:events' : 'warden:scan';
@@ -253,8 +253,7 @@ export async function ingestFindings(
   );
   // After the statement has committed: two targets' statements regrouping one issue inside their own
   // transactions would wait for each other's rows (a global control resolved in every region at once).
-  const issues = rows[0]?.issues ?? [];
-  await regroupIssues(db, issues);
+  const { lackingTriage } = await regroupIssues(db, rows[0]?.issues ?? []);
   for (const r of rows)
     counts[Number(r.part)] = {
       new: Number(r.new),
@@ -262,7 +261,7 @@ export async function ingestFindings(
       reopened: Number(r.reopened),
       resolved: Number(r.resolved),
     };
-  return { pages: counts, issues };
+  return { pages: counts, lackingTriage };
 }
 
 /**

@@ -123,7 +123,7 @@ export class IngestBatches {
     )
       .then(() => ingestFindings(this.db, pages, this.scanId, this.now(), this.options.alertAt))
       .then(async (result) => {
-        await carryIssueTriage(this.db, result.issues, this.now());
+        await carryIssueTriage(this.db, result.lackingTriage, this.now());
         return result.pages;
       });
     // The statement holds its own copy of the findings: the pages are not kept until it commits.

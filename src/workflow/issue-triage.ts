@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/trail.js';
 import { type Database, rawRows } from '../db/client.js';
 import { textArray } from '../db/compliance.js';
 import { retryOnDeadlock } from '../db/errors.js';
+import { OPENED_BY_WARDEN, preferIssueIndex } from '../db/issues.js';
 import { TRIAGE_CARRIER } from '../domain.js';
 
 /**
@@ -23,34 +24,16 @@ export interface CarriedTriage {
   assignee?: string;
 }
 
-/** Who opens a finding without a person deciding: a scan, or the findings events. */
-const OPENED_BY_WARDEN = sql`('warden:scan', 'warden:events')`;
-
-/** Carries triage within these issues (the keys a statement regrouped). */
+/** Carries triage within these issues (those a statement's regrouping found lacking it). */
 export function carryIssueTriage(db: Database, keys: readonly string[], now: Date): Promise<CarriedTriage[]> {
   if (keys.length === 0) return Promise.resolve([]);
   return retryOnDeadlock(() => db.transaction((tx) => carryInTransaction(tx, keys, now)));
 }
 
-/**
- * The issues where a finding lacks its issue's triage, as a process stopped between storing a
- * finding and carrying left them (a scan's conclusion carries them). Reads the unresolved findings
- * once.
- */
-export async function issuesLackingTriage(db: Database): Promise<string[]> {
-  const rows = await rawRows<{ issue_key: string }>(
-    db,
-    sql`select issue_key from findings where status <> 'resolved' group by issue_key
-      having (bool_or(status in ('acknowledged', 'suppressed'))
-          and bool_or(status = 'open' and status_changed_by in ${OPENED_BY_WARDEN}))
-        or (bool_or(assignee is not null) and bool_or(assignee is null))`,
-  );
-  return rows.map((r) => r.issue_key);
-}
-
 async function carryInTransaction(tx: Database, keys: readonly string[], now: Date) {
   const issues = sql`${textArray([...keys])}::text[]`;
   const at = now.toISOString();
+  await preferIssueIndex(tx);
   await rawRows(tx, sql`select id from findings where issue_key = any(${issues}) order by id for update`);
   const statuses = await rawRows<{ id: number; from_id: number; status: 'acknowledged' | 'suppressed' }>(
     tx,

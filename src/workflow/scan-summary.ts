@@ -5,9 +5,9 @@ import { type Database, rawRows } from '../db/client.js';
 import { refreshControlStatuses, snapshotCompliance } from '../db/compliance.js';
 import { applyStandardsRead, dropUnseenResults, standardsFromFindings } from '../db/control-results.js';
 import { resolveUnseen } from '../db/findings.js';
-import { repairIssues } from '../db/issues.js';
+import { issuesLackingTriage, repairIssues } from '../db/issues.js';
 import { snapshotPosture } from '../posture/snapshot.js';
-import { carryIssueTriage, issuesLackingTriage } from './issue-triage.js';
+import { carryIssueTriage } from './issue-triage.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
 import type { RunResult } from './scan-targets.js';
 

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { ingestFindings } from '../../src/db/findings.js';
+import { issuesLackingTriage } from '../../src/db/issues.js';
 import { assignments, auditEvents, findings, suppressions } from '../../src/db/schema.js';
 import type { Finding } from '../../src/findings/finding.js';
-import { carryIssueTriage, issuesLackingTriage } from '../../src/workflow/issue-triage.js';
+import { carryIssueTriage } from '../../src/workflow/issue-triage.js';
 import { acknowledge, assign, suppress } from '../../src/workflow/triage.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -66,8 +67,8 @@ test('a region enabled after the issue was suppressed and assigned takes both, w
   await assign(t.db, first.id, 'U0FIXER', 'U0OWNER', now);
 
   const stored = await ingestFindings(t.db, [[iam4('eu-west-1')]], 2, now);
-  expect(await issuesLackingTriage(t.db)).toEqual(stored.issues);
-  const carried = await carryIssueTriage(t.db, stored.issues, now);
+  expect(await issuesLackingTriage(t.db)).toEqual(stored.lackingTriage);
+  const carried = await carryIssueTriage(t.db, stored.lackingTriage, now);
 
   const joined = await rowIn('eu-west-1');
   expect(joined).toMatchObject({
@@ -93,7 +94,7 @@ test('a region enabled after the issue was suppressed and assigned takes both, w
   ]);
   // Carried once: nothing lacks it now, and carrying again changes nothing.
   expect(await issuesLackingTriage(t.db)).toEqual([]);
-  expect(await carryIssueTriage(t.db, stored.issues, now)).toEqual([]);
+  expect(await carryIssueTriage(t.db, stored.lackingTriage, now)).toEqual([]);
   expect(await carriedEvents()).toHaveLength(1);
 });
 
@@ -101,7 +102,7 @@ test('a copy that comes back while its issue is acknowledged is acknowledged; on
   const now = new Date();
   const store = async (scan: number, ...found: Finding[]) => {
     const stored = await ingestFindings(t.db, [found], scan, now);
-    return carryIssueTriage(t.db, stored.issues, now);
+    return carryIssueTriage(t.db, stored.lackingTriage, now);
   };
   await store(1, iam4('us-east-1'), iam4('eu-west-1'));
   await acknowledge(t.db, (await rowIn('us-east-1')).id, 'U0OWNER', now);
