@@ -4,8 +4,8 @@ import { rawRows } from '../../src/db/client.js';
 import { textArray } from '../../src/db/compliance.js';
 import { ingestFindings } from '../../src/db/findings.js';
 import { preferIssueIndex } from '../../src/db/issues.js';
-import type { Finding } from '../../src/findings/finding.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { sourceFinding } from '../support/findings.js';
 
 // An issue's findings are read by key through findings_issue_idx even before PostgreSQL has
 // statistics for the table (a first scan fills it from nothing, faster than autovacuum analyzes it):
@@ -14,28 +14,8 @@ import { openTestDatabase, type TestDatabase } from '../support/database.js';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await openTestDatabase();
-  const finding = (i: number): Finding => ({
-    source: 'securityhub',
-    productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-    externalId: `finding-${i}`,
-    accountId: String(100000000000 + (i % 50)),
-    region: 'us-east-1',
-    resourceType: 'AwsS3Bucket',
-    resourceId: `arn:aws:s3:::bucket-${i}`,
-    controlId: 'S3.8',
-    generatorId: 'security-control/S3.8',
-    title: 'S3 general purpose buckets should block public access',
-    description: null,
-    severity: 'high',
-    compliance: 'FAILED',
-    awsWorkflowStatus: 'NEW',
-    firstObservedAt: new Date(),
-    sourceUpdatedAt: new Date(),
-    remediationText: null,
-    remediationUrl: null,
-    evidence: {},
-    failing: true,
-  });
+  const finding = (i: number) =>
+    sourceFinding({ externalId: `finding-${i}`, accountId: String(100000000000 + (i % 50)) });
   await ingestFindings(t.db, [Array.from({ length: 3000 }, (_, i) => finding(i))], 1, new Date());
 });
 afterAll(async () => {

@@ -115,15 +115,19 @@ async function setUp(scenario = organization(), extra: Record<string, unknown> =
   return { h, s, drain, dispatcher, dispatcherAt, posts, taken };
 }
 
+/** A new critical finding in an account's Security Hub. */
+const critical = (harness: ScanHarness, account: string) =>
+  harness.sim.world.raiseFinding(account, {
+    control: 'IAM.4',
+    region: 'us-east-1',
+    severity: 'CRITICAL',
+    updatedDaysAgo: 0,
+  });
+
 describe('alerts', () => {
   test('a new critical finding is posted once to its account’s channel and DMed to its owner, with its actions, recorded and audited', async () => {
     const { h, drain, dispatcher, posts, taken } = await setUp();
-    const raised = h.sim.world.raiseFinding(MEMBER, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    const raised = critical(h, MEMBER);
     h.sim.world.raiseFinding(MEMBER, {
       control: 'S3.1',
       region: 'us-east-1',
@@ -234,12 +238,7 @@ describe('alerts', () => {
 
   test('acknowledging from the alert message redraws it in place', async () => {
     const { h, s, drain, dispatcher } = await setUp();
-    const raised = h.sim.world.raiseFinding(MEMBER, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    const raised = critical(h, MEMBER);
     await drain();
     await dispatcher.pass();
     const [alert] = await h.db.db.select().from(alerts);
@@ -259,12 +258,7 @@ describe('alerts', () => {
 
   test('when Slack refuses the channel’s message, the owner’s DM carries the alert; with no owner, it is skipped saying why', async () => {
     const { h, s, drain, dispatcher, posts } = await setUp();
-    const owned = h.sim.world.raiseFinding(MEMBER, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    const owned = critical(h, MEMBER);
     await drain();
     s.slack.troubleNext('chat.postMessage', { error: 'not_in_channel' });
     expect(await dispatcher.pass()).toEqual({ posted: 1, skipped: 0, messages: 1, failed: 1 });
@@ -276,12 +270,7 @@ describe('alerts', () => {
     expect(dm).toMatchObject({ kind: 'dm', findingIds: [row.id] });
 
     // The administrator's account has no owner: nobody was told, and the alert says why.
-    const unowned = h.sim.world.raiseFinding(ADMIN, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    const unowned = critical(h, ADMIN);
     await drain();
     s.slack.troubleNext('chat.postMessage', { error: 'not_in_channel' });
     expect(await dispatcher.pass()).toEqual({ posted: 0, skipped: 1, messages: 0, failed: 1 });
@@ -294,12 +283,7 @@ describe('alerts', () => {
 
   test('alerts claimed by a replica that died are taken by another after five minutes, and posted once', async () => {
     const { h, drain, dispatcherAt, posts } = await setUp();
-    h.sim.world.raiseFinding(MEMBER, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    critical(h, MEMBER);
     await drain();
     // A replica claims the account's alerts, then is killed before posting.
     const claimed = await claimDueAlerts(h.db.db, {
@@ -321,12 +305,7 @@ describe('alerts', () => {
 
   test('without a queue, the scan that finds a new finding queues its alert', async () => {
     const { h, dispatcher, posts } = await setUp();
-    h.sim.world.raiseFinding(MEMBER, {
-      control: 'IAM.4',
-      region: 'us-east-1',
-      severity: 'CRITICAL',
-      updatedDaysAgo: 0,
-    });
+    critical(h, MEMBER);
     await h.scan({ full: true });
     expect(await dispatcher.pass()).toMatchObject({ posted: 1, messages: 2 });
     expect(posts()[0]!.args.channel).toBe('C0ALERTS');

@@ -4,6 +4,7 @@ import { rawRows } from '../../src/db/client.js';
 import type { Finding } from '../../src/findings/finding.js';
 import { IngestBatches } from '../../src/workflow/ingest.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { sourceFinding } from '../support/findings.js';
 
 // A scan's targets hand their pages to one IngestBatches: pages are gathered into statements of
 // about maxRows findings (or sent after maxWaitMs), each page's promise settles when its statement
@@ -17,29 +18,16 @@ afterAll(async () => {
   await t.close();
 });
 
-const finding = (account: string, i: number, fields: Partial<Finding> = {}): Finding => ({
-  source: 'securityhub',
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  externalId: `${account}-finding-${i}`,
-  accountId: account,
-  region: 'us-east-1',
-  resourceType: 'AwsS3Bucket',
-  resourceId: `arn:aws:s3:::bucket-${account}-${i}`,
-  controlId: 'S3.1',
-  generatorId: null,
-  title: `Finding ${i}`,
-  description: null,
-  severity: 'high',
-  compliance: 'FAILED',
-  awsWorkflowStatus: 'NEW',
-  firstObservedAt: new Date(),
-  sourceUpdatedAt: new Date(),
-  remediationText: null,
-  remediationUrl: null,
-  evidence: {},
-  failing: true,
-  ...fields,
-});
+const finding = (account: string, i: number, fields: Partial<Finding> = {}): Finding =>
+  sourceFinding({
+    externalId: `${account}-finding-${i}`,
+    accountId: account,
+    resourceId: `arn:aws:s3:::bucket-${account}-${i}`,
+    controlId: 'S3.1',
+    generatorId: null,
+    title: `Finding ${i}`,
+    ...fields,
+  });
 const page = (account: string, from: number, n: number, fields: Partial<Finding> = {}) =>
   Array.from({ length: n }, (_, i) => finding(account, from + i, fields));
 
