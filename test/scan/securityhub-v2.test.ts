@@ -1,14 +1,21 @@
-import { BatchUpdateFindingsV2Command, GetFindingsV2Command } from '@aws-sdk/client-securityhub';
+import {
+  type AwsSecurityFinding,
+  BatchUpdateFindingsV2Command,
+  GetFindingsV2Command,
+} from '@aws-sdk/client-securityhub';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { AssumedRoles, auditRoleSpec } from '../../src/aws/credentials.js';
+import { fromAsff } from '../../src/collect/securityhub.js';
 import { fromOcsf, ocsfIdentity } from '../../src/collect/securityhub-v2.js';
 import { loadConfig } from '../../src/config.js';
+import { ingestFindings } from '../../src/db/findings.js';
 import { auditEvents, controlResults, type Finding, suppressions } from '../../src/db/schema.js';
 import { countFindings } from '../../src/posture/findings-list.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
+import { toAsff } from '../../src/sim/services/securityhub.js';
 import { findingBlocks, type ShownFinding } from '../../src/slack/blocks/finding.js';
 import {
   reopenExpiredSuppressions,
@@ -224,6 +231,44 @@ describe('reading the new Security Hub', () => {
     expect(inSim(acknowledged!).workflow).toBe('NOTIFIED');
     const synced = (await securityHubRows(h)).filter((r) => r.awsSyncedAt);
     expect(synced.map((r) => r.id).sort()).toEqual([copyOf(suppressed!).id, copyOf(acknowledged!).id].sort());
+  });
+});
+
+describe('triage carried by a scan’s conclusion', () => {
+  test('a copy stored by a process that stopped before carrying its issue’s triage takes it at the next scan’s conclusion', async () => {
+    h = await scanHarness(organization(true), aggregator('cspm'));
+    await h.scan({ full: true });
+    const [kept] = (await securityHubRows(h)).filter((r) => r.status === 'open' && r.region === 'us-east-1');
+    await suppress(h.db.db, {
+      findingId: kept!.id,
+      actor: 'U0OWNER',
+      reason: 'accepted for the quarter',
+      expiresAt: new Date(Date.now() + 30 * 86_400_000),
+      maxDays: 90,
+    });
+    // The same problem appears in another region; a process stores it and is killed before carrying.
+    const copy = h.sim.world.raiseFinding(kept!.accountId, {
+      control: kept!.controlId!,
+      region: 'eu-west-1',
+      resourceId: kept!.resourceId,
+      updatedDaysAgo: 0,
+    });
+    await ingestFindings(
+      h.db.db,
+      [[fromAsff(toAsff(copy, h.sim.world) as AwsSecurityFinding)]],
+      null,
+      new Date(),
+    );
+    const stored = () => securityHubRows(h!).then((rows) => rows.find((r) => r.externalId === copy.id)!);
+    expect(await stored()).toMatchObject({ status: 'open', duplicateOf: kept!.id });
+
+    await h.scan({ full: true });
+    expect(await stored()).toMatchObject({ status: 'suppressed', statusChangedBy: 'warden:issue' });
+    const [event] = await h.db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'finding.triage-carried'));
+    expect(event).toMatchObject({ subject: `finding:${kept!.id}` });
   });
 });
 
