@@ -6,7 +6,6 @@ import {
   escalationRecipients,
   markEscalated,
   markReminded,
-  markReviewMessageDrawn,
   openReviews,
   type ReviewDeps,
   recordReviewMessage,
@@ -67,7 +66,7 @@ export async function deliverAccount(
     }
     if (existing) {
       await deps.web.chat.update({ channel: existing.channel, ts: existing.ts, ...message });
-      await markReviewMessageDrawn(deps.db, existing, drawnHash);
+      await recordReviewMessage(deps.db, { ...existing, drawnHash });
       out.updated++;
       continue;
     }

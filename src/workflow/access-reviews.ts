@@ -641,7 +641,7 @@ export const reviewMessagesOf = (db: Database, reviewId: number, accountId: stri
     .from(accessReviewMessages)
     .where(and(eq(accessReviewMessages.reviewId, reviewId), eq(accessReviewMessages.accountId, accountId)));
 
-/** Where a reviewer's message for an account landed, kept to redraw it in place. */
+/** Where a reviewer's message for an account landed and what it shows, kept to redraw it in place. */
 export async function recordReviewMessage(
   db: Database,
   row: typeof accessReviewMessages.$inferInsert,
@@ -653,24 +653,6 @@ export async function recordReviewMessage(
       target: [accessReviewMessages.reviewId, accessReviewMessages.accountId, accessReviewMessages.reviewer],
       set: { channel: row.channel, ts: row.ts, drawnHash: row.drawnHash ?? null },
     });
-}
-
-/** What a reviewer's message shows now (after it was redrawn in place). */
-export async function markReviewMessageDrawn(
-  db: Database,
-  key: { reviewId: number; accountId: string; reviewer: string },
-  drawnHash: string,
-): Promise<void> {
-  await db
-    .update(accessReviewMessages)
-    .set({ drawnHash })
-    .where(
-      and(
-        eq(accessReviewMessages.reviewId, key.reviewId),
-        eq(accessReviewMessages.accountId, key.accountId),
-        eq(accessReviewMessages.reviewer, key.reviewer),
-      ),
-    );
 }
 
 /** An account's items of a campaign: those pending by reviewer, and how many are decided. */
