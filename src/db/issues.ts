@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, rawRows } from './client.js';
 import { textArray } from './compliance.js';
 import { retryOnDeadlock } from './errors.js';
+import { TRIAGED_FINDING } from './schema.js';
 
 /** Who opens a finding without a person deciding: a scan, or the findings events. */
 export const OPENED_BY_WARDEN = sql`('warden:scan', 'warden:events')`;
@@ -73,13 +74,17 @@ function regroupStatement(db: Database, keys: readonly string[]) {
 
 /**
  * The issues whose findings lack the triage one of them has, as a process stopped between storing a
- * finding and carrying left them (a scan's conclusion carries them). Reads the unresolved findings
- * once.
+ * finding and carrying left them (a scan's conclusion carries them). Only an issue with a triaged
+ * finding can lack its triage: those are found by `findings_triaged_idx`, and only their findings
+ * read (every unresolved finding, grouped, took 0.66 s at 400,000 findings).
  */
 export async function issuesLackingTriage(db: Database): Promise<string[]> {
   const rows = await rawRows<{ issue_key: string }>(
     db,
-    sql`select issue_key from findings where status <> 'resolved' group by issue_key having ${LACKS_TRIAGE}`,
+    sql`select issue_key from findings
+      where status <> 'resolved'
+        and issue_key in (select issue_key from findings where ${sql.raw(TRIAGED_FINDING)})
+      group by issue_key having ${LACKS_TRIAGE}`,
   );
   return rows.map((r) => r.issue_key);
 }

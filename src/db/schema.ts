@@ -201,6 +201,12 @@ export type ScanTarget = typeof scanTargets.$inferSelect;
 
 // ── Findings ────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * A finding someone triaged that still stands (acknowledged, suppressed, or assigned and not
+ * resolved): an issue lacks its triage only if one of its findings is one (issues.ts).
+ */
+export const TRIAGED_FINDING = `status <> 'resolved' and (status in ('acknowledged', 'suppressed') or assignee is not null)`;
+
 export const findings = pgTable(
   'findings',
   {
@@ -312,6 +318,8 @@ export const findings = pgTable(
       .where(sql`${t.statusChangedBy} = ${sql.raw(`'${TRIAGE_CARRIER}'`)}`),
     // An issue's findings, found by any one of them.
     index('findings_issue_idx').on(t.issueKey),
+    // The issues someone triaged, which a scan's conclusion checks each time (issues.ts).
+    index('findings_triaged_idx').on(t.issueKey).where(sql.raw(TRIAGED_FINDING)),
   ],
 );
 

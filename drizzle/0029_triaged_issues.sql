@@ -1,0 +1,1 @@
+CREATE INDEX "findings_triaged_idx" ON "findings" USING btree ("issue_key") WHERE status <> 'resolved' and (status in ('acknowledged', 'suppressed') or assignee is not null);
