@@ -114,20 +114,29 @@ export interface TargetContext {
 /** Stores one page of findings for a target, counting what it did. */
 type Store = (page: Finding[]) => Promise<void>;
 
+/** What a source reader hands over to be written: its pages, and any other write after them. */
+interface Writes {
+  add: Store;
+  /** A write of the target's own (its check results), sent once the pages before it are stored. */
+  after(write: () => Promise<void>): Promise<void>;
+}
+
 /**
- * A target's pages on their way to the database, one statement at a time: a page is handed over
- * once the page before it is stored, so the target reads its next page while the last one is
- * written, and holds at most two pages.
+ * A target's writes on their way to the database, one statement at a time: a page is handed over
+ * once the write before it is done, so the target reads its next page while the last one is
+ * written, and holds at most two pages. Nothing here waits in the target's concurrency slot.
  */
-class PageWrites {
+class PageWrites implements Writes {
   private last: Promise<void> = Promise.resolve();
   constructor(private readonly store: Store) {}
 
-  /** Hands `page` over once the page before it is stored; that page's failure is thrown here. */
-  readonly add: Store = async (page) => {
+  /** Hands `page` over once the write before it is done; that write's failure is thrown here. */
+  readonly add: Store = (page) => this.after(() => this.store(page));
+
+  readonly after = async (write: () => Promise<void>): Promise<void> => {
     await this.last;
-    this.last = this.store(page);
-    // Awaited by the next add or by stored(); until then its failure is not unhandled.
+    this.last = write();
+    // Awaited by the next write or by stored(); until then its failure is not unhandled.
     this.last.catch(() => {});
   };
 
@@ -163,7 +172,7 @@ export async function runTarget(env: ScanEnvironment, t: Target, ctx: TargetCont
   try {
     const credentials = await ctx.roles.credentialsFor(t.accountId);
     const read = t.source === 'credential-report' ? readCredentialReport : readSecurityHub;
-    const outcome = await read(env, t, ctx, run, credentials, writes.add);
+    const outcome = await read(env, t, ctx, run, credentials, writes);
     ctx.progress.throttles += run.stats.throttles;
     // Its AWS calls are over: the slot serves the next target while the last page is stored.
     ctx.slot.leave();
@@ -189,11 +198,11 @@ type SourceRunner = (
   ctx: TargetContext,
   run: TargetRun,
   credentials: Credentials,
-  store: Store,
+  writes: Writes,
 ) => Promise<Outcome>;
 
 /** The credential report: generate, poll, read, run the CIS checks; a completed read vouches for the account. */
-const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials, store) => {
+const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials, writes) => {
   const { config } = env;
   const report = await fetchCredentialReport(env.clients.iam(credentials, run.stats), {
     timeoutMs: config.aws.scan.reportTimeoutMs,
@@ -209,8 +218,9 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
     thresholds: config.policy.checks,
     now: ctx.now(),
   });
-  await store(findings);
-  await storeCheckResults(env.db, results, ctx.scanId, ctx.now());
+  await writes.add(findings);
+  const at = ctx.now();
+  await writes.after(() => storeCheckResults(env.db, results, ctx.scanId, at));
   return {
     resolveScopes: [{ source: t.source, accountId: t.accountId }],
     cursor: { source: t.source, scope: t.accountId, syncedAt: report.generatedAt, full: true },
@@ -221,7 +231,7 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
  * Security Hub: everything failing (a full sync, which vouches for its scope) or only what changed
  * since the cursor, less the overlap (an incremental sync, which resolves nothing by absence).
  */
-const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, store) => {
+const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, writes) => {
   const cursor = t.cursorScope ? ctx.cursors.get(t.cursorScope) : undefined;
   run.full ||= !cursor?.fullSyncedAt;
   const full = run.full;
@@ -247,7 +257,7 @@ const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, stor
             : fullSyncFilters(t.accountFilter),
           ctx.signal,
         );
-  for await (const page of pages) await store(page);
+  for await (const page of pages) await writes.add(page);
   // In aggregator mode the administrator's own standards give the controls' definitions (the same in
   // every account); which standards each member has on is read from its findings at the conclusion.
   const standards = full ? await readStandards(env, t, ctx, client, run.stats) : undefined;
