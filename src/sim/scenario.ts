@@ -167,7 +167,11 @@ export interface Scenario {
   /** S3 buckets of the management account (versioned; Object Lock when set), e.g. for the audit anchors. */
   buckets?: Array<{ name: string; objectLock?: boolean }>;
   faults?: {
-    /** Added to every answer. */
+    /**
+     * Every answer's response time: it leaves this long after its request arrived, the simulator's
+     * own work included (as a service's latency includes its own), so that a benchmark's lower bound
+     * of L per call is one a client that costs nothing would reach.
+     */
     latencyMs?: number;
     /** Enforce AWS's per-account Security Hub rate limits (src/aws/quotas.ts). Default true. */
     rateLimits?: boolean;

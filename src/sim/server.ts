@@ -115,7 +115,6 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
           'A header you provided implies functionality that is not implemented',
           501,
         );
-      if (scenario.faults?.latencyMs) await sleep(scenario.faults.latencyMs);
       const ifNoneMatch = req.headers['if-none-match'];
       authorize(caller, scenario, 's3', operation, false, {
         actions,
@@ -175,7 +174,6 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
         params: logged,
       });
       const faults = scenario.faults ?? {};
-      if (faults.latencyMs) await sleep(faults.latencyMs);
       const writesDenied = Boolean(world.account(caller.account)?.spec.faults?.writesDenied);
       authorize(
         caller,
@@ -211,16 +209,24 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      answer(req, Buffer.concat(chunks)).then(
-        (r) => {
-          res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
-          res.end(r.body);
-        },
-        (err: Error) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(err.message);
-        },
-      );
+      // The answer leaves `latencyMs` after the request arrived, however long it took to make.
+      const due = performance.now() + (scenario.faults?.latencyMs ?? 0);
+      answer(req, Buffer.concat(chunks))
+        .then(async (r) => {
+          const left = due - performance.now();
+          if (left > 0) await sleep(left);
+          return r;
+        })
+        .then(
+          (r) => {
+            res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+            res.end(r.body);
+          },
+          (err: Error) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(err.message);
+          },
+        );
     });
   });
   server.keepAliveTimeout = 30_000;
