@@ -2,6 +2,9 @@ import { STS_LIMITS } from '../../aws/quotas.js';
 import { SimError } from '../protocol.js';
 import type { Handler } from './context.js';
 
+/** Characters of a session token after its prefix. */
+const SESSION_TOKEN_LENGTH = 1000;
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
@@ -54,7 +57,9 @@ export const sts: Record<string, Handler> = {
     }
     const accessKeyId = `ASIA${world.random.token(16)}`;
     const secretAccessKey = world.random.token(40);
-    const sessionToken = `FQoGZXIvYXdzE${world.random.token(120)}`;
+    // STS fixes no size ("typically less than 4096 bytes"); an AssumeRole token is about a kilobyte in
+    // practice (not documented), and a client that keeps one per account holds as much.
+    const sessionToken = `FQoGZXIvYXdzE${world.random.token(SESSION_TOKEN_LENGTH)}`;
     const expiresAt = world.now() + duration * 1000;
     const roleId = `AROA${world.random.token(17)}`;
     const arn = `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
