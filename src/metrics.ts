@@ -57,6 +57,14 @@ export class Metrics {
     labelNames: ['service', 'operation'] as const,
     registers: [this.registry],
   });
+  /** Each attempt from its request sent to its answer read (the SDK's retries, rate-limit waits and signing apart). */
+  readonly awsCallSeconds = new Histogram({
+    name: 'warden_aws_call_seconds',
+    help: 'Time an AWS API attempt took from sending its request to reading its answer, by service and operation',
+    labelNames: ['service', 'operation'] as const,
+    buckets: [0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly slackCalls = new Counter({
     name: 'warden_slack_api_calls_total',
     help: 'Slack Web API calls, by method',

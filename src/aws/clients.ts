@@ -260,7 +260,8 @@ const stackOf = (client: Stackable) =>
 
 /**
  * Adds a middleware inside the SDK's retry loop, so it runs once per attempt: it waits for the rate
- * limiter, then counts the attempt and any throttling answer, against the scope of the call.
+ * limiter, then counts the attempt and any throttling answer, against the scope of the call, and
+ * times it from the request sent (signed) to the answer read.
  */
 function counted<C extends Stackable>(
   client: C,
@@ -282,6 +283,7 @@ function counted<C extends Stackable>(
         stats.apiCalls += 1;
         stats.lastCall = `${service}:${operation}`;
       }
+      const timer = metrics?.awsCallSeconds.startTimer({ service, operation });
       try {
         return await next(args);
       } catch (err) {
@@ -290,6 +292,8 @@ function counted<C extends Stackable>(
           if (stats) stats.throttles += 1;
         }
         throw err;
+      } finally {
+        timer?.();
       }
     },
     { step: 'deserialize', name: 'wardenCallAccounting', priority: 'high' },

@@ -69,9 +69,17 @@ test('the metrics count the scans’ phases, targets, findings and AWS calls', a
     value(text, 'warden_aws_calls_total{service="securityhub",operation="GetFindings"}'),
   ).toBeGreaterThan(0);
   expect(value(text, 'warden_aws_calls_total{service="sts",operation="AssumeRole"}')).toBe(3);
+  // Every attempt is timed, the refused one too.
+  expect(value(text, 'warden_aws_call_seconds_count{service="sts",operation="AssumeRole"}')).toBe(3);
+  expect(value(text, 'warden_aws_call_seconds_count{service="securityhub",operation="GetFindings"}')).toBe(
+    value(text, 'warden_aws_calls_total{service="securityhub",operation="GetFindings"}'),
+  );
+  expect(
+    value(text, 'warden_aws_call_seconds_sum{service="securityhub",operation="GetFindings"}'),
+  ).toBeGreaterThan(0);
   expect(value(text, 'warden_scan_phase_seconds_count{kind="full",phase="collect"}')).toBe(1);
   expect(value(text, 'warden_scan_phase_seconds_count{kind="incremental",phase="discovery"}')).toBe(1);
   expect(value(text, 'warden_scan_targets_queued')).toBe(0);
   expect(value(text, 'warden_scan_oldest_queued_target_age_seconds')).toBe(0);
-  expect(text).not.toMatch(/\d{12}/); // no account id in any label
+  expect(text).not.toMatch(/\{[^}]*\d{12}[^}]*\}/); // no account id in any label
 });
