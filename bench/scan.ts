@@ -11,9 +11,11 @@ import { loadConfig } from '../src/config.js';
 import { postgresHandle } from '../src/db/client.js';
 import { installJobQueues } from '../src/db/job-queues.js';
 import { createLogger } from '../src/log.js';
+import { Metrics } from '../src/metrics.js';
 import type { GenerateOptions } from '../src/sim/scenarios.js';
 import { DISCOVERY_CONCURRENCY_MAX, runScan, type ScanResult } from '../src/workflow/scan.js';
 import { ScanJobs } from '../src/workflow/scan-jobs.js';
+import { type LoopDelay, lateness, watchEventLoop } from './event-loop.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 16);
@@ -36,13 +38,28 @@ const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/p
 let peakRss = 0;
 let peakHeap = 0;
 /** Where the memory was when RSS peaked: V8's heap as reserved, and memory outside it. */
-let atPeak = { heapTotal: 0, external: 0 };
+let atPeak = { heapTotal: 0, external: 0, phase: '' };
+/** The scan's phase now, to say where the peak was. */
+let phaseNow = 'start';
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
-  if (m.rss > peakRss) atPeak = { heapTotal: m.heapTotal, external: m.external };
+  if (m.rss > peakRss) atPeak = { heapTotal: m.heapTotal, external: m.external, phase: phaseNow };
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
 }, 250);
+/** How late this process's (Warden's) event loop ran. */
+const loop = watchEventLoop();
+/** Warden's own figures: here, how long each AWS call took as Warden saw it. */
+const metrics = new Metrics();
+/** The mean time of this process's AWS calls since the last reset (none: the workers made them). */
+async function callTime(): Promise<string> {
+  const { values } = await metrics.awsCallSeconds.get();
+  const total = (suffix: string) =>
+    values.filter((v) => v.metricName?.endsWith(suffix)).reduce((n, v) => n + v.value, 0);
+  const count = total('_count');
+  if (count === 0) return 'made by the worker processes';
+  return `mean ${((total('_sum') / count) * 1000).toFixed(1)} ms over ${count} attempts, as Warden saw them (the simulator answers in ${LATENCY_MS} ms)`;
+}
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 // ── the simulator, in its own process ─────────────────────────────────────────────────────────────
@@ -64,7 +81,10 @@ async function simulator(options: GenerateOptions) {
   return {
     findings: started.findings,
     change: (fraction: number) => ask<{ changed: number }>({ type: 'change', fraction }),
-    calls: () => ask<{ total: number; getFindings: number; cpuSeconds: number }>({ type: 'calls' }),
+    calls: () =>
+      ask<{ total: number; getFindings: number; cpuSeconds: number; loopDelayMs: LoopDelay }>({
+        type: 'calls',
+      }),
     stop: async () => {
       child.send({ type: 'stop' });
       await once(child, 'exit');
@@ -144,17 +164,26 @@ function lowerBound(o: {
 async function timedScan(label: string, run: () => Promise<ScanResult>) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  loop.reset();
+  metrics.awsCallSeconds.reset();
   const result = await run();
+  const delay = loop.read();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   console.log(`\n${label}`);
-  return { result, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    result,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    loopDelay: delay,
+    callTime: await callTime(),
+  };
 }
 
 function report(
-  r: { result: ScanResult; seconds: number; cpuSeconds: number },
+  r: { result: ScanResult; seconds: number; cpuSeconds: number; loopDelay: LoopDelay; callTime: string },
   bound: { seconds: number; old: number; formula: string },
-  calls: { total: number; getFindings: number; cpuSeconds: number },
+  calls: { total: number; getFindings: number; cpuSeconds: number; loopDelayMs: LoopDelay },
   simCpuBefore: number,
 ) {
   const failed = r.result.targets.failed;
@@ -166,13 +195,17 @@ function report(
   console.log(
     `  CPU                  Warden ${r.cpuSeconds.toFixed(1)} s, simulator ${(calls.cpuSeconds - simCpuBefore).toFixed(1)} s, on ${availableParallelism()} cores`,
   );
+  console.log(`  AWS call time        ${r.callTime}`);
+  console.log(
+    `  event loop lateness  Warden ${lateness(r.loopDelay)}; simulator ${lateness(calls.loopDelayMs)}`,
+  );
   console.log(
     `  findings read        ${r.result.totals.findings} (${r.result.totals.new} new, ${r.result.totals.updated} updated, ${r.result.totals.resolved} resolved)`,
   );
   console.log(`  stored per second    ${(r.result.totals.findings / r.seconds).toFixed(0)}`);
   console.log(`  failed targets       ${failed}, throttled calls ${r.result.totals.throttles}`);
   console.log(
-    `  peak RSS so far      ${mb(peakRss)} (target ≤ 200 MB; V8 heap used at most ${mb(peakHeap)}; at the peak V8 held ${mb(atPeak.heapTotal)}, buffers outside it ${mb(atPeak.external)})`,
+    `  peak RSS so far      ${mb(peakRss)} (target ≤ 200 MB; V8 heap used at most ${mb(peakHeap)}; at the peak, during ${atPeak.phase}, V8 held ${mb(atPeak.heapTotal)}, buffers outside it ${mb(atPeak.external)})`,
   );
 }
 
@@ -210,7 +243,11 @@ async function scenarioRun(opts: {
         }
       : {}),
   });
-  const clients = new AwsClients({ maxAttempts: config.aws.scan.maxAttempts, maxSockets: CONCURRENCY * 2 });
+  const clients = new AwsClients({
+    maxAttempts: config.aws.scan.maxAttempts,
+    maxSockets: CONCURRENCY * 2,
+    metrics,
+  });
   const workers = WORKERS > 0 ? await startWorkers(db.url, config) : undefined;
   const env = {
     ...(workers ? { scanJobs: workers.jobs } : {}),
@@ -231,12 +268,19 @@ async function scenarioRun(opts: {
     const phases = { start: 0, fanOutStart: 0, fanOutEnd: 0 };
     const full = await timedScan('full scan', () => {
       phases.start = performance.now();
+      phaseNow = 'discovery';
       return runScan(env, {
         trigger: 'cli',
         full: true,
         onProgress: (p) => {
-          if (!phases.fanOutStart) phases.fanOutStart = performance.now();
-          if (p.accountsDone === p.accountsTotal) phases.fanOutEnd = performance.now();
+          if (!phases.fanOutStart) {
+            phases.fanOutStart = performance.now();
+            phaseNow = 'the targets';
+          }
+          if (p.accountsDone === p.accountsTotal) {
+            phases.fanOutEnd = performance.now();
+            phaseNow = 'the conclusion';
+          }
         },
       });
     });
@@ -268,6 +312,7 @@ async function scenarioRun(opts: {
     );
     if (opts.incremental) {
       const { changed } = await sim.change(0.01);
+      phaseNow = 'the incremental scan';
       const inc = await timedScan(`incremental scan after ${changed} findings (1%) changed`, () =>
         runScan(env, { trigger: 'cli' }),
       );
@@ -358,8 +403,9 @@ async function rssBySize(sizes: number[]) {
     await once(child, 'exit');
     const rss = Number(/kernel maxrss (\d+) MB/.exec(out)?.[1] ?? Number.NaN);
     const wall = /wall time\s+(\S+ s)/.exec(out)?.[1] ?? '?';
+    const where = /peak RSS so far\s+\S+ MB \(target ≤ 200 MB; (.*)\)/.exec(out)?.[1] ?? '';
     rows.push({ accounts, wall, rss });
-    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall}, peak RSS ${rss} MB`);
+    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall}, peak RSS ${rss} MB (${where})`);
   }
   const rss = rows.map((r) => r.rss);
   const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;

@@ -2,6 +2,7 @@
 // and not the simulator's. Driven over IPC by bench/scan.ts.
 import { type GenerateOptions, generateScenario } from '../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../src/sim/server.js';
+import { watchEventLoop } from './event-loop.js';
 
 type Message =
   | { type: 'start'; options: GenerateOptions }
@@ -10,6 +11,8 @@ type Message =
   | { type: 'stop' };
 
 let sim: Simulator | undefined;
+/** How late the simulator's event loop ran: a late loop answers every call late. */
+const loop = watchEventLoop();
 
 process.on('message', async (m: Message) => {
   if (m.type === 'start') {
@@ -35,6 +38,7 @@ process.on('message', async (m: Message) => {
       total: sim!.world.totalCalls(),
       getFindings: sim!.world.calls('GetFindings'),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loopDelayMs: loop.read(),
     });
   } else if (m.type === 'stop') {
     await sim?.close();
