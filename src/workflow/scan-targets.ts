@@ -117,14 +117,17 @@ type Store = (page: Finding[]) => Promise<void>;
 /** What a source reader hands over to be written: its pages, and any other write after them. */
 interface Writes {
   add: Store;
-  /** A write of the target's own (its check results), sent once the pages before it are stored. */
+  /**
+   * Another write of the target's (its check results), sent once the writes before it are done. The
+   * reader waits only for those; the target waits for this one after giving its slot up.
+   */
   after(write: () => Promise<void>): Promise<void>;
 }
 
 /**
  * A target's writes on their way to the database, one statement at a time: a page is handed over
  * once the write before it is done, so the target reads its next page while the last one is
- * written, and holds at most two pages. Nothing here waits in the target's concurrency slot.
+ * written, and holds at most two pages.
  */
 class PageWrites implements Writes {
   private last: Promise<void> = Promise.resolve();
