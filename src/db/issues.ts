@@ -21,14 +21,11 @@ const LACKS_TRIAGE = sql`(bool_or(status in ('acknowledged', 'suppressed'))
  * Reads an issue's rows by their keys through `findings_issue_idx` whatever the table's statistics: a
  * table that grew from nothing during a first scan has none until autovacuum's next ANALYZE, and
  * without them PostgreSQL reads every finding for a few hundred keys (50 ms against 7 at 60,000
- * findings). The same missing statistics make it expect hundreds of thousands of rows, above
- * `jit_above_cost`, so it compiled every regrouping statement with LLVM: 15 ms each, 138 of the
- * 168 s those statements took in a 2,500-account scan (pg_stat_statements). JIT is off for these
- * statements, which read a few thousand rows. Set for the caller's transaction only.
+ * findings). Set for the caller's transaction only. (The same missing statistics once had every
+ * regrouping statement compiled with LLVM; JIT is off for all of Warden's sessions, `SESSION_SETTINGS`.)
  */
 export async function preferIssueIndex(tx: Database): Promise<void> {
   await rawRows(tx, sql`set local enable_seqscan = off`);
-  await rawRows(tx, sql`set local jit = off`);
 }
 
 /**

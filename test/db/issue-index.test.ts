@@ -41,15 +41,3 @@ test('without statistics, a few hundred keys are read through the issue index, n
   expect(preferred).toContain('findings_issue_idx');
   expect(preferred).not.toContain('Seq Scan');
 });
-
-test('those statements are not compiled: a table without statistics looks big enough for JIT to them', async () => {
-  const jit = async (db: typeof t.db) =>
-    (await rawRows<{ jit: string }>(db, sql`select current_setting('jit') as jit`))[0]!.jit;
-  const inside = await t.db.transaction(async (tx) => {
-    await preferIssueIndex(tx);
-    return jit(tx);
-  });
-  expect(inside).toBe('off');
-  // For the caller's transaction only.
-  expect(await jit(t.db)).not.toBe('off');
-});
