@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { CallStats } from '../aws/clients.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import { type Database, rawRows } from '../db/client.js';
@@ -46,41 +46,36 @@ export async function concludeScan(
       from (${results}) r cross join lateral jsonb_to_recordset(r.result->'resolveScopes')
         as s(source text, "accountId" text, region text)
       where r.result->>'status' = 'ok'`;
-  // The triage a finding should have taken from its issue, when a process stopped between storing and
-  // carrying: before resolving, while the finding it comes from may still be unresolved.
-  await carryIssueTriage(db, await issuesLackingTriage(db), now());
-  const credited = await resolveUnseen(db, vouched, scanId, now());
-  // One primary per issue, an unresolved one while any of its findings is: what resolving left, and
-  // what two statements storing an issue's first findings at once, or a stopped process, did not do.
-  await repairIssues(db);
-  await dropUnseenResults(db, vouched, scanId);
-  await advanceCursors(db, results);
-  await applyStandardsRead(db, results, now());
-  await standardsFromFindings(db, results, now());
-  await recordTargets(db, scanId, results, credited);
-  const read = await rawRows<{ account: string }>(
-    db,
-    sql`select distinct result->>'accountId' as account from scan_target_results
-      where scan_id = ${scanId} and status = 'ok'`,
+  const readAccounts = readAccountIds(
+    accounts,
+    await rawRows<{ account: string }>(
+      db,
+      sql`select distinct result->>'accountId' as account from scan_target_results
+        where scan_id = ${scanId} and status = 'ok'`,
+    ),
   );
+  // Findings and control results are concluded side by side, on two connections: neither reads what
+  // the other writes (a control result's suppression is Security Hub's, never triage's). Both are
+  // waited for before a failure of either is thrown, so that nothing of this conclusion still
+  // runs once the scan is marked failed.
+  const [findings, controls] = await Promise.allSettled([
+    concludeFindings(db, vouched, scanId, readAccounts, now),
+    concludeControls(db, vouched, results, scanId, readAccounts, now),
+  ]);
+  if (findings.status === 'rejected') throw findings.reason;
+  if (controls.status === 'rejected') throw controls.reason;
+  const credited = findings.value;
+  await advanceCursors(db, results);
+  await recordTargets(db, scanId, results, credited);
   const failed = await rawRows<{ result: RunResult }>(
     db,
     sql`select result from scan_target_results where scan_id = ${scanId} and status = 'failed' order by target`,
   );
-
   const { targets, totals } = await recordedTotals(db, scanId, discoveryStats);
   const notScanned = notScannedBy(
     accounts,
     failed.map((f) => f.result),
   );
-  // Only accounts the scan could read (some of): one it could not read keeps its last snapshot, and
-  // an account never read has none, rather than a perfect score for having no findings on record.
-  const readIds = new Set(read.map((r) => r.account));
-  const readAccounts = accounts.map((a) => a.id).filter((id) => readIds.has(id));
-  await snapshotPosture(db, scanId, now(), readAccounts);
-  // Standards' scores: the read accounts' control statuses anew, then every scope's score.
-  await refreshControlStatuses(db, readAccounts, now());
-  await snapshotCompliance(db, scanId, now());
   const summary: ScanSummary = {
     accounts: accounts.length,
     targets: targets.total,
@@ -89,6 +84,58 @@ export async function concludeScan(
     notScanned: notScanned.map((n) => ({ accountId: n.accountId, reasons: n.reasons })),
   };
   return { targets, totals, notScanned, summary };
+}
+
+/**
+ * Only accounts the scan could read (some of) get snapshots: one it could not read keeps its last
+ * snapshot, and an account never read has none, rather than a perfect score for having no findings on
+ * record.
+ */
+function readAccountIds(accounts: DiscoveredAccount[], read: Array<{ account: string }>): string[] {
+  const readIds = new Set(read.map((r) => r.account));
+  return accounts.map((a) => a.id).filter((id) => readIds.has(id));
+}
+
+/**
+ * Findings: the triage carried where a stopped process left it undone, what the completed full syncs
+ * did not see resolved, issues regrouped, and the read accounts' posture snapshots. Returns the
+ * resolutions credited to each target.
+ */
+async function concludeFindings(
+  db: Database,
+  vouched: SQL,
+  scanId: number,
+  readAccounts: string[],
+  now: () => Date,
+): Promise<Array<{ target: number; resolved: number }>> {
+  // The triage a finding should have taken from its issue, when a process stopped between storing and
+  // carrying: before resolving, while the finding it comes from may still be unresolved.
+  await carryIssueTriage(db, await issuesLackingTriage(db), now());
+  const credited = await resolveUnseen(db, vouched, scanId, now());
+  // One primary per issue, an unresolved one while any of its findings is: what resolving left, and
+  // what two statements storing an issue's first findings at once, or a stopped process, did not do.
+  await repairIssues(db);
+  await snapshotPosture(db, scanId, now(), readAccounts);
+  return credited;
+}
+
+/**
+ * Control results and standards: what the completed full syncs did not see dropped, the standards
+ * read applied, the read accounts' control statuses anew, then every scope's scores.
+ */
+async function concludeControls(
+  db: Database,
+  vouched: SQL,
+  results: SQL,
+  scanId: number,
+  readAccounts: string[],
+  now: () => Date,
+): Promise<void> {
+  await dropUnseenResults(db, vouched, scanId);
+  await applyStandardsRead(db, results, now());
+  await standardsFromFindings(db, results, now());
+  await refreshControlStatuses(db, readAccounts, now());
+  await snapshotCompliance(db, scanId, now());
 }
 
 /** Moves the cursors of the syncs that completed; a full sync also stamps fullSyncedAt. */
