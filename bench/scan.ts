@@ -403,9 +403,10 @@ async function rssBySize(sizes: number[]) {
     await once(child, 'exit');
     const rss = Number(/kernel maxrss (\d+) MB/.exec(out)?.[1] ?? Number.NaN);
     const wall = /wall time\s+(\S+ s)/.exec(out)?.[1] ?? '?';
+    const ratio = /ratio\s+(\S+×)/.exec(out)?.[1] ?? '?';
     const where = /peak RSS so far\s+\S+ MB \(target ≤ 200 MB; (.*)\)/.exec(out)?.[1] ?? '';
     rows.push({ accounts, wall, rss });
-    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall}, peak RSS ${rss} MB (${where})`);
+    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where})`);
   }
   const rss = rows.map((r) => r.rss);
   const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;
