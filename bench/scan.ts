@@ -406,7 +406,9 @@ async function rssBySize(sizes: number[]) {
     const ratio = /ratio\s+(\S+×)/.exec(out)?.[1] ?? '?';
     const where = /peak RSS so far\s+\S+ MB \(target ≤ 200 MB; (.*)\)/.exec(out)?.[1] ?? '';
     rows.push({ accounts, wall, rss });
-    console.log(`${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where})`);
+    console.log(
+      `${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where})`,
+    );
   }
   const rss = rows.map((r) => r.rss);
   const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;
