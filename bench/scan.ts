@@ -16,6 +16,7 @@ import type { GenerateOptions } from '../src/sim/scenarios.js';
 import { DISCOVERY_CONCURRENCY_MAX, runScan, type ScanResult } from '../src/workflow/scan.js';
 import { ScanJobs } from '../src/workflow/scan-jobs.js';
 import { type LoopDelay, lateness, watchEventLoop } from './event-loop.js';
+import { machineSpeed } from './machine-speed.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCY = Number(process.env.WARDEN_SCAN_CONCURRENCY ?? 16);
@@ -228,6 +229,8 @@ async function scenarioRun(opts: {
       ...(opts.aggregator ? { adminAccountId: '100000000001', aggregationRegion: 'us-east-1' } : {}),
     },
   };
+  // Before the simulator starts: the machine as quiet as the bench leaves it.
+  const speedBefore = machineSpeed();
   const sim = await simulator(options);
   const db = await freshDatabase();
   const config = loadConfig({
@@ -309,6 +312,9 @@ async function scenarioRun(opts: {
       }),
       await sim.calls(),
       simCpuBefore,
+    );
+    console.log(
+      `  machine speed        a fixed piece of work took ${speedBefore.toFixed(0)} ms before the scan, ${machineSpeed().toFixed(0)} ms after (lower is faster: compare runs at a similar speed)`,
     );
     if (opts.incremental) {
       const { changed } = await sim.change(0.01);
@@ -405,9 +411,10 @@ async function rssBySize(sizes: number[]) {
     const wall = /wall time\s+(\S+ s)/.exec(out)?.[1] ?? '?';
     const ratio = /ratio\s+(\S+×)/.exec(out)?.[1] ?? '?';
     const where = /peak RSS so far\s+\S+ MB \(target ≤ 200 MB; (.*)\)/.exec(out)?.[1] ?? '';
+    const speed = /machine speed\s+a fixed piece of work took (\d+) ms/.exec(out)?.[1] ?? '?';
     rows.push({ accounts, wall, rss });
     console.log(
-      `${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where})`,
+      `${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where}); machine speed ${speed} ms`,
     );
   }
   const rss = rows.map((r) => r.rss);
