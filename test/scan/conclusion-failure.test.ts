@@ -38,7 +38,9 @@ test('a control side that fails waits for the findings side before the scan fail
   ])
     await rawRows(h.db.db, sql.raw(statement));
 
-  await expect(h.scan({ full: true })).rejects.toThrow(/^database error P0001: control statuses refused by the test/);
+  await expect(h.scan({ full: true })).rejects.toThrow(
+    /^database error P0001: control statuses refused by the test/,
+  );
 
   // At the moment the scan failed, the findings side had already snapshotted its accounts.
   const second = await h.db.db.select({ scanId: postureSnapshots.scanId }).from(postureSnapshots);
