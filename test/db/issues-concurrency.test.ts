@@ -6,7 +6,7 @@ import { repairIssues } from '../../src/db/issues.js';
 import type { Finding } from '../../src/findings/finding.js';
 import { acknowledge } from '../../src/workflow/triage.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { sourceFinding } from '../support/findings.js';
+import { rootKeyEvaluation } from '../support/findings.js';
 
 // Issues under concurrency (on PostgreSQL, each statement on a connection of its own): the targets of
 // one scan, one per region, store and resolve the same global problems at the same moment while
@@ -25,20 +25,11 @@ afterAll(async () => {
 });
 
 /** Security Hub's IAM.4 evaluation of an account's root user in one region. */
-const iam4 = (account: string, region: string, failing: boolean): Finding =>
-  sourceFinding({
-    externalId: `arn:aws:securityhub:${region}:${account}:security-control/IAM.4/finding/${account}`,
-    accountId: account,
-    region,
-    resourceType: 'AwsAccount',
-    resourceId: `AWS::::Account:${account}`,
-    controlId: 'IAM.4',
-    generatorId: 'security-control/IAM.4',
-    title: 'IAM root user access key should not exist',
-    severity: 'critical',
-    compliance: failing ? 'FAILED' : 'PASSED',
-    failing,
-  });
+const iam4 = (account: string, region: string, failing: boolean): Finding => ({
+  ...rootKeyEvaluation(account, region),
+  compliance: failing ? 'FAILED' : 'PASSED',
+  failing,
+});
 
 const regionPages = (failing: boolean) =>
   REGIONS.map((region) => [ACCOUNTS.map((a) => iam4(a, region, failing))]);

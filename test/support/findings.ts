@@ -24,3 +24,20 @@ export function sourceFinding(fields: Pick<Finding, 'externalId' | 'accountId'> 
     ...fields,
   };
 }
+
+/**
+ * Security Hub's IAM.4 evaluation of an account's root user in one region, failing: a global
+ * resource evaluated in every region, so one issue of several findings.
+ */
+export const rootKeyEvaluation = (account: string, region: string): Finding =>
+  sourceFinding({
+    externalId: `arn:aws:securityhub:${region}:${account}:security-control/IAM.4/finding/${region}`,
+    accountId: account,
+    region,
+    resourceType: 'AwsAccount',
+    resourceId: `AWS::::Account:${account}`,
+    controlId: 'IAM.4',
+    generatorId: 'security-control/IAM.4',
+    title: 'IAM root user access key should not exist',
+    severity: 'critical',
+  });

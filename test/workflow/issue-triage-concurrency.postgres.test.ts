@@ -9,7 +9,7 @@ import { assignments, auditEvents, findings, suppressions } from '../../src/db/s
 import type { Finding } from '../../src/findings/finding.js';
 import { assign, suppress } from '../../src/workflow/triage.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { sourceFinding } from '../support/findings.js';
+import { rootKeyEvaluation } from '../support/findings.js';
 
 // PostgreSQL only: two replicas' scans carrying the same issues' triage at the same moment, each in a
 // process of its own. Every finding takes its issue's triage once, with one suppression, one
@@ -27,18 +27,7 @@ const ISSUES = 40;
 const account = (i: number) => String(100000000000 + i);
 
 /** Security Hub's IAM.4 evaluation of account i's root user in one region. */
-const iam4 = (i: number, region: string): Finding =>
-  sourceFinding({
-    externalId: `arn:aws:securityhub:${region}:${account(i)}:security-control/IAM.4/finding/${region}`,
-    accountId: account(i),
-    region,
-    resourceType: 'AwsAccount',
-    resourceId: `AWS::::Account:${account(i)}`,
-    controlId: 'IAM.4',
-    generatorId: 'security-control/IAM.4',
-    title: 'IAM root user access key should not exist',
-    severity: 'critical',
-  });
+const iam4 = (i: number, region: string): Finding => rootKeyEvaluation(account(i), region);
 
 /**
  * Forty issues, each suppressed and assigned by a person in us-east-1, then joined by eu-west-1's copy

@@ -7,7 +7,7 @@ import type { Finding } from '../../src/findings/finding.js';
 import { carryIssueTriage } from '../../src/workflow/issue-triage.js';
 import { acknowledge, assign, suppress } from '../../src/workflow/triage.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { sourceFinding } from '../support/findings.js';
+import { rootKeyEvaluation } from '../support/findings.js';
 
 // Triage follows the issue: a finding that joins an issue a person has triaged (a region enabled
 // later, a copy that comes back) takes on that triage, once, audited; and an issue a stopped process
@@ -24,18 +24,7 @@ afterEach(async () => {
 const ACCOUNT = '123456789012';
 
 /** Security Hub's IAM.4 evaluation of the account's root user in one region. */
-const iam4 = (region: string): Finding =>
-  sourceFinding({
-    externalId: `arn:aws:securityhub:${region}:${ACCOUNT}:security-control/IAM.4/finding/${region}`,
-    accountId: ACCOUNT,
-    region,
-    resourceType: 'AwsAccount',
-    resourceId: `AWS::::Account:${ACCOUNT}`,
-    controlId: 'IAM.4',
-    generatorId: 'security-control/IAM.4',
-    title: 'IAM root user access key should not exist',
-    severity: 'critical',
-  });
+const iam4 = (region: string): Finding => rootKeyEvaluation(ACCOUNT, region);
 
 const rowIn = async (region: string) =>
   (await t.db.select().from(findings).where(eq(findings.region, region)))[0]!;
