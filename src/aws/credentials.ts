@@ -35,12 +35,22 @@ export const roleSession = (
 export const roleArn = (partition: Partition, account: string, roleName: string) =>
   `arn:${partition}:iam::${account}:role/${roleName}`;
 
+interface CachedCredentials {
+  credentials: AwsCredentialIdentity | Promise<AwsCredentialIdentity>;
+  /** When to assume the role again: shortly before the credentials expire, or once a refusal is old. */
+  until: number;
+}
+
 /**
  * Assumes one role in many accounts and caches each account's credentials until shortly before they
  * expire. Concurrent requests for the same account share one AssumeRole call.
  */
 export class AssumedRoles {
-  private readonly cache = new Map<string, { promise: Promise<AwsCredentialIdentity>; until: number }>();
+  /**
+   * By account: the credentials once assumed (kept without their expiry, which `until` holds), the
+   * call while it runs or its refusal. Kept across scans, 1.2 KB an account with its session token.
+   */
+  private readonly cache = new Map<string, CachedCredentials>();
 
   constructor(
     private readonly sts: STSClient,
@@ -50,18 +60,20 @@ export class AssumedRoles {
 
   credentialsFor(account: string): Promise<AwsCredentialIdentity> {
     const cached = this.cache.get(account);
-    if (cached && cached.until > this.now()) return cached.promise;
-    const entry = { promise: this.assume(account), until: Number.POSITIVE_INFINITY };
+    if (cached && cached.until > this.now()) return Promise.resolve(cached.credentials);
+    const assumed = this.assume(account);
+    const entry: CachedCredentials = { credentials: assumed, until: Number.POSITIVE_INFINITY };
     this.cache.set(account, entry);
-    entry.promise.then(
-      (c) => {
-        entry.until = (c.expiration?.getTime() ?? this.now() + 15 * 60_000) - REFRESH_BEFORE_MS;
+    assumed.then(
+      ({ expiration, ...credentials }) => {
+        entry.credentials = credentials;
+        entry.until = (expiration?.getTime() ?? this.now() + 15 * 60_000) - REFRESH_BEFORE_MS;
       },
       () => {
         entry.until = this.now() + REFUSAL_TTL_MS;
       },
     );
-    return entry.promise;
+    return assumed;
   }
 
   // The shared call takes no caller's abort signal: one target timing out must not fail the others.

@@ -30,6 +30,12 @@ export interface Slot {
   leave(): void;
 }
 
+/** Items by their place: an array, or a list that makes each item when asked for it. */
+export interface Indexed<T> {
+  readonly length: number;
+  at(index: number): T | undefined;
+}
+
 /** How many items may wait (paused) per slot of concurrency, besides those working. */
 const PAUSED_PER_SLOT = 4;
 
@@ -64,7 +70,7 @@ export class Slots {
  * and nowhere else: the run keeps no results.
  */
 export async function fanOut<T, R>(
-  items: readonly T[],
+  items: Indexed<T>,
   work: (item: T, signal: AbortSignal, slot: Slot) => Promise<R>,
   options: {
     concurrency: number;
@@ -89,9 +95,10 @@ export async function fanOut<T, R>(
   };
 
   for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
     await begun.acquire();
     await slots.acquire();
+    // Made (by a list that makes its items) only now that it runs, and dropped when it settles.
+    const item = items.at(i)!;
     // A cancelled run starts nothing more: the items not yet begun settle at once with its reason.
     if (options.signal?.aborted) {
       slots.release();

@@ -2,34 +2,42 @@ import { eq } from 'drizzle-orm';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import type { Database } from '../db/client.js';
 import { scans, scanTargetResults } from '../db/schema.js';
-import type { Target } from './scan-plan.js';
+import { type Target, type TargetList, targetArray } from './scan-plan.js';
 import type { RunResult } from './scan-targets.js';
 
-/** What a durable scan reads: kept on its row once discovery is done, so that a resumed scan does not discover again. */
+/**
+ * What a scan keeps of an account once discovery has recorded it (OU, tags, email are in `accounts`):
+ * what its result shows. The rest would cost half a kilobyte per account for the scan's whole run.
+ */
+export type ScannedAccount = Pick<DiscoveredAccount, 'id' | 'name' | 'ouPath'>;
+
+export const scannedAccount = (a: ScannedAccount): ScannedAccount => ({
+  id: a.id,
+  name: a.name,
+  ouPath: a.ouPath,
+});
+
+/** What a scan reads; a durable scan's is kept on its row once discovery is done, so that a resumed scan does not discover again. */
 export interface ScanPlan {
-  accounts: DiscoveredAccount[];
-  targets: Target[];
+  accounts: ScannedAccount[];
+  targets: TargetList;
 }
 
 export async function storePlan(db: Database, scanId: number, plan: ScanPlan): Promise<void> {
+  const stored = { accounts: plan.accounts, targets: targetArray(plan.targets) };
   await db
     .update(scans)
-    .set({ plan: plan as unknown as Record<string, unknown> })
+    .set({ plan: stored as unknown as Record<string, unknown> })
     .where(eq(scans.id, scanId));
 }
 
-/** The plan a scan stored (its accounts' dates revived), or undefined before discovery ended. */
+/** The plan a scan stored, or undefined before discovery ended. */
 export async function readPlan(db: Database, scanId: number): Promise<ScanPlan | undefined> {
   const [row] = await db.select({ plan: scans.plan }).from(scans).where(eq(scans.id, scanId));
-  const plan = row?.plan as unknown as ScanPlan | null | undefined;
+  const plan = row?.plan as unknown as { accounts: ScannedAccount[]; targets: Target[] } | null | undefined;
   if (!plan) return undefined;
-  return {
-    targets: plan.targets,
-    accounts: plan.accounts.map((a) => ({
-      ...a,
-      joinedAt: a.joinedAt ? new Date(a.joinedAt as unknown as string) : undefined,
-    })),
-  };
+  // A plan stored before scans kept less of each account holds every field: only these are read.
+  return { targets: plan.targets, accounts: plan.accounts.map(scannedAccount) };
 }
 
 const resultRow = (scanId: number, target: number, result: RunResult) => ({

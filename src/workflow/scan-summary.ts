@@ -1,6 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { CallStats } from '../aws/clients.js';
-import type { DiscoveredAccount } from '../aws/organization.js';
 import { type Database, rawRows } from '../db/client.js';
 import { refreshControlStatuses, snapshotCompliance } from '../db/compliance.js';
 import { applyStandardsRead, dropUnseenResults, standardsFromFindings } from '../db/control-results.js';
@@ -9,6 +8,7 @@ import { issuesLackingTriage, repairIssues } from '../db/issues.js';
 import { snapshotPosture } from '../posture/snapshot.js';
 import { carryIssueTriage } from './issue-triage.js';
 import type { ScanEnvironment, ScanResult } from './scan.js';
+import type { ScannedAccount } from './scan-results.js';
 import type { RunResult } from './scan-targets.js';
 
 /** A scan's results as its conclusion leaves them on its row, for whoever follows it. */
@@ -33,7 +33,7 @@ export async function concludeScan(
   env: Pick<ScanEnvironment, 'db'>,
   ctx: {
     scanId: number;
-    accounts: DiscoveredAccount[];
+    accounts: ScannedAccount[];
     discoveryStats: CallStats;
     now: () => Date;
   },
@@ -91,7 +91,7 @@ export async function concludeScan(
  * snapshot, and an account never read has none, rather than a perfect score for having no findings on
  * record.
  */
-function readAccountIds(accounts: DiscoveredAccount[], read: Array<{ account: string }>): string[] {
+function readAccountIds(accounts: ScannedAccount[], read: Array<{ account: string }>): string[] {
   const readIds = new Set(read.map((r) => r.account));
   return accounts.map((a) => a.id).filter((id) => readIds.has(id));
 }
@@ -208,7 +208,7 @@ async function recordedTotals(
 
 /** The accounts with a target that failed, and why (an aggregator's failure is every account's it covers). */
 function notScannedBy(
-  accounts: Array<Pick<DiscoveredAccount, 'id' | 'name'>>,
+  accounts: Array<Pick<ScannedAccount, 'id' | 'name'>>,
   failed: Array<Pick<RunResult, 'accountId' | 'reason' | 'aggregatorCovers'>>,
 ): ScanResult['notScanned'] {
   const names = new Map(accounts.map((a) => [a.id, a.name]));

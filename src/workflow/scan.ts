@@ -21,11 +21,13 @@ import type { ScanProgress } from '../posture/scan-progress.js';
 import { clipReason } from '../reasons.js';
 import { IngestBatches, type IngestCounts, ingestOptions } from './ingest.js';
 import type { CoordinateJob, ScanJobs } from './scan-jobs.js';
-import { freshReportAccounts, planTargets, type Target } from './scan-plan.js';
+import { freshReportAccounts, planTargets, targetArray } from './scan-plan.js';
 import {
   readPlan,
   recordTargetResult,
+  type ScannedAccount,
   type ScanPlan,
+  scannedAccount,
   storePlan,
   TargetResultWrites,
   targetsEnded,
@@ -92,7 +94,7 @@ export interface TargetResult {
 export interface ScanResult {
   scanId: number;
   kind: 'full' | 'incremental';
-  accounts: DiscoveredAccount[];
+  accounts: ScannedAccount[];
   /** How many targets the scan had and how many failed; each one's result is in `scan_targets`. */
   targets: { total: number; failed: number };
   totals: IngestCounts & { findings: number; apiCalls: number; throttles: number };
@@ -326,7 +328,7 @@ function progressOf(
     progress.findings += e.findings;
     progress.throttles += e.throttles;
     if (e.status === 'failed') progress.failures += 1;
-    progress.accountsDone += settleCovers(remaining, plan.targets[e.target]?.covers ?? []);
+    progress.accountsDone += settleCovers(remaining, plan.targets.at(e.target)?.covers ?? []);
   }
   return progress;
 }
@@ -477,16 +479,8 @@ async function scanBody(env: ScanEnvironment, request: ScanRequest, ctx: ScanRun
   let plan = env.scanJobs ? await readPlan(db, scan.id) : undefined;
   if (!plan) {
     const discovered = phase('discovery');
-    const accounts = await discover(env, request, ctx, discoveryStats);
+    plan = await discoverAndPlan(env, request, ctx, roles, discoveryStats);
     discovered?.();
-    const targets = planTargets(
-      config,
-      accounts,
-      Boolean(request.accounts),
-      await freshReportAccounts(db, Boolean(request.full), now()),
-      await securityHubApi(env, roles, discoveryStats, signal),
-    );
-    plan = { accounts, targets };
     if (env.scanJobs) await storePlan(db, scan.id, plan);
   }
   const { accounts } = plan;
@@ -534,7 +528,7 @@ async function collectDurable(
   const scanId = ctx.scan.id;
   const ended = new Set((await targetsEnded(db, scanId)).map((e) => e.target));
   await jobs.enqueueTargets(
-    plan.targets.flatMap((target, index) =>
+    targetArray(plan.targets).flatMap((target, index) =>
       ended.has(index) ? [] : [{ scanId, index, full: Boolean(request.full), target }],
     ),
     Math.ceil(config.aws.scan.targetTimeoutMs / 1000) + 60,
@@ -553,7 +547,7 @@ async function collectDurable(
           db,
           scanId,
           lost.index,
-          lostTarget(plan.targets[lost.index]!, lost.error, ctx.now()),
+          lostTarget(plan.targets.at(lost.index)!, lost.error, ctx.now()),
         );
     }
     await sleep(DURABLE_POLL_MS, ctx.signal);
@@ -562,6 +556,29 @@ async function collectDurable(
 
 /** How often a durable scan's coordination looks for targets whose job ran out of retries. */
 const LOST_TARGET_CHECK_MS = 10_000;
+
+/**
+ * Discovery and the targets it implies. Discovery's accounts, recorded, are left here: the plan keeps
+ * what the scan's result shows of each. (Kept in a function of its own, since an async function keeps
+ * its locals for as long as it waits, and the scan waits for hours' worth of targets.)
+ */
+async function discoverAndPlan(
+  env: ScanEnvironment,
+  request: ScanRequest,
+  ctx: ScanRun,
+  roles: AssumedRoles,
+  stats: CallStats,
+): Promise<ScanPlan> {
+  const accounts = await discover(env, request, ctx, stats);
+  const targets = planTargets(
+    env.config,
+    accounts,
+    Boolean(request.accounts),
+    await freshReportAccounts(env.db, Boolean(request.full), ctx.now()),
+    await securityHubApi(env, roles, stats, ctx.signal),
+  );
+  return { accounts: accounts.map(scannedAccount), targets };
+}
 
 /** The organization's ACTIVE accounts (or the ones asked for), with their OU and tags, recorded. */
 async function discover(
@@ -614,7 +631,7 @@ async function collect(
   env: ScanEnvironment,
   request: ScanRequest,
   ctx: ScanRun,
-  plan: { accounts: DiscoveredAccount[]; targets: Target[]; roles: AssumedRoles },
+  plan: ScanPlan & { roles: AssumedRoles },
 ): Promise<void> {
   const { config } = env;
   const cursors = new Map((await readCursors(env.db, 'securityhub')).map((c) => [c.scope, c]));
@@ -680,9 +697,10 @@ async function collect(
 }
 
 /** How many targets cover each account: an account is done when its count reaches zero. */
-function targetsPerAccount(plan: { accounts: DiscoveredAccount[]; targets: Target[] }): Map<string, number> {
+function targetsPerAccount(plan: ScanPlan): Map<string, number> {
   const remaining = new Map(plan.accounts.map((a) => [a.id, 0]));
-  for (const t of plan.targets) for (const id of t.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
+  for (let i = 0; i < plan.targets.length; i++)
+    for (const id of plan.targets.at(i)!.covers) remaining.set(id, (remaining.get(id) ?? 0) + 1);
   return remaining;
 }
 

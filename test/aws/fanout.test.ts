@@ -139,3 +139,37 @@ test('however many items pause at once, at most 4 × concurrency are begun and n
   );
   expect(most).toBe(12);
 });
+
+test('a list that makes its items is asked for each one only as it begins', async () => {
+  let made = 0;
+  let settled = 0;
+  let most = 0;
+  const items = {
+    length: 50,
+    at: (i: number) => {
+      made += 1;
+      most = Math.max(most, made - settled);
+      return { i };
+    },
+  };
+  const ended: number[] = [];
+  await fanOut(
+    items,
+    async (item) => {
+      await tick(2);
+      return item.i;
+    },
+    {
+      concurrency: 3,
+      timeoutMs: 5_000,
+      onSettled: (s) => {
+        settled += 1;
+        if (s.ok) ended.push(s.value);
+      },
+    },
+  );
+  expect(made).toBe(50);
+  // Made and not settled: the three working, and the next one made as a slot frees.
+  expect(most).toBeLessThanOrEqual(4);
+  expect(ended.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+});
