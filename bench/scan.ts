@@ -417,10 +417,15 @@ async function rssBySize(sizes: number[]) {
       `${String(accounts).padStart(6)} accounts: full scan ${wall} (${ratio} its bound), peak RSS ${rss} MB (${where}); machine speed ${speed} ms`,
     );
   }
+  // Flat within ±10%: every size within 10% of one level, the middle of the range, which holds
+  // when the range's half-width is at most 10% of its middle.
   const rss = rows.map((r) => r.rss);
-  const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;
+  const [low, high] = [Math.min(...rss), Math.max(...rss)];
+  const middle = (low + high) / 2;
+  const band = ((high - middle) / middle) * 100;
   console.log(
-    `peak RSS ${Math.min(...rss)}–${Math.max(...rss)} MB: ${spread.toFixed(0)}% apart (target: ≤ 200 MB, flat within ±10%)`,
+    `peak RSS ${low}–${high} MB: ${middle.toFixed(1)} MB ± ${band.toFixed(1)}%, ${((high / low - 1) * 100).toFixed(0)}% apart ` +
+      `(target: ≤ 200 MB, flat within ±10%: ${high <= 200 && band <= 10 ? 'met' : 'not met'})`,
   );
 }
 
