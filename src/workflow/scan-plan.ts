@@ -1,3 +1,4 @@
+import type { Indexed } from '../aws/fanout.js';
 import type { DiscoveredAccount } from '../aws/organization.js';
 import { CREDENTIAL_REPORT_MIN_INTERVAL_MS, PAGE_LIMITS } from '../aws/quotas.js';
 import type { Config } from '../config.js';
@@ -47,10 +48,7 @@ export function scopedOus(config: Config, api: 'cspm' | 'v2'): string[] | undefi
  * A scan's targets in their order: a target's index names it in durable jobs and stored results.
  * An array is one; so is the per-account plan, which makes each target when it is asked for.
  */
-export interface TargetList {
-  readonly length: number;
-  at(index: number): Target | undefined;
-}
+export type TargetList = Indexed<Target>;
 
 /** A credential report's target: one per account, global. */
 const reportTarget = (accountId: string): Target => ({
