@@ -1,6 +1,7 @@
 // npm run bench:scan — Warden's scan against a large simulated organization. Prints figures; asserts nothing.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -42,8 +43,16 @@ let peakHeap = 0;
 let atPeak = { heapTotal: 0, external: 0, phase: '' };
 /** The scan's phase now, to say where the peak was. */
 let phaseNow = 'start';
+/** BENCH_MEMORY_TRACE=<file>: every sample, as CSV (seconds, phase, rss, heap total and used, external, MB). */
+const trace = process.env.BENCH_MEMORY_TRACE;
+if (trace) writeFileSync(trace, 's,phase,rss,heapTotal,heapUsed,external\n');
+const benchStart = Date.now();
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
+  if (trace) {
+    const row = [m.rss, m.heapTotal, m.heapUsed, m.external].map((b) => (b / 1024 / 1024).toFixed(1));
+    appendFileSync(trace, `${((Date.now() - benchStart) / 1000).toFixed(1)},${phaseNow},${row.join(',')}\n`);
+  }
   if (m.rss > peakRss) atPeak = { heapTotal: m.heapTotal, external: m.external, phase: phaseNow };
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
