@@ -560,7 +560,7 @@ const LOST_TARGET_CHECK_MS = 10_000;
 /**
  * Discovery and the targets it implies. Discovery's accounts, recorded, are left here: the plan keeps
  * what the scan's result shows of each. (Kept in a function of its own, since an async function keeps
- * its locals for as long as it waits, and the scan waits for hours' worth of targets.)
+ * its locals for as long as it waits, and the scan waits for as long as its targets run.)
  */
 async function discoverAndPlan(
   env: ScanEnvironment,
