@@ -15,7 +15,6 @@ import { readEnabledStandards } from '../collect/standards.js';
 import { storeCheckResults } from '../db/control-results.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
 import type { ResolveScope } from '../db/findings.js';
-import type { SyncCursor } from '../db/schema.js';
 import { enablementOf, type StandardRead, type StandardsEnablement } from '../findings/compliance.js';
 import type { Finding, Source } from '../findings/finding.js';
 import type { ScanProgress } from '../posture/scan-progress.js';
@@ -99,7 +98,8 @@ export interface TargetContext {
   scanId: number;
   full: boolean;
   roles: AssumedRoles;
-  cursors: Map<string, SyncCursor>;
+  /** Where each scope's incremental sync starts (`incrementalFrom`); a scope absent is read in full. */
+  incrementalFrom: ReadonlyMap<string, number>;
   signal: AbortSignal;
   /** Stores pages, gathered with other targets' into statements. */
   ingest: IngestBatches;
@@ -235,13 +235,11 @@ const readCredentialReport: SourceRunner = async (env, t, ctx, run, credentials,
  * since the cursor, less the overlap (an incremental sync, which resolves nothing by absence).
  */
 const readSecurityHub: SourceRunner = async (env, t, ctx, run, credentials, writes) => {
-  const cursor = t.cursorScope ? ctx.cursors.get(t.cursorScope) : undefined;
-  run.full ||= !cursor?.fullSyncedAt;
+  const syncedAt = t.cursorScope ? ctx.incrementalFrom.get(t.cursorScope) : undefined;
+  run.full ||= syncedAt === undefined;
   const full = run.full;
   const fetchStartedAt = ctx.now();
-  const since = full
-    ? undefined
-    : new Date(cursor!.syncedAt.getTime() - env.config.aws.scan.incrementalOverlapMs);
+  const since = full ? undefined : new Date(syncedAt! - env.config.aws.scan.incrementalOverlapMs);
   const client = env.clients.securityHub(credentials, t.accountId, t.region, run.stats);
   const pages =
     t.api === 'v2'

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { AssumedRoles, auditRoleSpec } from '../aws/credentials.js';
 import { runHolding, Slots } from '../aws/fanout.js';
 import { DatabaseFailure } from '../db/errors.js';
-import { readCursor } from '../db/scans.js';
+import { incrementalFrom } from '../db/scans.js';
 import { scans } from '../db/schema.js';
 import { IngestBatches, ingestOptions } from './ingest.js';
 import { coordinateScan, type ScanEnvironment } from './scan.js';
@@ -54,11 +54,10 @@ export function scanJobHandlers(env: ScanEnvironment): ScanJobHandlers {
       // A scan that ended (cancelled, abandoned, failed) has nothing more to read.
       if (scan?.status !== 'running') return;
       const t = job.target;
-      const cursors = new Map(
+      const from =
         t.cursorScope && t.source === 'securityhub'
-          ? (await readCursor(db, 'securityhub', t.cursorScope)).map((c) => [c.scope, c] as const)
-          : [],
-      );
+          ? await incrementalFrom(db, 'securityhub', t.cursorScope)
+          : new Map<string, number>();
       await slots.acquire();
       const progress = { accountsDone: 0, accountsTotal: 0, findings: 0, failures: 0, throttles: 0 };
       let failure: Error | undefined;
@@ -71,7 +70,7 @@ export function scanJobHandlers(env: ScanEnvironment): ScanJobHandlers {
             scanId: job.scanId,
             full: job.full,
             roles,
-            cursors,
+            incrementalFrom: from,
             signal: targetSignal,
             progress,
             now,

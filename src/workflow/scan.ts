@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import { knownPlacements, syncAccounts } from '../db/accounts.js';
 import type { Database } from '../db/client.js';
 import { DatabaseFailure, databaseTarget, describeDatabaseError } from '../db/errors.js';
-import { createScan, finishScan, readCursors, renewLease } from '../db/scans.js';
+import { createScan, finishScan, incrementalFrom, renewLease } from '../db/scans.js';
 import { type Scan, scans } from '../db/schema.js';
 import { type ErrorCode, WardenError } from '../errors.js';
 import type { Source } from '../findings/finding.js';
@@ -634,7 +634,7 @@ async function collect(
   plan: ScanPlan & { roles: AssumedRoles },
 ): Promise<void> {
   const { config } = env;
-  const cursors = new Map((await readCursors(env.db, 'securityhub')).map((c) => [c.scope, c]));
+  const from = await incrementalFrom(env.db, 'securityhub');
   const progress: ScanProgress = {
     accountsDone: 0,
     accountsTotal: plan.accounts.length,
@@ -669,7 +669,7 @@ async function collect(
         scanId: ctx.scan.id,
         full: Boolean(request.full),
         roles: plan.roles,
-        cursors,
+        incrementalFrom: from,
         signal,
         progress,
         now: ctx.now,

@@ -1,4 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
+import { syncCursors } from '../../src/db/schema.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import { accountId, generateScenario } from '../../src/sim/scenarios.js';
 import { type ScanHarness, scanHarness } from '../support/scan-harness.js';
@@ -48,6 +50,35 @@ describe('incremental scans', () => {
     expect(rows.get(archived!.id)?.status).toBe('resolved');
     expect(rows.get(passed!.id)?.status).toBe('resolved');
     expect(rows.get(worse!.id)).toMatchObject({ status: 'open', severity: 'critical' });
+  });
+
+  test('a scope no full sync has covered, with a cursor or without, is read in full by an incremental scan', async () => {
+    h = await scanHarness(scenario());
+    await h.scan();
+    const [first, second] = [accountId(0), accountId(1)];
+    const cursor = (scope: string) =>
+      and(eq(syncCursors.source, 'securityhub'), eq(syncCursors.scope, scope));
+    // One scope's cursor moved by incremental syncs only; another's cursor gone.
+    await h.db.db
+      .update(syncCursors)
+      .set({ fullSyncedAt: null })
+      .where(cursor(`${first}|us-east-1`));
+    await h.db.db.delete(syncCursors).where(cursor(`${second}|eu-west-1`));
+
+    const incremental = await h.scan();
+    expect(incremental.kind).toBe('incremental');
+    const readInFull = (await securityHubTargets(h, incremental))
+      .filter((t) => t.full)
+      .map((t) => `${t.accountId}|${t.region}`);
+    expect(readInFull.sort()).toEqual([`${first}|us-east-1`, `${second}|eu-west-1`].sort());
+    // Each read in full fetched its scope's every active record; the other six, nothing (nothing changed).
+    const perScope = [...h.sim.world.allFindings()].filter(
+      (f) => f.account === first && f.region === 'us-east-1' && f.recordState === 'ACTIVE',
+    );
+    const fetched = (await securityHubTargets(h, incremental)).find(
+      (t) => t.accountId === first && t.region === 'us-east-1',
+    )!.findings;
+    expect(fetched).toBe(perScope.length);
   });
 
   test('a finding that simply disappears is resolved by the next full reconciliation, not by an incremental scan', async () => {
