@@ -18,14 +18,36 @@ const LACKS_TRIAGE = sql`(bool_or(status in ('acknowledged', 'suppressed'))
     and bool_or(status <> 'resolved' and assignee is null))`;
 
 /**
- * Reads an issue's rows by their keys through `findings_issue_idx` whatever the table's statistics: a
- * table that grew from nothing during a first scan has none until autovacuum's next ANALYZE, and
- * without them PostgreSQL reads every finding for a few hundred keys (50 ms against 7 at 60,000
- * findings). Set for the caller's transaction only. (The same missing statistics once had every
- * regrouping statement compiled with LLVM; JIT is off for all of Warden's sessions, `SESSION_SETTINGS`.)
+ * Runs `work` in a transaction (a savepoint, in a caller's) that reads issues' rows by their keys
+ * through `findings_issue_idx` and `findings_triaged_idx` whatever the table's statistics: a table
+ * that grew from nothing during a first scan has none until autovacuum's next ANALYZE, and without
+ * them PostgreSQL reads every finding for a few hundred keys (50 ms against 7 at 60,000 findings),
+ * or for the triaged issues when there are none (1.3 s at 1,000 accounts), in parallel workers
+ * whose start alone took 95 ms. The settings are put back before it ends: set in a savepoint, they
+ * would last for the rest of the caller's transaction (a durable scan's conclusion), whose reads of
+ * every finding need a sequential scan. (The same missing statistics once had every regrouping
+ * statement compiled with LLVM; JIT is off for all of Warden's sessions, `SESSION_SETTINGS`.)
  */
-export async function preferIssueIndex(tx: Database): Promise<void> {
-  await rawRows(tx, sql`set local enable_seqscan = off`);
+export function throughIssueIndex<T>(db: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    const [before] = await rawRows<{ seqscan: string; parallel: string }>(
+      tx,
+      sql`with before as materialized (
+          select current_setting('enable_seqscan') as seqscan,
+            current_setting('max_parallel_workers_per_gather') as parallel
+        )
+        select seqscan, parallel, set_config('enable_seqscan', 'off', true),
+          set_config('max_parallel_workers_per_gather', '0', true)
+        from before`,
+    );
+    const result = await work(tx);
+    await rawRows(
+      tx,
+      sql`select set_config('enable_seqscan', ${before!.seqscan}, true),
+        set_config('max_parallel_workers_per_gather', ${before!.parallel}, true)`,
+    );
+    return result;
+  });
 }
 
 /**
@@ -41,12 +63,7 @@ export async function regroupIssues(
   keys: readonly string[],
 ): Promise<{ moved: number; lackingTriage: string[] }> {
   if (keys.length === 0) return { moved: 0, lackingTriage: [] };
-  const [row] = await retryOnDeadlock(() =>
-    db.transaction(async (tx) => {
-      await preferIssueIndex(tx);
-      return regroupStatement(tx, keys);
-    }),
-  );
+  const [row] = await retryOnDeadlock(() => throughIssueIndex(db, (tx) => regroupStatement(tx, keys)));
   return { moved: Number(row?.n ?? 0), lackingTriage: row?.lacking ?? [] };
 }
 
@@ -77,18 +94,23 @@ function regroupStatement(db: Database, keys: readonly string[]) {
  * The issues whose findings lack the triage one of them has, as a process stopped between storing a
  * finding and carrying left them (a scan's conclusion carries them). Only an issue with a triaged
  * finding can lack its triage: those are found by `findings_triaged_idx`, and only their findings
- * read (every unresolved finding, grouped, took 0.66 s at 400,000 findings).
+ * read, each issue's by its key (every unresolved finding, grouped, took 0.66 s at 400,000 findings).
  */
 export async function issuesLackingTriage(db: Database): Promise<string[]> {
-  const rows = await rawRows<{ issue_key: string }>(
-    db,
-    sql`select issue_key from findings
-      where status <> 'resolved'
-        and issue_key in (select issue_key from findings where ${sql.raw(TRIAGED_FINDING)})
-      group by issue_key having ${LACKS_TRIAGE}`,
+  const rows = await throughIssueIndex(db, (tx) =>
+    rawRows<{ issue_key: string }>(tx, LACKING_TRIAGE_STATEMENT),
   );
   return rows.map((r) => r.issue_key);
 }
+
+export const LACKING_TRIAGE_STATEMENT = sql`select t.issue_key
+  from (select distinct issue_key from findings where ${sql.raw(TRIAGED_FINDING)}) t
+    cross join lateral (
+      select ${LACKS_TRIAGE} as lacks from findings f
+      where f.issue_key = t.issue_key and f.status <> 'resolved'
+    ) l
+  where l.lacks
+  order by t.issue_key`;
 
 /** How many issue keys a regrouping statement takes. */
 const REGROUP_CHUNK = 1000;

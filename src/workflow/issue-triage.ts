@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/trail.js';
 import { type Database, rawRows } from '../db/client.js';
 import { textArray } from '../db/compliance.js';
 import { retryOnDeadlock } from '../db/errors.js';
-import { OPENED_BY_WARDEN, preferIssueIndex } from '../db/issues.js';
+import { OPENED_BY_WARDEN, throughIssueIndex } from '../db/issues.js';
 import { TRIAGE_CARRIER } from '../domain.js';
 
 /**
@@ -27,13 +27,12 @@ export interface CarriedTriage {
 /** Carries triage within these issues (those a statement's regrouping found lacking it). */
 export function carryIssueTriage(db: Database, keys: readonly string[], now: Date): Promise<CarriedTriage[]> {
   if (keys.length === 0) return Promise.resolve([]);
-  return retryOnDeadlock(() => db.transaction((tx) => carryInTransaction(tx, keys, now)));
+  return retryOnDeadlock(() => throughIssueIndex(db, (tx) => carryInTransaction(tx, keys, now)));
 }
 
 async function carryInTransaction(tx: Database, keys: readonly string[], now: Date) {
   const issues = sql`${textArray([...keys])}::text[]`;
   const at = now.toISOString();
-  await preferIssueIndex(tx);
   await rawRows(tx, sql`select id from findings where issue_key = any(${issues}) order by id for update`);
   const statuses = await rawRows<{ id: number; from_id: number; status: 'acknowledged' | 'suppressed' }>(
     tx,
