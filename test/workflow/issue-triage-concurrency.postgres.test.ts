@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/verify.js';
@@ -58,20 +59,31 @@ async function issuesLackingTheirTriage(): Promise<string[]> {
   return stored.lackingTriage;
 }
 
-const run = promisify(execFile);
 const script = new URL('../support/carry-triage.ts', import.meta.url).pathname;
 
-/** Runs the processes (each `[mode, ...keys]`) together; returns how many findings each carried to. */
+/** Each process's output, line by line, as it comes. */
+function lines(child: ChildProcess): AsyncIterator<string> {
+  return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+}
+
+/**
+ * Runs the processes (each `[mode, ...keys]`) together: each is told to start once all are connected.
+ * Returns how many findings each carried to.
+ */
 async function carryInProcesses(...processes: string[][]): Promise<number[]> {
-  const startAt = String(Date.now() + 1_500);
-  const outputs = await Promise.all(
-    processes.map((args) =>
-      run(process.execPath, ['--import', 'tsx', script, startAt, ...args], {
-        env: { ...process.env, DATABASE_URL: t.url! },
-      }),
-    ),
+  const children = processes.map((args) =>
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      env: { ...process.env, DATABASE_URL: t.url! },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
   );
-  return outputs.map((o) => Number(o.stdout));
+  const outputs = children.map(lines);
+  for (const output of outputs) expect((await output.next()).value).toBe('ready');
+  for (const child of children) child.stdin!.write('go\n');
+  const carried = await Promise.all(outputs.map(async (output) => Number((await output.next()).value)));
+  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+  expect(children.map((child) => child.exitCode)).toEqual(children.map(() => 0));
+  return carried;
 }
 
 async function expectCarriedOnce() {
