@@ -103,6 +103,7 @@ export async function issuesLackingTriage(db: Database): Promise<string[]> {
   return rows.map((r) => r.issue_key);
 }
 
+/** `issuesLackingTriage`'s statement (its plan is tested: test/db/issue-index.test.ts). */
 export const LACKING_TRIAGE_STATEMENT = sql`select t.issue_key
   from (select distinct issue_key from findings where ${sql.raw(TRIAGED_FINDING)}) t
     cross join lateral (
