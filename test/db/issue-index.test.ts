@@ -52,13 +52,14 @@ test('without statistics, the issues lacking triage are looked for among the tri
   expect(preferred).not.toContain('Seq Scan');
 });
 
+const settings = (db: Database) =>
+  rawRows(
+    db,
+    sql`select current_setting('enable_seqscan') as seqscan,
+      current_setting('max_parallel_workers_per_gather') as parallel`,
+  );
+
 test("the caller's transaction gets its planner settings back, and reads every finding as before", async () => {
-  const settings = (db: Database) =>
-    rawRows(
-      db,
-      sql`select current_setting('enable_seqscan') as seqscan,
-        current_setting('max_parallel_workers_per_gather') as parallel`,
-    );
   const before = await settings(t.db);
   await t.db.transaction(async (tx) => {
     await throughIssueIndex(tx, (inner) => rawRows(inner, sql`select 1`));
@@ -67,4 +68,13 @@ test("the caller's transaction gets its planner settings back, and reads every f
       'Seq Scan on findings',
     );
   });
+});
+
+test('on its own, its transaction ends with the settings the session had (PGlite: the one connection)', async () => {
+  const before = await settings(t.db);
+  expect(before).toMatchObject([{ seqscan: 'on' }]);
+  await throughIssueIndex(t.db, async (tx) => {
+    expect(await settings(tx)).toEqual([{ seqscan: 'off', parallel: '0' }]);
+  });
+  expect(await settings(t.db)).toEqual(before);
 });
