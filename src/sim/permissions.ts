@@ -152,11 +152,13 @@ export function authorize(
     const code =
       service === 'iam' || service === 'sts' || service === 's3' ? 'AccessDenied' : 'AccessDeniedException';
     const on = options.resource ? ` on resource: ${resourceAsNamed(service, options.resource)}` : '';
+    // SQS names the action in lower case (SQS_ACCESS_DENIED); the others as their policies do.
+    const named = service === 'sqs' ? action.toLowerCase() : action;
     const why =
       decision === 'explicit'
         ? 'with an explicit deny in an identity-based policy'
-        : `because no identity-based policy allows the ${action} action`;
-    throw new SimError(code, `User: ${caller.arn} is not authorized to perform: ${action}${on} ${why}`, 403);
+        : `because no identity-based policy allows the ${named} action`;
+    throw new SimError(code, `User: ${caller.arn} is not authorized to perform: ${named}${on} ${why}`, 403);
   }
 }
 

@@ -68,7 +68,9 @@ export function failure(protocol: Protocol, service: string, err: SimError): Wir
   }
   if (protocol === 'json' && service === 'sqs') {
     // SQS answers JSON and, for clients written against its query protocol, the query error code.
-    const queryCode = SQS_QUERY_ERRORS[err.code] ?? err.code;
+    // A denial is the service framework's, not SQS's own: AWS answers it as in SQS_ACCESS_DENIED.
+    const denied = err.code === SQS_ACCESS_DENIED.code;
+    const queryCode = denied ? SQS_ACCESS_DENIED.queryCode : (SQS_QUERY_ERRORS[err.code] ?? err.code);
     const namespace = SQS_QUERY_ERRORS[err.code] ? 'com.amazonaws.sqs' : 'com.amazon.coral.service';
     return {
       status: err.status,
@@ -77,7 +79,10 @@ export function failure(protocol: Protocol, service: string, err: SimError): Wir
         'x-amzn-requestid': requestId,
         'x-amzn-query-error': `${queryCode};${err.type}`,
       },
-      body: JSON.stringify({ __type: `${namespace}#${err.code}`, message: err.message }),
+      body: JSON.stringify({
+        __type: `${namespace}#${err.code}`,
+        [denied ? 'Message' : 'message']: err.message,
+      }),
     };
   }
   if (protocol === 'json') {
@@ -97,6 +102,16 @@ export function failure(protocol: Protocol, service: string, err: SimError): Wir
     body: JSON.stringify({ Code: err.code, Message: err.message }),
   };
 }
+
+/**
+ * How SQS answers a call its caller's policies do not allow, as recorded from AWS over the JSON
+ * protocol (2026-10, a role with no policy calling SendMessage): 403, `x-amzn-query-error:
+ * AccessDenied;Sender`, and `{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User:
+ * <arn> is not authorized to perform: sqs:sendmessage on resource: <queue arn> because no
+ * identity-based policy allows the sqs:sendmessage action"}`: the key is `Message`, and the action is
+ * named in lower case.
+ */
+export const SQS_ACCESS_DENIED = { code: 'AccessDeniedException', queryCode: 'AccessDenied' } as const;
 
 /** SQS's error codes in the query protocol's terms, which its JSON answers also carry (`x-amzn-query-error`). */
 export const SQS_QUERY_ERRORS: Record<string, string> = {

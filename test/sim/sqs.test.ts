@@ -6,6 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, expect, test } from 'vitest';
+import { SimError, failure as wireFailure } from '../../src/sim/protocol.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 
@@ -85,7 +86,7 @@ test('a received message comes back after its visibility timeout with a new rece
   // EventBridge sends it (Warden's caller may not: its policy only reads the queue).
   expect(
     await failure(client.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"hello":"world"}' }))),
-  ).toMatchObject({ name: 'AccessDeniedException' });
+  ).toMatchObject({ name: 'AccessDenied' });
   sim!.world.queues.get('warden-findings-events')!.send('{"hello":"world"}');
   const receive = () =>
     client.send(
@@ -119,8 +120,8 @@ test('a received message comes back after its visibility timeout with a new rece
       ),
     ),
   ).toMatchObject({
-    name: 'AccessDeniedException',
-    message: expect.stringContaining('not authorized to perform: sqs:ChangeMessageVisibility'),
+    name: 'AccessDenied',
+    message: expect.stringContaining('not authorized to perform: sqs:changemessagevisibility'),
   });
   // Whoever may (the queue's own model here): visible again at once.
   const events = sim!.world.queues.get('warden-findings-events')!;
@@ -151,8 +152,27 @@ test('the audit role may not read the queue: only Warden’s caller policy allow
       sessionToken: role.Credentials!.SessionToken!,
     },
   });
-  expect(await failure(asAudit.send(new ReceiveMessageCommand({ QueueUrl })))).toMatchObject({
-    name: 'AccessDeniedException',
-    message: expect.stringContaining('sqs:ReceiveMessage'),
+  // As AWS answers it over JSON: the SDK names it by the query code, AccessDenied.
+  expect(await failure(asAudit.send(new ReceiveMessageCommand({ QueueUrl })))).toEqual({
+    name: 'AccessDenied',
+    code: 'AccessDenied',
+    message:
+      'User: arn:aws:sts::100000000000:assumed-role/WardenAudit/audit is not authorized to perform: ' +
+      `sqs:receivemessage on resource: ${sim!.world.queues.get('warden-findings-events')!.arn} ` +
+      'because no identity-based policy allows the sqs:receivemessage action',
+  });
+});
+
+test('a denial is on the wire as AWS answers it: 403, the query code in its header, the text under "Message"', () => {
+  const denied = wireFailure(
+    'json',
+    'sqs',
+    new SimError('AccessDeniedException', 'User: x is not authorized to perform: sqs:sendmessage', 403),
+  );
+  expect(denied.status).toBe(403);
+  expect(denied.headers['x-amzn-query-error']).toBe('AccessDenied;Sender');
+  expect(JSON.parse(String(denied.body))).toEqual({
+    __type: 'com.amazon.coral.service#AccessDeniedException',
+    Message: 'User: x is not authorized to perform: sqs:sendmessage',
   });
 });
