@@ -6,6 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, expect, test } from 'vitest';
+import { EventsQueue } from '../../src/aws/events-queue.js';
 import { SimError, failure as wireFailure } from '../../src/sim/protocol.js';
 import { generateScenario } from '../../src/sim/scenarios.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
@@ -161,6 +162,11 @@ test('the audit role may not read the queue: only Warden’s caller policy allow
       `sqs:receivemessage on resource: ${sim!.world.queues.get('warden-findings-events')!.arn} ` +
       'because no identity-based policy allows the sqs:receivemessage action',
   });
+  // Read as Warden reads its events, the refusal names the queue's account, region and the call.
+  const reader = new EventsQueue(asAudit, QueueUrl, 'us-east-1');
+  await expect(reader.receive(0, 30)).rejects.toThrow(
+    /^sqs:ReceiveMessage in account 100000000000 \(us-east-1\): AccessDenied: User: arn:aws:sts::100000000000:assumed-role\/WardenAudit\/audit is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:100000000000:warden-findings-events because/,
+  );
 });
 
 test('a denial is on the wire as AWS answers it: 403, the query code in its header, the text under "Message"', () => {
