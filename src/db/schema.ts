@@ -316,6 +316,13 @@ export const findings = pgTable(
     index('findings_carried_idx')
       .on(t.statusChangedAt)
       .where(sql`${t.statusChangedBy} = ${sql.raw(`'${TRIAGE_CARRIER}'`)}`),
+    // `/findings IAM.4`: an issue's findings share its control, so a page of a control's issues in
+    // any state is an index range (default states: two, read from the index alone and sorted).
+    index('findings_control_order_idx')
+      .on(t.controlId, t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc())
+      .where(sql`${t.duplicateOf} is null`),
+    // `/findings root-access-keys`: the findings of Warden's own checks, by check (a few per account).
+    index('findings_check_idx').on(t.generatorId).where(sql`${t.source} = 'credential-report'`),
     // An issue's findings, found by any one of them.
     index('findings_issue_idx').on(t.issueKey),
     // The issues someone triaged, which a scan's conclusion checks each time (issues.ts).

@@ -30,11 +30,13 @@ beforeAll(async () => {
   );
   // 400 findings; first-seen times repeat (ties broken by id) and carry microseconds.
   await t.db.execute(sql`
-    insert into findings (source, product_arn, external_id, account_id, region, resource_id, title, severity,
-      status, assignee, first_seen_at, last_seen_at)
+    insert into findings (source, product_arn, external_id, account_id, region, resource_id, control_id,
+      generator_id, title, severity, status, assignee, first_seen_at, last_seen_at)
     select case when i % 6 = 0 then 'credential-report' else 'securityhub' end, '', 'f-' || i,
       (array['111111111111','222222222222','333333333333','444444444444'])[1 + i % 4], 'us-east-1',
-      'r-' || i, 'Finding ' || i,
+      'r-' || i, (array['IAM.4','S3.1','EC2.2'])[1 + i % 3],
+      case when i % 6 = 0 then 'warden/' || (array['root-access-keys','password-policy-weak'])[1 + (i / 6) % 2] end,
+      'Finding ' || i,
       (array['critical','high','high','medium','medium','low','informational'])[1 + (i * 5) % 7],
       (array['open','open','acknowledged','resolved','suppressed'])[1 + (i * 3) % 5],
       case when i % 9 = 0 then 'U0ALICE' end,
@@ -86,6 +88,33 @@ const cases: Array<[string, FindingFilters, string]> = [
     `source = 'credential-report' and status in ('open', 'acknowledged')`,
   ],
   ['an assignee', { assignee: 'U0ALICE' }, `assignee = 'U0ALICE' and status in ('open', 'acknowledged')`],
+  [
+    'a security control',
+    { controls: ['S3.1'] },
+    `control_id = 'S3.1' and status in ('open', 'acknowledged')`,
+  ],
+  [
+    'a security control, resolved',
+    { controls: ['S3.1'], status: 'resolved' },
+    `control_id = 'S3.1' and status = 'resolved'`,
+  ],
+  [
+    'a Warden check',
+    { controls: ['root-access-keys'] },
+    `generator_id = 'warden/root-access-keys' and status in ('open', 'acknowledged')`,
+  ],
+  [
+    'a security control and a Warden check, one account',
+    { controls: ['EC2.2', 'password-policy-weak'], accountId: ACCOUNTS[0] },
+    `(control_id = 'EC2.2' or generator_id = 'warden/password-policy-weak') and account_id = '${ACCOUNTS[0]}'
+      and status in ('open', 'acknowledged')`,
+  ],
+  [
+    'a security control and the Warden check of the same issues',
+    { controls: ['IAM.4', 'root-access-keys'] },
+    `(control_id = 'IAM.4' or generator_id = 'warden/root-access-keys') and status in ('open', 'acknowledged')`,
+  ],
+  ['a security control with none', { controls: ['KMS.4'] }, 'false'],
   ['an account with nothing', { accountIds: [] }, 'false'],
 ];
 

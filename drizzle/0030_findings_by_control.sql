@@ -1,0 +1,2 @@
+CREATE INDEX "findings_control_order_idx" ON "findings" USING btree ("control_id","status","severity_rank","first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "findings"."duplicate_of" is null;--> statement-breakpoint
+CREATE INDEX "findings_check_idx" ON "findings" USING btree ("generator_id") WHERE "findings"."source" = 'credential-report';
