@@ -88,6 +88,11 @@ async function readPaths(url: string) {
   await timed('/findings <account>', RUNS, page('100000000007'), 150);
   await timed('/findings low acknowledged <account>', RUNS, page('low acknowledged 100000000007'), 150);
   await timed('/findings iam (a source with none)', RUNS, page('iam'), 150);
+  await timed('/findings S3.3 (a control of 5% of the findings)', RUNS, page('S3.3'), 150);
+  await timed('/findings S3.3 resolved', RUNS, page('S3.3 resolved'), 150);
+  await timed('/findings S3.3,S3.4 (two controls)', RUNS, page('S3.3,S3.4'), 150);
+  await timed('/findings IAM.4 (a control with none)', RUNS, page('IAM.4'), 150);
+  await timed('/findings root-access-keys (a Warden check with none)', RUNS, page('root-access-keys'), 150);
   // Deep pages: Next from the row a person would reach after 500 pages, whatever comes before it.
   const deep = (await listFindings(handle.db, {}, { limit: 5000 })).keys.at(-1)!;
   await timed('/findings, Next after 5,000 rows', RUNS, page('', { after: deep }), 150);
