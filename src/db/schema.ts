@@ -317,7 +317,7 @@ export const findings = pgTable(
       .on(t.statusChangedAt)
       .where(sql`${t.statusChangedBy} = ${sql.raw(`'${TRIAGE_CARRIER}'`)}`),
     // `/findings IAM.4`: an issue's findings share its control, so a page of a control's issues in
-    // any state is an index range (default states: two, read from the index alone and sorted).
+    // one state is a range of it, in the lists' order (listFindings pages each state apart).
     index('findings_control_order_idx')
       .on(t.controlId, t.status, t.severityRank, t.firstSeenAt.desc(), t.id.desc())
       .where(sql`${t.duplicateOf} is null`),
