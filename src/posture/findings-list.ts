@@ -204,13 +204,12 @@ async function pageKeys(db: Database, where: SQL | undefined, at: PageAt, limit:
 async function controlPageKeys(
   db: Database,
   filters: FindingFilters,
-  controls: readonly string[],
   at: PageAt,
   limit: number,
 ): Promise<PageKey[]> {
   const statuses = filters.status ? [filters.status] : OPEN_STATUSES;
   const each = await Promise.all(
-    controls.flatMap((control) =>
+    (filters.controls ?? []).flatMap((control) =>
       statuses.map((status) =>
         pageKeys(db, matching({ ...filters, controls: [control], status }), at, limit),
       ),
@@ -230,7 +229,7 @@ export async function listFindings(
   const [total, keys] = await Promise.all([
     countFindings(db, filters),
     filters.controls && !filters.ids
-      ? controlPageKeys(db, filters, filters.controls, at, page.limit)
+      ? controlPageKeys(db, filters, at, page.limit)
       : pageKeys(db, matching(filters), at, page.limit),
   ]);
   const rows = await summaries(
